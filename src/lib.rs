@@ -1,0 +1,8 @@
+//! clustersim: a deterministic discrete-event simulator of an EXPRESSCLUSTER X style
+//! high-availability cluster. See `ARCHITECTURE.md` for the map.
+
+pub mod model;
+pub mod sim;
+
+pub use model::Model;
+pub use sim::Sim;

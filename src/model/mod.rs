@@ -1,0 +1,196 @@
+//! The cluster model: what servers, heartbeat paths, resolvers, groups, resources,
+//! monitors and scripts exist, with every default applied and every name resolved to an
+//! index. Built once from a YAML file (or the embedded default) and then read-only.
+
+pub mod duration;
+pub mod file;
+pub mod settings;
+pub mod types;
+mod validate;
+
+pub use duration::{parse_duration, Millis};
+pub use file::ClusterFile;
+pub use settings::{InitialState, Settings};
+pub use types::*;
+pub use validate::ConfigError;
+
+use std::collections::BTreeMap;
+
+/// The embedded default cluster, served when no file is given.
+pub const DEFAULT_CLUSTER_YAML: &str = include_str!("default_cluster.yaml");
+
+/// The product supports 2 to 32 servers per cluster.
+pub const PRODUCT_MAX_SERVERS: usize = 32;
+
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub name: String,
+    pub settings: Settings,
+    pub servers: Vec<Server>,
+    pub paths: Vec<HeartbeatPath>,
+    pub resolvers: Vec<Resolver>,
+    pub groups: Vec<Group>,
+    pub resources: Vec<Resource>,
+    pub monitors: Vec<Monitor>,
+    pub scripts: Vec<Script>,
+    /// The file this model was resolved from, for `GET /sim/v1/config`.
+    pub source: ClusterFile,
+    index: Names,
+}
+
+#[derive(Clone, Debug)]
+pub struct Server {
+    pub name: String,
+    pub priority: u32,
+    pub ip: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct HeartbeatPath {
+    pub name: String,
+    pub kind: HeartbeatKind,
+    pub interval: Millis,
+    pub timeout: Millis,
+    /// Indexed by server: whether the server is on this path.
+    pub on_server: Vec<bool>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Resolver {
+    pub name: String,
+    pub kind: ResolverKind,
+    pub target: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Group {
+    pub name: String,
+    pub startup: AutoManual,
+    pub failover: AutoManual,
+    pub failback: AutoManual,
+    /// Failover policy: startup servers, highest priority first.
+    pub policy: Vec<ServerId>,
+    pub exclusive: bool,
+    /// Resources in declaration order.
+    pub resources: Vec<ResourceId>,
+    /// Resources in activation (topological) order; deactivation is the reverse.
+    pub start_order: Vec<ResourceId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Resource {
+    pub name: String,
+    pub kind: ResourceKind,
+    pub group: GroupId,
+    pub depends_on: Vec<ResourceId>,
+    pub activation_duration: Millis,
+    pub activation_retry: u32,
+    pub failover_threshold: u32,
+    pub activation_final_action: FinalAction,
+    pub deactivation_duration: Millis,
+    pub deactivation_retry: u32,
+    pub deactivation_final_action: FinalAction,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecoveryTarget {
+    Resource(ResourceId),
+    Group(GroupId),
+    LocalServer,
+}
+
+#[derive(Clone, Debug)]
+pub struct Monitor {
+    pub name: String,
+    pub kind: String,
+    pub target: Option<ResourceId>,
+    pub interval: Millis,
+    pub timeout: Millis,
+    pub retry: u32,
+    pub timing: MonitorTiming,
+    /// Indexed by server: whether the monitor runs there.
+    pub on_server: Vec<bool>,
+    pub recovery: RecoveryTarget,
+    pub max_reactivation: u32,
+    pub max_failover: u32,
+    pub final_action: FinalAction,
+    pub ignore_timeout: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Script {
+    pub name: String,
+    pub duration: Millis,
+    pub exit_code: i32,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Names {
+    servers: BTreeMap<String, ServerId>,
+    paths: BTreeMap<String, PathId>,
+    resolvers: BTreeMap<String, ResolverId>,
+    groups: BTreeMap<String, GroupId>,
+    resources: BTreeMap<String, ResourceId>,
+    monitors: BTreeMap<String, MonitorId>,
+    scripts: BTreeMap<String, ScriptId>,
+}
+
+impl Model {
+    /// Parses and validates a cluster file. `origin` names the file in error messages.
+    pub fn from_yaml(text: &str, origin: &str) -> Result<Model, Vec<ConfigError>> {
+        let file: ClusterFile = serde_norway::from_str(text)
+            .map_err(|e| vec![ConfigError::from_yaml(origin, &e)])?;
+        Model::from_file(file, origin)
+    }
+
+    pub fn from_file(file: ClusterFile, origin: &str) -> Result<Model, Vec<ConfigError>> {
+        validate::resolve(file, origin)
+    }
+
+    /// The embedded default cluster (two servers, `failover1` and `failover2`).
+    pub fn default_cluster() -> Model {
+        Model::from_yaml(DEFAULT_CLUSTER_YAML, "<default cluster>")
+            .expect("the embedded default cluster is valid")
+    }
+
+    pub fn server_id(&self, name: &str) -> Option<ServerId> {
+        self.index.servers.get(name).copied()
+    }
+    pub fn path_id(&self, name: &str) -> Option<PathId> {
+        self.index.paths.get(name).copied()
+    }
+    pub fn resolver_id(&self, name: &str) -> Option<ResolverId> {
+        self.index.resolvers.get(name).copied()
+    }
+    pub fn group_id(&self, name: &str) -> Option<GroupId> {
+        self.index.groups.get(name).copied()
+    }
+    pub fn resource_id(&self, name: &str) -> Option<ResourceId> {
+        self.index.resources.get(name).copied()
+    }
+    pub fn monitor_id(&self, name: &str) -> Option<MonitorId> {
+        self.index.monitors.get(name).copied()
+    }
+    pub fn script_id(&self, name: &str) -> Option<ScriptId> {
+        self.index.scripts.get(name).copied()
+    }
+    /// The server whose `ip` is `ip`, or whose name is `ip` (handy on loopback).
+    pub fn server_by_ip(&self, ip: &str) -> Option<ServerId> {
+        self.servers
+            .iter()
+            .position(|s| s.ip.as_deref() == Some(ip))
+            .or_else(|| self.server_id(ip))
+    }
+
+    /// Renders the cluster as YAML (the embedded default prints as written).
+    pub fn to_yaml(&self) -> String {
+        serde_norway::to_string(&self.source).expect("cluster file serialises")
+    }
+
+    /// Servers by priority, master first.
+    pub fn servers_by_priority(&self) -> Vec<ServerId> {
+        let mut ids: Vec<ServerId> = (0..self.servers.len()).collect();
+        ids.sort_by_key(|&s| (self.servers[s].priority, s));
+        ids
+    }
+}

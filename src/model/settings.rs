@@ -1,0 +1,146 @@
+//! Every behaviour the reference marks [assume] is a named setting here, with the
+//! product's documented value (or our best reading of it) as the default. The YAML key
+//! is the field name; `ARCHITECTURE.md` and `README.md` list them.
+
+use super::duration::Millis;
+use super::types::{FinalAction, NpAction, ResourceKind};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Heartbeat interval for paths that do not set one [doc: Linux default 3 s].
+    pub heartbeat_interval: Millis,
+    /// Heartbeat timeout for paths that do not set one [doc: Linux default 90 s].
+    pub heartbeat_timeout: Millis,
+    /// Randomise each server's heartbeat phase within the interval from the seed, so
+    /// detection times differ between servers as they do on real machines.
+    pub heartbeat_phase_jitter: bool,
+    /// How long cluster start waits for all servers [assume 5 min].
+    pub startup_wait: Millis,
+    /// `running`: at t=0 every server is Online and every auto-start group Online on its
+    /// first startup server. `stopped`: the cluster service is stopped everywhere.
+    pub initial_state: InitialState,
+    /// What the losing side of a network partition does [doc: shut down the OS].
+    pub np_action: NpAction,
+    /// With `majority` resolution and an even split, the side holding the master server
+    /// (priority 0) survives [assume].
+    pub majority_tie_master_wins: bool,
+    /// Monitor interval when a monitor sets none [assume 60 s].
+    pub monitor_interval: Millis,
+    /// Monitor timeout when a monitor sets none [assume 120 s].
+    pub monitor_timeout: Millis,
+    /// Monitor retry count when a monitor sets none [assume 1].
+    pub monitor_retry: u32,
+    /// [doc: 3]
+    pub monitor_max_reactivation: u32,
+    /// [doc: 1]
+    pub monitor_max_failover: u32,
+    /// [doc: no operation]
+    pub monitor_final_action: FinalAction,
+    /// [doc: 0]
+    pub activation_retry: u32,
+    /// [doc: 1]
+    pub activation_failover_threshold: u32,
+    /// [doc: no operation, do not activate the next resource]
+    pub activation_final_action: FinalAction,
+    /// [doc: 0]
+    pub deactivation_retry: u32,
+    /// [doc: stop cluster service and shut down OS]
+    pub deactivation_final_action: FinalAction,
+    /// Per-type activation time [assume].
+    pub activation_durations: ResourceDurations,
+    /// Per-type deactivation time [assume].
+    pub deactivation_durations: ResourceDurations,
+    /// Time from power-on (or the reboot request) to a running OS [assume 60 s].
+    pub boot_duration: Millis,
+    /// After an abnormal stop (crash, hang, NP action) the cluster service does not start
+    /// by itself; an operator starts it (`cl 18`) [doc].
+    pub auto_start_after_abnormal_stop: bool,
+    /// Stopping the cluster service on one server fails its groups over to the others
+    /// (the peers are told at once; no heartbeat timeout) [assume].
+    pub server_stop_fails_over_groups: bool,
+    /// While the cluster is suspended a server loss does not fail groups over [assume].
+    pub suspend_blocks_failover: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InitialState {
+    #[default]
+    Running,
+    Stopped,
+}
+
+/// Durations per resource type; `default` covers the types not listed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResourceDurations {
+    pub default: Millis,
+    pub fip: Option<Millis>,
+    pub vip: Option<Millis>,
+    pub disk: Option<Millis>,
+    pub md: Option<Millis>,
+    pub exec: Option<Millis>,
+    pub vm: Option<Millis>,
+}
+
+impl Default for ResourceDurations {
+    fn default() -> Self {
+        ResourceDurations {
+            default: Millis::secs(2),
+            fip: Some(Millis::secs(1)),
+            vip: Some(Millis::secs(1)),
+            disk: Some(Millis::secs(3)),
+            md: Some(Millis::secs(5)),
+            exec: Some(Millis::secs(2)),
+            vm: Some(Millis::secs(10)),
+        }
+    }
+}
+
+impl ResourceDurations {
+    pub fn for_kind(&self, kind: ResourceKind) -> Millis {
+        let specific = match kind {
+            ResourceKind::Fip => self.fip,
+            ResourceKind::Vip => self.vip,
+            ResourceKind::Disk => self.disk,
+            ResourceKind::Md => self.md,
+            ResourceKind::Exec => self.exec,
+            ResourceKind::Vm => self.vm,
+            _ => None,
+        };
+        specific.unwrap_or(self.default)
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            heartbeat_interval: Millis::secs(3),
+            heartbeat_timeout: Millis::secs(90),
+            heartbeat_phase_jitter: true,
+            startup_wait: Millis::secs(300),
+            initial_state: InitialState::Running,
+            np_action: NpAction::ShutdownOs,
+            majority_tie_master_wins: true,
+            monitor_interval: Millis::secs(60),
+            monitor_timeout: Millis::secs(120),
+            monitor_retry: 1,
+            monitor_max_reactivation: 3,
+            monitor_max_failover: 1,
+            monitor_final_action: FinalAction::NoOperation,
+            activation_retry: 0,
+            activation_failover_threshold: 1,
+            activation_final_action: FinalAction::NoOperation,
+            deactivation_retry: 0,
+            deactivation_final_action: FinalAction::ShutdownOs,
+            activation_durations: ResourceDurations::default(),
+            deactivation_durations: ResourceDurations::default(),
+            boot_duration: Millis::secs(60),
+            auto_start_after_abnormal_stop: false,
+            server_stop_fails_over_groups: true,
+            suspend_blocks_failover: true,
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! Inputs to the engine: operator operations and faults. Both are plain data with names
+//! (not indices), so the REST surface and scenario files deserialize them directly; the
+//! engine resolves names when the input is applied and refuses unknown ones with the
+//! list of valid names.
+
+use serde::{Deserialize, Serialize};
+
+/// Everything an operator can ask of the cluster (the REST surface's operations).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Operation {
+    ClusterStart,
+    ClusterStop,
+    ClusterReboot,
+    ClusterShutdown,
+    ClusterSuspend,
+    ClusterResume,
+    ServerStart { server: String },
+    ServerStop { server: String },
+    ServerReboot { server: String },
+    ServerShutdown { server: String },
+    /// `group` absent: every group that can start on `target`.
+    GroupStart {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+    },
+    /// `group` absent: every group running on `target`.
+    GroupStop {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+    },
+    /// `target` absent: by failover policy.
+    GroupMove {
+        group: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+    },
+    ResourceStart {
+        resource: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+    },
+    ResourceStop { resource: String },
+    /// `target` absent: every server of the monitor.
+    MonitorSuspend {
+        monitor: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+    },
+    MonitorResume {
+        monitor: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+    },
+    /// clptoratio: `ratio` 1-10000; `duration_ms` required unless the ratio is 1.
+    SetTimeoutRatio {
+        ratio: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        duration_ms: Option<u64>,
+    },
+    ResetTimeoutRatio,
+    /// `target` is the address (or name) of the server that runs the script.
+    ScriptRun {
+        script: String,
+        target: String,
+        #[serde(default = "default_script_timeout")]
+        timeout_s: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        logdir: Option<String>,
+    },
+    ServerDummyFailureStart { server: String },
+    ServerDummyFailureStop { server: String },
+    MonitorDummyFailureStart {
+        monitor: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+    },
+    MonitorDummyFailureStop {
+        monitor: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+    },
+}
+
+fn default_script_timeout() -> u64 {
+    180
+}
+
+/// A fault with its timing. `at_ms` absent: now. `duration_ms` absent: until healed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultSpec {
+    #[serde(flatten)]
+    pub kind: FaultKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckResult {
+    Error,
+    Caution,
+    Timeout,
+}
+
+/// The kinds of fault, as in `POST /sim/v1/faults`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum FaultKind {
+    /// Power off: the server stops at once, silently.
+    ServerCrash { server: String },
+    /// The server stops sending heartbeats and doing work, but keeps its resources.
+    ServerHang { server: String },
+    HeartbeatPathDown { server: String, path: String },
+    /// Servers in different sides cannot hear each other on `paths` (all when absent).
+    /// `oneway`: only traffic from the first side to the others is cut. A side may name
+    /// a resolver: its target is then reachable from that side only.
+    Partition {
+        sides: Vec<Vec<String>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        paths: Option<Vec<String>>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        oneway: bool,
+    },
+    ResolverTargetDown { resolver: String },
+    /// `server` absent: on every server of the monitor.
+    MonitorResult {
+        monitor: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        server: Option<String>,
+        result: CheckResult,
+    },
+    /// `times` absent: once. `times: 0`: always.
+    ActivationFailure {
+        resource: String,
+        server: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        times: Option<u32>,
+    },
+    DeactivationFailure {
+        resource: String,
+        server: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        times: Option<u32>,
+    },
+    /// The resource fails while online; its monitors see the error until it restarts.
+    ResourceFailure { resource: String, server: String },
+}
+
+impl FaultKind {
+    pub const KINDS: &'static [&'static str] = &[
+        "server-crash",
+        "server-hang",
+        "heartbeat-path-down",
+        "partition",
+        "resolver-target-down",
+        "monitor-result",
+        "activation-failure",
+        "deactivation-failure",
+        "resource-failure",
+    ];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            FaultKind::ServerCrash { .. } => "server-crash",
+            FaultKind::ServerHang { .. } => "server-hang",
+            FaultKind::HeartbeatPathDown { .. } => "heartbeat-path-down",
+            FaultKind::Partition { .. } => "partition",
+            FaultKind::ResolverTargetDown { .. } => "resolver-target-down",
+            FaultKind::MonitorResult { .. } => "monitor-result",
+            FaultKind::ActivationFailure { .. } => "activation-failure",
+            FaultKind::DeactivationFailure { .. } => "deactivation-failure",
+            FaultKind::ResourceFailure { .. } => "resource-failure",
+        }
+    }
+}
+
+pub type FaultId = u64;
+
+/// One input to the engine.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Input {
+    Operation(Operation),
+    Fault(FaultSpec),
+    Heal { heal: FaultId },
+}
+
+/// Why the engine refused an input. The message is shown to the user as is
+/// (for REST operations it becomes `result.message`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InputError {
+    /// A name that does not exist; the message lists the valid ones.
+    Unknown(String),
+    /// The input is well-formed but cannot be done now (busy, suspended, server down...).
+    Refused(String),
+    /// A parameter out of range.
+    Invalid(String),
+}
+
+impl InputError {
+    pub fn message(&self) -> &str {
+        match self {
+            InputError::Unknown(m) | InputError::Refused(m) | InputError::Invalid(m) => m,
+        }
+    }
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for InputError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_json_is_flat_and_kebab_case() {
+        let f: FaultSpec = serde_json::from_str(
+            r#"{"kind":"server-crash","server":"server1","at_ms":5,"duration_ms":100}"#,
+        )
+        .unwrap();
+        assert_eq!(f.kind, FaultKind::ServerCrash { server: "server1".into() });
+        assert_eq!((f.at_ms, f.duration_ms), (Some(5), Some(100)));
+        let p: FaultSpec = serde_json::from_str(
+            r#"{"kind":"partition","sides":[["server1"],["server2","pingnp1"]],"oneway":true}"#,
+        )
+        .unwrap();
+        assert!(matches!(p.kind, FaultKind::Partition { oneway: true, .. }));
+    }
+
+    #[test]
+    fn operation_json_uses_op_tag() {
+        let o: Operation =
+            serde_json::from_str(r#"{"op":"group-move","group":"failover1","target":"server2"}"#).unwrap();
+        assert_eq!(
+            o,
+            Operation::GroupMove { group: "failover1".into(), target: Some("server2".into()) }
+        );
+    }
+}
