@@ -3,6 +3,7 @@
 
 pub mod model;
 pub mod sim;
+pub mod web_assets;
 
 pub use model::Model;
 pub use sim::Sim;

@@ -6,6 +6,7 @@
 //! the same event log byte for byte. It knows nothing of HTTP, tokio or files.
 
 pub mod alert;
+pub mod queue;
 pub mod event;
 pub mod input;
 pub mod view;

@@ -1,0 +1,107 @@
+//! The event queue: a binary heap ordered by (time, phase, insertion sequence).
+//!
+//! `phase` splits one millisecond in two: everything else happens in `Phase::Now`,
+//! heartbeat transmissions in `Phase::Late`, so a fault at t stops the heartbeat sent at
+//! t in both heartbeat models alike. Within a phase, insertion order decides, which
+//! makes the order of simultaneous events a pure function of the inputs.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    Now = 0,
+    Late = 1,
+}
+
+struct Entry<T> {
+    time: u64,
+    phase: Phase,
+    seq: u64,
+    item: T,
+}
+
+impl<T> PartialEq for Entry<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+impl<T> Eq for Entry<T> {}
+impl<T> PartialOrd for Entry<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<T> Ord for Entry<T> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // BinaryHeap is a max-heap: reverse for earliest first.
+        other.key().cmp(&self.key())
+    }
+}
+impl<T> Entry<T> {
+    fn key(&self) -> (u64, Phase, u64) {
+        (self.time, self.phase, self.seq)
+    }
+}
+
+pub struct EventQueue<T> {
+    heap: BinaryHeap<Entry<T>>,
+    seq: u64,
+}
+
+impl<T> Default for EventQueue<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> EventQueue<T> {
+    pub fn new() -> Self {
+        EventQueue {
+            heap: BinaryHeap::new(),
+            seq: 0,
+        }
+    }
+
+    pub fn push(&mut self, time: u64, phase: Phase, item: T) {
+        self.seq += 1;
+        self.heap.push(Entry {
+            time,
+            phase,
+            seq: self.seq,
+            item,
+        });
+    }
+
+    pub fn pop(&mut self) -> Option<(u64, T)> {
+        self.heap.pop().map(|e| (e.time, e.item))
+    }
+
+    pub fn peek_time(&self) -> Option<u64> {
+        self.heap.peek().map(|e| e.time)
+    }
+
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orders_by_time_then_phase_then_insertion() {
+        let mut q = EventQueue::new();
+        q.push(5, Phase::Late, "late5");
+        q.push(5, Phase::Now, "now5a");
+        q.push(1, Phase::Late, "late1");
+        q.push(5, Phase::Now, "now5b");
+        let order: Vec<_> = std::iter::from_fn(|| q.pop().map(|(_, x)| x)).collect();
+        assert_eq!(order, ["late1", "now5a", "now5b", "late5"]);
+    }
+}
