@@ -615,7 +615,11 @@ impl Sim {
         };
         let (_, done, failed) = t.kind.alerts();
         let (_, ev_done, ev_failed) = t.kind.events();
-        let at = t.to.or(t.from).expect("a task has a server");
+        let at = if t.failed { t.server() } else { t.to.or(t.from).expect("a task has a server") };
+        if t.failed && t.stage == Stage::Deactivate && t.to.is_some() {
+            // It never got to its destination: peers must look for it where it was.
+            self.home[t.group] = t.from;
+        }
         let subject = t.subject();
         let g = t.group;
         if t.failed {

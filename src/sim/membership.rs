@@ -417,6 +417,17 @@ impl Sim {
         self.reset_links_into(s);
         self.hb_refresh_server(s);
         self.mon_refresh_server(s);
+        // The running peers hear the newcomer within one interval; count it at once so
+        // that startup and failback decisions see a consistent membership.
+        for j in 0..n {
+            if j != s
+                && self.servers[j].running()
+                && !self.believes_up[j][s]
+                && (0..self.model.paths.len()).any(|p| self.flows(j, s, p))
+            {
+                self.peer_found(j, s);
+            }
+        }
         if first {
             self.startup_waiting = true;
             self.startup_gen += 1;
