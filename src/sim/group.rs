@@ -204,9 +204,8 @@ impl Sim {
             let stage = t.stage;
             let s = t.server();
             let Some(r) = t.todo.pop() else {
-                if stage == Stage::Deactivate && t.to.is_some() {
+                if let (Stage::Deactivate, Some(to)) = (stage, t.to) {
                     t.stage = Stage::Activate;
-                    let to = t.to.expect("target");
                     if !self.servers[to].running() {
                         self.task_redirect(id);
                         continue;
@@ -615,7 +614,11 @@ impl Sim {
         };
         let (_, done, failed) = t.kind.alerts();
         let (_, ev_done, ev_failed) = t.kind.events();
-        let at = if t.failed { t.server() } else { t.to.or(t.from).expect("a task has a server") };
+        let at = if t.failed {
+            t.server()
+        } else {
+            t.to.or(t.from).expect("a task has a server")
+        };
         if t.failed && t.stage == Stage::Deactivate && t.to.is_some() {
             // It never got to its destination: peers must look for it where it was.
             self.home[t.group] = t.from;

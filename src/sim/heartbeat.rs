@@ -13,6 +13,7 @@
 
 use super::engine::{Ev, Sim};
 use super::event::{Arg, EventKind};
+use super::queue::Phase;
 use super::HeartbeatModel;
 use std::collections::BTreeMap;
 
@@ -58,6 +59,18 @@ fn key(r: usize, s: usize, p: usize) -> (u32, u32, u16) {
     (r as u32, s as u32, p as u16)
 }
 
+/// Orders simultaneous timeouts by (receiver, sender, path).
+fn link_key(r: usize, s: usize, p: usize) -> u64 {
+    ((r as u64) << 40) | ((s as u64) << 16) | p as u64
+}
+
+/// Orders simultaneous transmissions by (sender, path) and then receiver; the naive
+/// model's one transmission per (sender, path) has receiver 0 and delivers to
+/// receivers in index order, so both models deliver in the same order.
+fn send_key(s: usize, p: usize, r: usize) -> u64 {
+    ((s as u64) << 40) | ((p as u64) << 24) | r as u64
+}
+
 impl Sim {
     fn hb_phase(&self, s: usize, p: usize) -> u64 {
         self.hb.phase[s * self.hb.n_paths + p]
@@ -71,6 +84,31 @@ impl Sim {
             ph
         } else {
             ph + (t - ph).div_ceil(iv) * iv
+        }
+    }
+
+    /// Whether s's heartbeat on p of this very millisecond has already reached r.
+    fn sent_now(&self, s: usize, p: usize, r: usize) -> bool {
+        self.cursor.0 == Phase::Late
+            && send_key(s, p, r) < self.cursor.1
+            && self.next_tick(s, p, self.now) == self.now
+    }
+
+    /// The last heartbeat of s on p that r can have received by now.
+    fn last_sent(&self, s: usize, p: usize, r: usize) -> u64 {
+        if self.sent_now(s, p, r) {
+            self.now
+        } else {
+            self.last_tick_before(s, p, self.now)
+        }
+    }
+
+    /// The next heartbeat of s on p that r has not yet been sent.
+    fn next_unsent(&self, s: usize, p: usize, r: usize) -> u64 {
+        if self.sent_now(s, p, r) {
+            self.now + self.model.paths[p].interval.0
+        } else {
+            self.next_tick(s, p, self.now)
         }
     }
 
@@ -113,8 +151,10 @@ impl Sim {
                     continue;
                 }
                 let t = self.next_tick(s, p, 0);
-                self.schedule_late(
+                self.schedule_hb(
                     t,
+                    Phase::Late,
+                    send_key(s, p, 0),
                     Ev::HbSend {
                         send: s as u32,
                         path: p as u16,
@@ -134,8 +174,10 @@ impl Sim {
                                 id,
                             },
                         );
-                        self.schedule(
+                        self.schedule_hb(
                             d,
+                            Phase::Deadline,
+                            link_key(r, s, p),
                             Ev::HbDeadline {
                                 recv: r as u32,
                                 send: s as u32,
@@ -199,7 +241,7 @@ impl Sim {
         match self.hb.links.get(&key(r, s, p)).map(|l| l.flowing) {
             None if f => {}
             None => {
-                let last = self.last_tick_before(s, p, self.now);
+                let last = self.last_sent(s, p, r);
                 let d = last + self.hb_timeout(p);
                 let id = self.hb.id();
                 self.hb.links.insert(
@@ -212,8 +254,10 @@ impl Sim {
                         id,
                     },
                 );
-                self.schedule(
+                self.schedule_hb(
                     d,
+                    Phase::Deadline,
+                    link_key(r, s, p),
                     Ev::HbDeadline {
                         recv: r as u32,
                         send: s as u32,
@@ -227,9 +271,11 @@ impl Sim {
                 let l = self.hb.links.get_mut(&key(r, s, p)).expect("link");
                 l.flowing = true;
                 let id = l.id;
-                let t = self.next_tick(s, p, self.now);
-                self.schedule_late(
+                let t = self.next_unsent(s, p, r);
+                self.schedule_hb(
                     t,
+                    Phase::Late,
+                    send_key(s, p, r),
                     Ev::HbResume {
                         recv: r as u32,
                         send: s as u32,
@@ -260,8 +306,10 @@ impl Sim {
     /// Naive model: s sends on p to everyone.
     pub(crate) fn hb_send(&mut self, s: usize, p: usize) {
         let iv = self.model.paths[p].interval.0;
-        self.schedule_late(
+        self.schedule_hb(
             self.now + iv,
+            Phase::Late,
+            send_key(s, p, 0),
             Ev::HbSend {
                 send: s as u32,
                 path: p as u16,
@@ -285,8 +333,10 @@ impl Sim {
             l.timed_out = false;
             l.deadline = Some(d);
             let id = l.id;
-            self.schedule(
+            self.schedule_hb(
                 d,
+                Phase::Deadline,
+                link_key(r, s, p),
                 Ev::HbDeadline {
                     recv: r as u32,
                     send: s as u32,
@@ -394,8 +444,10 @@ impl Sim {
                         id,
                     },
                 );
-                self.schedule(
+                self.schedule_hb(
                     d,
+                    Phase::Deadline,
+                    link_key(o, s, p),
                     Ev::HbDeadline {
                         recv: o as u32,
                         send: s as u32,
@@ -404,9 +456,11 @@ impl Sim {
                     },
                 );
                 if flowing {
-                    let t = self.next_tick(s, p, now);
-                    self.schedule_late(
+                    let t = self.next_unsent(s, p, o);
+                    self.schedule_hb(
                         t,
+                        Phase::Late,
+                        send_key(s, p, o),
                         Ev::HbResume {
                             recv: o as u32,
                             send: s as u32,
@@ -445,8 +499,11 @@ impl Sim {
             moved.push((d, r, s, p, l.id));
         }
         for (d, recv, send, path, id) in moved {
-            self.schedule(
+            let k = link_key(recv as usize, send as usize, path as usize);
+            self.schedule_hb(
                 d,
+                Phase::Deadline,
+                k,
                 Ev::HbDeadline {
                     recv,
                     send,
