@@ -209,8 +209,8 @@ fn losing_one_path_is_caution_and_fails_nothing_over() {
     assert_eq!(
         messages(&sim, mark),
         [
-            "server2: Resource lankhb1 of server server1 has stopped.",
             "server1: Resource lankhb1 of server server2 has stopped.",
+            "server2: Resource lankhb1 of server server1 has stopped.",
         ]
     );
 }
