@@ -208,7 +208,7 @@ fn bench_prints_one_json_line_with_the_figures() {
     assert!(r["log_events"].as_u64().unwrap() > 0);
     assert_eq!(
         r["faults_injected"].as_u64().unwrap() + r["faults_refused"].as_u64().unwrap(),
-        9
+        10
     );
     let wall = r["wall_ms"].as_f64().unwrap();
     let speedup = r["speedup"].as_f64().unwrap();
