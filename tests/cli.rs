@@ -219,6 +219,10 @@ fn bench_prints_one_json_line_with_the_figures() {
     );
     assert!(r["events_per_sec"].as_f64().unwrap() > 0.0);
 
+    // The engine's share of the run is part of the run.
+    assert!(r["engine_ms"].as_f64().unwrap() <= wall, "{r}");
+    assert!(r.get("heap_events_per_sec").is_none());
+
     // Same seed, same run: everything but the wall-clock figures repeats.
     let again = bench(&args);
     for k in [
@@ -231,4 +235,30 @@ fn bench_prints_one_json_line_with_the_figures() {
     ] {
         assert_eq!(r[k], again[k], "{k}");
     }
+}
+
+#[test]
+fn bench_repeats_and_compares_with_a_bare_heap() {
+    let r = bench(&[
+        "--servers",
+        "4",
+        "--groups",
+        "2",
+        "--duration",
+        "2h",
+        "--fault-every",
+        "10m",
+        "--repeat",
+        "3",
+        "--compare-heap",
+        "--heap-depth",
+        "64",
+    ]);
+    assert_eq!(r["runs"], 3);
+    assert!(r["heap_events_per_sec"].as_f64().unwrap() > 0.0, "{r}");
+    let ratio = r["engine_to_heap"].as_f64().unwrap();
+    assert!(ratio > 0.0 && ratio.is_finite(), "{r}");
+    let out = clustersim(&["bench", "--repeat", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--repeat must be at least 1"));
 }
