@@ -162,33 +162,34 @@ impl Sim {
                 );
                 for r in 0..n {
                     if r != s && self.model.paths[p].on_server[r] {
-                        let id = self.hb.id();
-                        let d = self.hb_timeout(p);
-                        self.hb.links.insert(
-                            key(r, s, p),
-                            Link {
-                                flowing: true,
-                                last_heard: 0,
-                                timed_out: false,
-                                deadline: Some(d),
-                                id,
-                            },
-                        );
-                        self.schedule_hb(
-                            d,
-                            Phase::Deadline,
-                            link_key(r, s, p),
-                            Ev::HbDeadline {
-                                recv: r as u32,
-                                send: s as u32,
-                                path: p as u16,
-                                id,
-                            },
-                        );
+                        self.arm_link(r, s, p, true, 0);
                     }
                 }
             }
         }
+    }
+
+    /// Stores a link that last heard its sender at `last_heard` and schedules its
+    /// timeout; returns the link's id.
+    fn arm_link(&mut self, r: usize, s: usize, p: usize, flowing: bool, last_heard: u64) -> u64 {
+        let id = self.hb.id();
+        let d = last_heard + self.hb_timeout(p);
+        let link = Link {
+            flowing,
+            last_heard,
+            timed_out: false,
+            deadline: Some(d),
+            id,
+        };
+        self.hb.links.insert(key(r, s, p), link);
+        let ev = Ev::HbDeadline {
+            recv: r as u32,
+            send: s as u32,
+            path: p as u16,
+            id,
+        };
+        self.schedule_hb(d, Phase::Deadline, link_key(r, s, p), ev);
+        id
     }
 
     /// Re-evaluates every link to and from `x` after a change of x's state.
@@ -242,29 +243,7 @@ impl Sim {
             None if f => {}
             None => {
                 let last = self.last_sent(s, p, r);
-                let d = last + self.hb_timeout(p);
-                let id = self.hb.id();
-                self.hb.links.insert(
-                    key(r, s, p),
-                    Link {
-                        flowing: false,
-                        last_heard: last,
-                        timed_out: false,
-                        deadline: Some(d),
-                        id,
-                    },
-                );
-                self.schedule_hb(
-                    d,
-                    Phase::Deadline,
-                    link_key(r, s, p),
-                    Ev::HbDeadline {
-                        recv: r as u32,
-                        send: s as u32,
-                        path: p as u16,
-                        id,
-                    },
-                );
+                self.arm_link(r, s, p, false, last);
             }
             Some(was) if was == f => {}
             Some(_) if f => {
@@ -427,47 +406,21 @@ impl Sim {
             if !self.model.paths[p].on_server[o] {
                 continue;
             }
-            let d = now + self.hb_timeout(p);
             for s in 0..self.n() {
                 if s == o || !self.model.paths[p].on_server[s] {
                     continue;
                 }
-                let id = self.hb.id();
                 let flowing = self.hb_model == HeartbeatModel::Lazy && self.flows(o, s, p);
-                self.hb.links.insert(
-                    key(o, s, p),
-                    Link {
-                        flowing,
-                        last_heard: now,
-                        timed_out: false,
-                        deadline: Some(d),
-                        id,
-                    },
-                );
-                self.schedule_hb(
-                    d,
-                    Phase::Deadline,
-                    link_key(o, s, p),
-                    Ev::HbDeadline {
+                let id = self.arm_link(o, s, p, flowing, now);
+                if flowing {
+                    let t = self.next_unsent(s, p, o);
+                    let ev = Ev::HbResume {
                         recv: o as u32,
                         send: s as u32,
                         path: p as u16,
                         id,
-                    },
-                );
-                if flowing {
-                    let t = self.next_unsent(s, p, o);
-                    self.schedule_hb(
-                        t,
-                        Phase::Late,
-                        send_key(s, p, o),
-                        Ev::HbResume {
-                            recv: o as u32,
-                            send: s as u32,
-                            path: p as u16,
-                            id,
-                        },
-                    );
+                    };
+                    self.schedule_hb(t, Phase::Late, send_key(s, p, o), ev);
                 }
             }
         }

@@ -1118,3 +1118,45 @@ fn scheduled_fault_starts_and_heals_on_time() {
         .collect();
     assert_eq!(times, [50 * S, 70 * S]);
 }
+
+#[test]
+fn cluster_reboot_brings_everything_back_and_shutdown_leaves_it_off() {
+    let mut sim = default_sim();
+    op(&mut sim, r#"{"op":"cluster-reboot"}"#).unwrap();
+    sim.run_until(10 * S);
+    assert_eq!(
+        sim.view().observer,
+        None,
+        "no server runs the cluster service while rebooting"
+    );
+    sim.run_until(120 * S);
+    assert!(!sim.busy());
+    assert_eq!(
+        group(&sim, "failover1"),
+        ("Online".into(), "server1".into())
+    );
+    assert_eq!(
+        group(&sim, "failover2"),
+        ("Online".into(), "server2".into())
+    );
+    assert!(sim
+        .events()
+        .iter()
+        .all(|e| e.kind != EventKind::FailoverStarting));
+    op(&mut sim, r#"{"op":"cluster-shutdown"}"#).unwrap();
+    sim.run_until(300 * S);
+    let v = sim.view();
+    assert!(v.servers.iter().all(|s| !s.reachable));
+    assert_eq!(v.status, "Error");
+}
+
+#[test]
+fn mirror_disk_monitors_default_to_a_999_second_timeout() {
+    let m = Model::from_yaml(
+        "cluster: {name: c}\nservers: [{name: a}]\nmonitors: [{name: m, type: mdw}, {name: u, type: userw}]\n",
+        "t.yaml",
+    )
+    .unwrap();
+    assert_eq!(m.monitors[0].timeout.0, 999_000);
+    assert_eq!(m.monitors[1].timeout.0, 120_000);
+}
