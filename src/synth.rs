@@ -347,9 +347,11 @@ impl FaultLoad {
                     target: None,
                 };
                 if sim.operate(start).is_err() {
+                    // Busy with another operation: try again. An accepted start is not
+                    // repeated, whatever comes of it (a group may fail to start).
                     self.stats.group_starts_refused += 1;
+                    later(SWEEP_RETRY_MS);
                 }
-                later(SWEEP_RETRY_MS);
             }
         }
         again

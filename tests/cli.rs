@@ -258,6 +258,18 @@ fn bench_repeats_and_compares_with_a_bare_heap() {
     assert!(r["heap_events_per_sec"].as_f64().unwrap() > 0.0, "{r}");
     let ratio = r["engine_to_heap"].as_f64().unwrap();
     assert!(ratio > 0.0 && ratio.is_finite(), "{r}");
+    let out = clustersim(&["bench", "--servers", "1000000"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("between 1 and 10000"));
+    let out = clustersim(&[
+        "bench",
+        "--groups",
+        "100000000",
+        "--resources-per-group",
+        "100",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("too large"));
     let out = clustersim(&["bench", "--repeat", "0"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--repeat must be at least 1"));

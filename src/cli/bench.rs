@@ -58,6 +58,11 @@ pub struct BenchArgs {
     pub heap_depth: u64,
 }
 
+/// 10,000 servers take about 0.5 GB; beyond that a typo could exhaust memory.
+pub const MAX_SERVERS: usize = 10_000;
+/// Per-server state cells the engine may need, at most (about 10,000 servers on two paths).
+const MAX_CELLS: u128 = 300_000_000;
+
 fn duration(s: &str) -> Result<Millis, String> {
     parse_duration(s)
 }
@@ -127,8 +132,21 @@ impl BenchArgs {
 /// from the fastest run, which is the least disturbed by other work on the machine.
 /// Errors are one line per problem.
 pub fn run(args: &BenchArgs) -> Result<BenchReport, Vec<String>> {
-    if args.servers == 0 {
-        return Err(vec!["bench: --servers must be at least 1".into()]);
+    if args.servers == 0 || args.servers > MAX_SERVERS {
+        return Err(vec![format!(
+            "bench: --servers must be between 1 and {MAX_SERVERS} \
+             (the engine keeps per-pair state: memory grows with servers squared)"
+        )]);
+    }
+    let per_server = (args.servers as u128) * (args.heartbeat_paths.max(1) as u128)
+        + (args.groups as u128)
+            * (args.resources_per_group as u128 + args.monitors_per_group as u128);
+    if (args.servers as u128) * per_server > MAX_CELLS {
+        return Err(vec![format!(
+            "bench: the cluster is too large to simulate in memory: servers x (servers x \
+             heartbeat paths + groups x (resources + monitors per group)) must stay under \
+             {MAX_CELLS}"
+        )]);
     }
     if args.repeat == 0 {
         return Err(vec!["bench: --repeat must be at least 1".into()]);
