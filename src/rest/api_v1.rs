@@ -579,35 +579,45 @@ pub async fn post_monitor_dummy(
 
 // ------------------------------------------------------------------ metrics
 
-/// Simulated milliseconds each group has spent `Online` since t=0, from the event
-/// log's `group-status` entries (a group is taken to be in the status of its latest
-/// entry until the next one). Indexed by group id.
+/// Simulated milliseconds each group has spent `Online` since t=0, indexed by group
+/// id. The event log's `group-status` entries give a group's status on one server; the
+/// group counts as up while it is `Online` on at least one server.
 pub fn group_online_ms(sim: &crate::sim::Sim) -> Vec<u64> {
-    let n = sim.model().groups.len();
-    let mut total = vec![0u64; n];
-    let mut online_since: Vec<Option<u64>> = vec![None; n];
+    let model = sim.model();
+    let (ng, ns) = (model.groups.len(), model.servers.len());
+    let mut total = vec![0u64; ng];
+    let mut online_on = vec![false; ng * ns];
+    let mut count = vec![0usize; ng];
+    let mut since = vec![0u64; ng];
     for e in sim.events() {
         if e.kind != EventKind::GroupStatus {
             continue;
         }
-        let (Some(g), Some(status)) = (e.group, e.status) else { continue };
-        if g >= n {
+        let (Some(g), Some(s), Some(status)) = (e.group, e.server, e.status) else { continue };
+        if g >= ng || s >= ns {
             continue;
         }
         let online = status == crate::sim::status::ONLINE;
-        match (online_since[g], online) {
-            (None, true) => online_since[g] = Some(e.t_ms),
-            (Some(since), false) => {
-                total[g] += e.t_ms.saturating_sub(since);
-                online_since[g] = None;
+        if online == online_on[g * ns + s] {
+            continue;
+        }
+        online_on[g * ns + s] = online;
+        if online {
+            if count[g] == 0 {
+                since[g] = e.t_ms;
             }
-            _ => {}
+            count[g] += 1;
+        } else {
+            count[g] -= 1;
+            if count[g] == 0 {
+                total[g] += e.t_ms.saturating_sub(since[g]);
+            }
         }
     }
     let now = sim.now();
-    for g in 0..n {
-        if let Some(since) = online_since[g] {
-            total[g] += now.saturating_sub(since);
+    for g in 0..ng {
+        if count[g] > 0 {
+            total[g] += now.saturating_sub(since[g]);
         }
     }
     total

@@ -109,6 +109,7 @@ pub fn routes() -> Vec<RouteSpec> {
         route!(get "/sim/v1/events/stream" V1_0 => ctl::get_event_stream),
         route!(post "/sim/v1/reset" V1_0 => ctl::post_reset),
         route!(get "/sim/v1/config" V1_0 => ctl::get_config),
+        route!(get "/openapi.json" V1_0 => openapi),
     ]
 }
 
@@ -119,7 +120,6 @@ pub fn build(app: App) -> Router {
         router = router.route(r.path, (r.make)());
     }
     router
-        .route("/openapi.json", get(openapi))
         .fallback(fallback)
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(middleware::from_fn(check_method))
@@ -178,4 +178,48 @@ async fn fallback(req: Request) -> Response {
         }
     }
     ApiError::bad_request().into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn version(v: ApiVersion) -> &'static str {
+        match v {
+            ApiVersion::V1_0 => "1.0",
+            ApiVersion::V1_1 => "1.1",
+            ApiVersion::V1_2 => "1.2",
+        }
+    }
+
+    /// `openapi.json` documents exactly the routes of the table (which is exactly what
+    /// the router registers), each with the version that introduced it.
+    #[test]
+    fn openapi_documents_every_route_and_nothing_else() {
+        let doc: serde_json::Value = serde_json::from_str(OPENAPI_JSON).expect("openapi.json parses");
+        assert_eq!(doc["openapi"].as_str().map(|v| v.starts_with("3.")), Some(true));
+        let mut documented = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("path item") {
+                let since = op["x-since-version"].as_str().unwrap_or("?").to_string();
+                documented.insert((method.to_uppercase(), path.clone(), since));
+            }
+        }
+        let routed: BTreeSet<_> = routes()
+            .iter()
+            .map(|r| (r.method.to_string(), r.path.to_string(), version(r.since).to_string()))
+            .collect();
+        let missing: Vec<_> = routed.difference(&documented).collect();
+        let extra: Vec<_> = documented.difference(&routed).collect();
+        assert!(missing.is_empty(), "routes missing from openapi.json: {missing:?}");
+        assert!(extra.is_empty(), "openapi.json documents routes that do not exist: {extra:?}");
+    }
+
+    #[test]
+    fn route_table_has_no_duplicates() {
+        let all = routes();
+        let set: BTreeSet<_> = all.iter().map(|r| (r.method, r.path)).collect();
+        assert_eq!(set.len(), all.len());
+    }
 }
