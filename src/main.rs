@@ -4,7 +4,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "clustersim", version, about = "Deterministic simulator of an EXPRESSCLUSTER X style HA cluster")]
+#[command(
+    name = "clustersim",
+    version,
+    about = "Deterministic simulator of an EXPRESSCLUSTER X style HA cluster"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -17,11 +17,20 @@ fn status_gets_match_the_reference_examples_in_v1_2() {
     let r = s.get("/api/v1/cluster");
     assert_eq!(r.status, 200);
     assert!(r.content_type.starts_with("application/json"));
-    assert_eq!(r.body, ok_envelope("cluster", json!({"name": "cluster", "status": "Normal"})));
-    assert_eq!(s.get("/api/v1/cluster/toratio").body, ok_envelope("cluster", json!({"toratio": 1})));
+    assert_eq!(
+        r.body,
+        ok_envelope("cluster", json!({"name": "cluster", "status": "Normal"}))
+    );
+    assert_eq!(
+        s.get("/api/v1/cluster/toratio").body,
+        ok_envelope("cluster", json!({"toratio": 1}))
+    );
     assert_eq!(
         s.get("/api/v1/servers").body,
-        ok_envelope("servers", json!([{"name": "server1", "status": "Online"}, {"name": "server2", "status": "Online"}]))
+        ok_envelope(
+            "servers",
+            json!([{"name": "server1", "status": "Online"}, {"name": "server2", "status": "Online"}])
+        )
     );
     assert_eq!(
         s.get("/api/v1/servers/server2").body,
@@ -35,15 +44,27 @@ fn status_gets_match_the_reference_examples_in_v1_2() {
         {"name": "failover1", "status": "Online", "current": "server1", "resources": [{"name": "fip1"}, {"name": "script1"}]},
         {"name": "failover2", "status": "Online", "current": "server2", "resources": [{"name": "fip2"}, {"name": "script2"}]}
     ]);
-    assert_eq!(s.get("/api/v1/groups").body, ok_envelope("groups", groups.clone()));
-    assert_eq!(s.get("/api/v1/groups/failover1").body, ok_envelope("groups", json!([groups[0]])));
+    assert_eq!(
+        s.get("/api/v1/groups").body,
+        ok_envelope("groups", groups.clone())
+    );
+    assert_eq!(
+        s.get("/api/v1/groups/failover1").body,
+        ok_envelope("groups", json!([groups[0]]))
+    );
     assert_eq!(
         s.get("/api/v1/groups?select=name").body,
-        ok_envelope("groups", json!([{"name": "failover1"}, {"name": "failover2"}]))
+        ok_envelope(
+            "groups",
+            json!([{"name": "failover1"}, {"name": "failover2"}])
+        )
     );
     assert_eq!(
         s.get("/api/v1/groups/failover1?select=resources").body,
-        ok_envelope("groups", json!([{"resources": [{"name": "fip1"}, {"name": "script1"}]}]))
+        ok_envelope(
+            "groups",
+            json!([{"resources": [{"name": "fip1"}, {"name": "script1"}]}])
+        )
     );
     let r = s.get("/api/v1/resources");
     assert_eq!(
@@ -53,7 +74,10 @@ fn status_gets_match_the_reference_examples_in_v1_2() {
     assert_eq!(r.body["resources"].as_array().unwrap().len(), 4);
     assert_eq!(
         s.get("/api/v1/resources/fip2").body,
-        ok_envelope("resources", json!([{"name": "fip2", "type": "fip", "status": "Online", "current": "server2", "group": "failover2"}]))
+        ok_envelope(
+            "resources",
+            json!([{"name": "fip2", "type": "fip", "status": "Online", "current": "server2", "group": "failover2"}])
+        )
     );
     assert_eq!(
         s.get("/api/v1/resources?select=name").body["resources"],
@@ -64,12 +88,18 @@ fn status_gets_match_the_reference_examples_in_v1_2() {
     assert_eq!(m.body["monitors"][0]["type"], "fip");
     assert_eq!(m.body["monitors"][0]["name"], "fipw1");
     assert_eq!(m.body["monitors"][0]["status"], "Normal");
-    assert_eq!(m.body["monitors"][0]["servers"][0], json!({"name": "server1", "status": "Normal"}));
+    assert_eq!(
+        m.body["monitors"][0]["servers"][0],
+        json!({"name": "server1", "status": "Normal"})
+    );
     assert_eq!(
         s.get("/api/v1/monitors?select=name").body["monitors"],
         json!([{"name": "fipw1"}, {"name": "fipw2"}, {"name": "userw"}])
     );
-    assert_eq!(s.get("/api/v1/monitors").body["monitors"][2]["type"], "user");
+    assert_eq!(
+        s.get("/api/v1/monitors").body["monitors"][2]["type"],
+        "user"
+    );
 }
 
 #[test]
@@ -84,13 +114,23 @@ fn v1_0_has_no_resource_lists_and_no_later_endpoints() {
         json!({"name": "fip1", "type": "fip", "status": "Online", "current": "server1"})
     );
     let bad = |r: rest_support::Resp| {
-        assert_eq!((r.status, r.code(), r.message()), (400, 400, "The requested URL has an error."), "{r:?}");
+        assert_eq!(
+            (r.status, r.code(), r.message()),
+            (400, 400, "The requested URL has an error."),
+            "{r:?}"
+        );
     };
     bad(s.get("/api/v1/groups/failover1?select=resources"));
     bad(s.get("/api/v1/cluster/toratio"));
-    bad(s.post("/api/v1/cluster/toratio/set", Some(r#"{"ratio": 2, "time": "2m"}"#)));
+    bad(s.post(
+        "/api/v1/cluster/toratio/set",
+        Some(r#"{"ratio": 2, "time": "2m"}"#),
+    ));
     bad(s.post("/api/v1/cluster/toratio/reset", None));
-    bad(s.post("/api/v1/scripts/run", Some(r#"{"script": "script.sh", "target": "127.0.0.11"}"#)));
+    bad(s.post(
+        "/api/v1/scripts/run",
+        Some(r#"{"script": "script.sh", "target": "127.0.0.11"}"#),
+    ));
     bad(s.post("/api/v1/servers/server1/dummy-failure/start", None));
     bad(s.post("/api/v1/monitors/fipw1/dummy-failure/start", None));
     bad(s.get("/api/v1/metrics/groups/uptime"));
@@ -98,16 +138,28 @@ fn v1_0_has_no_resource_lists_and_no_later_endpoints() {
     bad(s.get("/api/v1/metrics/config/last-applied-date"));
     // The 1.0 error shape of a named group has no resources.
     let r = s.get("/api/v1/groups/nope");
-    assert_eq!(r.body["groups"], json!([{"name": "", "status": "", "current": ""}]));
+    assert_eq!(
+        r.body["groups"],
+        json!([{"name": "", "status": "", "current": ""}])
+    );
     let r = s.get("/api/v1/resources/nope");
-    assert_eq!(r.body["resources"], json!([{"name": "", "type": "", "status": "", "current": ""}]));
+    assert_eq!(
+        r.body["resources"],
+        json!([{"name": "", "type": "", "status": "", "current": ""}])
+    );
 }
 
 #[test]
 fn v1_1_adds_resource_lists_but_not_v1_2_endpoints() {
     let s = manual(&["--api-version", "1.1"]);
-    assert_eq!(s.get("/api/v1/groups").body["groups"][1]["resources"], json!([{"name": "fip2"}, {"name": "script2"}]));
-    assert_eq!(s.get("/api/v1/resources/script1").body["resources"][0]["group"], "failover1");
+    assert_eq!(
+        s.get("/api/v1/groups").body["groups"][1]["resources"],
+        json!([{"name": "fip2"}, {"name": "script2"}])
+    );
+    assert_eq!(
+        s.get("/api/v1/resources/script1").body["resources"][0]["group"],
+        "failover1"
+    );
     assert_eq!(
         s.get("/api/v1/groups/failover2?select=resources").body["groups"],
         json!([{"resources": [{"name": "fip2"}, {"name": "script2"}]}])
@@ -120,16 +172,56 @@ fn v1_1_adds_resource_lists_but_not_v1_2_endpoints() {
 fn unknown_named_objects_answer_the_reference_error_shapes() {
     let s = manual(&[]);
     let cases = [
-        ("/api/v1/servers/server9", "servers", json!([{"name": "", "status": ""}])),
-        ("/api/v1/servers/server9?select=name", "servers", json!([{"name": ""}])),
-        ("/api/v1/groups/nope", "groups", json!([{"name": "", "status": "", "current": "", "resources": []}])),
-        ("/api/v1/groups/nope?select=resources", "groups", json!([{"resources": []}])),
-        ("/api/v1/groups/nope?select=name", "groups", json!([{"name": ""}])),
-        ("/api/v1/resources/nope", "resources", json!([{"name": "", "type": "", "status": "", "current": "", "group": ""}])),
-        ("/api/v1/resources/nope?select=name", "resources", json!([{"name": ""}])),
-        ("/api/v1/monitors/nope", "monitors", json!([{"name": "", "type": "", "status": "", "servers": []}])),
-        ("/api/v1/monitors/nope?select=name", "monitors", json!([{"name": ""}])),
-        ("/api/v1/metrics/groups/nope/uptime", "groups", json!([{"name": "", "uptime": 0}])),
+        (
+            "/api/v1/servers/server9",
+            "servers",
+            json!([{"name": "", "status": ""}]),
+        ),
+        (
+            "/api/v1/servers/server9?select=name",
+            "servers",
+            json!([{"name": ""}]),
+        ),
+        (
+            "/api/v1/groups/nope",
+            "groups",
+            json!([{"name": "", "status": "", "current": "", "resources": []}]),
+        ),
+        (
+            "/api/v1/groups/nope?select=resources",
+            "groups",
+            json!([{"resources": []}]),
+        ),
+        (
+            "/api/v1/groups/nope?select=name",
+            "groups",
+            json!([{"name": ""}]),
+        ),
+        (
+            "/api/v1/resources/nope",
+            "resources",
+            json!([{"name": "", "type": "", "status": "", "current": "", "group": ""}]),
+        ),
+        (
+            "/api/v1/resources/nope?select=name",
+            "resources",
+            json!([{"name": ""}]),
+        ),
+        (
+            "/api/v1/monitors/nope",
+            "monitors",
+            json!([{"name": "", "type": "", "status": "", "servers": []}]),
+        ),
+        (
+            "/api/v1/monitors/nope?select=name",
+            "monitors",
+            json!([{"name": ""}]),
+        ),
+        (
+            "/api/v1/metrics/groups/nope/uptime",
+            "groups",
+            json!([{"name": "", "uptime": 0}]),
+        ),
     ];
     for (path, field, empty) in cases {
         let r = s.get(path);
@@ -138,7 +230,11 @@ fn unknown_named_objects_answer_the_reference_error_shapes() {
         assert_eq!(r.body[field], empty, "{path}");
     }
     // Malformed select values, and select=resources without a group name.
-    for path in ["/api/v1/servers?select=status", "/api/v1/groups?select=resources", "/api/v1/monitors?select=%zz"] {
+    for path in [
+        "/api/v1/servers?select=status",
+        "/api/v1/groups?select=resources",
+        "/api/v1/monitors?select=%zz",
+    ] {
         let r = s.get(path);
         assert_eq!((r.status, r.code()), (400, 400), "{path}");
     }
@@ -147,7 +243,10 @@ fn unknown_named_objects_answer_the_reference_error_shapes() {
 #[test]
 fn operations_answer_at_once_progress_shows_later_and_a_second_is_refused() {
     let s = manual(&[]);
-    s.op_ok("/api/v1/groups/failover1/move", Some(r#"{ "target" : "server2" }"#));
+    s.op_ok(
+        "/api/v1/groups/failover1/move",
+        Some(r#"{ "target" : "server2" }"#),
+    );
     let (status, _) = s.group("failover1");
     assert!(status.ends_with("Pending"), "{status}");
     // One operation at a time: HTTP 200, non-zero code, a message.
@@ -173,16 +272,41 @@ fn refused_operations_say_why() {
     };
     refused("/api/v1/groups/nope/start", None, 2, "nope");
     refused("/api/v1/servers/server9/stop", None, 2, "server9");
-    refused("/api/v1/groups/failover1/move", Some(r#"{"target": "server9"}"#), 2, "server9");
-    refused("/api/v1/groups/failover1/start", Some(r#"{"target": "server2"}"#), 4, "already started");
+    refused(
+        "/api/v1/groups/failover1/move",
+        Some(r#"{"target": "server9"}"#),
+        2,
+        "server9",
+    );
+    refused(
+        "/api/v1/groups/failover1/start",
+        Some(r#"{"target": "server2"}"#),
+        4,
+        "already started",
+    );
     refused("/api/v1/resources/nope/stop", None, 2, "nope");
     refused("/api/v1/monitors/nope/suspend", None, 2, "nope");
     refused("/api/v1/cluster/start", None, 4, "already");
     refused("/api/v1/cluster/resume", None, 4, "not suspended");
     refused("/api/v1/servers/server1/start", None, 4, "already");
-    refused("/api/v1/scripts/run", Some(r#"{"script": "nope.sh", "target": "127.0.0.11"}"#), 2, "nope.sh");
-    refused("/api/v1/scripts/run", Some(r#"{"script": "script.sh", "target": "10.9.9.9"}"#), 2, "10.9.9.9");
-    refused("/api/v1/scripts/run", Some(r#"{"script": "script.sh", "target": "127.0.0.11", "timeout": 0}"#), 3, "timeout");
+    refused(
+        "/api/v1/scripts/run",
+        Some(r#"{"script": "nope.sh", "target": "127.0.0.11"}"#),
+        2,
+        "nope.sh",
+    );
+    refused(
+        "/api/v1/scripts/run",
+        Some(r#"{"script": "script.sh", "target": "10.9.9.9"}"#),
+        2,
+        "10.9.9.9",
+    );
+    refused(
+        "/api/v1/scripts/run",
+        Some(r#"{"script": "script.sh", "target": "127.0.0.11", "timeout": 0}"#),
+        3,
+        "timeout",
+    );
     s.op_ok("/api/v1/cluster/suspend", None);
     s.settle();
     refused("/api/v1/groups/failover1/move", None, 4, "suspended");
@@ -198,25 +322,40 @@ fn refused_operations_say_why() {
 #[test]
 fn every_operation_endpoint_is_accepted_and_acts() {
     let s = manual(&[]);
-    let server = |name: &str| s.get(&format!("/api/v1/servers/{name}")).body["servers"][0]["status"].clone();
-    let monitor_on = |m: &str, i: usize| s.get(&format!("/api/v1/monitors/{m}")).body["monitors"][0]["servers"][i]["status"].clone();
+    let server =
+        |name: &str| s.get(&format!("/api/v1/servers/{name}")).body["servers"][0]["status"].clone();
+    let monitor_on = |m: &str, i: usize| {
+        s.get(&format!("/api/v1/monitors/{m}")).body["monitors"][0]["servers"][i]["status"].clone()
+    };
 
     s.op_ok("/api/v1/cluster/suspend", None);
     s.settle();
     s.op_ok("/api/v1/cluster/resume", None);
     s.settle();
 
-    s.op_ok("/api/v1/cluster/toratio/set", Some(r#"{ "ratio" : 2, "time" : "3d"}"#));
+    s.op_ok(
+        "/api/v1/cluster/toratio/set",
+        Some(r#"{ "ratio" : 2, "time" : "3d"}"#),
+    );
     s.settle();
-    assert_eq!(s.get("/api/v1/cluster/toratio").body["cluster"]["toratio"], 2);
+    assert_eq!(
+        s.get("/api/v1/cluster/toratio").body["cluster"]["toratio"],
+        2
+    );
     s.op_ok("/api/v1/cluster/toratio/reset", None);
     s.settle();
-    assert_eq!(s.get("/api/v1/cluster/toratio").body["cluster"]["toratio"], 1);
+    assert_eq!(
+        s.get("/api/v1/cluster/toratio").body["cluster"]["toratio"],
+        1
+    );
 
     s.op_ok("/api/v1/groups/failover1/stop", None);
     s.settle();
     assert_eq!(s.group("failover1"), ("Offline".into(), "None".into()));
-    s.op_ok("/api/v1/groups/failover1/start", Some(r#"{ "target" : "server2" }"#));
+    s.op_ok(
+        "/api/v1/groups/failover1/start",
+        Some(r#"{ "target" : "server2" }"#),
+    );
     s.settle();
     assert_eq!(s.group("failover1"), ("Online".into(), "server2".into()));
     s.op_ok("/api/v1/groups/stop", Some(r#"{ "target" : "server2" }"#));
@@ -229,16 +368,31 @@ fn every_operation_endpoint_is_accepted_and_acts() {
 
     s.op_ok("/api/v1/resources/script1/stop", None);
     s.settle();
-    assert_eq!(s.get("/api/v1/resources/script1").body["resources"][0]["status"], "Offline");
-    s.op_ok("/api/v1/resources/script1/start", Some(r#"{ "target" : "server1" }"#));
+    assert_eq!(
+        s.get("/api/v1/resources/script1").body["resources"][0]["status"],
+        "Offline"
+    );
+    s.op_ok(
+        "/api/v1/resources/script1/start",
+        Some(r#"{ "target" : "server1" }"#),
+    );
     s.settle();
-    assert_eq!(s.get("/api/v1/resources/script1").body["resources"][0]["status"], "Online");
+    assert_eq!(
+        s.get("/api/v1/resources/script1").body["resources"][0]["status"],
+        "Online"
+    );
 
-    s.op_ok("/api/v1/monitors/userw/suspend", Some(r#"{ "target" : "server1" }"#));
+    s.op_ok(
+        "/api/v1/monitors/userw/suspend",
+        Some(r#"{ "target" : "server1" }"#),
+    );
     s.settle();
     assert_eq!(monitor_on("userw", 0), "Suspend");
     assert_eq!(monitor_on("userw", 1), "Normal");
-    s.op_ok("/api/v1/monitors/userw/resume", Some(r#"{ "target" : "server1" }"#));
+    s.op_ok(
+        "/api/v1/monitors/userw/resume",
+        Some(r#"{ "target" : "server1" }"#),
+    );
     s.settle();
     assert_eq!(monitor_on("userw", 0), "Normal");
 
@@ -248,7 +402,10 @@ fn every_operation_endpoint_is_accepted_and_acts() {
     s.settle();
     s.op_ok("/api/v1/servers/server2/dummy-failure/stop", None);
     s.settle();
-    s.op_ok("/api/v1/monitors/userw/dummy-failure/start", Some(r#"{"target": ""}"#));
+    s.op_ok(
+        "/api/v1/monitors/userw/dummy-failure/start",
+        Some(r#"{"target": ""}"#),
+    );
     s.settle();
     s.op_ok("/api/v1/monitors/userw/dummy-failure/stop", None);
     s.settle();
@@ -304,13 +461,25 @@ fn toratio_set_checks_its_parameters() {
         assert_eq!(r.status, if code == 400 { 400 } else { 200 }, "{body}");
         assert!(!r.message().is_empty());
     }
-    assert_eq!(s.get("/api/v1/cluster/toratio").body["cluster"]["toratio"], 1);
-    s.op_ok("/api/v1/cluster/toratio/set", Some(r#"{"ratio": 10000, "time": "30d"}"#));
+    assert_eq!(
+        s.get("/api/v1/cluster/toratio").body["cluster"]["toratio"],
+        1
+    );
+    s.op_ok(
+        "/api/v1/cluster/toratio/set",
+        Some(r#"{"ratio": 10000, "time": "30d"}"#),
+    );
     s.settle();
-    assert_eq!(s.get("/api/v1/cluster/toratio").body["cluster"]["toratio"], 10000);
+    assert_eq!(
+        s.get("/api/v1/cluster/toratio").body["cluster"]["toratio"],
+        10000
+    );
     s.op_ok("/api/v1/cluster/toratio/set", Some(r#"{"ratio": 1}"#));
     s.settle();
-    assert_eq!(s.get("/api/v1/cluster/toratio").body["cluster"]["toratio"], 1);
+    assert_eq!(
+        s.get("/api/v1/cluster/toratio").body["cluster"]["toratio"],
+        1
+    );
 }
 
 fn uptime(s: &Server, group: &str) -> u64 {
@@ -325,7 +494,10 @@ fn metrics_count_online_time_and_the_config_date_is_fixed() {
     let s = manual(&[]);
     s.advance(10_000);
     let all = s.get("/api/v1/metrics/groups/uptime");
-    assert_eq!(all.body["groups"], json!([{"name": "failover1", "uptime": 10}, {"name": "failover2", "uptime": 10}]));
+    assert_eq!(
+        all.body["groups"],
+        json!([{"name": "failover1", "uptime": 10}, {"name": "failover2", "uptime": 10}])
+    );
     s.op_ok("/api/v1/groups/failover1/stop", None);
     s.settle();
     let stopped_at = uptime(&s, "failover1");
@@ -334,5 +506,11 @@ fn metrics_count_online_time_and_the_config_date_is_fixed() {
     assert_eq!(uptime(&s, "failover1"), stopped_at);
     assert_eq!(uptime(&s, "failover2"), other + 100);
     let r = s.get("/api/v1/metrics/config/last-applied-date");
-    assert_eq!(r.body, ok_envelope("config", json!({"lastAppliedDate": "1970-01-01T00:00:00.000Z"})));
+    assert_eq!(
+        r.body,
+        ok_envelope(
+            "config",
+            json!({"lastAppliedDate": "1970-01-01T00:00:00.000Z"})
+        )
+    );
 }

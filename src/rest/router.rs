@@ -141,7 +141,10 @@ async fn authenticate(State(app): State<App>, req: Request, next: Next) -> Respo
         .get::<Conn>()
         .map(|c| c.peer.ip())
         .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
-    let header = req.headers().get(header::AUTHORIZATION).map(HeaderValue::as_bytes);
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(HeaderValue::as_bytes);
     match app.auth.check(peer, header) {
         Verdict::Ok => next.run(req).await,
         Verdict::Unauthorized { challenge } => ApiError::unauthorized(challenge).into_response(),
@@ -197,8 +200,12 @@ mod tests {
     /// the router registers), each with the version that introduced it.
     #[test]
     fn openapi_documents_every_route_and_nothing_else() {
-        let doc: serde_json::Value = serde_json::from_str(OPENAPI_JSON).expect("openapi.json parses");
-        assert_eq!(doc["openapi"].as_str().map(|v| v.starts_with("3.")), Some(true));
+        let doc: serde_json::Value =
+            serde_json::from_str(OPENAPI_JSON).expect("openapi.json parses");
+        assert_eq!(
+            doc["openapi"].as_str().map(|v| v.starts_with("3.")),
+            Some(true)
+        );
         let mut documented = BTreeSet::new();
         for (path, item) in doc["paths"].as_object().expect("paths") {
             for (method, op) in item.as_object().expect("path item") {
@@ -208,12 +215,24 @@ mod tests {
         }
         let routed: BTreeSet<_> = routes()
             .iter()
-            .map(|r| (r.method.to_string(), r.path.to_string(), version(r.since).to_string()))
+            .map(|r| {
+                (
+                    r.method.to_string(),
+                    r.path.to_string(),
+                    version(r.since).to_string(),
+                )
+            })
             .collect();
         let missing: Vec<_> = routed.difference(&documented).collect();
         let extra: Vec<_> = documented.difference(&routed).collect();
-        assert!(missing.is_empty(), "routes missing from openapi.json: {missing:?}");
-        assert!(extra.is_empty(), "openapi.json documents routes that do not exist: {extra:?}");
+        assert!(
+            missing.is_empty(),
+            "routes missing from openapi.json: {missing:?}"
+        );
+        assert!(
+            extra.is_empty(),
+            "openapi.json documents routes that do not exist: {extra:?}"
+        );
     }
 
     #[test]

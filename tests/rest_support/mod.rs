@@ -27,7 +27,9 @@ impl Resp {
         self.body["result"]["code"].as_i64().expect("result.code")
     }
     pub fn message(&self) -> &str {
-        self.body["result"]["message"].as_str().expect("result.message")
+        self.body["result"]["message"]
+            .as_str()
+            .expect("result.message")
     }
 }
 
@@ -40,7 +42,9 @@ pub fn start(flags: &[&str]) -> Server {
     let args = ServeArgs::from_flags(all).expect("valid flags");
     let run = Running::start(args).expect("server starts");
     let base = format!("http://{}", run.addr());
-    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(20)).build();
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(20))
+        .build();
     Server { run, base, agent }
 }
 
@@ -52,7 +56,13 @@ pub fn manual(extra: &[&str]) -> Server {
 }
 
 impl Server {
-    pub fn request(&self, method: &str, path: &str, body: Option<&str>, auth: Option<(&str, &str)>) -> Resp {
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        auth: Option<(&str, &str)>,
+    ) -> Resp {
         request_to(&self.agent, &self.base, method, path, body, auth)
     }
     pub fn get(&self, path: &str) -> Resp {
@@ -67,7 +77,11 @@ impl Server {
     /// POST of an operation that must be accepted.
     pub fn op_ok(&self, path: &str, body: Option<&str>) {
         let r = self.post(path, body);
-        assert_eq!((r.status, r.code(), r.message()), (200, 0, ""), "{path}: {r:?}");
+        assert_eq!(
+            (r.status, r.code(), r.message()),
+            (200, 0, ""),
+            "{path}: {r:?}"
+        );
     }
     pub fn advance(&self, ms: u64) -> Value {
         let r = self.post("/sim/v1/clock/advance", Some(&format!("{{\"ms\": {ms}}}")));
@@ -78,7 +92,10 @@ impl Server {
         let r = self.get(&format!("/api/v1/groups/{name}"));
         assert_eq!(r.status, 200, "{r:?}");
         let g = &r.body["groups"][0];
-        (g["status"].as_str().unwrap().to_string(), g["current"].as_str().unwrap().to_string())
+        (
+            g["status"].as_str().unwrap().to_string(),
+            g["current"].as_str().unwrap().to_string(),
+        )
     }
     /// Advances the manual clock until no operation is in progress (bounded).
     pub fn settle(&self) {
@@ -126,5 +143,11 @@ pub fn request_to(
     let www_authenticate = resp.header("www-authenticate").map(str::to_string);
     let text = resp.into_string().expect("body");
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Resp { status, body, text, content_type, www_authenticate }
+    Resp {
+        status,
+        body,
+        text,
+        content_type,
+        www_authenticate,
+    }
 }
