@@ -122,8 +122,7 @@ pub fn build(app: App) -> Router {
     router
         .fallback(fallback)
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
-        .layer(middleware::from_fn(check_method))
-        .layer(middleware::from_fn_with_state(app.clone(), authenticate))
+        .layer(middleware::from_fn_with_state(app.clone(), gate))
         .with_state(app)
 }
 
@@ -131,34 +130,34 @@ fn is_api(path: &str) -> bool {
     path.starts_with("/api/") || path == "/api" || path.starts_with("/sim/") || path == "/sim"
 }
 
-/// Basic authentication on `/api` and `/sim`.
-async fn authenticate(State(app): State<App>, req: Request, next: Next) -> Response {
-    if !is_api(req.uri().path()) {
-        return next.run(req).await;
-    }
-    let peer = req
-        .extensions()
-        .get::<Conn>()
-        .map(|c| c.peer.ip())
-        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
-    let header = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .map(HeaderValue::as_bytes);
-    match app.auth.check(peer, header) {
-        Verdict::Ok => next.run(req).await,
-        Verdict::Unauthorized { challenge } => ApiError::unauthorized(challenge).into_response(),
-        Verdict::Forbidden => ApiError::forbidden().into_response(),
-    }
-}
-
-/// 405 for methods the API does not use: only GET and POST (and DELETE on `/sim`).
-async fn check_method(req: Request, next: Next) -> Response {
+/// Before routing: Basic authentication on `/api` and `/sim` (401/403), then 405 for
+/// methods the API does not use (only GET and POST, and DELETE on `/sim`). One layer,
+/// as it runs on every request.
+async fn gate(State(app): State<App>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
+    let api = is_api(path);
+    if api {
+        let peer = req
+            .extensions()
+            .get::<Conn>()
+            .map(|c| c.peer.ip())
+            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        let header = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .map(HeaderValue::as_bytes);
+        match app.auth.check(peer, header) {
+            Verdict::Ok => {}
+            Verdict::Unauthorized { challenge } => {
+                return ApiError::unauthorized(challenge).into_response()
+            }
+            Verdict::Forbidden => return ApiError::forbidden().into_response(),
+        }
+    }
     let allowed = match *req.method() {
         Method::GET | Method::POST => true,
         Method::DELETE => path.starts_with("/sim/"),
-        Method::HEAD => !is_api(path),
+        Method::HEAD => !api,
         _ => false,
     };
     if allowed {
