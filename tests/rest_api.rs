@@ -398,6 +398,9 @@ fn every_operation_endpoint_is_accepted_and_acts() {
 
     s.op_ok("/api/v1/scripts/run", Some(r#"{ "script" : "script.sh", "target" : "127.0.0.12", "timeout" : 60, "logdir" : "/tmp/script.log" }"#));
     s.settle();
+    // The reference's example body, Windows path with single backslashes and all.
+    s.op_ok("/api/v1/scripts/run", Some(r#"{ "script" : "script.bat", "target" : "127.0.0.11", "timeout" : 60, "logdir" : "C:\tmp\script.log" }"#));
+    s.settle();
     s.op_ok("/api/v1/servers/server2/dummy-failure/start", None);
     s.settle();
     s.op_ok("/api/v1/servers/server2/dummy-failure/stop", None);

@@ -25,12 +25,40 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     let text =
         std::str::from_utf8(bytes).map_err(|_| "the request body is not UTF-8".to_string())?;
     let text = if text.trim().is_empty() { "{}" } else { text };
-    let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| format!("the request body is not valid JSON: {e}"))?;
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => literal_backslashes(text)
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .ok_or_else(|| format!("the request body is not valid JSON: {e}"))?,
+    };
     if !value.is_object() {
         return Err("the request body must be a JSON object".into());
     }
     serde_json::from_value(value).map_err(|e| format!("invalid request body: {e}"))
+}
+
+/// The reference's `scripts/run` example sends `"logdir" : "C:\tmp\script.log"`, which
+/// is not JSON (`\s` is no escape). Like a forgiving parser, take a backslash that
+/// does not start a JSON escape as a literal backslash; `None` if there is none.
+fn literal_backslashes(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut chars = text.chars().peekable();
+    let mut changed = false;
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '\\' {
+            match chars.peek() {
+                Some('"' | '\\' | '/' | 'b' | 'f' | 'n' | 'r' | 't' | 'u') => {
+                    out.extend(chars.next());
+                }
+                _ => {
+                    out.push('\\');
+                    changed = true;
+                }
+            }
+        }
+    }
+    changed.then_some(out)
 }
 
 /// A body for `/api/v1`: failures are the table's 400 `The requested URL has an error.`
@@ -128,6 +156,13 @@ mod tests {
         assert!(decode::<T>(b"[\"server1\"]").is_err());
         assert!(decode::<T>(b"{not json").is_err());
         assert!(decode::<T>(&[0xff, 0xfe]).is_err());
+        // The reference's Windows path: `\t` is a JSON escape, `\s` is taken literally.
+        let p = decode::<T>(br#"{"target": "C:\tmp\script.log"}"#)
+            .unwrap()
+            .target
+            .unwrap();
+        assert_eq!(p, "C:\tmp\\script.log");
+        assert!(decode::<T>(br#"{"target": "C:\tmp\script.log"#).is_err());
     }
 
     #[test]

@@ -280,8 +280,15 @@ fn run(mut engine: Engine, rx: mpsc::Receiver<Cmd>) {
         };
         match cmd {
             Some(Cmd { at, job }) => {
-                engine.catch_up(at);
-                job(&mut engine);
+                // A panic in the engine (a bug) fails this request with the table's 500
+                // (its reply channel is dropped) but keeps the server up.
+                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    engine.catch_up(at);
+                    job(&mut engine);
+                }));
+                if ran.is_err() {
+                    tracing::error!("the simulation engine panicked while handling a request");
+                }
             }
             None => {
                 let len_before = engine.sim.events().len();
