@@ -215,3 +215,42 @@ fn the_dashboard_and_the_openapi_document_are_served_without_credentials() {
     assert_eq!(r.status, 200);
     assert!(r.body["paths"]["/api/v1/groups/{name}/move"]["post"].is_object());
 }
+
+#[test]
+fn the_binary_exits_2_on_bad_input_and_1_when_the_address_is_taken() {
+    use std::process::Command;
+    let bin = env!("CARGO_BIN_EXE_clustersim");
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "cluster: {name: x}\nservers: []\n").unwrap();
+    let out = Command::new(bin)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.yaml"));
+    let out = Command::new(bin)
+        .args(["serve", "--speed", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = Command::new(bin)
+        .args(["serve", "--listen", &addr])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&addr));
+}

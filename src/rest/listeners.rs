@@ -55,7 +55,7 @@ pub struct Bound {
 /// them on spawned tasks. With port 0 the port is chosen once for all of them.
 pub async fn start(shared: Shared, listen: SocketAddr, per_server: bool) -> anyhow::Result<Bound> {
     let ips = if per_server {
-        server_ips(&shared.app)?
+        server_ips(&shared.app).map_err(|e| super::bad_input(format!("{e:#}")))?
     } else {
         Vec::new()
     };

@@ -134,15 +134,31 @@ pub struct Conn {
     pub server: Option<usize>,
 }
 
+/// An unusable cluster file or option (exit code 2, as everywhere in the CLI).
+#[derive(Debug)]
+pub struct BadInput(pub String);
+
+impl std::fmt::Display for BadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadInput {}
+
+fn bad_input(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::Error::new(BadInput(e.to_string()))
+}
+
 fn load_model(args: &ServeArgs) -> anyhow::Result<Model> {
     match &args.file {
         None => Ok(Model::default_cluster()),
         Some(path) => {
             let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
+                .map_err(|e| bad_input(format!("cannot read {}: {e}", path.display())))?;
             Model::from_yaml(&text, &path.display().to_string()).map_err(|errs| {
                 let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-                anyhow::anyhow!("{}", lines.join("\n"))
+                bad_input(lines.join("\n"))
             })
         }
     }
@@ -151,17 +167,17 @@ fn load_model(args: &ServeArgs) -> anyhow::Result<Model> {
 /// Loads the cluster, starts the engine and binds every listener (on the current tokio
 /// runtime). Returns once the sockets accept connections.
 pub async fn bind(args: &ServeArgs) -> anyhow::Result<listeners::Bound> {
-    anyhow::ensure!(
-        args.speed.is_finite() && args.speed > 0.0,
-        "--speed must be a positive number"
-    );
-    anyhow::ensure!(
-        args.max_connections > 0,
-        "--max-connections must be at least 1"
-    );
+    if !(args.speed.is_finite() && args.speed > 0.0) {
+        return Err(bad_input("--speed must be a positive number"));
+    }
+    if args.max_connections == 0 {
+        return Err(bad_input("--max-connections must be at least 1"));
+    }
     let model = Arc::new(load_model(args)?);
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(c), Some(k)) => Some(listeners::tls_acceptor(c, k)?),
+        (Some(c), Some(k)) => {
+            Some(listeners::tls_acceptor(c, k).map_err(|e| bad_input(format!("{e:#}")))?)
+        }
         _ => None,
     };
     let config_json =
@@ -227,7 +243,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 /// `clustersim serve` as a process: exit code 0 after Ctrl-C, 2 when the input (file,
-/// options) is unusable, 1 otherwise.
+/// options, TLS files) is unusable, 1 otherwise (e.g. the address is in use).
 pub fn run(args: ServeArgs) -> i32 {
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -243,7 +259,11 @@ pub fn run(args: ServeArgs) -> i32 {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("clustersim serve: {e:#}");
-            2
+            if e.downcast_ref::<BadInput>().is_some() {
+                2
+            } else {
+                1
+            }
         }
     }
 }
