@@ -271,6 +271,18 @@ fn the_event_stream_sends_the_backlog_then_new_events() {
     s.advance(120_000);
     let (id2, _) = next_data(&mut lines);
     assert_eq!(id2, id + 1);
+    // A reset is announced, then numbering starts again from the new initial state.
+    s.post("/sim/v1/reset", None);
+    loop {
+        let line = lines.next().expect("stream open").expect("line");
+        if line.trim() == "event: reset" {
+            break;
+        }
+    }
+    // The rest of the reset event, up to its blank line.
+    while !lines.next().expect("stream open").expect("line").is_empty() {}
+    let (first, ev) = next_data(&mut lines);
+    assert_eq!((first, ev["t_ms"].as_u64()), (0, Some(0)));
 }
 
 #[test]

@@ -10,7 +10,8 @@
 //! | 3 | 200 | operation refused: a parameter value is out of range |
 //! | 4 | 200 | operation refused: it cannot be done now (suspended, server down, already online ...) |
 //! | 5 | 200 | operation refused: another operation is still in progress |
-//! | 400, 401, 403, 405, 409, 500 | same | the HTTP-level errors of the table below, code = HTTP status |
+//! | 400, 401, 403, 405, 500 | same | the reference's error table (messages below), code = HTTP status |
+//! | 404, 409 | same | control API only: no such fault id; not applicable now (see `control.rs`) |
 //!
 //! The HTTP-level messages are the reference's ("4. Troubleshooting") word for word.
 
