@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod model;
+pub mod rest;
 pub mod sim;
 pub mod synth;
 pub mod web_assets;

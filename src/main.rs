@@ -28,8 +28,8 @@ enum Command {
     DefaultConfig,
     /// Run a synthetic cluster under random faults as fast as possible; print one JSON line.
     Bench(cli::bench::BenchArgs),
-    // --- serve (REST shell): `Serve(clustersim::rest::ServeArgs)` dispatching to the
-    // --- REST helper's run function; added when `src/rest` is merged.
+    /// Serve the EXPRESSCLUSTER X REST API and the /sim/v1 control API over a live simulation.
+    Serve(clustersim::rest::ServeArgs),
     // --- run (scenario shell): `Run(clustersim::scenario::RunArgs)` dispatching to
     // --- `clustersim::scenario::run_cli`; added when `src/scenario` is merged.
 }
@@ -52,7 +52,7 @@ fn main() -> ExitCode {
             },
             Err(problems) => fail(&problems),
         },
-        // Command::Serve(args) => ... (REST shell)
+        Command::Serve(args) => ExitCode::from(clustersim::rest::run(args) as u8),
         // Command::Run(args) => ... (scenario shell)
     }
 }
