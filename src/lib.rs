@@ -2,6 +2,7 @@
 //! high-availability cluster. See `ARCHITECTURE.md` for the map.
 
 pub mod model;
+pub mod scenario;
 pub mod sim;
 pub mod web_assets;
 

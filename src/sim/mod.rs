@@ -6,9 +6,9 @@
 //! the same event log byte for byte. It knows nothing of HTTP, tokio or files.
 
 pub mod alert;
-pub mod queue;
 pub mod event;
 pub mod input;
+pub mod queue;
 pub mod view;
 
 pub use event::{Arg, Event, EventKind};
