@@ -276,8 +276,8 @@ fn job_passed(r: &JobResult) -> bool {
 }
 
 /// The steps that ran, as report marks.
-fn step_marks(sc: &Scenario, o: &Outcome) -> Vec<(u64, String, &'static str)> {
-    let mut marks: Vec<(u64, String, &'static str)> = sc
+fn step_marks(sc: &Scenario, o: &Outcome) -> Vec<report::Mark> {
+    let mut marks: Vec<report::Mark> = sc
         .steps
         .iter()
         .filter_map(|s| {
@@ -290,6 +290,17 @@ fn step_marks(sc: &Scenario, o: &Outcome) -> Vec<(u64, String, &'static str)> {
             Some((t, s.text.clone(), kind))
         })
         .collect();
+    // Faults that ended by their own `duration`.
+    for e in o
+        .events
+        .iter()
+        .filter(|e| e.kind == crate::sim::EventKind::FaultHealed)
+    {
+        if !marks.iter().any(|m| m.0 == e.t_ms && m.2 == "heal") {
+            let what = e.reason.clone().unwrap_or_else(|| "a fault".into());
+            marks.push((e.t_ms, format!("{what} healed"), "heal"));
+        }
+    }
     marks.sort_by_key(|m| m.0);
     marks
 }

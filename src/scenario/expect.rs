@@ -69,7 +69,7 @@ pub struct Window {
 
 impl Window {
     pub fn contains(&self, t: u64) -> bool {
-        t >= self.from && self.until.map_or(true, |u| t <= u)
+        t >= self.from && self.until.is_none_or(|u| t <= u)
     }
     fn describe(&self) -> String {
         match (self.from, self.until) {
@@ -88,7 +88,7 @@ pub struct Bound {
 
 impl Bound {
     pub fn holds(&self, n: u64) -> bool {
-        n >= self.at_least && self.at_most.map_or(true, |m| n <= m)
+        n >= self.at_least && self.at_most.is_none_or(|m| n <= m)
     }
     pub fn describe(&self) -> String {
         match self.at_most {
@@ -112,8 +112,8 @@ pub enum Subject {
     Resolver(usize),
 }
 
-/// `on`: for groups and resources, where they run; for monitors and heartbeat paths,
-/// the server whose instance is meant.
+/// For groups and resources, where they run (`current`); for monitors and heartbeat
+/// paths, the server whose instance is meant (`instance`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum On {
     Server(usize),
@@ -326,7 +326,7 @@ impl Condition {
     }
 
     fn status_ok(&self, st: &str) -> bool {
-        self.status.map_or(true, |w| w == st) && self.not.map_or(true, |n| n != st)
+        self.status.is_none_or(|w| w == st) && self.not.is_none_or(|n| n != st)
     }
 }
 
@@ -355,7 +355,7 @@ pub fn describe_condition(model: &Model, c: &Condition) -> String {
     }
     match c.on {
         Some(On::Server(i)) => s.push_str(&format!(" on {}", model.servers[i].name)),
-        Some(On::Nowhere) => s.push_str(" on None"),
+        Some(On::Nowhere) => s.push_str(" on None (nowhere)"),
         None => {}
     }
     if let Some(i) = c.view_from {

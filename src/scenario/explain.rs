@@ -84,31 +84,6 @@ fn line(model: &Model, e: &Event, what: &str) -> String {
     format!("{:>10}  {who} {what}{objects}{why}", fmt_secs(e.t_ms))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tells_failovers_with_their_reason_and_skips_routine_events() {
-        let model = Model::default_cluster();
-        let mut f = Event::new(EventKind::FailoverStarting);
-        f.t_ms = 93_000;
-        f.server = model.server_id("server2");
-        f.group = model.group_id("failover1");
-        f.reason = Some("server1 is down (heartbeat timeout 90s)".into());
-        let routine = Event::new(EventKind::MonitorStatus);
-        let lines = narrative(&model, &[routine, f]);
-        assert_eq!(lines.len(), 1);
-        assert!(lines[0].contains("93.000s"), "{}", lines[0]);
-        assert!(
-            lines[0].contains("server2 starts a failover (group failover1)"),
-            "{}",
-            lines[0]
-        );
-        assert!(lines[0].ends_with("heartbeat timeout 90s)"), "{}", lines[0]);
-    }
-}
-
 /// One event as a compact line: time, server, kind, the other fields, reason.
 pub fn event_line(model: &Model, e: &Event) -> String {
     let mut s = format!(
@@ -144,4 +119,29 @@ pub fn event_line(model: &Model, e: &Event) -> String {
         s.push_str(&format!(" reason=\"{r}\""));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tells_failovers_with_their_reason_and_skips_routine_events() {
+        let model = Model::default_cluster();
+        let mut f = Event::new(EventKind::FailoverStarting);
+        f.t_ms = 93_000;
+        f.server = model.server_id("server2");
+        f.group = model.group_id("failover1");
+        f.reason = Some("server1 is down (heartbeat timeout 90s)".into());
+        let routine = Event::new(EventKind::MonitorStatus);
+        let lines = narrative(&model, &[routine, f]);
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].contains("93.000s"), "{}", lines[0]);
+        assert!(
+            lines[0].contains("server2 starts a failover (group failover1)"),
+            "{}",
+            lines[0]
+        );
+        assert!(lines[0].ends_with("heartbeat timeout 90s)"), "{}", lines[0]);
+    }
 }

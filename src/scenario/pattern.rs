@@ -143,9 +143,9 @@ impl PatternFile {
 impl EventPattern {
     pub fn matches(&self, e: &Event, model: &Model) -> bool {
         fn eq<T: PartialEq>(want: &Option<T>, got: &Option<T>) -> bool {
-            want.as_ref().map_or(true, |w| got.as_ref() == Some(w))
+            want.as_ref().is_none_or(|w| got.as_ref() == Some(w))
         }
-        self.kind.map_or(true, |k| k == e.kind)
+        self.kind.is_none_or(|k| k == e.kind)
             && eq(&self.server, &e.server)
             && eq(&self.peer, &e.peer)
             && eq(&self.group, &e.group)
@@ -153,13 +153,15 @@ impl EventPattern {
             && eq(&self.monitor, &e.monitor)
             && eq(&self.path, &e.path)
             && eq(&self.resolver, &e.resolver)
-            && self.status.map_or(true, |s| e.status == Some(s))
-            && self.reason.as_ref().map_or(true, |r| {
-                e.reason.as_deref().is_some_and(|x| x.contains(r.as_str()))
-            })
-            && self.message.as_ref().map_or(true, |m| {
-                e.message(model).is_some_and(|x| x.contains(m.as_str()))
-            })
+            && self.status.is_none_or(|s| e.status == Some(s))
+            && self
+                .reason
+                .as_ref()
+                .is_none_or(|r| e.reason.as_deref().is_some_and(|x| x.contains(r.as_str())))
+            && self
+                .message
+                .as_ref()
+                .is_none_or(|m| e.message(model).is_some_and(|x| x.contains(m.as_str())))
     }
 }
 

@@ -75,43 +75,82 @@ fn metrics_of(model: &Model, events: &[Event], g: usize, end_ms: u64) -> GroupMe
     m
 }
 
+/// A step marked on the timeline: (time, text, `fault`/`heal`/`op` or a colour).
+pub type Mark = (u64, String, &'static str);
+
 /// One status band: a label and (start, status) changes.
 struct Band {
     label: String,
     changes: Vec<(u64, &'static str)>,
 }
 
-/// Bands from the status events: per server as each server reports itself or a peer,
-/// per group and per monitor on each server.
+/// Bands from the status events: each server's own state (service and power), each
+/// server as its peers see it (server-down / server-up), each group and each monitor on
+/// each server.
 fn bands(model: &Model, events: &[Event]) -> Vec<Band> {
     let mut rows: BTreeMap<(u8, String), Vec<(u64, &'static str)>> = BTreeMap::new();
+    let name = |s: Option<usize>| s.map_or("?".to_string(), |s| model.servers[s].name.clone());
+    // The state a hung server returns to when it resumes.
+    let mut before_hang: BTreeMap<usize, &'static str> = BTreeMap::new();
+    let mut own: BTreeMap<usize, &'static str> = BTreeMap::new();
     for e in events {
-        let Some(st) = e.status else { continue };
-        let name = |s: Option<usize>| s.map_or("?".to_string(), |s| model.servers[s].name.clone());
-        let key = match e.kind {
-            EventKind::ServerStatus => match e.peer {
-                Some(p) if Some(p) != e.server => (
-                    0,
-                    format!("server {} (seen by {})", name(Some(p)), name(e.server)),
+        let (key, st) = match e.kind {
+            EventKind::ServiceStarted => (own_key(&name, e.server), status::ONLINE),
+            EventKind::ServiceStopped => (
+                own_key(&name, e.server),
+                e.status.unwrap_or(status::OFFLINE),
+            ),
+            EventKind::ServerPoweredOff => (own_key(&name, e.server), status::OFFLINE),
+            EventKind::ServerHung => {
+                if let Some(s) = e.server {
+                    before_hang.insert(s, own.get(&s).copied().unwrap_or(status::ONLINE));
+                }
+                (own_key(&name, e.server), status::UNKNOWN)
+            }
+            EventKind::ServerResumed => {
+                let back = e
+                    .server
+                    .and_then(|s| before_hang.remove(&s))
+                    .unwrap_or(status::ONLINE);
+                (own_key(&name, e.server), back)
+            }
+            EventKind::ServerDown | EventKind::ServerUp => match (e.peer, e.status) {
+                (Some(p), Some(st)) => (
+                    (
+                        1,
+                        format!("server {} seen by {}", name(Some(p)), name(e.server)),
+                    ),
+                    st,
                 ),
-                _ => (0, format!("server {}", name(e.server))),
+                _ => continue,
             },
-            EventKind::GroupStatus => match e.group {
-                Some(g) => (
-                    1,
-                    format!("group {} on {}", model.groups[g].name, name(e.server)),
+            EventKind::GroupStatus => match (e.group, e.status) {
+                (Some(g), Some(st)) => (
+                    (
+                        2,
+                        format!("group {} on {}", model.groups[g].name, name(e.server)),
+                    ),
+                    st,
                 ),
-                None => continue,
+                _ => continue,
             },
-            EventKind::MonitorStatus => match e.monitor {
-                Some(m) => (
-                    2,
-                    format!("monitor {} on {}", model.monitors[m].name, name(e.server)),
+            EventKind::MonitorStatus => match (e.monitor, e.status) {
+                (Some(m), Some(st)) => (
+                    (
+                        3,
+                        format!("monitor {} on {}", model.monitors[m].name, name(e.server)),
+                    ),
+                    st,
                 ),
-                None => continue,
+                _ => continue,
             },
             _ => continue,
         };
+        if key.0 == 0 {
+            if let Some(s) = e.server {
+                own.insert(s, st);
+            }
+        }
         let row = rows.entry(key).or_default();
         if row.last().map(|(_, s)| *s) != Some(st) {
             row.push((e.t_ms, st));
@@ -120,6 +159,10 @@ fn bands(model: &Model, events: &[Event]) -> Vec<Band> {
     rows.into_iter()
         .map(|((_, label), changes)| Band { label, changes })
         .collect()
+}
+
+fn own_key(name: &impl Fn(Option<usize>) -> String, s: Option<usize>) -> (u8, String) {
+    (0, format!("server {}", name(s)))
 }
 
 fn color(st: &str) -> &'static str {
@@ -154,7 +197,7 @@ const LABEL_W: f64 = 260.0;
 const PLOT_W: f64 = 900.0;
 const ROW_H: f64 = 18.0;
 
-fn timeline_svg(out: &mut String, o: &Outcome, marks: &[(u64, String, &'static str)]) {
+fn timeline_svg(out: &mut String, o: &Outcome, marks: &[Mark]) {
     let rows = bands(&o.model, &o.events);
     let end = o.end_ms.max(1);
     let x = |t: u64| LABEL_W + PLOT_W * (t.min(end) as f64) / (end as f64);
@@ -226,7 +269,7 @@ fn ms_list(v: &[u64]) -> String {
 
 /// Renders the page. `marks` gives, per outcome, (time, step text, kind) of the steps run,
 /// kind being `fault`, `heal` or `op`.
-pub fn render(outcomes: &[(Outcome, Vec<(u64, String, &'static str)>)]) -> String {
+pub fn render(outcomes: &[(Outcome, Vec<Mark>)]) -> String {
     let mut out = String::new();
     let passed = outcomes.iter().filter(|(o, _)| o.passed()).count();
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>clustersim run report</title>\n<style>\n");
@@ -278,7 +321,7 @@ pub fn render(outcomes: &[(Outcome, Vec<(u64, String, &'static str)>)]) -> Strin
             }
             out.push_str("</pre>\n");
         }
-        let colored: Vec<(u64, String, &'static str)> = marks
+        let colored: Vec<Mark> = marks
             .iter()
             .map(|(t, text, k)| {
                 let c = match *k {
@@ -381,5 +424,58 @@ mod tests {
             esc("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
+    }
+
+    #[test]
+    fn bands_follow_servers_groups_and_peers() {
+        let model = Model::default_cluster();
+        let mut down = ev(
+            150_000,
+            EventKind::ServerDown,
+            None,
+            Some(1),
+            Some(status::OFFLINE),
+        );
+        down.peer = Some(0);
+        let events = vec![
+            ev(0, EventKind::ServiceStarted, None, Some(0), None),
+            ev(
+                0,
+                EventKind::GroupStatus,
+                Some(0),
+                Some(0),
+                Some(status::ONLINE),
+            ),
+            ev(
+                60_000,
+                EventKind::ServerPoweredOff,
+                None,
+                Some(0),
+                Some(status::OFFLINE),
+            ),
+            ev(
+                60_000,
+                EventKind::GroupStatus,
+                Some(0),
+                Some(0),
+                Some(status::OFFLINE),
+            ),
+            down,
+        ];
+        let b = bands(&model, &events);
+        let labels: Vec<&str> = b.iter().map(|x| x.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "server server1",
+                "server server1 seen by server2",
+                "group failover1 on server1"
+            ]
+        );
+        assert_eq!(
+            b[0].changes,
+            vec![(0, status::ONLINE), (60_000, status::OFFLINE)]
+        );
+        assert_eq!(b[1].changes, vec![(150_000, status::OFFLINE)]);
     }
 }

@@ -26,7 +26,7 @@ pub enum Timing {
     At(u64),
     /// When an event matches `pattern`, once, at or after `from`, then `delay` later.
     When {
-        pattern: EventPattern,
+        pattern: Box<EventPattern>,
         from: u64,
         delay: u64,
     },
