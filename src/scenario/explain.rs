@@ -74,12 +74,12 @@ fn line(model: &Model, e: &Event, what: &str) -> String {
     } else {
         format!(" ({})", objects.join(", "))
     };
-    let why = match &e.reason {
-        Some(r) => format!(": {r}"),
-        None => match e.message(model) {
-            Some(m) => format!(": \"{m}\" (no reason recorded)"),
-            None => " (no reason recorded)".to_string(),
-        },
+    // The engine's reason when it gave one, else the product message, which for
+    // completions and skipped recoveries says it all.
+    let why = match (&e.reason, e.message(model)) {
+        (Some(r), _) => format!(": {r}"),
+        (None, Some(m)) => format!(": \"{m}\""),
+        (None, None) => " (no reason recorded)".to_string(),
     };
     format!("{:>10}  {who} {what}{objects}{why}", fmt_secs(e.t_ms))
 }

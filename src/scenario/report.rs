@@ -205,8 +205,8 @@ fn timeline_svg(out: &mut String, o: &Outcome, marks: &[Mark]) {
     let _ = writeln!(
         out,
         r#"<svg class="tl" width="{}" height="{height}" viewBox="0 0 {} {height}" xmlns="http://www.w3.org/2000/svg">"#,
-        LABEL_W + PLOT_W + 10.0,
-        LABEL_W + PLOT_W + 10.0
+        LABEL_W + PLOT_W + 40.0,
+        LABEL_W + PLOT_W + 40.0
     );
     // Time axis: ten ticks.
     for i in 0..=10u64 {
@@ -216,7 +216,7 @@ fn timeline_svg(out: &mut String, o: &Outcome, marks: &[Mark]) {
             r##"<line x1="{0:.1}" y1="16" x2="{0:.1}" y2="{1}" stroke="#eee"/><text x="{0:.1}" y="12" class="tick">{2}</text>"##,
             x(t),
             height - 8.0,
-            esc(&fmt_secs(t))
+            esc(&tick(t, end))
         );
     }
     for (i, b) in rows.iter().enumerate() {
@@ -254,6 +254,15 @@ fn timeline_svg(out: &mut String, o: &Outcome, marks: &[Mark]) {
         );
     }
     out.push_str("</svg>\n");
+}
+
+/// An axis label: whole seconds once the run is long enough for them to differ.
+fn tick(t: u64, end: u64) -> String {
+    if end >= 10_000 {
+        format!("{}s", t / 1000)
+    } else {
+        format!("{t}ms")
+    }
 }
 
 fn ms_list(v: &[u64]) -> String {
