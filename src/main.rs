@@ -1,8 +1,17 @@
-use clap::{Parser, Subcommand};
+//! The `clustersim` binary: parses the command line and dispatches to the library's
+//! shells. No logic lives here.
 
-/// Deterministic simulator of an EXPRESSCLUSTER X style HA cluster.
+use clap::{Parser, Subcommand};
+use clustersim::cli::{self, EXIT_BAD_INPUT};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
 #[derive(Parser)]
-#[command(name = "clustersim", version)]
+#[command(
+    name = "clustersim",
+    version,
+    about = "Deterministic simulator of an EXPRESSCLUSTER X style HA cluster"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -10,12 +19,67 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Check cluster files: a summary line each, or one line per problem (exit code 2).
+    Validate {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print the embedded default cluster's YAML.
+    DefaultConfig,
+    /// Run a synthetic cluster under random faults as fast as possible; print one JSON line.
+    Bench(cli::bench::BenchArgs),
+    // --- serve (REST shell): `Serve(clustersim::rest::ServeArgs)` dispatching to the
+    // --- REST helper's run function; added when `src/rest` is merged.
     /// Run scenario files (a file, or every *.yaml under a folder) and check their expectations.
     Run(clustersim::scenario::RunArgs),
 }
 
-fn main() {
-    match Cli::parse().command {
-        Command::Run(args) => std::process::exit(clustersim::scenario::run_cli(args)),
+fn main() -> ExitCode {
+    let args = Cli::parse();
+    match args.command {
+        Command::Validate { files } => validate(&files),
+        Command::DefaultConfig => {
+            print!("{}", clustersim::model::DEFAULT_CLUSTER_YAML);
+            ExitCode::SUCCESS
+        }
+        Command::Bench(args) => match cli::bench::run(&args) {
+            Ok(report) => match serde_json::to_string(&report) {
+                Ok(line) => {
+                    println!("{line}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&[format!("bench: cannot render the report: {e}")]),
+            },
+            Err(problems) => fail(&problems),
+        },
+        // Command::Serve(args) => ... (REST shell)
+        Command::Run(args) => ExitCode::from(clustersim::scenario::run_cli(args) as u8),
     }
+}
+
+fn validate(files: &[PathBuf]) -> ExitCode {
+    let mut ok = true;
+    for file in files {
+        match cli::validate::check_file(file) {
+            Ok(summary) => println!("{summary}"),
+            Err(problems) => {
+                ok = false;
+                for p in problems {
+                    eprintln!("{p}");
+                }
+            }
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_BAD_INPUT)
+    }
+}
+
+fn fail(problems: &[String]) -> ExitCode {
+    for p in problems {
+        eprintln!("{p}");
+    }
+    ExitCode::from(EXIT_BAD_INPUT)
 }

@@ -25,7 +25,7 @@ fn args(paths: &[&Path]) -> RunArgs {
 #[test]
 fn corpus_passes_and_is_deterministic() {
     let dir = root().join("scenarios");
-    let files = discover(&[dir.clone()]).expect("scenarios/ has files");
+    let files = discover(std::slice::from_ref(&dir)).expect("scenarios/ has files");
     assert!(
         files.len() >= 40,
         "the corpus has {} scenarios; it needs at least 40",
@@ -102,7 +102,7 @@ const BROKEN: &[(&str, &str, &str)] = &[
 #[test]
 fn broken_files_give_one_line_errors_and_exit_code_2() {
     let dir = root().join("tests/broken_scenarios");
-    let files = discover(&[dir.clone()]).expect("broken scenarios exist");
+    let files = discover(std::slice::from_ref(&dir)).expect("broken scenarios exist");
     assert_eq!(
         files.len(),
         BROKEN.len(),
