@@ -239,3 +239,75 @@ fn known_discrepancies_pass() {
     let (code, out) = run(args(&[&root().join("tests/discrepancies")]));
     assert_eq!(code, 0, "{out}");
 }
+
+#[test]
+fn a_corpus_file_missing_any_one_line_loads_or_is_refused_without_panicking() {
+    let dir = root().join("scenarios");
+    let mut refused = 0;
+    for f in discover(std::slice::from_ref(&dir)).unwrap() {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for skip in 0..lines.len() {
+            let cut: Vec<&str> = lines
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, l)| *l)
+                .collect();
+            if let Err(e) = scenario::parse(&cut.join("\n"), "cut.yaml", &dir) {
+                refused += 1;
+                assert!(!e.to_string().contains('\n'), "{e}");
+                assert!(e.to_string().starts_with("cut.yaml: "), "{e}");
+            }
+        }
+    }
+    assert!(
+        refused > 100,
+        "cutting lines breaks files ({refused} refused)"
+    );
+}
+
+#[test]
+fn the_binary_runs_scenarios_and_returns_the_exit_codes() {
+    let bin = env!("CARGO_BIN_EXE_clustersim");
+    let run_bin = |args: &[&str]| {
+        std::process::Command::new(bin)
+            .args(args)
+            .current_dir(root())
+            .output()
+            .expect("the binary runs")
+    };
+    let ok = run_bin(&[
+        "run",
+        "scenarios/s2-server-crash-with-resolver-fails-over.yaml",
+    ]);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    let broken = run_bin(&["run", "tests/broken_scenarios/unknown-server.yaml"]);
+    assert_eq!(broken.status.code(), Some(2));
+    let out = String::from_utf8_lossy(&broken.stdout);
+    assert!(
+        out.contains("steps[0].server: unknown server `server9`"),
+        "{out}"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let wrong = tmp.path().join("wrong.yaml");
+    std::fs::write(
+        &wrong,
+        "name: wrong on purpose\nexpect:\n  - {at: 1s, group: failover1, status: Online, current: server2}\n",
+    )
+    .unwrap();
+    let failing = run_bin(&["run", wrong.to_str().unwrap()]);
+    assert_eq!(failing.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&failing.stdout);
+    assert!(
+        out.contains("seen:     at 1.000s: group failover1 Online on server1"),
+        "{out}"
+    );
+    let bad_flag = run_bin(&["run", "--seeds", "x", "scenarios"]);
+    assert_eq!(bad_flag.status.code(), Some(2));
+}

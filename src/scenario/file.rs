@@ -53,12 +53,12 @@ impl Scenario {
                     since: Anchor::Time(t),
                     within,
                     ..
-                } => t + within,
+                } => t.saturating_add(*within),
                 Check::Within {
                     since: Anchor::Step(i),
                     within,
                     ..
-                } => self.steps[*i].at().map_or(0, |t| t + within),
+                } => self.steps[*i].at().map_or(0, |t| t.saturating_add(*within)),
                 Check::Sequence { window, .. }
                 | Check::Count { window, .. }
                 | Check::Always { window, .. }
@@ -268,7 +268,7 @@ fn parse_step(
             }
             Timing::At(t)
         }
-        (None, Some(a), None) => Timing::At(prev_t + duration_of("after", a)?),
+        (None, Some(a), None) => Timing::At(prev_t.saturating_add(duration_of("after", a)?)),
         (None, None, Some(w)) => {
             let pf: PatternFile = serde_norway::from_value(w.clone()).map_err(|e| {
                 let (f, m) = serde_err(e, "");

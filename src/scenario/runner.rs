@@ -163,8 +163,9 @@ impl Run<'_> {
                     within,
                     ..
                 } => {
-                    self.windows[x.index] = Some((*a, a + within));
-                    self.agenda.push(a + within, Item::Check(x.index));
+                    self.windows[x.index] = Some((*a, a.saturating_add(*within)));
+                    self.agenda
+                        .push(a.saturating_add(*within), Item::Check(x.index));
                 }
                 _ => {}
             }
@@ -200,7 +201,8 @@ impl Run<'_> {
                 if delay == 0 {
                     self.do_step(i);
                 } else {
-                    self.agenda.push(self.sim.now() + delay, Item::Step(i));
+                    self.agenda
+                        .push(self.sim.now().saturating_add(delay), Item::Step(i));
                 }
             }
         }
@@ -250,7 +252,7 @@ impl Run<'_> {
             } = &x.check
             {
                 if *s == i && self.windows[x.index].is_none() {
-                    let deadline = now + within;
+                    let deadline = now.saturating_add(*within);
                     self.windows[x.index] = Some((now, deadline));
                     self.agenda.push(deadline, Item::Check(x.index));
                     self.end = self.end.max(deadline);
