@@ -385,6 +385,7 @@ fn guarded_run(sc: &Scenario, seed: u64) -> Outcome {
             Outcome {
                 file: sc.file.clone(),
                 name: sc.name.clone(),
+                description: sc.description.clone(),
                 seed,
                 end_ms: 0,
                 wall: Default::default(),

@@ -232,7 +232,7 @@ impl Condition {
                     let holds = v.suspended == want && self.status_ok(v.status);
                     return Observed { holds, seen };
                 }
-                (v.status, None, format!("cluster {}", v.name))
+                (v.status, None, "cluster".to_string())
             }
             Subject::Server(s) => {
                 let name = &model.servers[s].name;

@@ -1002,10 +1002,6 @@ mod tests {
             "steps[0].duration"
         );
         assert_eq!(
-            err(&s("{at: 1s, op: set-timeout-ratio, ratio: 2}")).0,
-            "steps[0].duration_ms"
-        );
-        assert_eq!(
             err(&s("{at: 1s, op: group-mve, group: failover1}")).0,
             "steps[0].op"
         );

@@ -286,7 +286,7 @@ pub fn render(outcomes: &[(Outcome, Vec<Mark>)]) -> String {
         "body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}h2{margin-top:2em;border-top:1px solid #ccc;padding-top:.6em}\n\
          .pass{color:#2a7a38}.fail{color:#b02020}table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}\n\
          svg.tl text{font-size:11px;font-family:monospace}svg.tl .tick{text-anchor:middle;fill:#777}pre{background:#f6f6f6;padding:.5em;overflow-x:auto}\n\
-         .legend span{display:inline-block;padding:0 6px;margin-right:4px;color:#fff;font-size:12px}\n",
+         .desc{color:#555;max-width:70em}.legend span{display:inline-block;padding:0 6px;margin-right:4px;color:#fff;font-size:12px}\n",
     );
     out.push_str("</style></head><body>\n<h1>clustersim run report</h1>\n");
     let _ = writeln!(
@@ -323,6 +323,9 @@ pub fn render(outcomes: &[(Outcome, Vec<Mark>)]) -> String {
             o.wall.as_secs_f64() * 1000.0,
             o.events.len()
         );
+        if !o.description.is_empty() {
+            let _ = writeln!(out, "<p class=\"desc\">{}</p>", esc(o.description.trim()));
+        }
         if !o.failures.is_empty() {
             out.push_str("<pre>");
             for f in &o.failures {

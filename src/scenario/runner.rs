@@ -21,6 +21,7 @@ const MAX_ENGINE_STEPS: u64 = 20_000_000;
 pub struct Outcome {
     pub file: String,
     pub name: String,
+    pub description: String,
     pub seed: u64,
     /// Virtual time at which the run stopped.
     pub end_ms: u64,
@@ -137,6 +138,7 @@ pub fn run(sc: &Scenario, seed: u64) -> Outcome {
     Outcome {
         file: sc.file.clone(),
         name: sc.name.clone(),
+        description: sc.description.clone(),
         seed,
         end_ms: r.end,
         wall: started.elapsed(),
