@@ -178,11 +178,11 @@ pub fn run_to(args: &RunArgs, out: &mut dyn Write) -> i32 {
         let word = if bad.is_empty() { "PASS" } else { "FAIL" };
         let _ = writeln!(
             out,
-            "{word}  {:<52} virtual {:>6}  wall {:>7.1}ms{seeds}  {}",
-            sc.name,
+            "{word}  virtual {:>5}  wall {:>6.1}ms{seeds}  {}  ({})",
             fmt_ms(first.outcome.end_ms),
             wall_ms,
-            sc.file
+            sc.file,
+            sc.name
         );
         if !bad.is_empty() {
             failed += 1;
