@@ -39,11 +39,6 @@ fn phrase(kind: EventKind) -> Option<&'static str> {
     })
 }
 
-/// Whether the narrative tells this event.
-pub fn is_explained(kind: EventKind) -> bool {
-    phrase(kind).is_some()
-}
-
 /// One line per told event: time, where, what, the objects, and why.
 pub fn narrative(model: &Model, events: &[Event]) -> Vec<String> {
     events

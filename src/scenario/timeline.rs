@@ -99,9 +99,6 @@ impl Agenda {
     pub fn pop(&mut self) -> Option<(u64, Item)> {
         self.heap.pop().map(|Reverse((t, _, _, item))| (t, item))
     }
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
-    }
 }
 
 /// `90s`, `1500ms`, `2m`: a time for messages.
