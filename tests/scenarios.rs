@@ -311,3 +311,48 @@ fn the_binary_runs_scenarios_and_returns_the_exit_codes() {
     let bad_flag = run_bin(&["run", "--seeds", "x", "scenarios"]);
     assert_eq!(bad_flag.status.code(), Some(2));
 }
+
+/// `--explain` rests on the engine's `reason`: every decision in the corpus must carry one.
+#[test]
+fn every_decision_in_the_corpus_has_a_reason() {
+    use clustersim::sim::EventKind::*;
+    let decisions = [
+        ServerDown,
+        NpAction,
+        BothActive,
+        DestinationChosen,
+        NoDestination,
+        FailoverStarting,
+        FailbackStarting,
+        GroupMoving,
+        ActivationRetry,
+        ActivationFailover,
+        DeactivationRetry,
+        FinalAction,
+        FinalActionSuppressed,
+        RecoveryRestart,
+        RecoveryFailover,
+        RecoveryFinalAction,
+        RecoveryExhausted,
+    ];
+    let mut told = 0;
+    for f in discover(&[root().join("scenarios")]).unwrap() {
+        let sc = scenario::load(&f).unwrap();
+        let o = scenario::run(&sc, sc.seed);
+        for e in o.events.iter().filter(|e| decisions.contains(&e.kind)) {
+            assert!(
+                e.reason.is_some(),
+                "{}: {} has no reason",
+                f.display(),
+                e.to_json(&o.model)
+            );
+            told += 1;
+        }
+        let lines = scenario::explain::narrative(&o.model, &o.events);
+        assert!(
+            lines.iter().all(|l| !l.contains("no reason recorded")),
+            "{lines:#?}"
+        );
+    }
+    assert!(told > 100, "the corpus makes decisions ({told})");
+}
