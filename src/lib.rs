@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod model;
 pub mod rest;
+pub mod scenario;
 pub mod sim;
 pub mod synth;
 pub mod web_assets;

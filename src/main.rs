@@ -30,8 +30,8 @@ enum Command {
     Bench(cli::bench::BenchArgs),
     /// Serve the EXPRESSCLUSTER X REST API and the /sim/v1 control API over a live simulation.
     Serve(clustersim::rest::ServeArgs),
-    // --- run (scenario shell): `Run(clustersim::scenario::RunArgs)` dispatching to
-    // --- `clustersim::scenario::run_cli`; added when `src/scenario` is merged.
+    /// Run scenario files (a file, or every *.yaml under a folder) and check their expectations.
+    Run(clustersim::scenario::RunArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,7 +53,7 @@ fn main() -> ExitCode {
             Err(problems) => fail(&problems),
         },
         Command::Serve(args) => ExitCode::from(clustersim::rest::run(args) as u8),
-        // Command::Run(args) => ... (scenario shell)
+        Command::Run(args) => ExitCode::from(clustersim::scenario::run_cli(args) as u8),
     }
 }
 

@@ -1,0 +1,142 @@
+//! The narrative of a run: every failover, failback, recovery action, final action and
+//! network-partition decision in the event log, with the reason the engine recorded
+//! (which monitor, which count, which policy entry, which servers were excluded).
+
+use super::timeline::fmt_secs;
+use crate::model::Model;
+use crate::sim::{Event, EventKind};
+
+/// Kinds the narrative tells, with the words for them.
+fn phrase(kind: EventKind) -> Option<&'static str> {
+    use EventKind::*;
+    Some(match kind {
+        ServerDown => "declares a peer down",
+        NetworkPartition => "detects a network partition",
+        NpAction => "runs the network-partition action",
+        BothActive => "finds a group active on both sides",
+        FailoverStarting => "starts a failover",
+        FailoverDone => "completes a failover",
+        FailoverFailed => "fails a failover",
+        FailbackStarting => "starts a failback",
+        FailbackDone => "completes a failback",
+        FailbackFailed => "fails a failback",
+        DestinationChosen => "chooses a destination",
+        NoDestination => "finds no destination",
+        NotStartable => "cannot start a group",
+        ActivationRetry => "retries an activation",
+        ActivationFailover => "fails a group over after an activation failure",
+        DeactivationRetry => "retries a deactivation",
+        FinalAction => "runs a final action",
+        FinalActionSuppressed => "suppresses a final action",
+        MonitorError => "sees a monitor error",
+        MonitorCaution => "sees a monitor warning",
+        RecoveryRestart => "restarts a recovery target",
+        RecoveryFailover => "fails a recovery target over",
+        RecoveryFinalAction => "runs a monitor's final action",
+        RecoveryExhausted => "has no recovery action left",
+        RecoverySkipped => "skips recovery",
+        _ => return None,
+    })
+}
+
+/// One line per told event: time, where, what, the objects, and why.
+pub fn narrative(model: &Model, events: &[Event]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| phrase(e.kind).map(|p| line(model, e, p)))
+        .collect()
+}
+
+fn line(model: &Model, e: &Event, what: &str) -> String {
+    let who = e
+        .server
+        .map_or("the cluster".to_string(), |s| model.servers[s].name.clone());
+    let mut objects = Vec::new();
+    if let Some(g) = e.group {
+        objects.push(format!("group {}", model.groups[g].name));
+    }
+    if let Some(r) = e.resource {
+        objects.push(format!("resource {}", model.resources[r].name));
+    }
+    if let Some(m) = e.monitor {
+        objects.push(format!("monitor {}", model.monitors[m].name));
+    }
+    if let Some(p) = e.peer {
+        objects.push(format!("server {}", model.servers[p].name));
+    }
+    let objects = if objects.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", objects.join(", "))
+    };
+    // The engine's reason when it gave one, else the product message, which for
+    // completions and skipped recoveries says it all.
+    let why = match (&e.reason, e.message(model)) {
+        (Some(r), _) => format!(": {r}"),
+        (None, Some(m)) => format!(": \"{m}\""),
+        (None, None) => " (no reason recorded)".to_string(),
+    };
+    format!("{:>10}  {who} {what}{objects}{why}", fmt_secs(e.t_ms))
+}
+
+/// One event as a compact line: time, server, kind, the other fields, reason.
+pub fn event_line(model: &Model, e: &Event) -> String {
+    let mut s = format!(
+        "{:>10}  {:<8} {}",
+        fmt_secs(e.t_ms),
+        e.server.map_or("-", |x| model.servers[x].name.as_str()),
+        e.kind.as_str()
+    );
+    let mut put = |k: &str, v: Option<&str>| {
+        if let Some(v) = v {
+            s.push_str(&format!(" {k}={v}"));
+        }
+    };
+    put("peer", e.peer.map(|x| model.servers[x].name.as_str()));
+    put("group", e.group.map(|x| model.groups[x].name.as_str()));
+    put(
+        "resource",
+        e.resource.map(|x| model.resources[x].name.as_str()),
+    );
+    put(
+        "monitor",
+        e.monitor.map(|x| model.monitors[x].name.as_str()),
+    );
+    put("path", e.path.map(|x| model.paths[x].name.as_str()));
+    put(
+        "resolver",
+        e.resolver.map(|x| model.resolvers[x].name.as_str()),
+    );
+    if let Some(st) = e.status {
+        s.push_str(&format!(" status=\"{st}\""));
+    }
+    if let Some(r) = &e.reason {
+        s.push_str(&format!(" reason=\"{r}\""));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tells_failovers_with_their_reason_and_skips_routine_events() {
+        let model = Model::default_cluster();
+        let mut f = Event::new(EventKind::FailoverStarting);
+        f.t_ms = 93_000;
+        f.server = model.server_id("server2");
+        f.group = model.group_id("failover1");
+        f.reason = Some("server1 is down (heartbeat timeout 90s)".into());
+        let routine = Event::new(EventKind::MonitorStatus);
+        let lines = narrative(&model, &[routine, f]);
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].contains("93.000s"), "{}", lines[0]);
+        assert!(
+            lines[0].contains("server2 starts a failover (group failover1)"),
+            "{}",
+            lines[0]
+        );
+        assert!(lines[0].ends_with("heartbeat timeout 90s)"), "{}", lines[0]);
+    }
+}

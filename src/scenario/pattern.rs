@@ -1,0 +1,398 @@
+//! Event patterns: the `when` of a trigger, the items of a `sequence`, what a `count`
+//! counts. A pattern names event-log fields (`kind`, `server`, `group`, `status`, ...);
+//! an event matches when every named field is equal (`reason` and `message`: contains).
+
+use super::names::{resolve, Kind};
+use crate::model::Model;
+use crate::sim::{status, Event, EventKind};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A pattern as written in a scenario file.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatternFile {
+    pub kind: Option<String>,
+    pub server: Option<String>,
+    pub peer: Option<String>,
+    pub group: Option<String>,
+    pub resource: Option<String>,
+    pub monitor: Option<String>,
+    pub path: Option<String>,
+    pub resolver: Option<String>,
+    pub status: Option<String>,
+    /// A piece of the event's `reason` text.
+    pub reason: Option<String>,
+    /// A piece of the product alert message.
+    pub message: Option<String>,
+}
+
+/// A pattern with names resolved to the model's ids.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EventPattern {
+    pub kind: Option<EventKind>,
+    pub server: Option<usize>,
+    pub peer: Option<usize>,
+    pub group: Option<usize>,
+    pub resource: Option<usize>,
+    pub monitor: Option<usize>,
+    pub path: Option<usize>,
+    pub resolver: Option<usize>,
+    pub status: Option<&'static str>,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    /// The pattern as written, for messages.
+    pub text: String,
+}
+
+/// Every status string of the product [doc], plus `None` for a group's `current`.
+pub const STATUSES: &[&str] = &[
+    status::UNKNOWN,
+    status::NORMAL,
+    status::CAUTION,
+    status::ERROR,
+    status::UNUSED,
+    status::SUSPEND,
+    status::ONLINE,
+    status::OFFLINE,
+    status::ONLINE_PENDING,
+    status::OFFLINE_PENDING,
+    status::ONLINE_FAILURE,
+    status::OFFLINE_FAILURE,
+];
+
+/// The interned status string equal to `s`, or a message listing the valid ones.
+pub fn status_str(s: &str) -> Result<&'static str, String> {
+    STATUSES
+        .iter()
+        .copied()
+        .find(|x| *x == s)
+        .ok_or_else(|| format!("unknown status `{s}` (known: {})", STATUSES.join(", ")))
+}
+
+impl PatternFile {
+    /// Resolves names; `Err((field, message))` on an unknown name, kind or status.
+    pub fn resolve(&self, model: &Model) -> Result<EventPattern, (&'static str, String)> {
+        let kind = match &self.kind {
+            Some(k) => Some(event_kind(k).ok_or_else(|| {
+                let all: Vec<&str> = ALL_KINDS.iter().map(|k| k.as_str()).collect();
+                (
+                    "kind",
+                    format!("unknown event kind `{k}` (known: {})", all.join(", ")),
+                )
+            })?),
+            None => None,
+        };
+        let id = |field: &'static str, kind: Kind, v: &Option<String>| match v {
+            Some(n) => resolve(model, kind, n).map(Some).map_err(|m| (field, m)),
+            None => Ok(None),
+        };
+        let status = match &self.status {
+            Some(s) => Some(status_str(s).map_err(|m| ("status", m))?),
+            None => None,
+        };
+        let p = EventPattern {
+            kind,
+            server: id("server", Kind::Server, &self.server)?,
+            peer: id("peer", Kind::Server, &self.peer)?,
+            group: id("group", Kind::Group, &self.group)?,
+            resource: id("resource", Kind::Resource, &self.resource)?,
+            monitor: id("monitor", Kind::Monitor, &self.monitor)?,
+            path: id("path", Kind::Path, &self.path)?,
+            resolver: id("resolver", Kind::Resolver, &self.resolver)?,
+            status,
+            reason: self.reason.clone(),
+            message: self.message.clone(),
+            text: self.describe(),
+        };
+        if p == (EventPattern {
+            text: p.text.clone(),
+            ..Default::default()
+        }) {
+            return Err(("kind", "an event pattern needs at least one field".into()));
+        }
+        Ok(p)
+    }
+
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(k) = &self.kind {
+            parts.push(k.clone());
+        }
+        let fields = [
+            ("server", &self.server),
+            ("peer", &self.peer),
+            ("group", &self.group),
+            ("resource", &self.resource),
+            ("monitor", &self.monitor),
+            ("path", &self.path),
+            ("resolver", &self.resolver),
+            ("status", &self.status),
+            ("reason~", &self.reason),
+            ("message~", &self.message),
+        ];
+        for (name, v) in fields {
+            if let Some(v) = v {
+                parts.push(format!("{name}={v}"));
+            }
+        }
+        parts.join(" ")
+    }
+}
+
+impl EventPattern {
+    pub fn matches(&self, e: &Event, model: &Model) -> bool {
+        fn eq<T: PartialEq>(want: &Option<T>, got: &Option<T>) -> bool {
+            want.as_ref().is_none_or(|w| got.as_ref() == Some(w))
+        }
+        self.kind.is_none_or(|k| k == e.kind)
+            && eq(&self.server, &e.server)
+            && eq(&self.peer, &e.peer)
+            && eq(&self.group, &e.group)
+            && eq(&self.resource, &e.resource)
+            && eq(&self.monitor, &e.monitor)
+            && eq(&self.path, &e.path)
+            && eq(&self.resolver, &e.resolver)
+            && self.status.is_none_or(|s| e.status == Some(s))
+            && self
+                .reason
+                .as_ref()
+                .is_none_or(|r| e.reason.as_deref().is_some_and(|x| x.contains(r.as_str())))
+            && self
+                .message
+                .as_ref()
+                .is_none_or(|m| e.message(model).is_some_and(|x| x.contains(m.as_str())))
+    }
+}
+
+impl fmt::Display for EventPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// The event kind whose log name is `name`.
+pub fn event_kind(name: &str) -> Option<EventKind> {
+    ALL_KINDS.iter().copied().find(|k| k.as_str() == name)
+}
+
+/// Every event kind. `kind_index` below fails to compile when the core adds a kind, so
+/// this list cannot silently fall behind.
+pub const ALL_KINDS: &[EventKind] = {
+    use EventKind::*;
+    &[
+        ServiceStarted,
+        ServiceStopped,
+        ServerPoweredOff,
+        ServerPoweredOn,
+        ServerHung,
+        ServerResumed,
+        ServerStatus,
+        ServerUp,
+        ServerDown,
+        AutoStartSuppressed,
+        StartupWait,
+        StartupComplete,
+        StartupTimeout,
+        PathDown,
+        PathUp,
+        ResolverError,
+        ResolverNormal,
+        NetworkPartition,
+        NpAction,
+        BothActive,
+        GroupStarting,
+        GroupStarted,
+        GroupStartFailed,
+        GroupStopping,
+        GroupStopped,
+        GroupStopFailed,
+        GroupMoving,
+        GroupMoved,
+        GroupMoveFailed,
+        FailoverStarting,
+        FailoverDone,
+        FailoverFailed,
+        FailbackStarting,
+        FailbackDone,
+        FailbackFailed,
+        DestinationChosen,
+        NoDestination,
+        NotStartable,
+        GroupStatus,
+        ResourceActivating,
+        ResourceActivated,
+        ResourceActivationFailed,
+        ResourceDeactivating,
+        ResourceDeactivated,
+        ResourceDeactivationFailed,
+        ResourceStatus,
+        SingleResourceStarting,
+        SingleResourceStarted,
+        SingleResourceStopping,
+        SingleResourceStopped,
+        ActivationRetry,
+        ActivationFailover,
+        DeactivationRetry,
+        FinalAction,
+        FinalActionSuppressed,
+        MonitorError,
+        MonitorCaution,
+        MonitorNormal,
+        MonitorStatus,
+        MonitorSuspended,
+        MonitorResumed,
+        RecoveryRestart,
+        RecoveryFailover,
+        RecoveryFinalAction,
+        RecoveryExhausted,
+        RecoverySkipped,
+        ClusterSuspended,
+        ClusterResumed,
+        OperationRequested,
+        TimeoutRatioSet,
+        TimeoutRatioReset,
+        ScriptStarted,
+        ScriptFinished,
+        DummyFailureStarted,
+        DummyFailureStopped,
+        FaultInjected,
+        FaultHealed,
+    ]
+};
+
+/// Exhaustive over `EventKind`: a new kind breaks the build here until it is added to
+/// `ALL_KINDS` (the test below checks the two agree).
+#[allow(dead_code)]
+fn kind_index(k: EventKind) -> usize {
+    use EventKind::*;
+    match k {
+        ServiceStarted
+        | ServiceStopped
+        | ServerPoweredOff
+        | ServerPoweredOn
+        | ServerHung
+        | ServerResumed
+        | ServerStatus
+        | ServerUp
+        | ServerDown
+        | AutoStartSuppressed
+        | StartupWait
+        | StartupComplete
+        | StartupTimeout
+        | PathDown
+        | PathUp
+        | ResolverError
+        | ResolverNormal
+        | NetworkPartition
+        | NpAction
+        | BothActive
+        | GroupStarting
+        | GroupStarted
+        | GroupStartFailed
+        | GroupStopping
+        | GroupStopped
+        | GroupStopFailed
+        | GroupMoving
+        | GroupMoved
+        | GroupMoveFailed
+        | FailoverStarting
+        | FailoverDone
+        | FailoverFailed
+        | FailbackStarting
+        | FailbackDone
+        | FailbackFailed
+        | DestinationChosen
+        | NoDestination
+        | NotStartable
+        | GroupStatus
+        | ResourceActivating
+        | ResourceActivated
+        | ResourceActivationFailed
+        | ResourceDeactivating
+        | ResourceDeactivated
+        | ResourceDeactivationFailed
+        | ResourceStatus
+        | SingleResourceStarting
+        | SingleResourceStarted
+        | SingleResourceStopping
+        | SingleResourceStopped
+        | ActivationRetry
+        | ActivationFailover
+        | DeactivationRetry
+        | FinalAction
+        | FinalActionSuppressed
+        | MonitorError
+        | MonitorCaution
+        | MonitorNormal
+        | MonitorStatus
+        | MonitorSuspended
+        | MonitorResumed
+        | RecoveryRestart
+        | RecoveryFailover
+        | RecoveryFinalAction
+        | RecoveryExhausted
+        | RecoverySkipped
+        | ClusterSuspended
+        | ClusterResumed
+        | OperationRequested
+        | TimeoutRatioSet
+        | TimeoutRatioReset
+        | ScriptStarted
+        | ScriptFinished
+        | DummyFailureStarted
+        | DummyFailureStopped
+        | FaultInjected
+        | FaultHealed => ALL_KINDS.iter().position(|x| *x == k).unwrap_or(usize::MAX),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_listed_once_and_round_trips() {
+        for (i, k) in ALL_KINDS.iter().enumerate() {
+            assert_eq!(kind_index(*k), i, "{} listed twice", k.as_str());
+            assert_eq!(event_kind(k.as_str()), Some(*k));
+        }
+    }
+
+    #[test]
+    fn resolves_names_and_refuses_unknown_ones() {
+        let model = Model::default_cluster();
+        let p = PatternFile {
+            kind: Some("group-status".into()),
+            group: Some("failover1".into()),
+            server: Some("server2".into()),
+            status: Some("Online Pending".into()),
+            ..Default::default()
+        };
+        let r = p.resolve(&model).unwrap();
+        assert_eq!(r.kind, Some(EventKind::GroupStatus));
+        assert_eq!(r.server, model.server_id("server2"));
+        let mut e = Event::new(EventKind::GroupStatus);
+        e.group = model.group_id("failover1");
+        e.server = model.server_id("server2");
+        e.status = Some(status::ONLINE_PENDING);
+        assert!(r.matches(&e, &model));
+        e.status = Some(status::ONLINE);
+        assert!(!r.matches(&e, &model));
+
+        let bad = PatternFile {
+            server: Some("server9".into()),
+            ..Default::default()
+        };
+        let (field, msg) = bad.resolve(&model).unwrap_err();
+        assert_eq!(field, "server");
+        assert!(msg.contains("server9") && msg.contains("server1"), "{msg}");
+        let bad = PatternFile {
+            status: Some("online".into()),
+            ..Default::default()
+        };
+        assert_eq!(bad.resolve(&model).unwrap_err().0, "status");
+        let empty = PatternFile::default();
+        assert!(empty.resolve(&model).is_err());
+    }
+}

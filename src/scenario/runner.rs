@@ -1,0 +1,420 @@
+//! Runs one scenario on a fresh `Sim`: steps at their times, triggers when their event
+//! is logged, expectations at their times, invariants after every engine step that
+//! logged something. At one instant the order is: engine events already due, then the
+//! steps (in file order, each followed by the engine events it causes at that instant),
+//! then the checks.
+
+use super::expect::{check_sequence, count, Anchor, Check, GroupTracker, Probe};
+use super::file::Scenario;
+use super::timeline::{fmt_ms, fmt_secs, Action, Agenda, Item, Refusal, Timing};
+use crate::model::Model;
+use crate::sim::{Event, FaultId, Sim};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// An engine that keeps producing events without advancing time is a bug; stop there.
+const MAX_ENGINE_STEPS: u64 = 20_000_000;
+
+/// What one run of one scenario gave.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub file: String,
+    pub name: String,
+    pub description: String,
+    pub seed: u64,
+    /// Virtual time at which the run stopped.
+    pub end_ms: u64,
+    pub wall: Duration,
+    pub failures: Vec<Failure>,
+    pub events: Vec<Event>,
+    pub model: Arc<Model>,
+    /// When each step ran (`None`: its trigger never fired, or the run ended first).
+    pub step_times: Vec<Option<u64>>,
+    pub engine_steps: u64,
+}
+
+impl Outcome {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// One failed expectation or step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// The expectation (or step) in words.
+    pub what: String,
+    /// What happened instead.
+    pub seen: String,
+    /// When it was found to fail.
+    pub t_ms: u64,
+    /// The length of the event log at that moment: the events before it are `..upto`.
+    pub upto: usize,
+}
+
+#[derive(Clone, Debug)]
+enum XState {
+    Pending,
+    Passed,
+    Failed,
+}
+
+struct Run<'a> {
+    sc: &'a Scenario,
+    sim: Sim,
+    agenda: Agenda,
+    groups: GroupTracker,
+    consumed: usize,
+    fired: Vec<bool>,
+    step_times: Vec<Option<u64>>,
+    faults: BTreeMap<usize, FaultId>,
+    xstate: Vec<XState>,
+    /// For `within` expectations: (window start, deadline) once known.
+    windows: Vec<Option<(u64, u64)>>,
+    failures: Vec<(usize, Failure)>,
+    end: u64,
+}
+
+/// Runs `sc` under `seed`.
+pub fn run(sc: &Scenario, seed: u64) -> Outcome {
+    let started = Instant::now();
+    let mut r = Run {
+        sc,
+        sim: Sim::new(sc.model.clone(), seed),
+        agenda: Agenda::default(),
+        groups: GroupTracker::default(),
+        consumed: 0,
+        fired: vec![false; sc.steps.len()],
+        step_times: vec![None; sc.steps.len()],
+        faults: BTreeMap::new(),
+        xstate: vec![XState::Pending; sc.expectations.len()],
+        windows: vec![None; sc.expectations.len()],
+        failures: Vec::new(),
+        end: sc.planned_end(),
+    };
+    r.schedule();
+    r.absorb();
+    r.probe();
+    let mut engine_steps = 0u64;
+    let mut stalled = false;
+    loop {
+        let limit = r.agenda.peek_time().map_or(r.end, |t| t.min(r.end));
+        if r.sim.next_event_time().is_some_and(|t| t <= limit) {
+            r.sim.step();
+            engine_steps += 1;
+            if engine_steps >= MAX_ENGINE_STEPS {
+                let t = r.sim.now();
+                r.fail_run(format!(
+                    "the engine ran {MAX_ENGINE_STEPS} steps by {}; stopped",
+                    fmt_secs(t)
+                ));
+                stalled = true;
+                break;
+            }
+            if r.absorb() {
+                r.probe();
+            }
+            continue;
+        }
+        match r.agenda.peek_time() {
+            Some(t) if t <= r.end => {
+                let (t, item) = r.agenda.pop().expect("peeked");
+                r.sim.run_until(t);
+                match item {
+                    Item::Step(i) => {
+                        r.do_step(i);
+                        r.absorb();
+                        r.probe();
+                    }
+                    Item::Check(x) => r.check_item(x),
+                }
+            }
+            _ => break,
+        }
+    }
+    if !stalled {
+        // Every engine event up to the end has run; this only moves the clock.
+        r.sim.run_until(r.end);
+    }
+    r.finish();
+    let mut failures = r.failures;
+    failures.sort_by_key(|(order, f)| (f.t_ms, *order));
+    Outcome {
+        file: sc.file.clone(),
+        name: sc.name.clone(),
+        description: sc.description.clone(),
+        seed,
+        end_ms: r.end,
+        wall: started.elapsed(),
+        failures: failures.into_iter().map(|(_, f)| f).collect(),
+        events: r.sim.events().to_vec(),
+        model: sc.model.clone(),
+        step_times: r.step_times,
+        engine_steps,
+    }
+}
+
+impl Run<'_> {
+    fn schedule(&mut self) {
+        for s in &self.sc.steps {
+            if let Timing::At(t) = s.timing {
+                self.agenda.push(t, Item::Step(s.index));
+            }
+        }
+        for x in &self.sc.expectations {
+            match &x.check {
+                Check::At { t, .. } => self.agenda.push(*t, Item::Check(x.index)),
+                Check::Within {
+                    since: Anchor::Time(a),
+                    within,
+                    ..
+                } => {
+                    self.windows[x.index] = Some((*a, a.saturating_add(*within)));
+                    self.agenda
+                        .push(a.saturating_add(*within), Item::Check(x.index));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Feeds new log entries to the group tracker and the triggers. True if any.
+    fn absorb(&mut self) -> bool {
+        let sc = self.sc;
+        let start = self.consumed;
+        while self.consumed < self.sim.events().len() {
+            let mut due = Vec::new();
+            {
+                let e = &self.sim.events()[self.consumed];
+                self.groups.observe(e);
+                for s in &sc.steps {
+                    if let Timing::When {
+                        pattern,
+                        from,
+                        delay,
+                    } = &s.timing
+                    {
+                        if !self.fired[s.index] && e.t_ms >= *from && pattern.matches(e, &sc.model)
+                        {
+                            self.fired[s.index] = true;
+                            due.push((s.index, *delay));
+                        }
+                    }
+                }
+            }
+            self.consumed += 1;
+            for (i, delay) in due {
+                if delay == 0 {
+                    self.do_step(i);
+                } else {
+                    self.agenda
+                        .push(self.sim.now().saturating_add(delay), Item::Step(i));
+                }
+            }
+        }
+        self.consumed > start
+    }
+
+    fn do_step(&mut self, i: usize) {
+        let sc = self.sc;
+        let step = &sc.steps[i];
+        let now = self.sim.now();
+        self.step_times[i] = Some(now);
+        let result = match &step.action {
+            Action::Operate(op) => self.sim.operate(op.clone()).map(|_| None),
+            Action::Inject(spec) => self.sim.inject(spec.clone()).map(Some),
+            Action::Heal { label, step: j } => match self.faults.get(j) {
+                Some(id) => self.sim.heal(*id).map(|_| None),
+                None => {
+                    self.fail_step(
+                        i,
+                        format!("the fault `{label}` has not been injected (its step has not run)"),
+                    );
+                    return;
+                }
+            },
+        };
+        match (result, &step.refused) {
+            (Ok(id), Refusal::No) => {
+                if let Some(id) = id {
+                    self.faults.insert(i, id);
+                }
+            }
+            (Ok(_), _) => self.fail_step(i, "accepted, but the step expects a refusal".into()),
+            (Err(e), Refusal::No) => self.fail_step(i, format!("refused: {e}")),
+            (Err(e), Refusal::Containing(want)) if !e.message().contains(want.as_str()) => self
+                .fail_step(
+                    i,
+                    format!("refused with `{e}`, which does not contain `{want}`"),
+                ),
+            (Err(_), _) => {}
+        }
+        // `within` windows anchored on this step open now.
+        for x in &sc.expectations {
+            if let Check::Within {
+                since: Anchor::Step(s),
+                within,
+                ..
+            } = &x.check
+            {
+                if *s == i && self.windows[x.index].is_none() {
+                    let deadline = now.saturating_add(*within);
+                    self.windows[x.index] = Some((now, deadline));
+                    self.agenda.push(deadline, Item::Check(x.index));
+                    self.end = self.end.max(deadline);
+                }
+            }
+        }
+    }
+
+    fn fail_step(&mut self, i: usize, seen: String) {
+        let f = Failure {
+            what: self.sc.steps[i].text.clone(),
+            seen,
+            t_ms: self.sim.now(),
+            upto: self.sim.events().len(),
+        };
+        self.failures.push((usize::MAX - 1, f));
+    }
+
+    fn fail_run(&mut self, seen: String) {
+        let f = Failure {
+            what: format!("scenario `{}`", self.sc.name),
+            seen,
+            t_ms: self.sim.now(),
+            upto: self.sim.events().len(),
+        };
+        self.failures.push((usize::MAX, f));
+    }
+
+    fn fail(&mut self, x: usize, seen: String) {
+        self.xstate[x] = XState::Failed;
+        let f = Failure {
+            what: format!("expect[{x}] {}", self.sc.expectations[x].text),
+            seen,
+            t_ms: self.sim.now(),
+            upto: self.sim.events().len(),
+        };
+        self.failures.push((x, f));
+    }
+
+    /// Evaluates the continuous expectations (invariants, open `within` windows) now.
+    fn probe(&mut self) {
+        let now = self.sim.now();
+        let sc = self.sc;
+        let mut verdicts = Vec::new();
+        {
+            let p = Probe::new(&self.sim, &self.groups);
+            for x in &sc.expectations {
+                if !matches!(self.xstate[x.index], XState::Pending) {
+                    continue;
+                }
+                match &x.check {
+                    Check::Always { cond, window } if window.contains(now) => {
+                        let o = cond.observe(&p);
+                        if !o.holds {
+                            verdicts
+                                .push((x.index, Some(format!("at {}: {}", fmt_secs(now), o.seen))));
+                        }
+                    }
+                    Check::Never { cond, window } if window.contains(now) => {
+                        let o = cond.observe(&p);
+                        if o.holds {
+                            verdicts
+                                .push((x.index, Some(format!("at {}: {}", fmt_secs(now), o.seen))));
+                        }
+                    }
+                    Check::Within { cond, .. } => {
+                        if let Some((start, deadline)) = self.windows[x.index] {
+                            if now >= start && now <= deadline && cond.observe(&p).holds {
+                                verdicts.push((x.index, None));
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for (x, v) in verdicts {
+            match v {
+                None => self.xstate[x] = XState::Passed,
+                Some(seen) => self.fail(x, seen),
+            }
+        }
+    }
+
+    /// An `at` check, or a `within` deadline.
+    fn check_item(&mut self, x: usize) {
+        if !matches!(self.xstate[x], XState::Pending) {
+            return;
+        }
+        let now = self.sim.now();
+        let seen = {
+            let p = Probe::new(&self.sim, &self.groups);
+            match &self.sc.expectations[x].check {
+                Check::At { cond, .. } | Check::Within { cond, .. } => {
+                    let o = cond.observe(&p);
+                    if o.holds {
+                        None
+                    } else {
+                        Some(format!("at {}: {}", fmt_secs(now), o.seen))
+                    }
+                }
+                _ => None,
+            }
+        };
+        match seen {
+            None => self.xstate[x] = XState::Passed,
+            Some(s) => self.fail(x, s),
+        }
+    }
+
+    /// Whole-log expectations, and windows that never opened.
+    fn finish(&mut self) {
+        let sc = self.sc;
+        let model = sc.model.clone();
+        for x in &sc.expectations {
+            if !matches!(self.xstate[x.index], XState::Pending) {
+                continue;
+            }
+            let events = self.sim.events();
+            let verdict = match &x.check {
+                Check::Sequence { items, window } => {
+                    check_sequence(&model, events, items, *window).err()
+                }
+                Check::Count {
+                    pattern,
+                    bound,
+                    window,
+                } => {
+                    let times = count(&model, events, pattern, *window);
+                    if bound.holds(times.len() as u64) {
+                        None
+                    } else if times.is_empty() {
+                        Some("none happened".to_string())
+                    } else {
+                        let list: Vec<String> = times.iter().map(|t| fmt_secs(*t)).collect();
+                        Some(format!("{} happened, at {}", times.len(), list.join(", ")))
+                    }
+                }
+                Check::Within {
+                    since: Anchor::Step(s),
+                    ..
+                } if self.windows[x.index].is_none() => Some(format!(
+                    "step {} never ran, so the window never opened",
+                    self.sc.steps[*s].text
+                )),
+                Check::Within { .. } | Check::At { .. } => Some(format!(
+                    "the run ended at {} before this was checked",
+                    fmt_ms(self.end)
+                )),
+                Check::Always { .. } | Check::Never { .. } => None,
+            };
+            match verdict {
+                Some(seen) => self.fail(x.index, seen),
+                None => self.xstate[x.index] = XState::Passed,
+            }
+        }
+    }
+}
