@@ -1,0 +1,228 @@
+// Drives the dashboard in Debian's headless Chromium against a real `clustersim serve
+// --clock manual` on a free loopback port: login, the default cluster's statuses, an API
+// error shown to the user, a server-crash injected from the fault panel, the clock
+// advanced past the heartbeat timeout from the clock controls, and the failover seen on
+// the page with its explanation in the log. One screenshot per stage in target/browser/.
+//
+// Env: CLUSTERSIM_BIN (default: $CARGO_TARGET_DIR or target, then /release/clustersim),
+// CHROMIUM (default /usr/bin/chromium), UPDATE_README_SCREENSHOT=1 to copy the final
+// stage to web/screenshot.png.
+
+import { chromium } from "playwright-core";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const targetDir = process.env.CARGO_TARGET_DIR ? path.resolve(root, process.env.CARGO_TARGET_DIR) : path.join(root, "target");
+const bin = process.env.CLUSTERSIM_BIN || path.join(targetDir, "release", "clustersim");
+const outDir = path.join(root, "target", "browser");
+const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
+const USER = "user";
+const PASSWORD = "password";
+const WAIT = 15000;
+
+const results = [];
+let shotNo = 0;
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForServer(base, proc, deadlineMs) {
+  const auth = "Basic " + Buffer.from(`${USER}:${PASSWORD}`).toString("base64");
+  const until = Date.now() + deadlineMs;
+  let last = "";
+  while (Date.now() < until) {
+    if (proc.exitCode !== null) throw new Error(`clustersim exited with code ${proc.exitCode}`);
+    try {
+      const res = await fetch(`${base}/api/v1/cluster`, { headers: { Authorization: auth } });
+      if (res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (e) {
+      last = e.message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`clustersim did not answer within ${deadlineMs} ms (${last})`);
+}
+
+async function screenshot(page, name) {
+  const file = path.join(outDir, `${String(++shotNo).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+/** Runs one named check; a failure is recorded (with a screenshot) and the run goes on. */
+async function check(page, name, fn) {
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`ok - ${name}`);
+    return true;
+  } catch (e) {
+    const msg = String(e && e.message ? e.message : e).split("\n")[0];
+    results.push({ name, ok: false, msg });
+    console.log(`not ok - ${name}: ${msg}`);
+    if (page) await screenshot(page, "failed").catch(() => {});
+    return false;
+  }
+}
+
+async function expectText(locator, expected, what) {
+  await locator.waitFor({ state: "visible", timeout: WAIT });
+  const until = Date.now() + WAIT;
+  let actual = "";
+  while (Date.now() < until) {
+    actual = (await locator.textContent()).trim();
+    if (actual === expected) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what}: expected "${expected}", saw "${actual}"`);
+}
+
+async function main() {
+  fs.mkdirSync(outDir, { recursive: true });
+  if (!fs.existsSync(bin)) throw new Error(`no clustersim binary at ${bin} (cargo build --release)`);
+  if (!fs.existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}`);
+
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const serverLog = fs.openSync(path.join(outDir, "server.log"), "w");
+  const proc = spawn(bin, ["serve", "--clock", "manual", "--listen", `127.0.0.1:${port}`], {
+    stdio: ["ignore", serverLog, serverLog],
+  });
+  let browser;
+  try {
+    await waitForServer(base, proc, 20000);
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const pageErrors = [];
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    page.on("console", (m) => {
+      if (m.type() === "error" && !/401|Unauthorized/.test(m.text())) pageErrors.push(m.text());
+    });
+
+    await check(page, "the page is served and asks for credentials", async () => {
+      const res = await page.goto(base + "/");
+      if (!res || !res.ok()) throw new Error(`GET / answered ${res && res.status()}`);
+      await page.locator("#login-form").waitFor({ state: "visible", timeout: WAIT });
+      await screenshot(page, "login");
+    });
+
+    await check(page, "a wrong password is refused with the server's message", async () => {
+      await page.fill("#login-user", USER);
+      await page.fill("#login-password", "not-the-password");
+      await page.click("#login-submit");
+      await expectText(page.locator("#login-error"), "Authentication failed.", "login error");
+    });
+
+    await check(page, "signing in with the server's credentials shows the dashboard", async () => {
+      await page.fill("#login-password", PASSWORD);
+      await page.click("#login-submit");
+      await page.locator("#login").waitFor({ state: "hidden", timeout: WAIT });
+      await page.locator("#conn.live").waitFor({ timeout: WAIT });
+    });
+
+    const server = (n) => page.locator(`#servers .server[data-name="${n}"]`);
+    const group = (n) => page.locator(`#groups .group[data-name="${n}"]`);
+
+    await check(page, "both default servers are shown Online with their heartbeat paths", async () => {
+      for (const s of ["server1", "server2"]) {
+        await expectText(server(s).locator("header .status"), "Online", `${s} status`);
+        const paths = await server(s).locator(".paths li").count();
+        if (paths < 1) throw new Error(`${s}: no heartbeat paths shown`);
+      }
+    });
+
+    await check(page, "both groups are shown Online on their first servers with their resource graphs", async () => {
+      for (const [g, s] of [["failover1", "server1"], ["failover2", "server2"]]) {
+        await expectText(group(g).locator("header .status"), "Online", `${g} status`);
+        await expectText(group(g).locator(".current"), s, `${g} current server`);
+        const nodes = await group(g).locator("svg.graph .node").count();
+        if (nodes !== 2) throw new Error(`${g}: ${nodes} resource nodes drawn, expected 2`);
+      }
+      await screenshot(page, "dashboard");
+    });
+
+    await check(page, "a refused operation shows the API's result.message", async () => {
+      // failover1 is already Online: the product refuses to start it again.
+      await group("failover1").locator(".actions button", { hasText: "Start" }).click();
+      const t = page.locator("#toasts .toast.error").last();
+      await t.waitFor({ state: "visible", timeout: WAIT });
+      const text = (await t.textContent()).trim();
+      if (!/^group failover1 start: .+/.test(text)) throw new Error(`unexpected toast "${text}"`);
+    });
+
+    await check(page, "server-crash of server1 is injected from the fault panel", async () => {
+      await page.selectOption("#fault-kind", "server-crash");
+      await page.selectOption("#fault-fields select[name=server]", "server1");
+      await page.click("#fault-inject");
+      await page.locator("#fault-list li[data-fault]", { hasText: "server-crash server1" }).waitFor({ timeout: WAIT });
+      await screenshot(page, "fault-injected");
+    });
+
+    await check(page, "the clock is advanced 120 s from the clock controls", async () => {
+      await page.fill("#advance-amount", "120");
+      await page.selectOption("#advance-unit", "1000");
+      await page.click("#advance-btn");
+      await expectText(page.locator("#clock-now"), "02:00.000", "virtual clock");
+    });
+
+    await check(page, "failover1 is shown Online on server2", async () => {
+      await expectText(group("failover1").locator("header .status"), "Online", "failover1 status");
+      await expectText(group("failover1").locator(".current"), "server2", "failover1 current server");
+      await expectText(server("server1").locator("header .status"), "Offline", "server1 status");
+    });
+
+    await check(page, "the log explains the failover of failover1", async () => {
+      const entry = page.locator('#log .entry.has-reason[data-group="failover1"][data-kind^="fail"]').first();
+      await entry.waitFor({ timeout: WAIT });
+      const reason = (await entry.locator(".reason").textContent()).trim();
+      if (reason.length < "why: ".length + 10) throw new Error(`explanation too short: "${reason}"`);
+      const alert = page.locator('#log .entry[data-alert="1"]', { hasText: "failover1" });
+      if ((await alert.count()) < 1) throw new Error("no product alert naming failover1 in the log");
+      const final = await screenshot(page, "failover");
+      if (process.env.UPDATE_README_SCREENSHOT === "1") fs.copyFileSync(final, path.join(root, "web", "screenshot.png"));
+    });
+
+    await check(page, "no script errors on the page", async () => {
+      if (pageErrors.length) throw new Error(pageErrors.join(" | "));
+    });
+  } catch (e) {
+    results.push({ name: "test setup", ok: false, msg: e.message });
+    console.log(`not ok - test setup: ${e.message}`);
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    proc.kill("SIGTERM");
+    fs.closeSync(serverLog);
+  }
+}
+
+await main();
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed;
+console.log(`screenshots and server log: ${path.relative(process.cwd(), outDir) || outDir}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
