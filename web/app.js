@@ -31,7 +31,8 @@ let store = createStore();
 let generation = 0; // bumped on login, logout and reset: stale async work checks it
 let streamCtrl = null;
 let catchingUp = false;
-let streamBuffer = [];
+let streamBuffer = []; // stream events held while a catch-up runs
+let bufferMin = Infinity; // smallest seq in streamBuffer
 let frameQueued = false;
 let viewsDirty = true;
 const poll = { inFlight: false, dirty: false, timer: null, last: 0 };
@@ -180,40 +181,41 @@ async function loadHistory(gen) {
   viewsDirty = true;
 }
 
-/** Fetches events missed while the stream was down or connecting. */
+/** Fetches events missed while the stream was down, connecting, or dropped some. */
 async function catchUp(gen) {
+  if (catchingUp) return; // the running catch-up drains the buffer when it ends
   catchingUp = true;
   try {
     for (let pages = 0; pages < 50 && gen === generation; pages++) {
-      const since = store.lastSeq === null ? 0 : store.lastSeq + 1;
+      let since = store.lastSeq === null ? 0 : store.lastSeq + 1;
+      if (since >= bufferMin) break; // the stream has everything from here on
+      // The page keeps only MAX_EVENTS: skip the middle of a huge gap.
+      if (bufferMin !== Infinity && bufferMin - since > MAX_EVENTS) since = bufferMin - MAX_EVENTS;
       const batch = await fetchEvents(since, 1000);
       batch.forEach(onEvent);
       if (batch.length < 1000) break;
     }
   } finally {
     catchingUp = false;
-    const buffered = streamBuffer.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+    const buffered = streamBuffer.sort((a, b) => a.seq - b.seq);
     streamBuffer = [];
+    bufferMin = Infinity;
     buffered.forEach(onEvent);
   }
 }
 
+function buffer(ev) {
+  streamBuffer.push(ev);
+  if (ev.seq < bufferMin) bufferMin = ev.seq;
+}
+
 function onEvent(ev) {
   if (ev.__stream && typeof ev.seq === "number" && store.lastSeq !== null) {
-    if (catchingUp) {
-      streamBuffer.push(ev);
-      return;
-    }
+    if (catchingUp) return buffer(ev);
     if (ev.seq > store.lastSeq + 1) {
       // The stream skipped entries (a slow reader is dropped behind): fetch the gap first.
-      streamBuffer.push(ev);
+      buffer(ev);
       catchUp(generation).catch(() => {});
-      return;
-    }
-    if (ev.seq <= store.lastSeq && (ev.seq === 0 || ev.t_ms < lastEventTime())) {
-      // Numbering started again: the simulation was reset by someone.
-      toast("The simulation was reset; reloading.", "ok");
-      start().catch(loadFailed);
       return;
     }
   }
@@ -222,11 +224,6 @@ function onEvent(ev) {
     schedulePoll();
     requestFrame();
   }
-}
-
-function lastEventTime() {
-  const e = store.events[store.events.length - 1];
-  return e ? e.t_ms : 0;
 }
 
 /** Keeps the event stream open, reconnecting with backoff and catching up each time. */
@@ -658,3 +655,13 @@ function loadFailed(err) {
     }
   }
 })();
+
+/** For debugging from the browser console: the page's own counters. */
+window.clustersimDebug = () => ({
+  lastSeq: store.lastSeq,
+  events: store.events.length,
+  catchingUp,
+  buffered: streamBuffer.length,
+  generation,
+  now_ms: store.clock.now_ms,
+});
