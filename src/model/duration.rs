@@ -20,9 +20,9 @@ impl Millis {
 /// `90` cannot silently mean 90 ms when the author meant 90 s.
 pub fn parse_duration(text: &str) -> Result<Millis, String> {
     let t = text.trim();
-    let split = t
-        .find(|c: char| !c.is_ascii_digit())
-        .ok_or_else(|| format!("`{t}` has no unit; write e.g. `500ms`, `3s`, `2m`, `1h` or `1d`"))?;
+    let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(|| {
+        format!("`{t}` has no unit; write e.g. `500ms`, `3s`, `2m`, `1h` or `1d`")
+    })?;
     let (num, unit) = t.split_at(split);
     if num.is_empty() {
         return Err(format!("`{t}` does not start with a number"));
@@ -50,7 +50,12 @@ pub fn parse_duration(text: &str) -> Result<Millis, String> {
 impl fmt::Display for Millis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = self.0;
-        let units = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1_000, "s")];
+        let units = [
+            (86_400_000, "d"),
+            (3_600_000, "h"),
+            (60_000, "m"),
+            (1_000, "s"),
+        ];
         for (size, unit) in units {
             if ms >= size && ms % size == 0 {
                 return write!(f, "{}{}", ms / size, unit);
@@ -83,10 +88,14 @@ impl<'de> Deserialize<'de> for Millis {
                 )))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Millis, E> {
-                Err(E::custom(format!("`{v}` is not a duration; write e.g. `3s`")))
+                Err(E::custom(format!(
+                    "`{v}` is not a duration; write e.g. `3s`"
+                )))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Millis, E> {
-                Err(E::custom(format!("`{v}` is not a duration; write e.g. `1500ms`")))
+                Err(E::custom(format!(
+                    "`{v}` is not a duration; write e.g. `1500ms`"
+                )))
             }
         }
         d.deserialize_any(V)

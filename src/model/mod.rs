@@ -138,8 +138,8 @@ struct Names {
 impl Model {
     /// Parses and validates a cluster file. `origin` names the file in error messages.
     pub fn from_yaml(text: &str, origin: &str) -> Result<Model, Vec<ConfigError>> {
-        let file: ClusterFile = serde_norway::from_str(text)
-            .map_err(|e| vec![ConfigError::from_yaml(origin, &e)])?;
+        let file: ClusterFile =
+            serde_norway::from_str(text).map_err(|e| vec![ConfigError::from_yaml(origin, &e)])?;
         Model::from_file(file, origin)
     }
 

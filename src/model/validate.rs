@@ -100,9 +100,10 @@ fn server_list(
     let mut out = Vec::new();
     for (i, n) in names.iter().enumerate() {
         match servers.get(n) {
-            Some(&s) if out.contains(&s) => {
-                errs.push(format!("{at}[{i}]"), format!("server `{n}` is listed twice"))
-            }
+            Some(&s) if out.contains(&s) => errs.push(
+                format!("{at}[{i}]"),
+                format!("server `{n}` is listed twice"),
+            ),
             Some(&s) => out.push(s),
             None => errs.push(
                 format!("{at}[{i}]"),
@@ -151,13 +152,36 @@ pub(super) fn resolve(file: ClusterFile, origin: &str) -> Result<Model, Vec<Conf
         );
     }
 
-    let servers = index_names(&mut errs, "servers", file.servers.iter().map(|x| x.name.as_str()));
-    let paths_ix = index_names(&mut errs, "heartbeats", file.heartbeats.iter().map(|x| x.name.as_str()));
-    let resolvers_ix =
-        index_names(&mut errs, "resolvers", file.resolvers.iter().map(|x| x.name.as_str()));
-    let groups_ix = index_names(&mut errs, "groups", file.groups.iter().map(|x| x.name.as_str()));
-    let monitors_ix = index_names(&mut errs, "monitors", file.monitors.iter().map(|x| x.name.as_str()));
-    let scripts_ix = index_names(&mut errs, "scripts", file.scripts.iter().map(|x| x.name.as_str()));
+    let servers = index_names(
+        &mut errs,
+        "servers",
+        file.servers.iter().map(|x| x.name.as_str()),
+    );
+    let paths_ix = index_names(
+        &mut errs,
+        "heartbeats",
+        file.heartbeats.iter().map(|x| x.name.as_str()),
+    );
+    let resolvers_ix = index_names(
+        &mut errs,
+        "resolvers",
+        file.resolvers.iter().map(|x| x.name.as_str()),
+    );
+    let groups_ix = index_names(
+        &mut errs,
+        "groups",
+        file.groups.iter().map(|x| x.name.as_str()),
+    );
+    let monitors_ix = index_names(
+        &mut errs,
+        "monitors",
+        file.monitors.iter().map(|x| x.name.as_str()),
+    );
+    let scripts_ix = index_names(
+        &mut errs,
+        "scripts",
+        file.scripts.iter().map(|x| x.name.as_str()),
+    );
     // Resource names are unique across the cluster: the REST API addresses them by name.
     let mut resources_ix = BTreeMap::new();
     for (gi, g) in file.groups.iter().enumerate() {
@@ -165,7 +189,10 @@ pub(super) fn resolve(file: ClusterFile, origin: &str) -> Result<Model, Vec<Conf
             let at = format!("groups[{gi}].resources[{ri}].name");
             if r.name.trim().is_empty() {
                 errs.push(at, "name is empty");
-            } else if resources_ix.insert(r.name.clone(), resources_ix.len()).is_some() {
+            } else if resources_ix
+                .insert(r.name.clone(), resources_ix.len())
+                .is_some()
+            {
                 errs.push(at, format!("duplicate resource name `{}`", r.name));
             } else if groups_ix.contains_key(&r.name) {
                 errs.push(at, format!("`{}` is already the name of a group", r.name));
@@ -196,9 +223,15 @@ pub(super) fn resolve(file: ClusterFile, origin: &str) -> Result<Model, Vec<Conf
     for (i, sv) in server_defs.iter().enumerate() {
         if let Some(ip) = &sv.ip {
             if ip.parse::<std::net::IpAddr>().is_err() {
-                errs.push(format!("servers[{i}].ip"), format!("`{ip}` is not an IP address"));
+                errs.push(
+                    format!("servers[{i}].ip"),
+                    format!("`{ip}` is not an IP address"),
+                );
             } else if !ips.insert(ip.clone()) {
-                errs.push(format!("servers[{i}].ip"), format!("address {ip} is used by two servers"));
+                errs.push(
+                    format!("servers[{i}].ip"),
+                    format!("address {ip} is used by two servers"),
+                );
             }
         }
     }
@@ -210,13 +243,19 @@ pub(super) fn resolve(file: ClusterFile, origin: &str) -> Result<Model, Vec<Conf
 
     let mut paths = Vec::new();
     if file.heartbeats.is_empty() && n > 1 {
-        errs.push("heartbeats", "a cluster of more than one server needs a heartbeat path");
+        errs.push(
+            "heartbeats",
+            "a cluster of more than one server needs a heartbeat path",
+        );
     }
     for (i, h) in file.heartbeats.iter().enumerate() {
         let interval = h.interval.unwrap_or(s.heartbeat_interval);
         let timeout = h.timeout.unwrap_or(s.heartbeat_timeout);
         if interval.0 == 0 {
-            errs.push(format!("heartbeats[{i}].interval"), "interval must be positive");
+            errs.push(
+                format!("heartbeats[{i}].interval"),
+                "interval must be positive",
+            );
         }
         if timeout <= interval {
             errs.push(
@@ -225,7 +264,12 @@ pub(super) fn resolve(file: ClusterFile, origin: &str) -> Result<Model, Vec<Conf
             );
         }
         let members = match &h.servers {
-            Some(list) => server_list(&mut errs, &format!("heartbeats[{i}].servers"), list, &servers),
+            Some(list) => server_list(
+                &mut errs,
+                &format!("heartbeats[{i}].servers"),
+                list,
+                &servers,
+            ),
             None => (0..n).collect(),
         };
         paths.push(HeartbeatPath {
@@ -240,7 +284,10 @@ pub(super) fn resolve(file: ClusterFile, origin: &str) -> Result<Model, Vec<Conf
     let mut resolvers = Vec::new();
     for (i, r) in file.resolvers.iter().enumerate() {
         if r.kind == ResolverKind::Pingnp && r.target.as_deref().unwrap_or("").is_empty() {
-            errs.push(format!("resolvers[{i}].target"), "a pingnp resolver needs a target address");
+            errs.push(
+                format!("resolvers[{i}].target"),
+                "a pingnp resolver needs a target address",
+            );
         }
         resolvers.push(Resolver {
             name: r.name.clone(),
@@ -255,7 +302,10 @@ pub(super) fn resolve(file: ClusterFile, origin: &str) -> Result<Model, Vec<Conf
         let policy = match &g.servers {
             Some(list) => {
                 if list.is_empty() {
-                    errs.push(format!("groups[{gi}].servers"), "the startup server list is empty");
+                    errs.push(
+                        format!("groups[{gi}].servers"),
+                        "the startup server list is empty",
+                    );
                 }
                 server_list(&mut errs, &format!("groups[{gi}].servers"), list, &servers)
             }
@@ -263,8 +313,14 @@ pub(super) fn resolve(file: ClusterFile, origin: &str) -> Result<Model, Vec<Conf
         };
         let first = resources.len();
         for r in &g.resources {
-            let ad = r.activation.duration.unwrap_or(s.activation_durations.for_kind(r.kind));
-            let dd = r.deactivation.duration.unwrap_or(s.deactivation_durations.for_kind(r.kind));
+            let ad = r
+                .activation
+                .duration
+                .unwrap_or(s.activation_durations.for_kind(r.kind));
+            let dd = r
+                .deactivation
+                .duration
+                .unwrap_or(s.deactivation_durations.for_kind(r.kind));
             resources.push(Resource {
                 name: r.name.clone(),
                 kind: r.kind,
@@ -272,11 +328,20 @@ pub(super) fn resolve(file: ClusterFile, origin: &str) -> Result<Model, Vec<Conf
                 depends_on: Vec::new(),
                 activation_duration: ad,
                 activation_retry: r.activation.retry.unwrap_or(s.activation_retry),
-                failover_threshold: r.activation.failover_threshold.unwrap_or(s.activation_failover_threshold),
-                activation_final_action: r.activation.final_action.unwrap_or(s.activation_final_action),
+                failover_threshold: r
+                    .activation
+                    .failover_threshold
+                    .unwrap_or(s.activation_failover_threshold),
+                activation_final_action: r
+                    .activation
+                    .final_action
+                    .unwrap_or(s.activation_final_action),
                 deactivation_duration: dd,
                 deactivation_retry: r.deactivation.retry.unwrap_or(s.deactivation_retry),
-                deactivation_final_action: r.deactivation.final_action.unwrap_or(s.deactivation_final_action),
+                deactivation_final_action: r
+                    .deactivation
+                    .final_action
+                    .unwrap_or(s.deactivation_final_action),
             });
         }
         let members: Vec<ResourceId> = (first..resources.len()).collect();
@@ -358,7 +423,10 @@ pub(super) fn resolve(file: ClusterFile, origin: &str) -> Result<Model, Vec<Conf
             }
         });
         if m.timing == MonitorTiming::Active && m.target.is_none() {
-            errs.push(format!("monitors[{i}].timing"), "timing `active` needs a `target` resource");
+            errs.push(
+                format!("monitors[{i}].timing"),
+                "timing `active` needs a `target` resource",
+            );
         }
         let recovery = match m.recovery_target.as_deref() {
             Some("LocalServer") => RecoveryTarget::LocalServer,
@@ -382,7 +450,10 @@ pub(super) fn resolve(file: ClusterFile, origin: &str) -> Result<Model, Vec<Conf
         };
         let interval = m.interval.unwrap_or(s.monitor_interval);
         if interval.0 == 0 {
-            errs.push(format!("monitors[{i}].interval"), "interval must be positive");
+            errs.push(
+                format!("monitors[{i}].interval"),
+                "interval must be positive",
+            );
         }
         let members = match &m.servers {
             Some(list) => server_list(&mut errs, &format!("monitors[{i}].servers"), list, &servers),
@@ -452,10 +523,9 @@ fn stable_topo(resources: &[Resource], first: usize, fallback: Vec<ResourceId>) 
     let mut done: BTreeSet<ResourceId> = BTreeSet::new();
     let mut order = Vec::with_capacity(members.len());
     while order.len() < members.len() {
-        let next = members
-            .iter()
-            .copied()
-            .find(|m| !done.contains(m) && resources[*m].depends_on.iter().all(|d| done.contains(d)));
+        let next = members.iter().copied().find(|m| {
+            !done.contains(m) && resources[*m].depends_on.iter().all(|d| done.contains(d))
+        });
         match next {
             Some(m) => {
                 done.insert(m);
@@ -490,7 +560,11 @@ mod tests {
         let g = &m.groups[m.group_id("failover1").unwrap()];
         assert_eq!(g.failback, AutoManual::Manual);
         assert_eq!(g.failover, AutoManual::Auto);
-        let names: Vec<_> = g.start_order.iter().map(|&r| m.resources[r].name.as_str()).collect();
+        let names: Vec<_> = g
+            .start_order
+            .iter()
+            .map(|&r| m.resources[r].name.as_str())
+            .collect();
         assert_eq!(names, ["fip1", "script1"]);
         let fipw = &m.monitors[m.monitor_id("fipw1").unwrap()];
         assert_eq!((fipw.max_reactivation, fipw.max_failover), (3, 1));
@@ -500,14 +574,21 @@ mod tests {
     fn default_dependencies_follow_type_tiers() {
         let y = format!("{BASE}groups:\n- name: g\n  resources:\n  - {{name: x, type: exec}}\n  - {{name: d, type: disk}}\n  - {{name: ip, type: fip}}\n");
         let m = Model::from_yaml(&y, "t.yaml").unwrap();
-        let order: Vec<_> = m.groups[0].start_order.iter().map(|&r| m.resources[r].name.as_str()).collect();
+        let order: Vec<_> = m.groups[0]
+            .start_order
+            .iter()
+            .map(|&r| m.resources[r].name.as_str())
+            .collect();
         assert_eq!(order, ["ip", "d", "x"]);
     }
 
     #[test]
     fn unknown_server_in_policy_is_named() {
         let e = errors(&format!("{BASE}groups: [{{name: g, servers: [a, zz]}}]\n"));
-        assert_eq!(e, ["t.yaml: groups[0].servers[1]: unknown server `zz` (known: a, b)"]);
+        assert_eq!(
+            e,
+            ["t.yaml: groups[0].servers[1]: unknown server `zz` (known: a, b)"]
+        );
     }
 
     #[test]
@@ -529,7 +610,10 @@ mod tests {
     #[test]
     fn product_server_limit_needs_explicit_lift() {
         let servers: Vec<String> = (0..33).map(|i| format!("{{name: s{i}}}")).collect();
-        let y = format!("cluster: {{name: c}}\nservers: [{}]\nheartbeats: [{{name: h, type: lankhb}}]\n", servers.join(", "));
+        let y = format!(
+            "cluster: {{name: c}}\nservers: [{}]\nheartbeats: [{{name: h, type: lankhb}}]\n",
+            servers.join(", ")
+        );
         assert!(errors(&y)[0].contains("exceed the product's limit of 32"));
         let lifted = y.replace("{name: c}", "{name: c, lift_product_limits: true}");
         assert!(errors(&lifted).is_empty());

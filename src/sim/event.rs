@@ -251,13 +251,25 @@ impl Event {
                 m.insert(k.into(), json!(v));
             }
         };
-        put("server", self.server.map(|s| model.servers[s].name.as_str()));
+        put(
+            "server",
+            self.server.map(|s| model.servers[s].name.as_str()),
+        );
         put("peer", self.peer.map(|s| model.servers[s].name.as_str()));
         put("group", self.group.map(|g| model.groups[g].name.as_str()));
-        put("resource", self.resource.map(|r| model.resources[r].name.as_str()));
-        put("monitor", self.monitor.map(|x| model.monitors[x].name.as_str()));
+        put(
+            "resource",
+            self.resource.map(|r| model.resources[r].name.as_str()),
+        );
+        put(
+            "monitor",
+            self.monitor.map(|x| model.monitors[x].name.as_str()),
+        );
         put("path", self.path.map(|p| model.paths[p].name.as_str()));
-        put("resolver", self.resolver.map(|r| model.resolvers[r].name.as_str()));
+        put(
+            "resolver",
+            self.resolver.map(|r| model.resolvers[r].name.as_str()),
+        );
         put("status", self.status);
         if let Some(f) = self.fault {
             m.insert("fault".into(), json!(f));

@@ -15,10 +15,18 @@ pub enum Operation {
     ClusterShutdown,
     ClusterSuspend,
     ClusterResume,
-    ServerStart { server: String },
-    ServerStop { server: String },
-    ServerReboot { server: String },
-    ServerShutdown { server: String },
+    ServerStart {
+        server: String,
+    },
+    ServerStop {
+        server: String,
+    },
+    ServerReboot {
+        server: String,
+    },
+    ServerShutdown {
+        server: String,
+    },
     /// `group` absent: every group that can start on `target`.
     GroupStart {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,7 +52,9 @@ pub enum Operation {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         target: Option<String>,
     },
-    ResourceStop { resource: String },
+    ResourceStop {
+        resource: String,
+    },
     /// `target` absent: every server of the monitor.
     MonitorSuspend {
         monitor: String,
@@ -72,8 +82,12 @@ pub enum Operation {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         logdir: Option<String>,
     },
-    ServerDummyFailureStart { server: String },
-    ServerDummyFailureStop { server: String },
+    ServerDummyFailureStart {
+        server: String,
+    },
+    ServerDummyFailureStop {
+        server: String,
+    },
     MonitorDummyFailureStart {
         monitor: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -114,10 +128,17 @@ pub enum CheckResult {
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum FaultKind {
     /// Power off: the server stops at once, silently.
-    ServerCrash { server: String },
+    ServerCrash {
+        server: String,
+    },
     /// The server stops sending heartbeats and doing work, but keeps its resources.
-    ServerHang { server: String },
-    HeartbeatPathDown { server: String, path: String },
+    ServerHang {
+        server: String,
+    },
+    HeartbeatPathDown {
+        server: String,
+        path: String,
+    },
     /// Servers in different sides cannot hear each other on `paths` (all when absent).
     /// `oneway`: only traffic from the first side to the others is cut. A side may name
     /// a resolver: its target is then reachable from that side only.
@@ -128,7 +149,9 @@ pub enum FaultKind {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         oneway: bool,
     },
-    ResolverTargetDown { resolver: String },
+    ResolverTargetDown {
+        resolver: String,
+    },
     /// `server` absent: on every server of the monitor.
     MonitorResult {
         monitor: String,
@@ -150,7 +173,10 @@ pub enum FaultKind {
         times: Option<u32>,
     },
     /// The resource fails while online; its monitors see the error until it restarts.
-    ResourceFailure { resource: String, server: String },
+    ResourceFailure {
+        resource: String,
+        server: String,
+    },
 }
 
 impl FaultKind {
@@ -230,7 +256,12 @@ mod tests {
             r#"{"kind":"server-crash","server":"server1","at_ms":5,"duration_ms":100}"#,
         )
         .unwrap();
-        assert_eq!(f.kind, FaultKind::ServerCrash { server: "server1".into() });
+        assert_eq!(
+            f.kind,
+            FaultKind::ServerCrash {
+                server: "server1".into()
+            }
+        );
         assert_eq!((f.at_ms, f.duration_ms), (Some(5), Some(100)));
         let p: FaultSpec = serde_json::from_str(
             r#"{"kind":"partition","sides":[["server1"],["server2","pingnp1"]],"oneway":true}"#,
@@ -242,10 +273,14 @@ mod tests {
     #[test]
     fn operation_json_uses_op_tag() {
         let o: Operation =
-            serde_json::from_str(r#"{"op":"group-move","group":"failover1","target":"server2"}"#).unwrap();
+            serde_json::from_str(r#"{"op":"group-move","group":"failover1","target":"server2"}"#)
+                .unwrap();
         assert_eq!(
             o,
-            Operation::GroupMove { group: "failover1".into(), target: Some("server2".into()) }
+            Operation::GroupMove {
+                group: "failover1".into(),
+                target: Some("server2".into())
+            }
         );
     }
 }

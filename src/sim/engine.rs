@@ -1,0 +1,640 @@
+//! The `Sim` struct: state, the event loop, the log, and the public API. Behaviour lives
+//! in the sibling modules (heartbeat, membership, group, monitor, fault, ops), each an
+//! `impl Sim` block over the state defined here.
+
+use super::event::{Arg, Event, EventKind};
+use super::fault::Faults;
+use super::group::Task;
+use super::heartbeat::Heartbeats;
+use super::input::{FaultId, FaultSpec, Input, InputError, Operation};
+use super::monitor::{MonitorCounters, MonitorInstance};
+use super::queue::{EventQueue, Phase};
+use super::{Applied, FaultInfo, HeartbeatModel};
+use crate::model::{InitialState, Model, ServerId};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Internal engine events. Stale ones (superseded by a later state change) carry a
+/// generation or id that no longer matches and are dropped when they fire.
+#[derive(Clone, Debug)]
+pub(crate) enum Ev {
+    HbDeadline {
+        recv: u32,
+        send: u32,
+        path: u16,
+        id: u64,
+    },
+    HbResume {
+        recv: u32,
+        send: u32,
+        path: u16,
+        id: u64,
+    },
+    HbSend {
+        send: u32,
+        path: u16,
+    },
+    ResourceStep {
+        task: u64,
+        gen: u64,
+    },
+    MonitorCheck {
+        monitor: u32,
+        server: u32,
+        gen: u64,
+    },
+    MonitorTimeout {
+        monitor: u32,
+        server: u32,
+        gen: u64,
+    },
+    FaultStart {
+        id: FaultId,
+    },
+    FaultEnd {
+        id: FaultId,
+    },
+    BootDone {
+        server: u32,
+        gen: u64,
+        autostart: bool,
+    },
+    StartupWaitEnd {
+        gen: u64,
+    },
+    RatioExpire {
+        gen: u64,
+    },
+    ScriptDone {
+        server: u32,
+        script: u32,
+        timed_out: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Service {
+    Stopped,
+    Running,
+    /// Stopping its groups before leaving the cluster.
+    Stopping,
+}
+
+/// What happens once a stopping server has stopped its groups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AfterStop {
+    Nothing,
+    PowerOff,
+    Reboot,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct ServerState {
+    pub power: bool,
+    pub hung: bool,
+    pub service: Service,
+    /// The last stop was abnormal: automatic start is suppressed (`cl 18`).
+    pub abnormal: bool,
+    pub after_stop: AfterStop,
+    /// The stop is part of a cluster-wide stop: peers take over nothing.
+    pub cluster_wide_stop: bool,
+    /// The stop (or reboot) is an operator operation still in progress.
+    pub op_stop: bool,
+    pub crash_faults: u32,
+    pub hang_faults: u32,
+    pub dummy_failure: bool,
+    pub boot_gen: u64,
+    /// Per path: how many active faults hold the path down on this server.
+    pub path_down: Vec<u32>,
+}
+
+impl ServerState {
+    /// Sends heartbeats and does work.
+    pub fn alive(&self) -> bool {
+        self.power && !self.hung && self.service != Service::Stopped
+    }
+    /// A full cluster member: alive and not leaving.
+    pub fn running(&self) -> bool {
+        self.power && !self.hung && self.service == Service::Running
+    }
+}
+
+/// Activation state of one resource on one server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RState {
+    Offline,
+    OnlinePending,
+    Online,
+    OnlineFailure,
+    OfflinePending,
+    OfflineFailure,
+}
+
+impl RState {
+    pub fn status(self) -> &'static str {
+        use super::view::status::*;
+        match self {
+            RState::Offline => OFFLINE,
+            RState::OnlinePending => ONLINE_PENDING,
+            RState::Online => ONLINE,
+            RState::OnlineFailure => ONLINE_FAILURE,
+            RState::OfflinePending => OFFLINE_PENDING,
+            RState::OfflineFailure => OFFLINE_FAILURE,
+        }
+    }
+}
+
+/// The simulator: one cluster in virtual time. See the module docs of `sim`.
+pub struct Sim {
+    pub(crate) model: Arc<Model>,
+    pub(crate) seed: u64,
+    pub(crate) hb_model: HeartbeatModel,
+    pub(crate) now: u64,
+    pub(crate) queue: EventQueue<Ev>,
+    pub(crate) processed: u64,
+    pub(crate) log: Vec<Event>,
+    pub(crate) servers: Vec<ServerState>,
+    pub(crate) hb: Heartbeats,
+    /// `believes_up[o][j]`: server o counts server j as a cluster member.
+    pub(crate) believes_up: Vec<Vec<bool>>,
+    /// Resource state, indexed `resource * n_servers + server`.
+    pub(crate) rstate: Vec<RState>,
+    /// Per group: servers where any of its resources is not Offline.
+    pub(crate) active_on: Vec<Vec<ServerId>>,
+    /// Per group: the server it was last started on (where peers expect it).
+    pub(crate) home: Vec<Option<ServerId>>,
+    /// Per resource: failovers caused by its activation failures, reset on success.
+    pub(crate) act_failovers: Vec<u32>,
+    pub(crate) tasks: BTreeMap<u64, Task>,
+    pub(crate) next_task: u64,
+    pub(crate) mon: Vec<MonitorInstance>,
+    pub(crate) mon_counters: Vec<MonitorCounters>,
+    pub(crate) mon_phase: Vec<u64>,
+    pub(crate) faults: Faults,
+    pub(crate) toratio: u32,
+    pub(crate) toratio_gen: u64,
+    pub(crate) suspended: bool,
+    /// Outstanding work of the operator operation in progress.
+    pub(crate) op_pending: u32,
+    pub(crate) startup_gen: u64,
+    pub(crate) startup_waiting: bool,
+    pub(crate) check_invariants: bool,
+}
+
+impl Sim {
+    /// A simulation of `model` driven by `seed`, in the model's initial state at t=0.
+    pub fn new(model: Arc<Model>, seed: u64) -> Sim {
+        Sim::with_heartbeat_model(model, seed, HeartbeatModel::Lazy)
+    }
+
+    pub fn with_heartbeat_model(model: Arc<Model>, seed: u64, hb_model: HeartbeatModel) -> Sim {
+        let n = model.servers.len();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let jitter = model.settings.heartbeat_phase_jitter;
+        // One draw per (server, path), then per (monitor, server), in index order.
+        let mut hb_phase = Vec::with_capacity(n * model.paths.len());
+        for _s in 0..n {
+            for p in &model.paths {
+                hb_phase.push(if jitter {
+                    rng.gen_range(0..p.interval.0)
+                } else {
+                    0
+                });
+            }
+        }
+        let mut mon_phase = Vec::with_capacity(model.monitors.len() * n);
+        for m in &model.monitors {
+            for _s in 0..n {
+                mon_phase.push(rng.gen_range(0..m.interval.0));
+            }
+        }
+        let servers = (0..n)
+            .map(|_| ServerState {
+                power: true,
+                hung: false,
+                service: Service::Stopped,
+                abnormal: false,
+                after_stop: AfterStop::Nothing,
+                cluster_wide_stop: false,
+                op_stop: false,
+                crash_faults: 0,
+                hang_faults: 0,
+                dummy_failure: false,
+                boot_gen: 0,
+                path_down: vec![0; model.paths.len()],
+            })
+            .collect();
+        let mut sim = Sim {
+            hb: Heartbeats::new(hb_phase, model.paths.len()),
+            believes_up: vec![vec![false; n]; n],
+            rstate: vec![RState::Offline; model.resources.len() * n],
+            active_on: vec![Vec::new(); model.groups.len()],
+            home: vec![None; model.groups.len()],
+            act_failovers: vec![0; model.resources.len()],
+            tasks: BTreeMap::new(),
+            next_task: 1,
+            mon: vec![MonitorInstance::default(); model.monitors.len() * n],
+            mon_counters: vec![MonitorCounters::default(); model.monitors.len()],
+            mon_phase,
+            faults: Faults::default(),
+            toratio: 1,
+            toratio_gen: 0,
+            suspended: false,
+            op_pending: 0,
+            startup_gen: 0,
+            startup_waiting: false,
+            check_invariants: false,
+            servers,
+            model,
+            seed,
+            hb_model,
+            now: 0,
+            queue: EventQueue::new(),
+            processed: 0,
+            log: Vec::new(),
+        };
+        if sim.model.settings.initial_state == InitialState::Running {
+            sim.boot_running();
+        }
+        sim
+    }
+
+    /// The initial `running` state: every service up and every auto-start group Online
+    /// on its first startup server, as if the cluster had been up for a while.
+    fn boot_running(&mut self) {
+        let n = self.n();
+        for s in 0..n {
+            self.servers[s].service = Service::Running;
+            self.log_at(s, EventKind::ServiceStarted, |e| e.alert = Some(("pm", 1)));
+        }
+        for o in 0..n {
+            for j in 0..n {
+                self.believes_up[o][j] = true;
+            }
+        }
+        self.hb_init();
+        let model = self.model.clone();
+        for (g, group) in model.groups.iter().enumerate() {
+            if group.startup != crate::model::AutoManual::Auto {
+                continue;
+            }
+            let Some(s) = self.startup_server(g) else {
+                continue;
+            };
+            for &r in &group.start_order {
+                self.set_rstate(r, s, RState::Online);
+            }
+            self.home[g] = Some(s);
+            self.log_at(s, EventKind::GroupStarted, |e| {
+                e.group = Some(g);
+                e.status = Some(super::view::status::ONLINE);
+            });
+        }
+        for m in 0..model.monitors.len() {
+            for s in 0..n {
+                self.mon_refresh(m, s);
+            }
+        }
+    }
+
+    pub(crate) fn n(&self) -> usize {
+        self.servers.len()
+    }
+
+    pub fn model(&self) -> &Arc<Model> {
+        &self.model
+    }
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    /// Virtual time in ms.
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+    /// Engine events processed so far (heartbeat, activation, check ... steps).
+    pub fn processed(&self) -> u64 {
+        self.processed
+    }
+    /// The timeout ratio in force (1 = none).
+    pub fn timeout_ratio(&self) -> u32 {
+        self.toratio
+    }
+    /// Check the engine's invariants after every step and panic on a violation (tests).
+    pub fn set_check_invariants(&mut self, on: bool) {
+        self.check_invariants = on;
+    }
+
+    /// Applies an input at the current virtual time.
+    pub fn apply(&mut self, input: Input) -> Result<Applied, InputError> {
+        match input {
+            Input::Operation(op) => self.operate(op).map(|_| Applied::Operation),
+            Input::Fault(f) => self.inject(f).map(Applied::Fault),
+            Input::Heal { heal } => self.heal(heal).map(|_| Applied::Healed),
+        }
+    }
+
+    /// An operator operation, now. Refused with a message when it cannot be done.
+    pub fn operate(&mut self, op: Operation) -> Result<(), InputError> {
+        self.operation(op)
+    }
+
+    /// Injects a fault (at `at_ms` if given and in the future, else now).
+    pub fn inject(&mut self, fault: FaultSpec) -> Result<FaultId, InputError> {
+        self.fault_inject(fault)
+    }
+
+    /// Heals an active fault, or cancels a scheduled one.
+    pub fn heal(&mut self, id: FaultId) -> Result<(), InputError> {
+        self.fault_heal(id)
+    }
+
+    /// Active and scheduled faults, by id.
+    pub fn faults(&self) -> Vec<FaultInfo> {
+        self.fault_list()
+    }
+
+    /// Processes every event with time <= `t_ms`, then sets the clock to `t_ms`.
+    /// Returns the number of engine events processed.
+    pub fn run_until(&mut self, t_ms: u64) -> u64 {
+        let before = self.processed;
+        while self.queue.peek_time().is_some_and(|t| t <= t_ms) {
+            self.step();
+        }
+        self.now = self.now.max(t_ms);
+        self.processed - before
+    }
+
+    /// Advances the clock by `ms`, processing everything due.
+    pub fn advance(&mut self, ms: u64) -> u64 {
+        self.run_until(self.now.saturating_add(ms))
+    }
+
+    /// Processes the next event, if any; false when the queue is empty.
+    pub fn step(&mut self) -> bool {
+        let Some((t, ev)) = self.queue.pop() else {
+            return false;
+        };
+        debug_assert!(t >= self.now, "time went backwards");
+        self.now = t;
+        self.processed += 1;
+        self.dispatch(ev);
+        if self.check_invariants {
+            if let Err(e) = self.invariants() {
+                panic!("invariant violated at t={} ms: {e}", self.now);
+            }
+        }
+        true
+    }
+
+    pub fn next_event_time(&self) -> Option<u64> {
+        self.queue.peek_time()
+    }
+
+    /// The whole event log.
+    pub fn events(&self) -> &[Event] {
+        &self.log
+    }
+
+    /// Whether an operator operation is still in progress.
+    pub fn busy(&self) -> bool {
+        self.op_pending > 0
+    }
+
+    fn dispatch(&mut self, ev: Ev) {
+        match ev {
+            Ev::HbDeadline {
+                recv,
+                send,
+                path,
+                id,
+            } => self.hb_deadline(recv as usize, send as usize, path as usize, id),
+            Ev::HbResume {
+                recv,
+                send,
+                path,
+                id,
+            } => self.hb_resume(recv as usize, send as usize, path as usize, id),
+            Ev::HbSend { send, path } => self.hb_send(send as usize, path as usize),
+            Ev::ResourceStep { task, gen } => self.task_step(task, gen),
+            Ev::MonitorCheck {
+                monitor,
+                server,
+                gen,
+            } => self.mon_check(monitor as usize, server as usize, gen),
+            Ev::MonitorTimeout {
+                monitor,
+                server,
+                gen,
+            } => self.mon_timeout(monitor as usize, server as usize, gen),
+            Ev::FaultStart { id } => self.fault_start(id),
+            Ev::FaultEnd { id } => {
+                let _ = self.fault_end(id, true);
+            }
+            Ev::BootDone {
+                server,
+                gen,
+                autostart,
+            } => self.boot_done(server as usize, gen, autostart),
+            Ev::StartupWaitEnd { gen } => self.startup_wait_end(gen),
+            Ev::RatioExpire { gen } => self.ratio_expire(gen),
+            Ev::ScriptDone {
+                server,
+                script,
+                timed_out,
+            } => self.script_done(server as usize, script as usize, timed_out),
+        }
+    }
+
+    pub(crate) fn schedule(&mut self, at: u64, ev: Ev) {
+        self.queue.push(at.max(self.now), Phase::Now, ev);
+    }
+
+    pub(crate) fn schedule_late(&mut self, at: u64, ev: Ev) {
+        self.queue.push(at.max(self.now), Phase::Late, ev);
+    }
+
+    /// Appends an event at the current time; `fill` sets its fields.
+    pub(crate) fn log(&mut self, kind: EventKind, fill: impl FnOnce(&mut Event)) {
+        let mut e = Event::new(kind);
+        fill(&mut e);
+        e.seq = self.log.len() as u64;
+        e.t_ms = self.now;
+        self.log.push(e);
+    }
+
+    /// Appends an event raised on `server`.
+    pub(crate) fn log_at(
+        &mut self,
+        server: ServerId,
+        kind: EventKind,
+        fill: impl FnOnce(&mut Event),
+    ) {
+        self.log(kind, |e| {
+            e.server = Some(server);
+            fill(e)
+        });
+    }
+
+    /// Appends a product alert raised on `server`.
+    pub(crate) fn alert(
+        &mut self,
+        server: Option<ServerId>,
+        kind: EventKind,
+        alert: (&'static str, u16),
+        args: Vec<Arg>,
+        fill: impl FnOnce(&mut Event),
+    ) {
+        self.log(kind, |e| {
+            e.server = server;
+            e.alert = Some(alert);
+            e.args = args;
+            fill(e)
+        });
+    }
+
+    pub(crate) fn rstate(&self, r: usize, s: ServerId) -> RState {
+        self.rstate[r * self.n() + s]
+    }
+
+    /// Sets a resource's state and keeps the group's `active_on` and status events true.
+    pub(crate) fn set_rstate(&mut self, r: usize, s: ServerId, st: RState) {
+        let n = self.n();
+        let old = self.rstate[r * n + s];
+        if old == st {
+            return;
+        }
+        let g = self.model.resources[r].group;
+        let before = self.group_status_on(g, s);
+        self.rstate[r * n + s] = st;
+        let active = self.model.groups[g]
+            .resources
+            .iter()
+            .any(|&x| self.rstate[x * n + s] != RState::Offline);
+        let list = &mut self.active_on[g];
+        match (active, list.binary_search(&s)) {
+            (true, Err(i)) => list.insert(i, s),
+            (false, Ok(i)) => {
+                list.remove(i);
+            }
+            _ => {}
+        }
+        let after = self.group_status_on(g, s);
+        if before != after {
+            self.log_at(s, EventKind::GroupStatus, |e| {
+                e.group = Some(g);
+                e.status = Some(after);
+            });
+        }
+        // Monitors of this resource start or stop with it (timing `active`), and a
+        // resource failure ends when the resource is deactivated.
+        if st == RState::Offline {
+            self.faults.clear_resource_failure(r, s);
+        }
+        if old == RState::Online || st == RState::Online {
+            self.mon_refresh_target(r, s);
+        }
+    }
+
+    /// The group's status on one server, from its resources there.
+    pub(crate) fn group_status_on(&self, g: usize, s: ServerId) -> &'static str {
+        use super::view::status::*;
+        let n = self.n();
+        let mut any = [false; 6];
+        for &r in &self.model.groups[g].resources {
+            any[self.rstate[r * n + s] as usize] = true;
+        }
+        let has = |st: RState| any[st as usize];
+        if has(RState::OnlineFailure) {
+            ONLINE_FAILURE
+        } else if has(RState::OfflineFailure) {
+            OFFLINE_FAILURE
+        } else if has(RState::OnlinePending) {
+            ONLINE_PENDING
+        } else if has(RState::OfflinePending) {
+            OFFLINE_PENDING
+        } else if has(RState::Online) {
+            ONLINE
+        } else {
+            OFFLINE
+        }
+    }
+
+    /// The highest-priority server of the group's policy that can start it now.
+    pub(crate) fn startup_server(&self, g: usize) -> Option<ServerId> {
+        self.model.groups[g]
+            .policy
+            .iter()
+            .copied()
+            .find(|&s| self.servers[s].running() && self.exclusive_ok(g, s))
+    }
+
+    /// Exclusive groups never run together on one server.
+    pub(crate) fn exclusive_ok(&self, g: usize, s: ServerId) -> bool {
+        if !self.model.groups[g].exclusive {
+            return true;
+        }
+        !self
+            .active_on
+            .iter()
+            .enumerate()
+            .any(|(other, on)| other != g && self.model.groups[other].exclusive && on.contains(&s))
+    }
+
+    /// Timeout after the timeout ratio.
+    pub(crate) fn scaled(&self, timeout_ms: u64) -> u64 {
+        timeout_ms.saturating_mul(self.toratio as u64)
+    }
+
+    pub(crate) fn fresh_gen(&mut self) -> u64 {
+        self.next_task += 1;
+        self.next_task
+    }
+
+    /// Checks the engine's invariants; `Err` names the first violation.
+    pub fn invariants(&self) -> Result<(), String> {
+        let n = self.n();
+        for (s, st) in self.servers.iter().enumerate() {
+            if !st.power {
+                for r in 0..self.model.resources.len() {
+                    if self.rstate[r * n + s] != RState::Offline {
+                        return Err(format!(
+                            "resource {} is {} on powered-off server {}",
+                            self.model.resources[r].name,
+                            self.rstate[r * n + s].status(),
+                            self.model.servers[s].name
+                        ));
+                    }
+                }
+            }
+            if st.running() && !self.believes_up[s][s] {
+                return Err(format!(
+                    "server {} does not count itself",
+                    self.model.servers[s].name
+                ));
+            }
+        }
+        for (g, on) in self.active_on.iter().enumerate() {
+            for &s in on {
+                let any = self.model.groups[g]
+                    .resources
+                    .iter()
+                    .any(|&r| self.rstate[r * n + s] != RState::Offline);
+                if !any {
+                    return Err(format!(
+                        "group {} listed active on an idle server",
+                        self.model.groups[g].name
+                    ));
+                }
+            }
+        }
+        for t in self.tasks.values() {
+            let s = t.server();
+            if !self.servers[s].power {
+                return Err(format!("task {} runs on powered-off server", t.id));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,541 @@
+//! Faults: scheduled, active and healed, with their effects on the engine's state.
+//! Each fault may start later (`at_ms`) and heal by itself (`duration_ms`).
+
+use super::engine::{Ev, RState, Sim};
+use super::event::EventKind;
+use super::input::{CheckResult, FaultId, FaultKind, FaultSpec, InputError};
+use super::FaultInfo;
+use crate::model::{Model, ServerId};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A fault with its names resolved.
+#[derive(Clone, Debug)]
+enum Resolved {
+    Crash(ServerId),
+    Hang(ServerId),
+    PathDown(ServerId, usize),
+    Partition(Partition),
+    ResolverDown(usize),
+    MonitorResult(usize, Option<ServerId>, CheckResult),
+    ActivationFailure(usize, ServerId),
+    DeactivationFailure(usize, ServerId),
+    ResourceFailure(usize, ServerId),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Partition {
+    /// Per server: its side, if named on one. Servers on no side are unaffected.
+    side_of: Vec<Option<usize>>,
+    /// Per resolver: the side its target is on, if placed.
+    resolver_side: BTreeMap<usize, usize>,
+    paths: Option<Vec<usize>>,
+    oneway: bool,
+    members: Vec<Vec<ServerId>>,
+}
+
+#[derive(Clone, Debug)]
+struct FaultRec {
+    spec: FaultSpec,
+    what: Resolved,
+    active: bool,
+    start: u64,
+    end: Option<u64>,
+    /// Activation/deactivation failures: how many are left (None = always).
+    remaining: Option<u32>,
+}
+
+#[derive(Default)]
+pub(crate) struct Faults {
+    next_id: FaultId,
+    list: BTreeMap<FaultId, FaultRec>,
+    /// Resource failures in effect: (resource, server) -> fault.
+    failed_resources: BTreeSet<(usize, ServerId)>,
+}
+
+fn unknown(what: &str, name: &str, valid: Vec<&str>) -> InputError {
+    InputError::Unknown(format!(
+        "unknown {what} `{name}`; valid: {}",
+        valid.join(", ")
+    ))
+}
+
+fn names<T>(items: &[T], f: impl Fn(&T) -> &str) -> Vec<&str> {
+    items.iter().map(f).collect()
+}
+
+fn server(model: &Model, name: &str) -> Result<ServerId, InputError> {
+    model
+        .server_id(name)
+        .ok_or_else(|| unknown("server", name, names(&model.servers, |s| &s.name)))
+}
+
+fn resolve(model: &Model, kind: &FaultKind) -> Result<Resolved, InputError> {
+    let resource = |name: &str| {
+        model
+            .resource_id(name)
+            .ok_or_else(|| unknown("resource", name, names(&model.resources, |r| &r.name)))
+    };
+    Ok(match kind {
+        FaultKind::ServerCrash { server: s } => Resolved::Crash(server(model, s)?),
+        FaultKind::ServerHang { server: s } => Resolved::Hang(server(model, s)?),
+        FaultKind::HeartbeatPathDown { server: s, path } => {
+            let p = model
+                .path_id(path)
+                .ok_or_else(|| unknown("heartbeat path", path, names(&model.paths, |p| &p.name)))?;
+            Resolved::PathDown(server(model, s)?, p)
+        }
+        FaultKind::Partition {
+            sides,
+            paths,
+            oneway,
+        } => {
+            if sides.len() < 2 {
+                return Err(InputError::Invalid(
+                    "a partition needs at least two sides".into(),
+                ));
+            }
+            let mut side_of = vec![None; model.servers.len()];
+            let mut resolver_side = BTreeMap::new();
+            let mut members = vec![Vec::new(); sides.len()];
+            for (i, side) in sides.iter().enumerate() {
+                for name in side {
+                    if let Some(s) = model.server_id(name) {
+                        if side_of[s].is_some() {
+                            return Err(InputError::Invalid(format!(
+                                "server `{name}` is on two sides"
+                            )));
+                        }
+                        side_of[s] = Some(i);
+                        members[i].push(s);
+                    } else if let Some(r) = model.resolver_id(name) {
+                        resolver_side.insert(r, i);
+                    } else {
+                        let mut valid = names(&model.servers, |s| &s.name);
+                        valid.extend(names(&model.resolvers, |r| &r.name));
+                        return Err(unknown("server or resolver", name, valid));
+                    }
+                }
+            }
+            let paths = match paths {
+                None => None,
+                Some(list) => Some(
+                    list.iter()
+                        .map(|p| {
+                            model.path_id(p).ok_or_else(|| {
+                                unknown("heartbeat path", p, names(&model.paths, |x| &x.name))
+                            })
+                        })
+                        .collect::<Result<Vec<_>, _>>()?,
+                ),
+            };
+            Resolved::Partition(Partition {
+                side_of,
+                resolver_side,
+                paths,
+                oneway: *oneway,
+                members,
+            })
+        }
+        FaultKind::ResolverTargetDown { resolver } => {
+            Resolved::ResolverDown(model.resolver_id(resolver).ok_or_else(|| {
+                unknown("resolver", resolver, names(&model.resolvers, |r| &r.name))
+            })?)
+        }
+        FaultKind::MonitorResult {
+            monitor,
+            server: s,
+            result,
+        } => {
+            let m = model
+                .monitor_id(monitor)
+                .ok_or_else(|| unknown("monitor", monitor, names(&model.monitors, |m| &m.name)))?;
+            let s = match s {
+                Some(s) => Some(server(model, s)?),
+                None => None,
+            };
+            Resolved::MonitorResult(m, s, *result)
+        }
+        FaultKind::ActivationFailure {
+            resource: r,
+            server: s,
+            ..
+        } => Resolved::ActivationFailure(resource(r)?, server(model, s)?),
+        FaultKind::DeactivationFailure {
+            resource: r,
+            server: s,
+            ..
+        } => Resolved::DeactivationFailure(resource(r)?, server(model, s)?),
+        FaultKind::ResourceFailure {
+            resource: r,
+            server: s,
+        } => Resolved::ResourceFailure(resource(r)?, server(model, s)?),
+    })
+}
+
+impl Faults {
+    fn active(&self) -> impl Iterator<Item = &FaultRec> {
+        self.list.values().filter(|f| f.active)
+    }
+
+    /// Whether a partition stops heartbeats from `send` to `recv` on path `p`.
+    pub fn blocks(&self, send: ServerId, recv: ServerId, p: usize) -> bool {
+        self.active().any(|f| match &f.what {
+            Resolved::Partition(pt) => {
+                let on_path = pt.paths.as_ref().is_none_or(|ps| ps.contains(&p));
+                match (pt.side_of[send], pt.side_of[recv]) {
+                    (Some(a), Some(b)) if a != b && on_path => !pt.oneway || a == 0,
+                    _ => false,
+                }
+            }
+            _ => false,
+        })
+    }
+
+    /// Whether server o can reach resolver r's target.
+    pub fn resolver_reachable(&self, r: usize, o: ServerId) -> bool {
+        !self.active().any(|f| match &f.what {
+            Resolved::ResolverDown(x) => *x == r,
+            Resolved::Partition(pt) => match (pt.resolver_side.get(&r), pt.side_of[o]) {
+                (Some(&rs), Some(os)) => rs != os,
+                _ => false,
+            },
+            _ => false,
+        })
+    }
+
+    pub fn resolver_down(&self, r: usize) -> bool {
+        self.active()
+            .any(|f| matches!(f.what, Resolved::ResolverDown(x) if x == r))
+    }
+
+    /// The worst injected result for monitor m on s: error, then timeout, then caution.
+    pub fn monitor_result(&self, m: usize, s: ServerId) -> Option<CheckResult> {
+        let rank = |c: CheckResult| match c {
+            CheckResult::Error => 3,
+            CheckResult::Timeout => 2,
+            CheckResult::Caution => 1,
+        };
+        self.active()
+            .filter_map(|f| match f.what {
+                Resolved::MonitorResult(x, on, res) if x == m && on.is_none_or(|o| o == s) => {
+                    Some(res)
+                }
+                _ => None,
+            })
+            .max_by_key(|&c| rank(c))
+    }
+
+    fn take(&mut self, activation: bool, r: usize, s: ServerId) -> bool {
+        for f in self.list.values_mut().filter(|f| f.active) {
+            let hit = match f.what {
+                Resolved::ActivationFailure(x, y) => activation && x == r && y == s,
+                Resolved::DeactivationFailure(x, y) => !activation && x == r && y == s,
+                _ => false,
+            };
+            if hit {
+                match f.remaining {
+                    None => return true,
+                    Some(0) => {}
+                    Some(n) => {
+                        f.remaining = Some(n - 1);
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    pub fn take_activation_failure(&mut self, r: usize, s: ServerId) -> bool {
+        self.take(true, r, s)
+    }
+
+    pub fn take_deactivation_failure(&mut self, r: usize, s: ServerId) -> bool {
+        self.take(false, r, s)
+    }
+
+    pub fn resource_failed(&self, r: usize, s: ServerId) -> bool {
+        self.failed_resources.contains(&(r, s))
+    }
+
+    /// A failed resource that is deactivated is repaired by its restart.
+    pub fn clear_resource_failure(&mut self, r: usize, s: ServerId) {
+        self.failed_resources.remove(&(r, s));
+    }
+}
+
+impl Sim {
+    pub(crate) fn fault_inject(&mut self, spec: FaultSpec) -> Result<FaultId, InputError> {
+        let what = resolve(&self.model, &spec.kind)?;
+        let remaining = match &spec.kind {
+            FaultKind::ActivationFailure { times, .. }
+            | FaultKind::DeactivationFailure { times, .. } => match times {
+                None => Some(1),
+                Some(0) => None,
+                Some(n) => Some(*n),
+            },
+            _ => None,
+        };
+        if spec.duration_ms == Some(0) {
+            return Err(InputError::Invalid("duration_ms must be positive".into()));
+        }
+        self.faults.next_id += 1;
+        let id = self.faults.next_id;
+        let start = spec.at_ms.unwrap_or(self.now).max(self.now);
+        let end = spec.duration_ms.map(|d| start + d);
+        self.faults.list.insert(
+            id,
+            FaultRec {
+                spec,
+                what,
+                active: false,
+                start,
+                end,
+                remaining,
+            },
+        );
+        if start > self.now {
+            self.schedule(start, Ev::FaultStart { id });
+        } else {
+            self.fault_start(id);
+        }
+        Ok(id)
+    }
+
+    pub(crate) fn fault_start(&mut self, id: FaultId) {
+        let Some(f) = self.faults.list.get_mut(&id) else {
+            return;
+        };
+        if f.active {
+            return;
+        }
+        f.active = true;
+        let what = f.what.clone();
+        let desc = describe(&self.model, &f.spec);
+        if let Some(end) = f.end {
+            self.schedule(end, Ev::FaultEnd { id });
+        }
+        self.log(EventKind::FaultInjected, |e| {
+            e.fault = Some(id);
+            e.reason = Some(desc);
+        });
+        self.apply_effect(&what, true);
+    }
+
+    pub(crate) fn fault_heal(&mut self, id: FaultId) -> Result<(), InputError> {
+        self.fault_end(id, false)
+    }
+
+    /// Ends a fault: by its duration (`expired`) or healed by hand.
+    pub(crate) fn fault_end(&mut self, id: FaultId, expired: bool) -> Result<(), InputError> {
+        let Some(f) = self.faults.list.remove(&id) else {
+            if expired {
+                return Ok(());
+            }
+            let ids: Vec<String> = self.faults.list.keys().map(|k| k.to_string()).collect();
+            return Err(InputError::Unknown(format!(
+                "no fault with id {id}; active and scheduled: {}",
+                if ids.is_empty() {
+                    "none".into()
+                } else {
+                    ids.join(", ")
+                }
+            )));
+        };
+        if expired && f.end != Some(self.now) {
+            self.faults.list.insert(id, f); // a stale expiry of a re-timed fault
+            return Ok(());
+        }
+        let desc = describe(&self.model, &f.spec);
+        self.log(EventKind::FaultHealed, |e| {
+            e.fault = Some(id);
+            e.reason = Some(desc);
+        });
+        if f.active {
+            self.apply_effect(&f.what, false);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn fault_list(&self) -> Vec<FaultInfo> {
+        self.faults
+            .list
+            .iter()
+            .map(|(&id, f)| FaultInfo {
+                id,
+                spec: f.spec.clone(),
+                state: if f.active { "active" } else { "scheduled" },
+                start_ms: f.start,
+                end_ms: f.end,
+            })
+            .collect()
+    }
+
+    fn apply_effect(&mut self, what: &Resolved, on: bool) {
+        match *what {
+            Resolved::Crash(s) => {
+                if on {
+                    self.servers[s].crash_faults += 1;
+                    if self.servers[s].power {
+                        self.abnormal_stop(s, true, false);
+                    }
+                } else {
+                    self.servers[s].crash_faults -= 1;
+                    if self.servers[s].crash_faults == 0 && !self.servers[s].power {
+                        self.schedule_boot(s, true);
+                    }
+                }
+            }
+            Resolved::Hang(s) => {
+                if on {
+                    self.servers[s].hang_faults += 1;
+                    if !self.servers[s].hung {
+                        self.servers[s].hung = true;
+                        self.log_at(s, EventKind::ServerHung, |_| {});
+                        self.hb_refresh_server(s);
+                        self.mon_refresh_server(s);
+                    }
+                } else {
+                    self.servers[s].hang_faults -= 1;
+                    if self.servers[s].hang_faults == 0 && self.servers[s].hung {
+                        self.servers[s].hung = false;
+                        self.log_at(s, EventKind::ServerResumed, |_| {});
+                        if self.servers[s].alive() {
+                            self.reset_links_into(s);
+                        }
+                        self.hb_refresh_server(s);
+                        self.mon_refresh_server(s);
+                    }
+                }
+            }
+            Resolved::PathDown(s, p) => {
+                if on {
+                    self.servers[s].path_down[p] += 1;
+                } else {
+                    self.servers[s].path_down[p] -= 1;
+                }
+                self.hb_refresh_server_path(s, p);
+            }
+            Resolved::Partition(ref pt) => {
+                for i in 0..pt.members.len() {
+                    for j in i + 1..pt.members.len() {
+                        self.hb_refresh_between(&pt.members[i], &pt.members[j]);
+                    }
+                }
+            }
+            Resolved::ResolverDown(r) => {
+                let alert = if on { ("nm", 37) } else { ("nm", 36) };
+                let kind = if on {
+                    EventKind::ResolverError
+                } else {
+                    EventKind::ResolverNormal
+                };
+                if on || !self.faults.resolver_down(r) {
+                    for s in 0..self.n() {
+                        if self.servers[s].running() {
+                            self.alert(
+                                Some(s),
+                                kind,
+                                alert,
+                                vec![super::event::Arg::Resolver(r), super::event::Arg::Server(s)],
+                                |e| e.resolver = Some(r),
+                            );
+                        }
+                    }
+                }
+            }
+            Resolved::MonitorResult(m, s, _) => match s {
+                Some(s) => self.mon_refresh(m, s),
+                None => {
+                    for s in 0..self.n() {
+                        self.mon_refresh(m, s);
+                    }
+                }
+            },
+            Resolved::ActivationFailure(..) | Resolved::DeactivationFailure(..) => {}
+            Resolved::ResourceFailure(r, s) => {
+                if on && self.rstate(r, s) == RState::Online {
+                    self.faults.failed_resources.insert((r, s));
+                } else if !on {
+                    self.faults.failed_resources.remove(&(r, s));
+                }
+                self.mon_refresh_target(r, s);
+            }
+        }
+    }
+}
+
+/// A one-line description of a fault for the log.
+pub(crate) fn describe(model: &Model, spec: &FaultSpec) -> String {
+    let _ = model;
+    match &spec.kind {
+        FaultKind::ServerCrash { server } => format!("server-crash {server}"),
+        FaultKind::ServerHang { server } => format!("server-hang {server}"),
+        FaultKind::HeartbeatPathDown { server, path } => {
+            format!("heartbeat-path-down {path} on {server}")
+        }
+        FaultKind::Partition {
+            sides,
+            paths,
+            oneway,
+        } => {
+            let sides: Vec<String> = sides
+                .iter()
+                .map(|s| format!("[{}]", s.join(", ")))
+                .collect();
+            let mut d = format!("partition {}", sides.join(" | "));
+            if let Some(p) = paths {
+                d.push_str(&format!(" on {}", p.join(", ")));
+            }
+            if *oneway {
+                d.push_str(" (one-way)");
+            }
+            d
+        }
+        FaultKind::ResolverTargetDown { resolver } => format!("resolver-target-down {resolver}"),
+        FaultKind::MonitorResult {
+            monitor,
+            server,
+            result,
+        } => format!(
+            "monitor-result {monitor} {} on {}",
+            match result {
+                CheckResult::Error => "error",
+                CheckResult::Caution => "caution",
+                CheckResult::Timeout => "timeout",
+            },
+            server.as_deref().unwrap_or("every server")
+        ),
+        FaultKind::ActivationFailure {
+            resource,
+            server,
+            times,
+        } => {
+            format!(
+                "activation-failure {resource} on {server}{}",
+                times_text(*times)
+            )
+        }
+        FaultKind::DeactivationFailure {
+            resource,
+            server,
+            times,
+        } => {
+            format!(
+                "deactivation-failure {resource} on {server}{}",
+                times_text(*times)
+            )
+        }
+        FaultKind::ResourceFailure { resource, server } => {
+            format!("resource-failure {resource} on {server}")
+        }
+    }
+}
+
+fn times_text(t: Option<u32>) -> String {
+    match t {
+        None | Some(1) => String::new(),
+        Some(0) => " (always)".into(),
+        Some(n) => format!(" ({n} times)"),
+    }
+}

@@ -1,0 +1,713 @@
+//! Group and resource activation: a `Task` walks a group's resources in dependency order
+//! (deactivation in reverse) on one server, or deactivates on one server and activates
+//! on another (move, failover, failback). Activation and deactivation failures follow
+//! the product's sequence: retry, then failover (activation only), then final action.
+
+use super::engine::{AfterStop, Ev, RState, Sim};
+use super::event::{Arg, EventKind};
+use crate::model::{FinalAction, ResourceId, ServerId};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TaskKind {
+    Start,
+    Stop,
+    Move,
+    Failover,
+    Failback,
+    RestartGroup,
+    RestartResource,
+    ResourceStart,
+    ResourceStop,
+    /// The group stops because its server's cluster service is stopping.
+    Leave,
+}
+
+impl TaskKind {
+    /// (started, completed, failed) alert ids of module rc.
+    fn alerts(self) -> (u16, u16, u16) {
+        match self {
+            TaskKind::Start => (10, 11, 12),
+            TaskKind::Stop | TaskKind::Leave => (20, 21, 22),
+            TaskKind::Move => (50, 51, 52),
+            TaskKind::Failover => (60, 61, 62),
+            TaskKind::Failback => (74, 75, 76),
+            TaskKind::RestartGroup => (70, 71, 72),
+            TaskKind::RestartResource => (80, 81, 82),
+            TaskKind::ResourceStart => (83, 84, 85),
+            TaskKind::ResourceStop => (87, 88, 89),
+        }
+    }
+    fn events(self) -> (EventKind, EventKind, EventKind) {
+        use EventKind::*;
+        match self {
+            TaskKind::Start | TaskKind::RestartGroup => {
+                (GroupStarting, GroupStarted, GroupStartFailed)
+            }
+            TaskKind::Stop | TaskKind::Leave => (GroupStopping, GroupStopped, GroupStopFailed),
+            TaskKind::Move => (GroupMoving, GroupMoved, GroupMoveFailed),
+            TaskKind::Failover => (FailoverStarting, FailoverDone, FailoverFailed),
+            TaskKind::Failback => (FailbackStarting, FailbackDone, FailbackFailed),
+            TaskKind::RestartResource | TaskKind::ResourceStart => (
+                SingleResourceStarting,
+                SingleResourceStarted,
+                GroupStartFailed,
+            ),
+            TaskKind::ResourceStop => (
+                SingleResourceStopping,
+                SingleResourceStopped,
+                GroupStopFailed,
+            ),
+        }
+    }
+    /// Alerts about a single resource name the resource, not the group.
+    fn names_resource(self) -> bool {
+        matches!(
+            self,
+            TaskKind::RestartResource | TaskKind::ResourceStart | TaskKind::ResourceStop
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stage {
+    Deactivate,
+    Activate,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Task {
+    pub id: u64,
+    pub group: usize,
+    pub kind: TaskKind,
+    pub from: Option<ServerId>,
+    pub to: Option<ServerId>,
+    pub stage: Stage,
+    /// Resources still to do in this stage, next last (popped from the end).
+    pub todo: Vec<ResourceId>,
+    pub current: Option<ResourceId>,
+    pub attempt: u32,
+    pub gen: u64,
+    pub operator: bool,
+    pub failed: bool,
+    /// The subset of the group's resources this task handles (all when None).
+    pub only: Option<Vec<ResourceId>>,
+    pub reason: Option<String>,
+}
+
+impl Task {
+    /// The server the current stage runs on.
+    pub fn server(&self) -> ServerId {
+        match self.stage {
+            Stage::Deactivate => self.from.expect("deactivation has a source"),
+            Stage::Activate => self.to.expect("activation has a target"),
+        }
+    }
+    fn subject(&self) -> Arg {
+        match (&self.only, self.kind.names_resource()) {
+            (Some(only), true) => Arg::Resource(*only.first().expect("subset")),
+            _ => Arg::Group(self.group),
+        }
+    }
+}
+
+impl Sim {
+    pub(crate) fn task_of_group(&self, g: usize) -> Option<u64> {
+        self.tasks.values().find(|t| t.group == g).map(|t| t.id)
+    }
+
+    pub(crate) fn task_of_group_on(&self, g: usize, s: ServerId) -> Option<u64> {
+        self.tasks
+            .values()
+            .find(|t| t.group == g && (t.from == Some(s) || t.to == Some(s)))
+            .map(|t| t.id)
+    }
+
+    /// Starts a task. `only` limits it to some resources (single-resource operations and
+    /// resource restarts); `operator` tasks keep the cluster busy until they end.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn start_task(
+        &mut self,
+        kind: TaskKind,
+        g: usize,
+        from: Option<ServerId>,
+        to: Option<ServerId>,
+        only: Option<Vec<ResourceId>>,
+        operator: bool,
+        reason: Option<String>,
+    ) -> u64 {
+        let id = self.fresh_gen();
+        let stage = if from.is_some() {
+            Stage::Deactivate
+        } else {
+            Stage::Activate
+        };
+        let mut task = Task {
+            id,
+            group: g,
+            kind,
+            from,
+            to,
+            stage,
+            todo: Vec::new(),
+            current: None,
+            attempt: 0,
+            gen: 0,
+            operator,
+            failed: false,
+            only,
+            reason: reason.clone(),
+        };
+        task.todo = self.stage_todo(&task);
+        let (started, _, _) = kind.alerts();
+        let (ev, _, _) = kind.events();
+        let at = task.from.or(task.to).expect("a task has a server");
+        let subject = task.subject();
+        let peer = if from.is_some() { to } else { None };
+        self.alert(Some(at), ev, ("rc", started), vec![subject], |e| {
+            e.group = Some(g);
+            e.peer = peer;
+            e.reason = reason;
+        });
+        match kind {
+            TaskKind::Start | TaskKind::Move | TaskKind::Failover | TaskKind::Failback => {
+                self.home[g] = to
+            }
+            TaskKind::Stop => self.home[g] = None,
+            _ => {}
+        }
+        if operator {
+            self.op_pending += 1;
+        }
+        self.tasks.insert(id, task);
+        self.task_next(id);
+        id
+    }
+
+    /// The resources of the task's current stage, in the order they will be done.
+    fn stage_todo(&self, t: &Task) -> Vec<ResourceId> {
+        let order = &self.model.groups[t.group].start_order;
+        let wanted = |r: &ResourceId| t.only.as_ref().is_none_or(|o| o.contains(r));
+        match t.stage {
+            // Deactivation runs in reverse start order; popping from the end of the start
+            // order yields exactly that.
+            Stage::Deactivate => order.iter().copied().filter(wanted).collect(),
+            Stage::Activate => order.iter().rev().copied().filter(wanted).collect(),
+        }
+    }
+
+    /// Begins the next resource of the task, or moves to the next stage, or finishes.
+    fn task_next(&mut self, id: u64) {
+        loop {
+            let Some(t) = self.tasks.get_mut(&id) else {
+                return;
+            };
+            let stage = t.stage;
+            let s = t.server();
+            let Some(r) = t.todo.pop() else {
+                if stage == Stage::Deactivate && t.to.is_some() {
+                    t.stage = Stage::Activate;
+                    let to = t.to.expect("target");
+                    if !self.servers[to].running() {
+                        self.task_redirect(id);
+                        continue;
+                    }
+                    let t = self.tasks.get(&id).expect("task");
+                    let todo = self.stage_todo(t);
+                    self.tasks.get_mut(&id).expect("task").todo = todo;
+                    continue;
+                }
+                self.task_finish(id);
+                return;
+            };
+            let st = self.rstate[r * self.servers.len() + s];
+            let (skip, next, dur, alert) = match stage {
+                Stage::Deactivate => (
+                    st == RState::Offline,
+                    RState::OfflinePending,
+                    self.model.resources[r].deactivation_duration.0,
+                    40,
+                ),
+                Stage::Activate => (
+                    st == RState::Online,
+                    RState::OnlinePending,
+                    self.model.resources[r].activation_duration.0,
+                    30,
+                ),
+            };
+            if skip {
+                continue;
+            }
+            t.current = Some(r);
+            t.gen += 1;
+            let gen = t.gen;
+            self.set_rstate(r, s, next);
+            self.resource_alert(s, r, alert, next);
+            self.schedule(self.now + dur, Ev::ResourceStep { task: id, gen });
+            return;
+        }
+    }
+
+    fn resource_alert(&mut self, s: ServerId, r: ResourceId, id: u16, st: RState) {
+        let kind = match id {
+            30 => EventKind::ResourceActivating,
+            31 => EventKind::ResourceActivated,
+            40 => EventKind::ResourceDeactivating,
+            _ => EventKind::ResourceDeactivated,
+        };
+        self.alert(Some(s), kind, ("rc", id), vec![Arg::Resource(r)], |e| {
+            e.resource = Some(r);
+            e.status = Some(st.status());
+        });
+    }
+
+    /// The move/failover target went away before activation: pick another or give up.
+    fn task_redirect(&mut self, id: u64) {
+        let t = self.tasks.get(&id).expect("task");
+        let (g, from, to) = (t.group, t.from.expect("source"), t.to.expect("target"));
+        let (dest, explain) = self.choose_destination(from, g, &[from, to]);
+        match dest {
+            Some(d) => {
+                let t = self.tasks.get_mut(&id).expect("task");
+                t.to = Some(d);
+                t.reason = Some(format!(
+                    "{} stopped before activation; {explain}",
+                    self.model.servers[to].name
+                ));
+                self.home[g] = Some(d);
+                let t = self.tasks.get(&id).expect("task");
+                let todo = self.stage_todo(t);
+                self.tasks.get_mut(&id).expect("task").todo = todo;
+            }
+            None => {
+                let t = self.tasks.get_mut(&id).expect("task");
+                t.failed = true;
+                t.todo.clear();
+                t.to = None;
+                t.stage = Stage::Deactivate;
+                self.home[g] = Some(to);
+            }
+        }
+    }
+
+    /// A resource finished activating or deactivating (or failed to).
+    pub(crate) fn task_step(&mut self, id: u64, gen: u64) {
+        let Some(t) = self.tasks.get(&id) else { return };
+        if t.gen != gen {
+            return;
+        }
+        let s = t.server();
+        let r = t.current.expect("a step has a resource");
+        if self.servers[s].hung {
+            // A hung server makes no progress; look again in a second.
+            self.schedule(self.now + 1_000, Ev::ResourceStep { task: id, gen });
+            return;
+        }
+        match t.stage {
+            Stage::Activate => {
+                if self.faults.take_activation_failure(r, s) {
+                    self.activation_failed(id, r, s);
+                } else {
+                    self.set_rstate(r, s, RState::Online);
+                    self.resource_alert(s, r, 31, RState::Online);
+                    self.tasks.get_mut(&id).expect("task").attempt = 0;
+                    self.task_next(id);
+                }
+            }
+            Stage::Deactivate => {
+                if self.faults.take_deactivation_failure(r, s) {
+                    self.deactivation_failed(id, r, s);
+                } else {
+                    self.set_rstate(r, s, RState::Offline);
+                    self.resource_alert(s, r, 41, RState::Offline);
+                    self.tasks.get_mut(&id).expect("task").attempt = 0;
+                    self.task_next(id);
+                }
+            }
+        }
+    }
+
+    fn activation_failed(&mut self, id: u64, r: ResourceId, s: ServerId) {
+        let res = self.model.resources[r].clone();
+        let g = res.group;
+        let t = self.tasks.get_mut(&id).expect("task");
+        let attempt = t.attempt;
+        let fail_args = vec![
+            Arg::Resource(r),
+            Arg::Int(1),
+            Arg::Text("activation failed".into()),
+        ];
+        if attempt < res.activation_retry {
+            t.attempt += 1;
+            t.gen += 1;
+            let gen = t.gen;
+            self.alert(
+                Some(s),
+                EventKind::ResourceActivationFailed,
+                ("rc", 32),
+                fail_args,
+                |e| {
+                    e.resource = Some(r);
+                    e.status = Some(RState::OnlinePending.status());
+                },
+            );
+            let reason = format!(
+                "activation retry {} of {}",
+                attempt + 1,
+                res.activation_retry
+            );
+            self.alert(
+                Some(s),
+                EventKind::ActivationRetry,
+                ("rc", 200),
+                vec![Arg::Resource(r), Arg::Resource(r)],
+                |e| {
+                    e.resource = Some(r);
+                    e.reason = Some(reason);
+                },
+            );
+            self.schedule(
+                self.now + res.activation_duration.0,
+                Ev::ResourceStep { task: id, gen },
+            );
+            return;
+        }
+        self.set_rstate(r, s, RState::OnlineFailure);
+        self.alert(
+            Some(s),
+            EventKind::ResourceActivationFailed,
+            ("rc", 32),
+            fail_args,
+            |e| {
+                e.resource = Some(r);
+                e.status = Some(RState::OnlineFailure.status());
+            },
+        );
+        if self.act_failovers[r] < res.failover_threshold {
+            let (dest, explain) = self.choose_destination(s, g, &[s]);
+            if let Some(d) = dest {
+                self.act_failovers[r] += 1;
+                let reason = format!(
+                    "activation of {} failed on {} (retries used: {}); failover {} of {}; {explain}",
+                    res.name,
+                    self.model.servers[s].name,
+                    res.activation_retry,
+                    self.act_failovers[r],
+                    res.failover_threshold
+                );
+                self.alert(
+                    Some(s),
+                    EventKind::ActivationFailover,
+                    ("rc", 201),
+                    vec![Arg::Group(g), Arg::Server(d), Arg::Resource(r)],
+                    |e| {
+                        e.group = Some(g);
+                        e.resource = Some(r);
+                        e.peer = Some(d);
+                        e.reason = Some(reason.clone());
+                    },
+                );
+                // The task becomes a failover: stop what started here, start on d.
+                let t = self.tasks.get_mut(&id).expect("task");
+                let was_operator = t.operator;
+                self.tasks.remove(&id);
+                if was_operator {
+                    self.op_done();
+                }
+                self.start_task(
+                    TaskKind::Failover,
+                    g,
+                    Some(s),
+                    Some(d),
+                    None,
+                    false,
+                    Some(reason),
+                );
+                return;
+            }
+        }
+        let fa = res.activation_final_action;
+        self.resource_final_action(id, r, s, fa, true);
+    }
+
+    fn deactivation_failed(&mut self, id: u64, r: ResourceId, s: ServerId) {
+        let res = self.model.resources[r].clone();
+        let t = self.tasks.get_mut(&id).expect("task");
+        let attempt = t.attempt;
+        let fail_args = vec![
+            Arg::Resource(r),
+            Arg::Int(1),
+            Arg::Text("deactivation failed".into()),
+        ];
+        if attempt < res.deactivation_retry {
+            t.attempt += 1;
+            t.gen += 1;
+            let gen = t.gen;
+            self.alert(
+                Some(s),
+                EventKind::ResourceDeactivationFailed,
+                ("rc", 42),
+                fail_args,
+                |e| {
+                    e.resource = Some(r);
+                    e.status = Some(RState::OfflinePending.status());
+                },
+            );
+            let reason = format!(
+                "deactivation retry {} of {}",
+                attempt + 1,
+                res.deactivation_retry
+            );
+            self.alert(
+                Some(s),
+                EventKind::DeactivationRetry,
+                ("rc", 220),
+                vec![Arg::Resource(r), Arg::Resource(r)],
+                |e| {
+                    e.resource = Some(r);
+                    e.reason = Some(reason);
+                },
+            );
+            self.schedule(
+                self.now + res.deactivation_duration.0,
+                Ev::ResourceStep { task: id, gen },
+            );
+            return;
+        }
+        self.set_rstate(r, s, RState::OfflineFailure);
+        self.alert(
+            Some(s),
+            EventKind::ResourceDeactivationFailed,
+            ("rc", 42),
+            fail_args,
+            |e| {
+                e.resource = Some(r);
+                e.status = Some(RState::OfflineFailure.status());
+            },
+        );
+        let fa = res.deactivation_final_action;
+        self.resource_final_action(id, r, s, fa, false);
+    }
+
+    /// The final action after activation (`activating`) or deactivation failed for good.
+    fn resource_final_action(
+        &mut self,
+        id: u64,
+        r: ResourceId,
+        s: ServerId,
+        fa: FinalAction,
+        activating: bool,
+    ) {
+        let g = self.model.resources[r].group;
+        let others_running = (0..self.n()).any(|x| x != s && self.servers[x].running());
+        let reason = format!(
+            "{} of {} failed on {} after {} retries; final action: {}",
+            if activating {
+                "activation"
+            } else {
+                "deactivation"
+            },
+            self.model.resources[r].name,
+            self.model.servers[s].name,
+            if activating {
+                self.model.resources[r].activation_retry
+            } else {
+                self.model.resources[r].deactivation_retry
+            },
+            fa.describe()
+        );
+        if fa.leaves_cluster() && !others_running {
+            let id_ = if activating { 500 } else { 501 };
+            self.alert(
+                Some(s),
+                EventKind::FinalActionSuppressed,
+                ("rc", id_),
+                vec![Arg::Resource(r)],
+                |e| {
+                    e.resource = Some(r);
+                    e.reason = Some(format!("{reason}; suppressed: no other server is running"));
+                },
+            );
+            let t = self.tasks.get_mut(&id).expect("task");
+            t.failed = true;
+            self.task_finish(id);
+            return;
+        }
+        let alert_id = match (fa, activating) {
+            (FinalAction::StopGroup, true) => Some(202),
+            (FinalAction::StopClusterService, true) => Some(203),
+            (FinalAction::ShutdownOs, true) => Some(204),
+            (FinalAction::RebootOs, true) => Some(205),
+            (FinalAction::StopGroup, false) => Some(222),
+            (FinalAction::StopClusterService, false) => Some(223),
+            (FinalAction::ShutdownOs, false) => Some(224),
+            (FinalAction::RebootOs, false) => Some(225),
+            _ => None,
+        };
+        let args = if fa == FinalAction::StopGroup {
+            vec![Arg::Group(g), Arg::Resource(r)]
+        } else {
+            vec![Arg::Resource(r)]
+        };
+        match alert_id {
+            Some(a) => self.alert(Some(s), EventKind::FinalAction, ("rc", a), args, |e| {
+                e.resource = Some(r);
+                e.group = Some(g);
+                e.reason = Some(reason);
+            }),
+            None => self.log_at(s, EventKind::FinalAction, |e| {
+                e.resource = Some(r);
+                e.group = Some(g);
+                e.reason = Some(reason);
+            }),
+        }
+        let t = self.tasks.get_mut(&id).expect("task");
+        t.failed = true;
+        match fa {
+            FinalAction::NoOperationContinue => self.task_next(id),
+            FinalAction::NoOperation => self.task_finish(id),
+            FinalAction::StopGroup => {
+                if activating {
+                    // Turn the activation into a stop of the group on s.
+                    t.stage = Stage::Deactivate;
+                    t.from = Some(s);
+                    t.to = None;
+                    let t = self.tasks.get(&id).expect("task");
+                    let todo = self.stage_todo(t);
+                    self.tasks.get_mut(&id).expect("task").todo = todo;
+                    self.home[g] = None;
+                }
+                self.task_next(id);
+            }
+            FinalAction::StopClusterService => {
+                self.task_finish(id);
+                if activating {
+                    self.graceful_stop(s, AfterStop::Nothing, false, false);
+                    self.servers[s].abnormal = true;
+                } else {
+                    self.abnormal_stop(s, false, false);
+                }
+            }
+            FinalAction::ShutdownOs | FinalAction::RebootOs => {
+                self.task_finish(id);
+                let reboot = fa == FinalAction::RebootOs;
+                if activating {
+                    self.graceful_stop(
+                        s,
+                        if reboot {
+                            AfterStop::Reboot
+                        } else {
+                            AfterStop::PowerOff
+                        },
+                        false,
+                        false,
+                    );
+                    self.servers[s].abnormal = true;
+                } else {
+                    self.abnormal_stop(s, true, reboot);
+                }
+            }
+        }
+    }
+
+    fn task_finish(&mut self, id: u64) {
+        let Some(t) = self.tasks.remove(&id) else {
+            return;
+        };
+        let (_, done, failed) = t.kind.alerts();
+        let (_, ev_done, ev_failed) = t.kind.events();
+        let at = if t.failed { t.server() } else { t.to.or(t.from).expect("a task has a server") };
+        if t.failed && t.stage == Stage::Deactivate && t.to.is_some() {
+            // It never got to its destination: peers must look for it where it was.
+            self.home[t.group] = t.from;
+        }
+        let subject = t.subject();
+        let g = t.group;
+        if t.failed {
+            self.alert(Some(at), ev_failed, ("rc", failed), vec![subject], |e| {
+                e.group = Some(g);
+                e.reason = t.reason.clone();
+            });
+        } else {
+            self.alert(Some(at), ev_done, ("rc", done), vec![subject], |e| {
+                e.group = Some(g);
+                e.status = Some(self_status(t.to.is_some()));
+            });
+            if t.to.is_some() {
+                for &r in &self.model.groups[g].resources {
+                    self.act_failovers[r] = 0;
+                }
+            }
+        }
+        if t.operator {
+            self.op_done();
+        }
+        if let Some(f) = t.from {
+            self.maybe_finish_leave(f);
+        }
+    }
+
+    /// Drops a task without completing it (its server went away).
+    pub(crate) fn abort_task(&mut self, id: u64) {
+        if let Some(t) = self.tasks.remove(&id) {
+            if t.operator {
+                self.op_done();
+            }
+            // Peers must find the group where it really was.
+            if t.stage == Stage::Deactivate {
+                self.home[t.group] = t.from;
+            }
+        }
+    }
+
+    pub(crate) fn abort_tasks_on(&mut self, s: ServerId) {
+        let ids: Vec<u64> = self
+            .tasks
+            .values()
+            .filter(|t| t.server() == s)
+            .map(|t| t.id)
+            .collect();
+        for id in ids {
+            self.abort_task(id);
+        }
+    }
+
+    /// Resources that depend on r, directly or not, r included, in start order.
+    pub(crate) fn with_dependents(&self, r: ResourceId) -> Vec<ResourceId> {
+        let g = self.model.resources[r].group;
+        let mut set = vec![r];
+        for &x in &self.model.groups[g].start_order {
+            if self.model.resources[x]
+                .depends_on
+                .iter()
+                .any(|d| set.contains(d))
+                && !set.contains(&x)
+            {
+                set.push(x);
+            }
+        }
+        set
+    }
+
+    /// Resources r depends on, directly or not, r included.
+    pub(crate) fn with_dependencies(&self, r: ResourceId) -> Vec<ResourceId> {
+        let mut set = vec![r];
+        let mut i = 0;
+        while i < set.len() {
+            for &d in &self.model.resources[set[i]].depends_on {
+                if !set.contains(&d) {
+                    set.push(d);
+                }
+            }
+            i += 1;
+        }
+        set
+    }
+}
+
+fn self_status(activated: bool) -> &'static str {
+    if activated {
+        super::view::status::ONLINE
+    } else {
+        super::view::status::OFFLINE
+    }
+}

@@ -1,0 +1,459 @@
+//! Heartbeats and server-down detection.
+//!
+//! A link is (receiver, sender, path). The lazy model keeps state only for links that
+//! are not healthy: when a link stops flowing it computes when the last heartbeat got
+//! through and schedules one deadline; when it flows again it schedules one delivery at
+//! the sender's next tick. Cost follows changes, not n² per interval. The naive model
+//! sends every heartbeat as an event; both share the consequences (`path_lost`,
+//! `delivered`), and a property test checks they give the same log.
+//!
+//! Timing: server s sends on path p at `phase(s,p) + k * interval`, in `Phase::Late` of
+//! that millisecond, after every other event of it. A receiver loses a path to a peer
+//! when nothing arrived for `timeout * ratio`, and the peer when every shared path is lost.
+
+use super::engine::{Ev, Sim};
+use super::event::{Arg, EventKind};
+use super::HeartbeatModel;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug)]
+pub(crate) struct Link {
+    /// Lazy model: the link flows again and a delivery is scheduled.
+    pub flowing: bool,
+    pub last_heard: u64,
+    pub timed_out: bool,
+    pub deadline: Option<u64>,
+    pub id: u64,
+}
+
+pub(crate) struct Heartbeats {
+    /// Indexed `server * n_paths + path`.
+    phase: Vec<u64>,
+    n_paths: usize,
+    pub links: BTreeMap<(u32, u32, u16), Link>,
+    next_id: u64,
+}
+
+impl Heartbeats {
+    pub fn new(phase: Vec<u64>, n_paths: usize) -> Heartbeats {
+        Heartbeats {
+            phase,
+            n_paths,
+            links: BTreeMap::new(),
+            next_id: 0,
+        }
+    }
+    fn id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+    pub fn timed_out(&self, recv: usize, send: usize, path: usize) -> bool {
+        self.links
+            .get(&(recv as u32, send as u32, path as u16))
+            .is_some_and(|l| l.timed_out)
+    }
+}
+
+fn key(r: usize, s: usize, p: usize) -> (u32, u32, u16) {
+    (r as u32, s as u32, p as u16)
+}
+
+impl Sim {
+    fn hb_phase(&self, s: usize, p: usize) -> u64 {
+        self.hb.phase[s * self.hb.n_paths + p]
+    }
+
+    /// The first tick of s on p at or after t.
+    pub(crate) fn next_tick(&self, s: usize, p: usize, t: u64) -> u64 {
+        let ph = self.hb_phase(s, p);
+        let iv = self.model.paths[p].interval.0;
+        if t <= ph {
+            ph
+        } else {
+            ph + (t - ph).div_ceil(iv) * iv
+        }
+    }
+
+    /// The last tick of s on p strictly before t (0 if none: the start of time).
+    fn last_tick_before(&self, s: usize, p: usize, t: u64) -> u64 {
+        let ph = self.hb_phase(s, p);
+        let iv = self.model.paths[p].interval.0;
+        if t <= ph {
+            0
+        } else {
+            ph + (t - 1 - ph) / iv * iv
+        }
+    }
+
+    fn hb_timeout(&self, p: usize) -> u64 {
+        self.scaled(self.model.paths[p].timeout.0)
+    }
+
+    /// Whether heartbeats of `send` reach `recv` on path `p` right now.
+    pub(crate) fn flows(&self, recv: usize, send: usize, p: usize) -> bool {
+        let path = &self.model.paths[p];
+        path.on_server[recv]
+            && path.on_server[send]
+            && self.servers[send].alive()
+            && self.servers[recv].alive()
+            && self.servers[recv].path_down[p] == 0
+            && self.servers[send].path_down[p] == 0
+            && !self.faults.blocks(send, recv, p)
+    }
+
+    /// Sets up the heartbeat model at t=0.
+    pub(crate) fn hb_init(&mut self) {
+        if self.hb_model != HeartbeatModel::Naive {
+            return;
+        }
+        let n = self.n();
+        for p in 0..self.model.paths.len() {
+            for s in 0..n {
+                if !self.model.paths[p].on_server[s] {
+                    continue;
+                }
+                let t = self.next_tick(s, p, 0);
+                self.schedule_late(
+                    t,
+                    Ev::HbSend {
+                        send: s as u32,
+                        path: p as u16,
+                    },
+                );
+                for r in 0..n {
+                    if r != s && self.model.paths[p].on_server[r] {
+                        let id = self.hb.id();
+                        let d = self.hb_timeout(p);
+                        self.hb.links.insert(
+                            key(r, s, p),
+                            Link {
+                                flowing: true,
+                                last_heard: 0,
+                                timed_out: false,
+                                deadline: Some(d),
+                                id,
+                            },
+                        );
+                        self.schedule(
+                            d,
+                            Ev::HbDeadline {
+                                recv: r as u32,
+                                send: s as u32,
+                                path: p as u16,
+                                id,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Re-evaluates every link to and from `x` after a change of x's state.
+    pub(crate) fn hb_refresh_server(&mut self, x: usize) {
+        for p in 0..self.model.paths.len() {
+            self.hb_refresh_server_path(x, p);
+        }
+    }
+
+    pub(crate) fn hb_refresh_server_path(&mut self, x: usize, p: usize) {
+        if self.hb_model == HeartbeatModel::Naive || !self.model.paths[p].on_server[x] {
+            return;
+        }
+        for y in 0..self.n() {
+            if y != x && self.model.paths[p].on_server[y] {
+                self.hb_refresh_link(x, y, p);
+                self.hb_refresh_link(y, x, p);
+            }
+        }
+    }
+
+    /// Re-evaluates the links between two sets of servers (a partition's sides).
+    pub(crate) fn hb_refresh_between(&mut self, a: &[usize], b: &[usize]) {
+        if self.hb_model == HeartbeatModel::Naive {
+            return;
+        }
+        for p in 0..self.model.paths.len() {
+            for &x in a {
+                for &y in b {
+                    if x != y
+                        && self.model.paths[p].on_server[x]
+                        && self.model.paths[p].on_server[y]
+                    {
+                        self.hb_refresh_link(x, y, p);
+                        self.hb_refresh_link(y, x, p);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Lazy model: reconcile one link's stored state with whether it flows now.
+    fn hb_refresh_link(&mut self, r: usize, s: usize, p: usize) {
+        if !self.servers[r].alive() {
+            // A receiver that is down tracks nothing; it starts afresh (reset_links_into).
+            self.hb.links.remove(&key(r, s, p));
+            return;
+        }
+        let f = self.flows(r, s, p);
+        match self.hb.links.get(&key(r, s, p)).map(|l| l.flowing) {
+            None if f => {}
+            None => {
+                let last = self.last_tick_before(s, p, self.now);
+                let d = last + self.hb_timeout(p);
+                let id = self.hb.id();
+                self.hb.links.insert(
+                    key(r, s, p),
+                    Link {
+                        flowing: false,
+                        last_heard: last,
+                        timed_out: false,
+                        deadline: Some(d),
+                        id,
+                    },
+                );
+                self.schedule(
+                    d,
+                    Ev::HbDeadline {
+                        recv: r as u32,
+                        send: s as u32,
+                        path: p as u16,
+                        id,
+                    },
+                );
+            }
+            Some(was) if was == f => {}
+            Some(_) if f => {
+                let l = self.hb.links.get_mut(&key(r, s, p)).expect("link");
+                l.flowing = true;
+                let id = l.id;
+                let t = self.next_tick(s, p, self.now);
+                self.schedule_late(
+                    t,
+                    Ev::HbResume {
+                        recv: r as u32,
+                        send: s as u32,
+                        path: p as u16,
+                        id,
+                    },
+                );
+            }
+            Some(_) => {
+                self.hb.links.get_mut(&key(r, s, p)).expect("link").flowing = false;
+            }
+        }
+    }
+
+    /// Lazy model: the first heartbeat after a link came back.
+    pub(crate) fn hb_resume(&mut self, r: usize, s: usize, p: usize, id: u64) {
+        let Some(l) = self.hb.links.get(&key(r, s, p)) else {
+            return;
+        };
+        if l.id != id || !l.flowing || !self.flows(r, s, p) {
+            return;
+        }
+        let was = l.timed_out;
+        self.hb.links.remove(&key(r, s, p));
+        self.delivered(r, s, p, was);
+    }
+
+    /// Naive model: s sends on p to everyone.
+    pub(crate) fn hb_send(&mut self, s: usize, p: usize) {
+        let iv = self.model.paths[p].interval.0;
+        self.schedule_late(
+            self.now + iv,
+            Ev::HbSend {
+                send: s as u32,
+                path: p as u16,
+            },
+        );
+        if !self.servers[s].alive() {
+            return;
+        }
+        for r in 0..self.n() {
+            if r == s || !self.flows(r, s, p) {
+                continue;
+            }
+            let d = self.now + self.hb_timeout(p);
+            let l = self
+                .hb
+                .links
+                .get_mut(&key(r, s, p))
+                .expect("naive links exist for all pairs");
+            let was = l.timed_out;
+            l.last_heard = self.now;
+            l.timed_out = false;
+            l.deadline = Some(d);
+            let id = l.id;
+            self.schedule(
+                d,
+                Ev::HbDeadline {
+                    recv: r as u32,
+                    send: s as u32,
+                    path: p as u16,
+                    id,
+                },
+            );
+            self.delivered(r, s, p, was);
+        }
+    }
+
+    pub(crate) fn hb_deadline(&mut self, r: usize, s: usize, p: usize, id: u64) {
+        let now = self.now;
+        let Some(l) = self.hb.links.get_mut(&key(r, s, p)) else {
+            return;
+        };
+        if l.id != id || l.deadline != Some(now) || l.timed_out {
+            return;
+        }
+        l.deadline = None;
+        l.timed_out = true;
+        if self.servers[r].running() {
+            self.path_lost(r, s, p);
+        }
+    }
+
+    /// A heartbeat from s reached r on p.
+    fn delivered(&mut self, r: usize, s: usize, p: usize, was_timed_out: bool) {
+        if !self.servers[r].running() {
+            return;
+        }
+        if was_timed_out {
+            self.alert(
+                Some(r),
+                EventKind::PathUp,
+                ("nm", 3),
+                vec![Arg::Path(p), Arg::Server(s)],
+                |e| {
+                    e.peer = Some(s);
+                    e.path = Some(p);
+                    e.status = Some(super::view::status::NORMAL);
+                },
+            );
+        }
+        if !self.believes_up[r][s] && self.servers[s].running() {
+            self.peer_found(r, s);
+        }
+    }
+
+    /// r stopped hearing s on p; if that was the last path, s is lost to r.
+    fn path_lost(&mut self, r: usize, s: usize, p: usize) {
+        if !self.believes_up[r][s] {
+            return; // a peer already gone: its paths go quiet without alerts
+        }
+        self.alert(
+            Some(r),
+            EventKind::PathDown,
+            ("nm", 4),
+            vec![Arg::Path(p), Arg::Server(s)],
+            |e| {
+                e.peer = Some(s);
+                e.path = Some(p);
+                e.status = Some(super::view::status::ERROR);
+            },
+        );
+        if self.all_paths_lost(r, s) {
+            self.peer_lost(r, s, super::membership::Loss::Heartbeat);
+        }
+    }
+
+    pub(crate) fn all_paths_lost(&self, r: usize, s: usize) -> bool {
+        let mut shared = false;
+        for (p, path) in self.model.paths.iter().enumerate() {
+            if path.on_server[r] && path.on_server[s] {
+                shared = true;
+                if !self.hb.timed_out(r, s, p) {
+                    return false;
+                }
+            }
+        }
+        shared
+    }
+
+    /// A receiver (re)starts listening: every link into it starts from `now`.
+    pub(crate) fn reset_links_into(&mut self, o: usize) {
+        let now = self.now;
+        for p in 0..self.model.paths.len() {
+            if !self.model.paths[p].on_server[o] {
+                continue;
+            }
+            let d = now + self.hb_timeout(p);
+            for s in 0..self.n() {
+                if s == o || !self.model.paths[p].on_server[s] {
+                    continue;
+                }
+                let id = self.hb.id();
+                let flowing = self.hb_model == HeartbeatModel::Lazy && self.flows(o, s, p);
+                self.hb.links.insert(
+                    key(o, s, p),
+                    Link {
+                        flowing,
+                        last_heard: now,
+                        timed_out: false,
+                        deadline: Some(d),
+                        id,
+                    },
+                );
+                self.schedule(
+                    d,
+                    Ev::HbDeadline {
+                        recv: o as u32,
+                        send: s as u32,
+                        path: p as u16,
+                        id,
+                    },
+                );
+                if flowing {
+                    let t = self.next_tick(s, p, now);
+                    self.schedule_late(
+                        t,
+                        Ev::HbResume {
+                            recv: o as u32,
+                            send: s as u32,
+                            path: p as u16,
+                            id,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// A server left the cluster in good order: its peers stop expecting it, silently.
+    pub(crate) fn silence_links_from(&mut self, s: usize) {
+        for o in 0..self.n() {
+            for p in 0..self.model.paths.len() {
+                if let Some(l) = self.hb.links.get_mut(&key(o, s, p)) {
+                    l.timed_out = true;
+                    l.deadline = None;
+                    l.flowing = false;
+                }
+            }
+        }
+    }
+
+    /// The timeout ratio changed: move every pending deadline.
+    pub(crate) fn hb_rescale(&mut self) {
+        let mut moved = Vec::new();
+        let ratio = self.toratio as u64;
+        for (&(r, s, p), l) in self.hb.links.iter_mut() {
+            if l.timed_out || l.deadline.is_none() {
+                continue;
+            }
+            let d = (l.last_heard + self.model.paths[p as usize].timeout.0 * ratio).max(self.now);
+            l.deadline = Some(d);
+            moved.push((d, r, s, p, l.id));
+        }
+        for (d, recv, send, path, id) in moved {
+            self.schedule(
+                d,
+                Ev::HbDeadline {
+                    recv,
+                    send,
+                    path,
+                    id,
+                },
+            );
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! Builds a `ClusterView`: the cluster as one server sees it, with the product's status
+//! strings. Section 1 of the behaviour contract decides every string here.
+
+use super::engine::{RState, Sim};
+use super::view::{status, *};
+use crate::model::{HeartbeatKind, ResolverKind, ServerId};
+
+fn path_kind(k: HeartbeatKind) -> &'static str {
+    match k {
+        HeartbeatKind::Lankhb => "lankhb",
+        HeartbeatKind::Lanhb => "lanhb",
+        HeartbeatKind::Diskhb => "diskhb",
+        HeartbeatKind::Witnesshb => "witnesshb",
+    }
+}
+
+impl Sim {
+    /// The cluster as the first running server (by priority) sees it; everything
+    /// `Offline` when no server runs the cluster service.
+    pub fn view(&self) -> ClusterView {
+        self.view_as(self.first_running_observer())
+    }
+
+    /// The cluster as `server` sees it (what its own API listener answers).
+    pub fn view_from(&self, server: ServerId) -> ClusterView {
+        if self.servers[server].running() {
+            self.view_as(Some(server))
+        } else {
+            self.view_as(None)
+        }
+    }
+
+    fn view_as(&self, o: Option<ServerId>) -> ClusterView {
+        let m = &self.model;
+        let n = self.n();
+        let sees = |s: ServerId| o.is_some_and(|o| o == s || self.believes_up[o][s]);
+        let servers: Vec<ServerView> = (0..n)
+            .map(|s| {
+                let st = match o {
+                    None => status::OFFLINE,
+                    Some(o) if o == s => status::ONLINE,
+                    Some(o) if !self.believes_up[o][s] => status::OFFLINE,
+                    Some(o) => {
+                        let partial = (0..m.paths.len()).any(|p| self.hb.timed_out(o, s, p));
+                        if partial {
+                            status::CAUTION
+                        } else {
+                            status::ONLINE
+                        }
+                    }
+                };
+                let paths = m
+                    .paths
+                    .iter()
+                    .enumerate()
+                    .map(|(p, path)| PathView {
+                        name: path.name.clone(),
+                        kind: path_kind(path.kind),
+                        status: match o {
+                            _ if !path.on_server[s] => status::UNUSED,
+                            None => status::OFFLINE,
+                            Some(o) if o == s => status::NORMAL,
+                            Some(o) if !self.believes_up[o][s] => status::OFFLINE,
+                            Some(o) if self.hb.timed_out(o, s, p) => status::ERROR,
+                            Some(_) => status::NORMAL,
+                        },
+                    })
+                    .collect();
+                ServerView {
+                    name: m.servers[s].name.clone(),
+                    status: st,
+                    ip: m.servers[s].ip.clone(),
+                    reachable: self.servers[s].power && !self.servers[s].hung,
+                    paths,
+                }
+            })
+            .collect();
+
+        let heartbeats = m
+            .paths
+            .iter()
+            .enumerate()
+            .map(|(p, path)| {
+                let st = match o {
+                    None => status::OFFLINE,
+                    Some(o) => {
+                        let peers: Vec<ServerId> = (0..n)
+                            .filter(|&j| j != o && path.on_server[j] && self.believes_up[o][j])
+                            .collect();
+                        let lost = peers
+                            .iter()
+                            .filter(|&&j| self.hb.timed_out(o, j, p))
+                            .count();
+                        if !path.on_server[o] {
+                            status::UNUSED
+                        } else if lost == 0 {
+                            status::NORMAL
+                        } else if lost < peers.len() {
+                            status::CAUTION
+                        } else {
+                            status::ERROR
+                        }
+                    }
+                };
+                PathView {
+                    name: path.name.clone(),
+                    kind: path_kind(path.kind),
+                    status: st,
+                }
+            })
+            .collect();
+
+        let resolvers = m
+            .resolvers
+            .iter()
+            .enumerate()
+            .map(|(i, r)| ResolverView {
+                name: r.name.clone(),
+                kind: match r.kind {
+                    ResolverKind::Pingnp => "pingnp",
+                    ResolverKind::Majority => "majority",
+                },
+                status: match o {
+                    None => status::OFFLINE,
+                    Some(o)
+                        if r.kind == ResolverKind::Pingnp
+                            && !self.faults.resolver_reachable(i, o) =>
+                    {
+                        status::ERROR
+                    }
+                    Some(_) => status::NORMAL,
+                },
+            })
+            .collect();
+
+        // A group is shown where the observer sees it active.
+        let shown_on = |g: usize| -> Option<ServerId> {
+            let on = &self.active_on[g];
+            o.and_then(|o| {
+                if on.contains(&o) {
+                    Some(o)
+                } else {
+                    on.iter().copied().find(|&s| sees(s))
+                }
+            })
+        };
+        let name_of = |s: Option<ServerId>| {
+            s.map(|s| m.servers[s].name.clone())
+                .unwrap_or_else(|| status::NONE.to_string())
+        };
+        let groups: Vec<GroupView> = m
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(g, group)| {
+                let cur = shown_on(g);
+                GroupView {
+                    name: group.name.clone(),
+                    status: cur
+                        .map(|s| self.group_status_on(g, s))
+                        .unwrap_or(status::OFFLINE),
+                    current: name_of(cur),
+                    resources: group
+                        .resources
+                        .iter()
+                        .map(|&r| m.resources[r].name.clone())
+                        .collect(),
+                }
+            })
+            .collect();
+
+        let resources = m
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(r, res)| {
+                let cur = shown_on(res.group).filter(|&s| self.rstate(r, s) != RState::Offline);
+                ResourceView {
+                    name: res.name.clone(),
+                    kind: res.kind.as_str(),
+                    status: cur
+                        .map(|s| self.rstate(r, s).status())
+                        .unwrap_or(status::OFFLINE),
+                    current: name_of(cur),
+                    group: m.groups[res.group].name.clone(),
+                    depends_on: res
+                        .depends_on
+                        .iter()
+                        .map(|&d| m.resources[d].name.clone())
+                        .collect(),
+                }
+            })
+            .collect();
+
+        let monitors = m
+            .monitors
+            .iter()
+            .enumerate()
+            .map(|(i, mon)| {
+                let per: Vec<MonitorServerView> = (0..n)
+                    .filter(|&s| mon.on_server[s])
+                    .map(|s| MonitorServerView {
+                        name: m.servers[s].name.clone(),
+                        status: if sees(s) {
+                            self.mon_status(i, s)
+                        } else {
+                            status::OFFLINE
+                        },
+                    })
+                    .collect();
+                MonitorView {
+                    name: mon.name.clone(),
+                    kind: mon.kind.clone(),
+                    status: overall_monitor_status(&per),
+                    servers: per,
+                }
+            })
+            .collect::<Vec<_>>();
+
+        let cluster_status = match o {
+            None => {
+                if self.servers.iter().any(|s| s.power && !s.hung) {
+                    status::OFFLINE
+                } else {
+                    status::ERROR
+                }
+            }
+            Some(_) => {
+                let all_online = servers
+                    .iter()
+                    .all(|s: &ServerView| s.status == status::ONLINE);
+                let failure = groups.iter().any(|g| g.status.ends_with("Failure"))
+                    || monitors.iter().any(|m| m.status == status::ERROR);
+                if all_online && !failure {
+                    status::NORMAL
+                } else {
+                    status::CAUTION
+                }
+            }
+        };
+
+        ClusterView {
+            now_ms: self.now,
+            name: m.name.clone(),
+            status: cluster_status,
+            observer: o.map(|o| m.servers[o].name.clone()),
+            toratio: self.toratio,
+            suspended: self.suspended,
+            busy: self.busy(),
+            servers,
+            heartbeats,
+            resolvers,
+            groups,
+            resources,
+            monitors,
+        }
+    }
+}
+
+/// Error if any server is in Error, else Caution if any, else Suspend if every running
+/// instance is suspended, else Normal if any runs, else Offline [assume].
+fn overall_monitor_status(per: &[MonitorServerView]) -> &'static str {
+    let has = |s: &str| per.iter().any(|x| x.status == s);
+    if has(status::ERROR) {
+        status::ERROR
+    } else if has(status::CAUTION) {
+        status::CAUTION
+    } else if has(status::NORMAL) {
+        status::NORMAL
+    } else if has(status::SUSPEND) {
+        status::SUSPEND
+    } else {
+        status::OFFLINE
+    }
+}
