@@ -109,7 +109,8 @@ export async function del(path) {
 
 /**
  * Reads `/sim/v1/events/stream` with fetch (EventSource cannot send an Authorization
- * header) and calls `onEvent` with each parsed event (`onOpen` once connected).
+ * header) and calls `onEvent` with each parsed event, or `{__reset: true}` for an
+ * `event: reset` (the simulation was reset); `onOpen` once connected.
  * Resolves when the stream ends, rejects on errors; `signal` aborts it.
  */
 export async function streamEvents(since, onEvent, signal, onOpen) {
@@ -126,6 +127,7 @@ export async function streamEvents(since, onEvent, signal, onOpen) {
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   let data = [];
+  let name = "";
   for (;;) {
     const { value, done } = await reader.read();
     if (done) return;
@@ -134,12 +136,16 @@ export async function streamEvents(since, onEvent, signal, onOpen) {
     buffer = lines.pop();
     for (const line of lines) {
       if (line === "") {
-        if (data.length) dispatch(data.join("\n"), onEvent);
+        if (name === "reset") onEvent({ __reset: true });
+        else if (data.length) dispatch(data.join("\n"), onEvent);
         data = [];
+        name = "";
       } else if (line.startsWith("data:")) {
         data.push(line.slice(5).replace(/^ /, ""));
+      } else if (line.startsWith("event:")) {
+        name = line.slice(6).trim();
       }
-      // `event:`, `id:`, `retry:` and `:` comment lines carry nothing we need.
+      // `id:` (= seq, also in the data), `retry:` and `:` comments carry nothing we need.
     }
   }
 }

@@ -34,6 +34,7 @@ let catchingUp = false;
 let streamBuffer = []; // stream events held while a catch-up runs
 let bufferMin = Infinity; // smallest seq in streamBuffer
 let frameQueued = false;
+let resetting = false; // our own reset reloads by itself
 let viewsDirty = true;
 const poll = { inFlight: false, dirty: false, timer: null, last: 0 };
 
@@ -210,6 +211,13 @@ function buffer(ev) {
 }
 
 function onEvent(ev) {
+  if (ev.__reset) {
+    if (!resetting) {
+      toast("The simulation was reset; reloading.", "ok");
+      start().catch(loadFailed);
+    }
+    return;
+  }
   if (ev.__stream && typeof ev.seq === "number" && store.lastSeq !== null) {
     if (catchingUp) return buffer(ev);
     if (ev.seq > store.lastSeq + 1) {
@@ -226,14 +234,17 @@ function onEvent(ev) {
   }
 }
 
-/** Keeps the event stream open, reconnecting with backoff and catching up each time. */
+/**
+ * Keeps the event stream open, reconnecting with backoff. The stream replays the log
+ * from `since` before going live, so nothing is lost across a reconnect; a gap in
+ * sequence numbers still triggers a catch-up through GET /sim/v1/events.
+ */
 async function streamLoop(gen) {
   let backoff = 500;
   while (gen === generation) {
     const ctrl = new AbortController();
     streamCtrl = ctrl;
     setConn("wait", "connecting");
-    const opened = catchUp(gen);
     try {
       const since = store.lastSeq === null ? null : store.lastSeq + 1;
       await api.streamEvents(
@@ -251,7 +262,6 @@ async function streamLoop(gen) {
       if (ctrl.signal.aborted || gen !== generation) return;
       if (err.status === 401) return authLost(err);
     }
-    await opened.catch(() => {});
     if (gen !== generation) return;
     setConn("wait", "reconnecting");
     await sleep(backoff);
@@ -560,12 +570,15 @@ $("reset-form").addEventListener("submit", async (e) => {
   delete btn.dataset.confirm;
   btn.textContent = "Reset";
   const seed = $("reset-seed").value;
+  resetting = true;
   try {
     await api.post("/sim/v1/reset", seed === "" ? {} : { seed: Number(seed) });
     toast("simulation reset", "ok");
     await start();
   } catch (err) {
     toast(`reset: ${err.message}`);
+  } finally {
+    resetting = false;
   }
 });
 

@@ -76,7 +76,7 @@ export function createStore() {
     groups: new Map(), // name -> {status, current}
     resources: new Map(), // name -> {status, current, type, group}
     monitors: new Map(), // name -> {status, type, servers: Map(server -> status)}
-    paths: new Map(), // "server/path" -> status, from path events
+    paths: new Map(), // "server/path" -> status of server's heartbeats on path, from path events
     resolvers: new Map(), // name -> status, from resolver events
     clock: { now_ms: 0, mode: "", speed: 1, seed: 0, at: 0 },
     faults: [],
@@ -136,10 +136,10 @@ export function applySnapshot(store, snap, t) {
 
 /** Status of a heartbeat path as seen for `server`; Normal until an event says otherwise. */
 export function pathStatus(store, server, path) {
-  const known = store.paths.get(server + "/" + path);
-  if (known) return known;
   const s = store.servers.get(server);
-  return s === "Offline" ? "Offline" : s ? "Normal" : "Unknown";
+  if (!s) return "Unknown";
+  if (s === "Offline") return "Offline"; // a stopped server sends nothing on any path
+  return store.paths.get(server + "/" + path) || "Normal";
 }
 
 /** Label of a fault for marks and lists, e.g. `server-crash server1`. */
@@ -165,9 +165,11 @@ export function applyEvent(store, ev) {
   const t = ev.t_ms || 0;
   const kind = ev.kind || "";
 
-  if (ev.path && ev.server && (kind.startsWith("path-") || ev.status)) {
+  if (ev.path && (ev.peer || ev.server) && (kind.startsWith("path-") || ev.status)) {
+    // `server` heard (or stopped hearing) `peer` on `path`: it is the peer's path that
+    // changed, as the product shows it under the peer.
     const st = ev.status || (kind === "path-down" ? "Error" : kind === "path-up" ? "Normal" : null);
-    if (st) store.paths.set(ev.server + "/" + ev.path, st);
+    if (st) store.paths.set((ev.peer || ev.server) + "/" + ev.path, st);
   } else if (ev.resolver && kind.startsWith("resolver-")) {
     store.resolvers.set(ev.resolver, ev.status || (kind === "resolver-error" ? "Error" : "Normal"));
   } else if (ev.status) {
@@ -178,7 +180,9 @@ export function applyEvent(store, ev) {
     else if ((kind === "server-down" || kind === "server-up") && ev.peer) {
       // Detection events: `server` noticed, `peer` is the one that went or came back.
       recordStatus(store, "s:" + ev.peer, t, ev.status);
-    } else if (ev.server && kind.startsWith("server")) recordStatus(store, "s:" + ev.server, t, ev.status);
+    } else if (ev.server && (kind.startsWith("server") || kind.startsWith("service"))) {
+      recordStatus(store, "s:" + ev.server, t, ev.status);
+    }
   }
   if (kind === "fault-injected" && ev.fault !== undefined) {
     const prev = store.faultSpans.get(ev.fault);
