@@ -1,18 +1,35 @@
 //! The dashboard's files, embedded at build time so the binary needs nothing beside it.
 
-/// (path under `/`, content type, bytes). `index.html` is served at `/`.
+const HTML: &str = "text/html; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+const PNG: &str = "image/png";
+
+/// One entry of [`ASSETS`]: the file `web/$name`, embedded.
+macro_rules! web {
+    ($name:literal, $mime:expr) => {
+        (
+            $name,
+            $mime,
+            include_bytes!(concat!("../web/", $name)) as &[u8],
+        )
+    };
+}
+
+/// (path under `/`, content type, bytes). `index.html` is served at `/`. A test below
+/// checks that every file in `web/` is listed.
 pub const ASSETS: &[(&str, &str, &[u8])] = &[
-    ("index.html", "text/html; charset=utf-8", include_bytes!("../web/index.html")),
-    ("style.css", "text/css; charset=utf-8", include_bytes!("../web/style.css")),
-    ("app.js", "text/javascript; charset=utf-8", include_bytes!("../web/app.js")),
-    ("api.js", "text/javascript; charset=utf-8", include_bytes!("../web/api.js")),
-    ("state.js", "text/javascript; charset=utf-8", include_bytes!("../web/state.js")),
-    ("views.js", "text/javascript; charset=utf-8", include_bytes!("../web/views.js")),
-    ("graph.js", "text/javascript; charset=utf-8", include_bytes!("../web/graph.js")),
-    ("log.js", "text/javascript; charset=utf-8", include_bytes!("../web/log.js")),
-    ("timeline.js", "text/javascript; charset=utf-8", include_bytes!("../web/timeline.js")),
-    ("faults.js", "text/javascript; charset=utf-8", include_bytes!("../web/faults.js")),
-    ("screenshot.png", "image/png", include_bytes!("../web/screenshot.png")),
+    web!("index.html", HTML),
+    web!("style.css", CSS),
+    web!("app.js", JS),
+    web!("api.js", JS),
+    web!("state.js", JS),
+    web!("views.js", JS),
+    web!("graph.js", JS),
+    web!("log.js", JS),
+    web!("timeline.js", JS),
+    web!("faults.js", JS),
+    web!("screenshot.png", PNG),
 ];
 
 /// The asset at `path` (without the leading `/`); the empty path is `index.html`.
@@ -35,12 +52,19 @@ mod tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
         let mut missing = Vec::new();
         for entry in std::fs::read_dir(&dir).expect("web/ exists") {
-            let name = entry.expect("readable entry").file_name().into_string().expect("utf-8 name");
+            let name = entry
+                .expect("readable entry")
+                .file_name()
+                .into_string()
+                .expect("utf-8 name");
             if asset(&name).is_none() {
                 missing.push(name);
             }
         }
-        assert!(missing.is_empty(), "files in web/ not in ASSETS: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "files in web/ not in ASSETS: {missing:?}"
+        );
         for (path, mime, bytes) in ASSETS {
             let ext = path.rsplit('.').next().unwrap_or("");
             let expected = match ext {

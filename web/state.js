@@ -149,8 +149,10 @@ export function faultLabel(f) {
   if (kind === "partition" && Array.isArray(f.sides)) {
     return `partition ${f.sides.map((s) => s.join("+")).join(" | ")}${f.oneway ? " (one-way)" : ""}`;
   }
-  const parts = [f.server, f.path, f.resolver, f.monitor, f.resource, f.result].filter(Boolean);
-  if (f.times !== undefined && f.times !== null) parts.push(`x${f.times || "∞"}`);
+  const parts = [f.resource, f.monitor, f.path, f.resolver].filter(Boolean);
+  if (f.server) parts.push(parts.length ? `on ${f.server}` : f.server);
+  if (f.result) parts.push(`→ ${f.result}`);
+  if (f.times !== undefined && f.times !== null) parts.push(`×${f.times || "∞"}`);
   return [kind, ...parts].join(" ");
 }
 

@@ -14,6 +14,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { unitChecks } from "./units.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const targetDir = process.env.CARGO_TARGET_DIR ? path.resolve(root, process.env.CARGO_TARGET_DIR) : path.join(root, "target");
@@ -91,6 +92,7 @@ async function expectText(locator, expected, what) {
 }
 
 async function main() {
+  for (const [name, fn] of unitChecks) await check(null, name, fn);
   fs.mkdirSync(outDir, { recursive: true });
   if (!fs.existsSync(bin)) throw new Error(`no clustersim binary at ${bin} (cargo build --release)`);
   if (!fs.existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}`);
