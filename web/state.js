@@ -8,7 +8,7 @@ export const MAX_EVENTS = 5000;
 /** Most status changes kept per object. */
 const MAX_HISTORY = 400;
 
-/** Resource types in the product's default activation order (behaviour doc, section 4). */
+/** Resource type tiers of the default activation order, as `ResourceKind::default_tier`. */
 const DEFAULT_ORDER = [
   ["fip", "vip", "awsvip", "awseip", "awsdns", "azurepp", "azuredns"],
   ["volmgr"],
@@ -24,9 +24,9 @@ function typeClass(type) {
 const names = (list) => (Array.isArray(list) ? list : []).map((x) => (typeof x === "string" ? x : x && x.name)).filter(Boolean);
 
 /**
- * Normalizes the config JSON: tolerant of omitted lists, resolves each resource's
- * dependencies (explicit `depends_on`, else the default dependency by type: the
- * resources of the nearest earlier type class present in the group).
+ * Normalizes the config JSON (the cluster file as written): tolerant of omitted lists,
+ * resolves each resource's dependencies as the engine does (explicit `depends_on`, else
+ * every resource of the group in an earlier type tier: `ResourceKind::default_tier`).
  */
 export function normalizeConfig(raw) {
   const cfg = raw && raw.config ? raw.config : raw || {};
@@ -49,9 +49,7 @@ export function normalizeConfig(raw) {
         r.depends_on = r.explicit;
       } else {
         const mine = typeClass(r.type);
-        const earlier = res.filter((o) => typeClass(o.type) < mine).map((o) => typeClass(o.type));
-        const nearest = earlier.length ? Math.max(...earlier) : -1;
-        r.depends_on = res.filter((o) => o !== r && typeClass(o.type) === nearest).map((o) => o.name);
+        r.depends_on = res.filter((o) => typeClass(o.type) < mine).map((o) => o.name);
       }
       delete r.explicit;
     }

@@ -48,7 +48,7 @@ export const unitChecks = [
         ],
       });
       const deps = Object.fromEntries(cfg.groups[0].resources.map((r) => [r.name, r.depends_on]));
-      assert.deepEqual(deps, { x: ["d"], d: ["f", "v"], f: [], v: [], y: ["f"] });
+      assert.deepEqual(deps, { x: ["d", "f", "v"], d: ["f", "v"], f: [], v: [], y: ["f"] });
       assert.deepEqual(cfg.groups[0].servers, ["s1", "s2"]);
       assert.equal(cfg.clusterName, "c");
     },
