@@ -15,7 +15,7 @@ import {
 } from "./state.js";
 import { ServersView, GroupsView, MonitorsView, h, badge, setBadge } from "./views.js";
 import { LogView, fmtTime } from "./log.js";
-import { drawTimeline } from "./timeline.js";
+import { drawTimeline, describeAt } from "./timeline.js";
 import { FAULT_KINDS, buildFields, readFault } from "./faults.js";
 
 const $ = (id) => document.getElementById(id);
@@ -425,6 +425,18 @@ setInterval(() => {
   if (store.config && store.clock.mode === "realtime") requestFrame();
 }, 100);
 window.addEventListener("resize", requestFrame);
+$("timeline").addEventListener("mousemove", (e) => {
+  const r = e.target.getBoundingClientRect();
+  const text = describeAt(e.clientX - r.left, e.clientY - r.top);
+  const tip = $("timeline-tip");
+  tip.hidden = !text;
+  if (text) {
+    tip.textContent = text;
+    tip.style.left = `${e.clientX + 12}px`;
+    tip.style.top = `${e.clientY + 12}px`;
+  }
+});
+$("timeline").addEventListener("mouseleave", () => ($("timeline-tip").hidden = true));
 $("timeline-window").addEventListener("change", requestFrame);
 
 // ---------------------------------------------------------------- operations

@@ -22,6 +22,9 @@ const LABEL_W = 96;
 const AXIS_H = 16;
 const FAULT_LANE_H = 12;
 
+/** Geometry of the last drawing, for `describeAt`. */
+let last = null;
+
 function fmtAxis(ms) {
   const s = Math.floor(ms / 1000);
   const h = Math.floor(s / 3600);
@@ -99,6 +102,7 @@ export function drawTimeline(canvas, { rows, history, faults, now, windowMs }) {
     }
   });
   const bandsTop = top + laneCount * FAULT_LANE_H + 4;
+  last = { rows, history, lanes, now, start, windowMs, plotW, bandsTop };
 
   // Status bands.
   rows.forEach((row, i) => {
@@ -159,4 +163,25 @@ function layoutFaults(faults, now, windowMs) {
     lane.lastEnd = Math.max(lane.lastEnd, end);
   }
   return lanes.map((l) => l.items);
+}
+
+/** What is under canvas point (x, y) in CSS pixels, as a line of text, or null. */
+export function describeAt(x, y) {
+  if (!last || x < LABEL_W) return null;
+  const t = last.start + ((x - LABEL_W) / last.plotW) * last.windowMs;
+  if (t > last.now) return null;
+  const at = fmtAxis(t);
+  if (y >= AXIS_H && y < last.bandsTop - 4) {
+    const lane = last.lanes[Math.floor((y - AXIS_H) / FAULT_LANE_H)] || [];
+    const f = lane.find((f) => f.start <= t && (f.end === null || f.end >= t));
+    return f ? `#${f.id} ${f.label} (${fmtAxis(f.start)}–${f.end === null ? "now" : fmtAxis(f.end)})` : null;
+  }
+  const row = last.rows[Math.floor((y - last.bandsTop) / ROW_H)];
+  if (!row || y < last.bandsTop) return null;
+  const h = last.history.get(row.key) || [];
+  let i = h.length - 1;
+  while (i >= 0 && h[i][0] > t) i--;
+  if (i < 0) return `${row.label} at ${at}: no status known yet`;
+  const until = i + 1 < h.length ? fmtAxis(h[i + 1][0]) : "now";
+  return `${row.label}: ${h[i][1]} from ${fmtAxis(h[i][0])} to ${until}`;
 }
