@@ -2,6 +2,7 @@
 //! high-availability cluster. See `ARCHITECTURE.md` for the map.
 
 pub mod model;
+pub mod rest;
 pub mod sim;
 pub mod web_assets;
 
