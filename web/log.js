@@ -28,19 +28,15 @@ function level(ev) {
   return "event";
 }
 
-/** A one-line text for an event without an alert message. */
+/** A one-line text for an event without an alert message: `kind subject on server: status`. */
 export function describe(ev) {
-  const objs = [
-    ev.server,
-    ev.peer ? "→ " + ev.peer : null,
-    ev.group,
-    ev.resource,
-    ev.monitor,
-    ev.path,
-    ev.resolver,
-    ev.fault !== undefined ? `fault #${ev.fault}` : null,
-  ].filter(Boolean);
-  return `${ev.kind}${objs.length ? " " + objs.join(" ") : ""}${ev.status ? ": " + ev.status : ""}`;
+  const subject = ev.resource || ev.group || ev.monitor || ev.path || ev.resolver;
+  const parts = [ev.kind];
+  if (subject) parts.push(subject);
+  if (ev.server) parts.push(subject ? `on ${ev.server}` : ev.server);
+  if (ev.peer) parts.push(`(peer ${ev.peer})`);
+  if (ev.fault !== undefined) parts.push(`fault #${ev.fault}`);
+  return parts.join(" ") + (ev.status ? `: ${ev.status}` : "");
 }
 
 export class LogView {

@@ -128,8 +128,32 @@ export function applySnapshot(store, snap, t) {
         { status: m.status, type: m.type, servers: new Map((m.servers || []).map((s) => [s.name, s.status])) },
       ]),
     );
-    for (const [n, m] of store.monitors) recordStatus(store, "m:" + n, t, m.status);
+    for (const [n, m] of store.monitors) {
+      const h = store.history.get("m:" + n);
+      if (h && h.length && h[h.length - 1][1] === m.status) continue;
+      recordStatus(store, "m:" + n, monitorChangeTime(store, n, t, h), m.status);
+    }
   }
+}
+
+/**
+ * When a monitor's status seen in a poll at `t` most likely changed. The engine logs no
+ * event when an `active` monitor starts or stops with its target, so in manual mode a
+ * poll after a long advance would date the change to the advance's end: use the last
+ * logged event about the monitor or its target resource instead, if any is newer than
+ * the previous recorded status.
+ */
+function monitorChangeTime(store, name, t, history) {
+  const since = history && history.length ? history[history.length - 1][0] : -1;
+  const m = store.config && store.config.monitors.find((x) => x.name === name);
+  const target = m ? m.target : null;
+  for (let i = store.events.length - 1; i >= 0; i--) {
+    const e = store.events[i];
+    if (e.t_ms <= since) break;
+    if (e.t_ms > t) continue;
+    if (e.monitor === name || (target && e.resource === target)) return e.t_ms;
+  }
+  return t;
 }
 
 /** Status of a heartbeat path as seen for `server`; Normal until an event says otherwise. */
