@@ -36,7 +36,7 @@ let bufferMin = Infinity; // smallest seq in streamBuffer
 let frameQueued = false;
 let resetting = false; // our own reset reloads by itself
 let viewsDirty = true;
-const poll = { inFlight: false, dirty: false, timer: null, last: 0 };
+const poll = { inFlight: false, dirty: false, timer: null, due: 0, last: 0 };
 
 const act = (a) => operate(a);
 const views = {
@@ -276,8 +276,13 @@ function schedulePoll(delay) {
     poll.dirty = true;
     return;
   }
-  if (poll.timer) return;
   const wait = delay ?? Math.max(0, POLL_MIN_MS - (performance.now() - poll.last));
+  const due = performance.now() + wait;
+  if (poll.timer) {
+    if (poll.due <= due) return; // an earlier poll is already planned
+    clearTimeout(poll.timer);
+  }
+  poll.due = due;
   poll.timer = setTimeout(() => {
     poll.timer = null;
     refresh();

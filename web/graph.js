@@ -4,9 +4,9 @@
 // change classes.
 
 const SVG = "http://www.w3.org/2000/svg";
-const NODE_W = 112;
+const NODE_W = 84;
 const NODE_H = 24;
-const GAP_X = 30;
+const GAP_X = 18;
 const GAP_Y = 8;
 const PAD = 4;
 
@@ -98,7 +98,7 @@ export function drawGraph(resources, onSelect) {
     g.appendChild(title);
     g.appendChild(el("rect", { width: NODE_W, height: NODE_H, rx: 4 }));
     const text = el("text", { x: 6, y: 10, class: "name" });
-    text.textContent = short(r.name, 17);
+    text.textContent = short(r.name, 14);
     const sub = el("text", { x: 6, y: 20, class: "sub" });
     sub.textContent = r.type;
     g.appendChild(text);
@@ -113,12 +113,12 @@ export function drawGraph(resources, onSelect) {
   return { svg, nodes };
 }
 
-/** Sets a node's status class, subtitle and tooltip. */
+/** Sets a node's status class, status line and tooltip (which names the type too). */
 export function updateNode(node, name, info, selected) {
   const status = (info && info.status) || "Unknown";
   const cls = "node st-" + statusClass(status) + (selected ? " selected" : "");
   if (node.g.getAttribute("class") !== cls) node.g.setAttribute("class", cls);
-  const sub = `${node.type} · ${status}`;
+  const sub = status;
   if (node.sub.textContent !== sub) node.sub.textContent = sub;
   const tip = `${name} (${node.type}): ${status}${info && info.current && info.current !== "None" ? " on " + info.current : ""}`;
   if (node.title.textContent !== tip) node.title.textContent = tip;

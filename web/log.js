@@ -30,6 +30,10 @@ function level(ev) {
 
 /** A one-line text for an event without an alert message: `kind subject on server: status`. */
 export function describe(ev) {
+  if (inlineReason(ev)) {
+    if (ev.kind === "operation") return `operation ${operationText(ev.reason)}`;
+    return `${ev.kind} #${ev.fault}: ${ev.reason}`;
+  }
   const subject = ev.resource || ev.group || ev.monitor || ev.path || ev.resolver;
   const parts = [ev.kind];
   if (subject) parts.push(subject);
@@ -37,6 +41,31 @@ export function describe(ev) {
   if (ev.peer) parts.push(`(peer ${ev.peer})`);
   if (ev.fault !== undefined) parts.push(`fault #${ev.fault}`);
   return parts.join(" ") + (ev.status ? `: ${ev.status}` : "");
+}
+
+/**
+ * Fault and operation events carry a description of the input, not an explanation:
+ * it goes into the line itself rather than a "why:" line.
+ */
+function inlineReason(ev) {
+  const k = ev.kind || "";
+  return !!ev.reason && (k.startsWith("fault-") || k === "operation");
+}
+
+/** `{"op":"group-move","group":"failover1","target":"server2"}` -> `group-move failover1 target=server2`. */
+function operationText(reason) {
+  try {
+    const o = JSON.parse(reason);
+    if (o && typeof o === "object" && o.op) {
+      const rest = Object.entries(o)
+        .filter(([k]) => k !== "op")
+        .map(([k, v]) => (["group", "resource", "monitor", "server"].includes(k) ? String(v) : `${k}=${v}`));
+      return [o.op, ...rest].join(" ");
+    }
+  } catch {
+    /* not JSON: show as is */
+  }
+  return reason;
 }
 
 export class LogView {
@@ -92,7 +121,7 @@ export class LogView {
     const li = h(
       "li",
       {
-        class: `entry lvl-${lvl}${ev.reason ? " has-reason" : ""}`,
+        class: `entry lvl-${lvl}`,
         "data-kind": ev.kind || "",
         "data-group": ev.group,
         "data-seq": ev.seq,
@@ -102,7 +131,10 @@ export class LogView {
       h("span", { class: "msg", text: ev.message || describe(ev) }),
     );
     if (ev.message) li.dataset.alert = "1";
-    if (ev.reason) li.append(h("div", { class: "reason", text: "why: " + ev.reason }));
+    if (ev.reason && !inlineReason(ev)) {
+      li.classList.add("has-reason");
+      li.append(h("div", { class: "reason", text: "why: " + ev.reason }));
+    }
     if (this.hidden(li)) li.hidden = true;
     return li;
   }
