@@ -357,7 +357,21 @@ function requestFrame() {
   requestAnimationFrame(frame);
 }
 
+const frameStats = { count: 0, totalMs: 0, maxMs: 0 };
+
 function frame() {
+  const t0 = performance.now();
+  try {
+    drawFrame();
+  } finally {
+    const ms = performance.now() - t0;
+    frameStats.count++;
+    frameStats.totalMs += ms;
+    frameStats.maxMs = Math.max(frameStats.maxMs, ms);
+  }
+}
+
+function drawFrame() {
   frameQueued = false;
   log.flush();
   if (viewsDirty && store.config) {
@@ -694,4 +708,7 @@ window.clustersimDebug = () => ({
   buffered: streamBuffer.length,
   generation,
   now_ms: store.clock.now_ms,
+  frames: frameStats.count,
+  frameAvgMs: frameStats.count ? frameStats.totalMs / frameStats.count : 0,
+  frameMaxMs: frameStats.maxMs,
 });
