@@ -23,6 +23,8 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
     web!("style.css", CSS),
     web!("app.js", JS),
     web!("api.js", JS),
+    web!("sync.js", JS),
+    web!("controls.js", JS),
     web!("state.js", JS),
     web!("views.js", JS),
     web!("graph.js", JS),
