@@ -1,9 +1,11 @@
 //! clustersim: a deterministic discrete-event simulator of an EXPRESSCLUSTER X style
 //! high-availability cluster. See `ARCHITECTURE.md` for the map.
 
+pub mod cli;
 pub mod model;
 pub mod rest;
 pub mod sim;
+pub mod synth;
 pub mod web_assets;
 
 pub use model::Model;

@@ -1,10 +1,17 @@
-//! The `clustersim` binary: parses the command line and dispatches to the library.
+//! The `clustersim` binary: parses the command line and dispatches to the library's
+//! shells. No logic lives here.
 
 use clap::{Parser, Subcommand};
+use clustersim::cli::{self, EXIT_BAD_INPUT};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "clustersim", version, about = "Deterministic simulator of an EXPRESSCLUSTER X style HA cluster")]
+#[command(
+    name = "clustersim",
+    version,
+    about = "Deterministic simulator of an EXPRESSCLUSTER X style HA cluster"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -12,12 +19,67 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Check cluster files: a summary line each, or one line per problem (exit code 2).
+    Validate {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print the embedded default cluster's YAML.
+    DefaultConfig,
+    /// Run a synthetic cluster under random faults as fast as possible; print one JSON line.
+    Bench(cli::bench::BenchArgs),
     /// Serve the EXPRESSCLUSTER X REST API and the /sim/v1 control API over a live simulation.
     Serve(clustersim::rest::ServeArgs),
+    // --- run (scenario shell): `Run(clustersim::scenario::RunArgs)` dispatching to
+    // --- `clustersim::scenario::run_cli`; added when `src/scenario` is merged.
 }
 
 fn main() -> ExitCode {
-    match Cli::parse().command {
+    let args = Cli::parse();
+    match args.command {
+        Command::Validate { files } => validate(&files),
+        Command::DefaultConfig => {
+            print!("{}", clustersim::model::DEFAULT_CLUSTER_YAML);
+            ExitCode::SUCCESS
+        }
+        Command::Bench(args) => match cli::bench::run(&args) {
+            Ok(report) => match serde_json::to_string(&report) {
+                Ok(line) => {
+                    println!("{line}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&[format!("bench: cannot render the report: {e}")]),
+            },
+            Err(problems) => fail(&problems),
+        },
         Command::Serve(args) => ExitCode::from(clustersim::rest::run(args) as u8),
+        // Command::Run(args) => ... (scenario shell)
     }
+}
+
+fn validate(files: &[PathBuf]) -> ExitCode {
+    let mut ok = true;
+    for file in files {
+        match cli::validate::check_file(file) {
+            Ok(summary) => println!("{summary}"),
+            Err(problems) => {
+                ok = false;
+                for p in problems {
+                    eprintln!("{p}");
+                }
+            }
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_BAD_INPUT)
+    }
+}
+
+fn fail(problems: &[String]) -> ExitCode {
+    for p in problems {
+        eprintln!("{p}");
+    }
+    ExitCode::from(EXIT_BAD_INPUT)
 }

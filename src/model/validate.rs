@@ -464,7 +464,14 @@ pub(super) fn resolve(file: ClusterFile, origin: &str) -> Result<Model, Vec<Conf
             kind: m.kind.clone(),
             target,
             interval,
-            timeout: m.timeout.unwrap_or(s.monitor_timeout),
+            // Mirror-disk and hybrid-disk monitors default to 999 s [doc].
+            timeout: m
+                .timeout
+                .unwrap_or(if matches!(m.kind.as_str(), "mdw" | "hdw") {
+                    Millis::secs(999)
+                } else {
+                    s.monitor_timeout
+                }),
             retry: m.retry.unwrap_or(s.monitor_retry),
             timing: m.timing,
             on_server: mask(n, &members),

@@ -80,7 +80,10 @@ fn select(app: &App, query: Option<&str>, allow_resources: bool) -> Result<Selec
     Ok(sel)
 }
 
-fn view<'a>(snap: &'a super::engine_task::Snapshot, conn: &Option<Extension<Conn>>) -> &'a ClusterView {
+fn view<'a>(
+    snap: &'a super::engine_task::Snapshot,
+    conn: &Option<Extension<Conn>>,
+) -> &'a ClusterView {
     snap.view_for(conn.as_ref().and_then(|c| c.server))
 }
 
@@ -94,7 +97,13 @@ pub async fn get_cluster(State(app): State<App>, conn: Option<Extension<Conn>>) 
         name: &'a str,
         status: &'a str,
     }
-    ok("cluster", &C { name: &v.name, status: v.status })
+    ok(
+        "cluster",
+        &C {
+            name: &v.name,
+            status: v.status,
+        },
+    )
 }
 
 pub async fn get_toratio(State(app): State<App>, conn: Option<Extension<Conn>>) -> Response {
@@ -104,14 +113,23 @@ pub async fn get_toratio(State(app): State<App>, conn: Option<Extension<Conn>>) 
 
 // ------------------------------------------------------------------ servers
 
-fn servers(app: &App, conn: &Option<Extension<Conn>>, name: Option<&str>, q: Option<&str>) -> Response {
+fn servers(
+    app: &App,
+    conn: &Option<Extension<Conn>>,
+    name: Option<&str>,
+    q: Option<&str>,
+) -> Response {
     let sel = match select(app, q, false) {
         Ok(s) => s,
         Err(e) => return e.into(),
     };
     let snap = app.engine.snapshot();
     let v = view(&snap, conn);
-    let list: Vec<_> = v.servers.iter().filter(|s| name.map_or(true, |n| s.name == n)).collect();
+    let list: Vec<_> = v
+        .servers
+        .iter()
+        .filter(|s| name.is_none() || name == Some(s.name.as_str()))
+        .collect();
     if list.is_empty() && name.is_some() {
         return ApiError::not_found(
             "servers",
@@ -128,15 +146,31 @@ fn servers(app: &App, conn: &Option<Extension<Conn>>, name: Option<&str>, q: Opt
         status: &'a str,
     }
     match sel {
-        Select::Name => ok("servers", &list.iter().map(|s| Named { name: &s.name }).collect::<Vec<_>>()),
+        Select::Name => ok(
+            "servers",
+            &list
+                .iter()
+                .map(|s| Named { name: &s.name })
+                .collect::<Vec<_>>(),
+        ),
         _ => ok(
             "servers",
-            &list.iter().map(|s| S { name: &s.name, status: s.status }).collect::<Vec<_>>(),
+            &list
+                .iter()
+                .map(|s| S {
+                    name: &s.name,
+                    status: s.status,
+                })
+                .collect::<Vec<_>>(),
         ),
     }
 }
 
-pub async fn get_servers(State(app): State<App>, conn: Option<Extension<Conn>>, RawQuery(q): RawQuery) -> Response {
+pub async fn get_servers(
+    State(app): State<App>,
+    conn: Option<Extension<Conn>>,
+    RawQuery(q): RawQuery,
+) -> Response {
     servers(&app, &conn, None, q.as_deref())
 }
 
@@ -155,7 +189,12 @@ fn resource_names(g: &crate::sim::view::GroupView) -> Vec<Named<'_>> {
     g.resources.iter().map(|r| Named { name: r }).collect()
 }
 
-fn groups(app: &App, conn: &Option<Extension<Conn>>, name: Option<&str>, q: Option<&str>) -> Response {
+fn groups(
+    app: &App,
+    conn: &Option<Extension<Conn>>,
+    name: Option<&str>,
+    q: Option<&str>,
+) -> Response {
     let sel = match select(app, q, name.is_some()) {
         Ok(s) => s,
         Err(e) => return e.into(),
@@ -163,7 +202,11 @@ fn groups(app: &App, conn: &Option<Extension<Conn>>, name: Option<&str>, q: Opti
     let with_resources = app.version >= ApiVersion::V1_1;
     let snap = app.engine.snapshot();
     let v = view(&snap, conn);
-    let list: Vec<_> = v.groups.iter().filter(|g| name.map_or(true, |n| g.name == n)).collect();
+    let list: Vec<_> = v
+        .groups
+        .iter()
+        .filter(|g| name.is_none() || name == Some(g.name.as_str()))
+        .collect();
     if list.is_empty() && name.is_some() {
         let empty = match sel {
             Select::Name => json!([{"name": ""}]),
@@ -188,10 +231,22 @@ fn groups(app: &App, conn: &Option<Extension<Conn>>, name: Option<&str>, q: Opti
         resources: Vec<Named<'a>>,
     }
     match sel {
-        Select::Name => ok("groups", &list.iter().map(|g| Named { name: &g.name }).collect::<Vec<_>>()),
-        Select::Resources => {
-            ok("groups", &list.iter().map(|g| R { resources: resource_names(g) }).collect::<Vec<_>>())
-        }
+        Select::Name => ok(
+            "groups",
+            &list
+                .iter()
+                .map(|g| Named { name: &g.name })
+                .collect::<Vec<_>>(),
+        ),
+        Select::Resources => ok(
+            "groups",
+            &list
+                .iter()
+                .map(|g| R {
+                    resources: resource_names(g),
+                })
+                .collect::<Vec<_>>(),
+        ),
         Select::All => ok(
             "groups",
             &list
@@ -207,7 +262,11 @@ fn groups(app: &App, conn: &Option<Extension<Conn>>, name: Option<&str>, q: Opti
     }
 }
 
-pub async fn get_groups(State(app): State<App>, conn: Option<Extension<Conn>>, RawQuery(q): RawQuery) -> Response {
+pub async fn get_groups(
+    State(app): State<App>,
+    conn: Option<Extension<Conn>>,
+    RawQuery(q): RawQuery,
+) -> Response {
     groups(&app, &conn, None, q.as_deref())
 }
 
@@ -222,7 +281,12 @@ pub async fn get_group(
 
 // ------------------------------------------------------------------ resources
 
-fn resources(app: &App, conn: &Option<Extension<Conn>>, name: Option<&str>, q: Option<&str>) -> Response {
+fn resources(
+    app: &App,
+    conn: &Option<Extension<Conn>>,
+    name: Option<&str>,
+    q: Option<&str>,
+) -> Response {
     let sel = match select(app, q, false) {
         Ok(s) => s,
         Err(e) => return e.into(),
@@ -230,7 +294,11 @@ fn resources(app: &App, conn: &Option<Extension<Conn>>, name: Option<&str>, q: O
     let with_group = app.version >= ApiVersion::V1_1;
     let snap = app.engine.snapshot();
     let v = view(&snap, conn);
-    let list: Vec<_> = v.resources.iter().filter(|r| name.map_or(true, |n| r.name == n)).collect();
+    let list: Vec<_> = v
+        .resources
+        .iter()
+        .filter(|r| name.is_none() || name == Some(r.name.as_str()))
+        .collect();
     if list.is_empty() && name.is_some() {
         let empty = match sel {
             Select::Name => json!([{"name": ""}]),
@@ -252,7 +320,13 @@ fn resources(app: &App, conn: &Option<Extension<Conn>>, name: Option<&str>, q: O
         group: Option<&'a str>,
     }
     match sel {
-        Select::Name => ok("resources", &list.iter().map(|r| Named { name: &r.name }).collect::<Vec<_>>()),
+        Select::Name => ok(
+            "resources",
+            &list
+                .iter()
+                .map(|r| Named { name: &r.name })
+                .collect::<Vec<_>>(),
+        ),
         _ => ok(
             "resources",
             &list
@@ -269,7 +343,11 @@ fn resources(app: &App, conn: &Option<Extension<Conn>>, name: Option<&str>, q: O
     }
 }
 
-pub async fn get_resources(State(app): State<App>, conn: Option<Extension<Conn>>, RawQuery(q): RawQuery) -> Response {
+pub async fn get_resources(
+    State(app): State<App>,
+    conn: Option<Extension<Conn>>,
+    RawQuery(q): RawQuery,
+) -> Response {
     resources(&app, &conn, None, q.as_deref())
 }
 
@@ -292,14 +370,23 @@ pub fn monitor_type(kind: &str) -> &str {
     }
 }
 
-fn monitors(app: &App, conn: &Option<Extension<Conn>>, name: Option<&str>, q: Option<&str>) -> Response {
+fn monitors(
+    app: &App,
+    conn: &Option<Extension<Conn>>,
+    name: Option<&str>,
+    q: Option<&str>,
+) -> Response {
     let sel = match select(app, q, false) {
         Ok(s) => s,
         Err(e) => return e.into(),
     };
     let snap = app.engine.snapshot();
     let v = view(&snap, conn);
-    let list: Vec<_> = v.monitors.iter().filter(|m| name.map_or(true, |n| m.name == n)).collect();
+    let list: Vec<_> = v
+        .monitors
+        .iter()
+        .filter(|m| name.is_none() || name == Some(m.name.as_str()))
+        .collect();
     if list.is_empty() && name.is_some() {
         let empty = match sel {
             Select::Name => json!([{"name": ""}]),
@@ -321,7 +408,13 @@ fn monitors(app: &App, conn: &Option<Extension<Conn>>, name: Option<&str>, q: Op
         servers: Vec<MS<'a>>,
     }
     match sel {
-        Select::Name => ok("monitors", &list.iter().map(|m| Named { name: &m.name }).collect::<Vec<_>>()),
+        Select::Name => ok(
+            "monitors",
+            &list
+                .iter()
+                .map(|m| Named { name: &m.name })
+                .collect::<Vec<_>>(),
+        ),
         _ => ok(
             "monitors",
             &list
@@ -330,14 +423,25 @@ fn monitors(app: &App, conn: &Option<Extension<Conn>>, name: Option<&str>, q: Op
                     name: &m.name,
                     kind: monitor_type(&m.kind),
                     status: m.status,
-                    servers: m.servers.iter().map(|s| MS { name: &s.name, status: s.status }).collect(),
+                    servers: m
+                        .servers
+                        .iter()
+                        .map(|s| MS {
+                            name: &s.name,
+                            status: s.status,
+                        })
+                        .collect(),
                 })
                 .collect::<Vec<_>>(),
         ),
     }
 }
 
-pub async fn get_monitors(State(app): State<App>, conn: Option<Extension<Conn>>, RawQuery(q): RawQuery) -> Response {
+pub async fn get_monitors(
+    State(app): State<App>,
+    conn: Option<Extension<Conn>>,
+    RawQuery(q): RawQuery,
+) -> Response {
     monitors(&app, &conn, None, q.as_deref())
 }
 
@@ -354,7 +458,10 @@ pub async fn get_monitor(
 
 /// `{"result": {...}}` only, HTTP 200.
 fn result(code: i64, message: impl Into<Cow<'static, str>>) -> Response {
-    json_response(StatusCode::OK, &json!({"result": ResultObj { code, message: message.into() }}))
+    json_response(
+        StatusCode::OK,
+        &json!({"result": ResultObj { code, message: message.into() }}),
+    )
 }
 
 /// Sends an operation to the engine and answers at once with its acceptance or the
@@ -434,18 +541,28 @@ fn toratio_time(text: &str) -> Result<u64, String> {
     };
     match n.checked_mul(factor) {
         Some(ms) if ms <= TORATIO_MAX_MS => Ok(ms),
-        _ => Err(format!("The time \"{text}\" is too long. Specify up to 30 days.")),
+        _ => Err(format!(
+            "The time \"{text}\" is too long. Specify up to 30 days."
+        )),
     }
 }
 
-pub async fn post_toratio_set(State(app): State<App>, ApiJson(body): ApiJson<ToratioBody>) -> Response {
-    let Some(ratio) = body.ratio else { return ApiError::bad_request().into() };
+pub async fn post_toratio_set(
+    State(app): State<App>,
+    ApiJson(body): ApiJson<ToratioBody>,
+) -> Response {
+    let Some(ratio) = body.ratio else {
+        return ApiError::bad_request().into();
+    };
     if !(1..=10_000).contains(&ratio) {
         return result(CODE_INVALID, "The ratio must be between 1 and 10000.");
     }
     let duration_ms = match (ratio, body.time.as_deref()) {
         (1, Some(_)) => {
-            return result(CODE_INVALID, "The time cannot be specified when the ratio is 1.");
+            return result(
+                CODE_INVALID,
+                "The time cannot be specified when the ratio is 1.",
+            );
         }
         (1, None) => None,
         (_, None) => return result(CODE_INVALID, "Specify the time unless the ratio is 1."),
@@ -454,14 +571,25 @@ pub async fn post_toratio_set(State(app): State<App>, ApiJson(body): ApiJson<Tor
             Err(m) => return result(CODE_INVALID, m),
         },
     };
-    operate(&app, Operation::SetTimeoutRatio { ratio: ratio as u32, duration_ms }).await
+    operate(
+        &app,
+        Operation::SetTimeoutRatio {
+            ratio: ratio as u32,
+            duration_ms,
+        },
+    )
+    .await
 }
 
 pub async fn post_toratio_reset(State(app): State<App>) -> Response {
     operate(&app, Operation::ResetTimeoutRatio).await
 }
 
-pub async fn post_server(State(app): State<App>, NamePath(server): NamePath, action: &'static str) -> Response {
+pub async fn post_server(
+    State(app): State<App>,
+    NamePath(server): NamePath,
+    action: &'static str,
+) -> Response {
     let op = match action {
         "start" => Operation::ServerStart { server },
         "stop" => Operation::ServerStop { server },
@@ -474,11 +602,23 @@ pub async fn post_server(State(app): State<App>, NamePath(server): NamePath, act
 
 /// `POST /groups/start|stop`: every group that can start on (or runs on) `target`,
 /// which is required here.
-pub async fn post_groups(State(app): State<App>, ApiJson(body): ApiJson<TargetBody>, action: &'static str) -> Response {
-    let Some(target) = body.target else { return ApiError::bad_request().into() };
+pub async fn post_groups(
+    State(app): State<App>,
+    ApiJson(body): ApiJson<TargetBody>,
+    action: &'static str,
+) -> Response {
+    let Some(target) = body.target else {
+        return ApiError::bad_request().into();
+    };
     let op = match action {
-        "start" => Operation::GroupStart { group: None, target: Some(target) },
-        "stop" => Operation::GroupStop { group: None, target: Some(target) },
+        "start" => Operation::GroupStart {
+            group: None,
+            target: Some(target),
+        },
+        "stop" => Operation::GroupStop {
+            group: None,
+            target: Some(target),
+        },
         _ => return ApiError::bad_request().into(),
     };
     operate(&app, op).await
@@ -492,8 +632,14 @@ pub async fn post_group(
 ) -> Response {
     let target = body.target;
     let op = match action {
-        "start" => Operation::GroupStart { group: Some(group), target },
-        "stop" => Operation::GroupStop { group: Some(group), target },
+        "start" => Operation::GroupStart {
+            group: Some(group),
+            target,
+        },
+        "stop" => Operation::GroupStop {
+            group: Some(group),
+            target,
+        },
         "move" => Operation::GroupMove { group, target },
         _ => return ApiError::bad_request().into(),
     };
@@ -507,7 +653,10 @@ pub async fn post_resource(
     action: &'static str,
 ) -> Response {
     let op = match action {
-        "start" => Operation::ResourceStart { resource, target: body.target },
+        "start" => Operation::ResourceStart {
+            resource,
+            target: body.target,
+        },
         "stop" => Operation::ResourceStop { resource },
         _ => return ApiError::bad_request().into(),
     };
@@ -542,7 +691,10 @@ pub struct ScriptBody {
 /// Default API timeout of `scripts/run` [doc: 180 s].
 const SCRIPT_TIMEOUT_S: u64 = 180;
 
-pub async fn post_script_run(State(app): State<App>, ApiJson(body): ApiJson<ScriptBody>) -> Response {
+pub async fn post_script_run(
+    State(app): State<App>,
+    ApiJson(body): ApiJson<ScriptBody>,
+) -> Response {
     let (Some(script), Some(target)) = (body.script, body.target) else {
         return ApiError::bad_request().into();
     };
@@ -550,10 +702,23 @@ pub async fn post_script_run(State(app): State<App>, ApiJson(body): ApiJson<Scri
     if timeout_s == 0 {
         return result(CODE_INVALID, "The timeout must be at least 1 second.");
     }
-    operate(&app, Operation::ScriptRun { script, target, timeout_s, logdir: body.logdir }).await
+    operate(
+        &app,
+        Operation::ScriptRun {
+            script,
+            target,
+            timeout_s,
+            logdir: body.logdir,
+        },
+    )
+    .await
 }
 
-pub async fn post_server_dummy(State(app): State<App>, NamePath(server): NamePath, action: &'static str) -> Response {
+pub async fn post_server_dummy(
+    State(app): State<App>,
+    NamePath(server): NamePath,
+    action: &'static str,
+) -> Response {
     let op = match action {
         "start" => Operation::ServerDummyFailureStart { server },
         "stop" => Operation::ServerDummyFailureStop { server },
@@ -579,35 +744,47 @@ pub async fn post_monitor_dummy(
 
 // ------------------------------------------------------------------ metrics
 
-/// Simulated milliseconds each group has spent `Online` since t=0, from the event
-/// log's `group-status` entries (a group is taken to be in the status of its latest
-/// entry until the next one). Indexed by group id.
+/// Simulated milliseconds each group has spent `Online` since t=0, indexed by group
+/// id. The event log's `group-status` entries give a group's status on one server; the
+/// group counts as up while it is `Online` on at least one server.
 pub fn group_online_ms(sim: &crate::sim::Sim) -> Vec<u64> {
-    let n = sim.model().groups.len();
-    let mut total = vec![0u64; n];
-    let mut online_since: Vec<Option<u64>> = vec![None; n];
+    let model = sim.model();
+    let (ng, ns) = (model.groups.len(), model.servers.len());
+    let mut total = vec![0u64; ng];
+    let mut online_on = vec![false; ng * ns];
+    let mut count = vec![0usize; ng];
+    let mut since = vec![0u64; ng];
     for e in sim.events() {
         if e.kind != EventKind::GroupStatus {
             continue;
         }
-        let (Some(g), Some(status)) = (e.group, e.status) else { continue };
-        if g >= n {
+        let (Some(g), Some(s), Some(status)) = (e.group, e.server, e.status) else {
+            continue;
+        };
+        if g >= ng || s >= ns {
             continue;
         }
         let online = status == crate::sim::status::ONLINE;
-        match (online_since[g], online) {
-            (None, true) => online_since[g] = Some(e.t_ms),
-            (Some(since), false) => {
-                total[g] += e.t_ms.saturating_sub(since);
-                online_since[g] = None;
+        if online == online_on[g * ns + s] {
+            continue;
+        }
+        online_on[g * ns + s] = online;
+        if online {
+            if count[g] == 0 {
+                since[g] = e.t_ms;
             }
-            _ => {}
+            count[g] += 1;
+        } else {
+            count[g] -= 1;
+            if count[g] == 0 {
+                total[g] += e.t_ms.saturating_sub(since[g]);
+            }
         }
     }
     let now = sim.now();
-    for g in 0..n {
-        if let Some(since) = online_since[g] {
-            total[g] += now.saturating_sub(since);
+    for g in 0..ng {
+        if count[g] > 0 {
+            total[g] += now.saturating_sub(since[g]);
         }
     }
     total
@@ -628,7 +805,10 @@ async fn uptimes(app: &App) -> Result<Vec<Uptime>, ApiError> {
                 .groups
                 .iter()
                 .zip(ms)
-                .map(|(g, ms)| Uptime { name: g.name.clone(), uptime: ms / 1000 })
+                .map(|(g, ms)| Uptime {
+                    name: g.name.clone(),
+                    uptime: ms / 1000,
+                })
                 .collect()
         })
         .await
@@ -686,7 +866,18 @@ mod tests {
         assert_eq!(toratio_time("720h"), Ok(TORATIO_MAX_MS));
         assert!(toratio_time("31d").is_err());
         assert!(toratio_time("43201m").is_err());
-        for bad in ["", "m", "3", "3s", "0m", "-1h", "+2h", "2 h", "1.5h", "99999999999999999999d"] {
+        for bad in [
+            "",
+            "m",
+            "3",
+            "3s",
+            "0m",
+            "-1h",
+            "+2h",
+            "2 h",
+            "1.5h",
+            "99999999999999999999d",
+        ] {
             assert!(toratio_time(bad).is_err(), "{bad}");
         }
     }

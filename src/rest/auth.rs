@@ -20,9 +20,11 @@ const MAX_TRACKED: usize = 10_000;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
     Ok,
-    /// 401. `challenge`: the request carried no credentials at all, so answer with a
-    /// `WWW-Authenticate` header (clients such as Windows PowerShell wait for it).
-    Unauthorized { challenge: bool },
+    /// Answered with 401; `challenge` when the request carried no credentials at all,
+    /// so the answer has a `WWW-Authenticate` header (Windows PowerShell waits for it).
+    Unauthorized {
+        challenge: bool,
+    },
     /// 403: locked out.
     Forbidden,
 }
@@ -102,7 +104,8 @@ impl Auth {
             }
             Verdict::Unauthorized { challenge: false }
         };
-        self.any_records.store(!records.is_empty(), Ordering::Release);
+        self.any_records
+            .store(!records.is_empty(), Ordering::Release);
         verdict
     }
 }
@@ -114,7 +117,9 @@ fn decode_basic(header: &[u8]) -> Option<(String, String)> {
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
-    let raw = base64::engine::general_purpose::STANDARD.decode(token.trim()).ok()?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(token.trim())
+        .ok()?;
     let pair = String::from_utf8(raw).ok()?;
     let (u, p) = pair.split_once(':')?;
     Some((u.to_string(), p.to_string()))
@@ -125,8 +130,11 @@ mod tests {
     use super::*;
 
     fn basic(u: &str, p: &str) -> Vec<u8> {
-        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}")))
-            .into_bytes()
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
+        )
+        .into_bytes()
     }
 
     #[test]
@@ -137,10 +145,19 @@ mod tests {
         assert_eq!(a.check(ip, None), Verdict::Unauthorized { challenge: true });
         assert_eq!(a.check(ip, Some(&basic("user", "password"))), Verdict::Ok);
         for _ in 0..3 {
-            assert_eq!(a.check(ip, Some(&basic("user", "bad"))), Verdict::Unauthorized { challenge: false });
+            assert_eq!(
+                a.check(ip, Some(&basic("user", "bad"))),
+                Verdict::Unauthorized { challenge: false }
+            );
         }
-        assert_eq!(a.check(ip, Some(&basic("user", "password"))), Verdict::Forbidden);
-        assert_eq!(a.check(other, Some(&basic("user", "password"))), Verdict::Ok);
+        assert_eq!(
+            a.check(ip, Some(&basic("user", "password"))),
+            Verdict::Forbidden
+        );
+        assert_eq!(
+            a.check(other, Some(&basic("user", "password"))),
+            Verdict::Ok
+        );
         std::thread::sleep(Duration::from_millis(250));
         assert_eq!(a.check(ip, Some(&basic("user", "password"))), Verdict::Ok);
     }
@@ -149,11 +166,23 @@ mod tests {
     fn success_resets_the_count_and_garbage_is_401() {
         let a = Auth::new("u", "p:with:colons", 2, Duration::from_secs(60));
         let ip: IpAddr = "::1".parse().unwrap();
-        assert_eq!(a.check(ip, Some(&basic("u", "x"))), Verdict::Unauthorized { challenge: false });
+        assert_eq!(
+            a.check(ip, Some(&basic("u", "x"))),
+            Verdict::Unauthorized { challenge: false }
+        );
         assert_eq!(a.check(ip, Some(&basic("u", "p:with:colons"))), Verdict::Ok);
-        assert_eq!(a.check(ip, Some(&basic("u", "x"))), Verdict::Unauthorized { challenge: false });
-        assert_eq!(a.check(ip, Some(b"Bearer abc")), Verdict::Unauthorized { challenge: false });
-        assert_eq!(a.check(ip, Some(b"Basic !!!")), Verdict::Unauthorized { challenge: false });
+        assert_eq!(
+            a.check(ip, Some(&basic("u", "x"))),
+            Verdict::Unauthorized { challenge: false }
+        );
+        assert_eq!(
+            a.check(ip, Some(b"Bearer abc")),
+            Verdict::Unauthorized { challenge: false }
+        );
+        assert_eq!(
+            a.check(ip, Some(b"Basic !!!")),
+            Verdict::Unauthorized { challenge: false }
+        );
         assert_eq!(a.check(ip, Some(&basic("u", "p:with:colons"))), Verdict::Ok);
     }
 }

@@ -22,14 +22,43 @@ pub async fn read_json<T: DeserializeOwned>(req: Request) -> Result<T, String> {
 
 /// Decodes a JSON object body (empty = `{}`) into `T`.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
-    let text = std::str::from_utf8(bytes).map_err(|_| "the request body is not UTF-8".to_string())?;
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| "the request body is not UTF-8".to_string())?;
     let text = if text.trim().is_empty() { "{}" } else { text };
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("the request body is not valid JSON: {e}"))?;
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => literal_backslashes(text)
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .ok_or_else(|| format!("the request body is not valid JSON: {e}"))?,
+    };
     if !value.is_object() {
         return Err("the request body must be a JSON object".into());
     }
     serde_json::from_value(value).map_err(|e| format!("invalid request body: {e}"))
+}
+
+/// The reference's `scripts/run` example sends `"logdir" : "C:\tmp\script.log"`, which
+/// is not JSON (`\s` is no escape). Like a forgiving parser, take a backslash that
+/// does not start a JSON escape as a literal backslash; `None` if there is none.
+fn literal_backslashes(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut chars = text.chars().peekable();
+    let mut changed = false;
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '\\' {
+            match chars.peek() {
+                Some('"' | '\\' | '/' | 'b' | 'f' | 'n' | 'r' | 't' | 'u') => {
+                    out.extend(chars.next());
+                }
+                _ => {
+                    out.push('\\');
+                    changed = true;
+                }
+            }
+        }
+    }
+    changed.then_some(out)
 }
 
 /// A body for `/api/v1`: failures are the table's 400 `The requested URL has an error.`
@@ -38,7 +67,10 @@ pub struct ApiJson<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
-        read_json(req).await.map(ApiJson).map_err(|_| ApiError::bad_request())
+        read_json(req)
+            .await
+            .map(ApiJson)
+            .map_err(|_| ApiError::bad_request())
     }
 }
 
@@ -48,7 +80,10 @@ pub struct SimJson<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for SimJson<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
-        read_json(req).await.map(SimJson).map_err(ApiError::bad_request_msg)
+        read_json(req)
+            .await
+            .map(SimJson)
+            .map_err(ApiError::bad_request_msg)
     }
 }
 
@@ -67,7 +102,9 @@ impl<S: Send + Sync> FromRequestParts<S> for NamePath {
 
 /// `key=value` pairs of a query string, percent-decoded; `None` if malformed.
 pub fn query_pairs(query: Option<&str>) -> Option<Vec<(String, String)>> {
-    let Some(q) = query else { return Some(Vec::new()) };
+    let Some(q) = query else {
+        return Some(Vec::new());
+    };
     q.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
@@ -108,18 +145,34 @@ mod tests {
     #[test]
     fn bodies() {
         assert_eq!(decode::<T>(b"").unwrap().target, None);
-        assert_eq!(decode::<T>(b"{ \"target\" : \"server1\" }").unwrap().target.as_deref(), Some("server1"));
+        assert_eq!(
+            decode::<T>(b"{ \"target\" : \"server1\" }")
+                .unwrap()
+                .target
+                .as_deref(),
+            Some("server1")
+        );
         assert!(decode::<T>(b"{\"target\": 5}").is_err());
         assert!(decode::<T>(b"[\"server1\"]").is_err());
         assert!(decode::<T>(b"{not json").is_err());
         assert!(decode::<T>(&[0xff, 0xfe]).is_err());
+        // The reference's Windows path: `\t` is a JSON escape, `\s` is taken literally.
+        let p = decode::<T>(br#"{"target": "C:\tmp\script.log"}"#)
+            .unwrap()
+            .target
+            .unwrap();
+        assert_eq!(p, "C:\tmp\\script.log");
+        assert!(decode::<T>(br#"{"target": "C:\tmp\script.log"#).is_err());
     }
 
     #[test]
     fn queries() {
         assert_eq!(
             query_pairs(Some("select=name&x=a%20b+c")).unwrap(),
-            vec![("select".into(), "name".into()), ("x".into(), "a b c".into())]
+            vec![
+                ("select".into(), "name".into()),
+                ("x".into(), "a b c".into())
+            ]
         );
         assert!(query_pairs(Some("select=%zz")).is_none());
         assert!(query_pairs(None).unwrap().is_empty());

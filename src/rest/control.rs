@@ -40,7 +40,12 @@ struct Clock {
 }
 
 fn clock_of(e: &super::engine_task::Engine) -> Clock {
-    Clock { now_ms: e.sim.now(), mode: e.mode.as_str(), speed: e.speed, seed: e.sim.seed() }
+    Clock {
+        now_ms: e.sim.now(),
+        mode: e.mode.as_str(),
+        speed: e.speed,
+        seed: e.sim.seed(),
+    }
 }
 
 pub async fn get_clock(State(app): State<App>) -> Result<Response, ApiError> {
@@ -91,7 +96,10 @@ pub async fn post_speed(
     SimJson(body): SimJson<SpeedBody>,
 ) -> Result<Response, ApiError> {
     if app.engine.mode != ClockMode::Realtime {
-        return Err(ApiError::with(StatusCode::CONFLICT, "the clock is in manual mode; it has no speed"));
+        return Err(ApiError::with(
+            StatusCode::CONFLICT,
+            "the clock is in manual mode; it has no speed",
+        ));
     }
     if !(body.speed.is_finite() && body.speed > 0.0) {
         return Err(ApiError::bad_request_msg("speed must be a positive number"));
@@ -119,7 +127,9 @@ pub fn parse_fault(body: Value) -> Result<FaultSpec, String> {
     let kinds = FaultKind::KINDS.join(", ");
     match body.get("kind") {
         Some(Value::String(k)) if FaultKind::KINDS.contains(&k.as_str()) => {}
-        Some(Value::String(k)) => return Err(format!("unknown fault kind \"{k}\"; valid kinds: {kinds}")),
+        Some(Value::String(k)) => {
+            return Err(format!("unknown fault kind \"{k}\"; valid kinds: {kinds}"))
+        }
         _ => return Err(format!("the fault needs a \"kind\"; valid kinds: {kinds}")),
     }
     serde_json::from_value(body).map_err(|e| format!("invalid fault: {e}"))
@@ -152,9 +162,9 @@ pub async fn delete_fault(
     State(app): State<App>,
     NamePath(id): NamePath,
 ) -> Result<Response, ApiError> {
-    let id: u64 = id
-        .parse()
-        .map_err(|_| ApiError::bad_request_msg(format!("\"{id}\" is not a fault id (an integer)")))?;
+    let id: u64 = id.parse().map_err(|_| {
+        ApiError::bad_request_msg(format!("\"{id}\" is not a fault id (an integer)"))
+    })?;
     app.engine
         .call(move |e| e.sim.heal(id))
         .await
@@ -168,7 +178,8 @@ pub async fn delete_fault(
 
 /// `since` and `limit` from the query; `since` may also come from `Last-Event-ID`.
 fn events_query(q: Option<&str>, headers: &HeaderMap) -> Result<(u64, usize), ApiError> {
-    let pairs = query_pairs(q).ok_or_else(|| ApiError::bad_request_msg("malformed query string"))?;
+    let pairs =
+        query_pairs(q).ok_or_else(|| ApiError::bad_request_msg("malformed query string"))?;
     let mut since = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -180,7 +191,9 @@ fn events_query(q: Option<&str>, headers: &HeaderMap) -> Result<(u64, usize), Ap
         match k.as_str() {
             "since" => {
                 since = v.parse().map_err(|_| {
-                    ApiError::bad_request_msg(format!("since must be a sequence number, not \"{v}\""))
+                    ApiError::bad_request_msg(format!(
+                        "since must be a sequence number, not \"{v}\""
+                    ))
                 })?
             }
             "limit" => {
@@ -226,7 +239,11 @@ pub async fn get_events(
         body.push_str(text);
     }
     body.push(']');
-    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 /// Server-sent events: the backlog from `since`, then each new entry as it is logged
@@ -241,7 +258,9 @@ pub async fn get_event_stream(
     let live = app.engine.subscribe();
     tokio::spawn(pump_events(app, since, live, tx));
     let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
 }
 
 type SseTx = mpsc::Sender<Result<SseEvent, Infallible>>;
@@ -256,7 +275,9 @@ async fn pump_events(app: App, since: u64, mut live: broadcast::Receiver<StreamI
             return true;
         }
         *next = seq + 1;
-        tx.send(Ok(SseEvent::default().id(seq.to_string()).data(text))).await.is_ok()
+        tx.send(Ok(SseEvent::default().id(seq.to_string()).data(text)))
+            .await
+            .is_ok()
     }
     // Backlog, then whatever was missed whenever the broadcast lags behind.
     let catch_up = |next: u64| {
@@ -266,7 +287,9 @@ async fn pump_events(app: App, since: u64, mut live: broadcast::Receiver<StreamI
     let mut backlog = true;
     loop {
         if backlog {
-            let Ok(page) = catch_up(next).await else { return };
+            let Ok(page) = catch_up(next).await else {
+                return;
+            };
             for (seq, text) in &page {
                 if !send(&tx, &mut next, *seq, text).await {
                     return;
@@ -332,13 +355,22 @@ mod tests {
     #[test]
     fn fault_kinds_are_listed_when_unknown_or_missing() {
         let e = parse_fault(json!({"kind": "meteor", "server": "server1"})).unwrap_err();
-        assert!(e.contains("meteor") && e.contains("server-crash") && e.contains("resource-failure"), "{e}");
+        assert!(
+            e.contains("meteor") && e.contains("server-crash") && e.contains("resource-failure"),
+            "{e}"
+        );
         let e = parse_fault(json!({"server": "server1"})).unwrap_err();
         assert!(e.contains("partition"), "{e}");
         let e = parse_fault(json!({"kind": "server-crash"})).unwrap_err();
         assert!(e.contains("server"), "{e}");
-        let f = parse_fault(json!({"kind": "server-crash", "server": "server1", "at_ms": 5})).unwrap();
-        assert_eq!(f.kind, FaultKind::ServerCrash { server: "server1".into() });
+        let f =
+            parse_fault(json!({"kind": "server-crash", "server": "server1", "at_ms": 5})).unwrap();
+        assert_eq!(
+            f.kind,
+            FaultKind::ServerCrash {
+                server: "server1".into()
+            }
+        );
         assert_eq!(f.at_ms, Some(5));
     }
 }

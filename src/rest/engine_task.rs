@@ -32,7 +32,9 @@ pub struct Snapshot {
 impl Snapshot {
     /// The view a listener answers with: its own server's, or the cluster's.
     pub fn view_for(&self, server: Option<usize>) -> &ClusterView {
-        server.and_then(|s| self.per_server.get(s)).unwrap_or(&self.view)
+        server
+            .and_then(|s| self.per_server.get(s))
+            .unwrap_or(&self.view)
     }
 }
 
@@ -135,7 +137,12 @@ impl Engine {
         } else {
             Vec::new()
         };
-        let snap = Snapshot { now_ms: self.sim.now(), view, per_server, reachable };
+        let snap = Snapshot {
+            now_ms: self.sim.now(),
+            view,
+            per_server,
+            reachable,
+        };
         self.snap_tx.send_replace(Arc::new(snap));
 
         let events = self.sim.events();
@@ -180,37 +187,45 @@ impl EngineHandle {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let m = model.clone();
         let etx = events_tx.clone();
-        std::thread::Builder::new().name("clustersim-engine".into()).spawn(move || {
-            let sim = Sim::new(m.clone(), seed);
-            let first = Snapshot {
-                view: sim.view(),
-                per_server: Vec::new(),
-                reachable: Vec::new(),
-                now_ms: 0,
-            };
-            let (snap_tx, snap_rx) = watch::channel(Arc::new(first));
-            let mut engine = Engine {
-                sim,
-                model: m,
-                mode,
-                speed,
-                wall_base: Instant::now(),
-                sim_base: 0,
-                per_server,
-                snap_tx,
-                events_tx: etx,
-                broadcast_upto: 0,
-            };
-            engine.publish();
-            if ready_tx.send(snap_rx).is_err() {
-                return;
-            }
-            run(engine, rx);
-        })?;
+        std::thread::Builder::new()
+            .name("clustersim-engine".into())
+            .spawn(move || {
+                let sim = Sim::new(m.clone(), seed);
+                let first = Snapshot {
+                    view: sim.view(),
+                    per_server: Vec::new(),
+                    reachable: Vec::new(),
+                    now_ms: 0,
+                };
+                let (snap_tx, snap_rx) = watch::channel(Arc::new(first));
+                let mut engine = Engine {
+                    sim,
+                    model: m,
+                    mode,
+                    speed,
+                    wall_base: Instant::now(),
+                    sim_base: 0,
+                    per_server,
+                    snap_tx,
+                    events_tx: etx,
+                    broadcast_upto: 0,
+                };
+                engine.publish();
+                if ready_tx.send(snap_rx).is_err() {
+                    return;
+                }
+                run(engine, rx);
+            })?;
         let snap = ready_rx
             .recv()
             .map_err(|_| std::io::Error::other("the simulation engine failed to start"))?;
-        Ok(EngineHandle { tx, snap, events_tx, model, mode })
+        Ok(EngineHandle {
+            tx,
+            snap,
+            events_tx,
+            model,
+            mode,
+        })
     }
 
     /// The latest published snapshot (never blocks on the engine).
@@ -240,7 +255,12 @@ impl EngineHandle {
             engine.publish();
             let _ = reply_tx.send(answer);
         });
-        self.tx.send(Cmd { at: Instant::now(), job }).map_err(|_| EngineGone)?;
+        self.tx
+            .send(Cmd {
+                at: Instant::now(),
+                job,
+            })
+            .map_err(|_| EngineGone)?;
         reply_rx.await.map_err(|_| EngineGone)
     }
 }
@@ -260,8 +280,15 @@ fn run(mut engine: Engine, rx: mpsc::Receiver<Cmd>) {
         };
         match cmd {
             Some(Cmd { at, job }) => {
-                engine.catch_up(at);
-                job(&mut engine);
+                // A panic in the engine (a bug) fails this request with the table's 500
+                // (its reply channel is dropped) but keeps the server up.
+                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    engine.catch_up(at);
+                    job(&mut engine);
+                }));
+                if ran.is_err() {
+                    tracing::error!("the simulation engine panicked while handling a request");
+                }
             }
             None => {
                 let len_before = engine.sim.events().len();

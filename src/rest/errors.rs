@@ -40,7 +40,10 @@ pub struct ResultObj {
 }
 
 impl ResultObj {
-    pub const OK: ResultObj = ResultObj { code: 0, message: Cow::Borrowed("") };
+    pub const OK: ResultObj = ResultObj {
+        code: 0,
+        message: Cow::Borrowed(""),
+    };
 }
 
 /// A response body serialised once, with the JSON content type.
@@ -48,7 +51,10 @@ pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
     match serde_json::to_vec(body) {
         Ok(bytes) => (
             status,
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
             bytes,
         )
             .into_response(),
@@ -72,7 +78,10 @@ impl ApiError {
     fn table(status: StatusCode, message: &'static str) -> ApiError {
         ApiError {
             status,
-            result: ResultObj { code: status.as_u16() as i64, message: Cow::Borrowed(message) },
+            result: ResultObj {
+                code: status.as_u16() as i64,
+                message: Cow::Borrowed(message),
+            },
             extra: None,
             challenge: false,
         }
@@ -86,7 +95,10 @@ impl ApiError {
         ApiError::with(StatusCode::BAD_REQUEST, message)
     }
     pub fn unauthorized(challenge: bool) -> ApiError {
-        ApiError { challenge, ..ApiError::table(StatusCode::UNAUTHORIZED, MSG_401) }
+        ApiError {
+            challenge,
+            ..ApiError::table(StatusCode::UNAUTHORIZED, MSG_401)
+        }
     }
     pub fn forbidden() -> ApiError {
         ApiError::table(StatusCode::FORBIDDEN, MSG_403)
@@ -101,7 +113,10 @@ impl ApiError {
     pub fn with(status: StatusCode, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
-            result: ResultObj { code: status.as_u16() as i64, message: Cow::Owned(message.into()) },
+            result: ResultObj {
+                code: status.as_u16() as i64,
+                message: Cow::Owned(message.into()),
+            },
             extra: None,
             challenge: false,
         }
@@ -110,7 +125,10 @@ impl ApiError {
     pub fn not_found(field: &'static str, empty: Value) -> ApiError {
         ApiError {
             status: StatusCode::BAD_REQUEST,
-            result: ResultObj { code: CODE_NOT_FOUND, message: Cow::Borrowed(MSG_400) },
+            result: ResultObj {
+                code: CODE_NOT_FOUND,
+                message: Cow::Borrowed(MSG_400),
+            },
             extra: Some((field, empty)),
             challenge: false,
         }

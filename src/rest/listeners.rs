@@ -54,10 +54,18 @@ pub struct Bound {
 /// Binds `listen` and, if asked, one address per server on the same port, then serves
 /// them on spawned tasks. With port 0 the port is chosen once for all of them.
 pub async fn start(shared: Shared, listen: SocketAddr, per_server: bool) -> anyhow::Result<Bound> {
-    let ips = if per_server { server_ips(&shared.app)? } else { Vec::new() };
+    let ips = if per_server {
+        server_ips(&shared.app)?
+    } else {
+        Vec::new()
+    };
     // Port 0: the kernel picks the main port; the servers' addresses may have it taken
     // by someone else, so try a few ports.
-    let attempts = if listen.port() == 0 && !ips.is_empty() { 10 } else { 1 };
+    let attempts = if listen.port() == 0 && !ips.is_empty() {
+        10
+    } else {
+        1
+    };
     let mut last_err = None;
     for _ in 0..attempts {
         let main = TcpListener::bind(listen)
@@ -71,7 +79,8 @@ pub async fn start(shared: Shared, listen: SocketAddr, per_server: bool) -> anyh
             match TcpListener::bind(addr).await {
                 Ok(l) => bound.push((server, addr, l)),
                 Err(e) => {
-                    failed = Some(anyhow::Error::new(e).context(format!("cannot listen on {addr}")));
+                    failed =
+                        Some(anyhow::Error::new(e).context(format!("cannot listen on {addr}")));
                     break;
                 }
             }
@@ -111,7 +120,10 @@ fn server_ips(app: &App) -> anyhow::Result<Vec<(usize, IpAddr)>> {
         .collect()
 }
 
-async fn accept(l: &TcpListener, slots: &Arc<Semaphore>) -> Option<(TcpStream, SocketAddr, OwnedSemaphorePermit)> {
+async fn accept(
+    l: &TcpListener,
+    slots: &Arc<Semaphore>,
+) -> Option<(TcpStream, SocketAddr, OwnedSemaphorePermit)> {
     let permit = slots.clone().acquire_owned().await.ok()?;
     loop {
         match l.accept().await {
@@ -126,7 +138,13 @@ async fn accept(l: &TcpListener, slots: &Arc<Semaphore>) -> Option<(TcpStream, S
 async fn serve_main(l: TcpListener, shared: Shared) {
     let slots = Arc::new(Semaphore::new(shared.max_connections));
     while let Some((stream, peer, permit)) = accept(&l, &slots).await {
-        tokio::spawn(connection(stream, Conn { peer, server: None }, shared.clone(), permit, None));
+        tokio::spawn(connection(
+            stream,
+            Conn { peer, server: None },
+            shared.clone(),
+            permit,
+            None,
+        ));
     }
 }
 
@@ -193,9 +211,10 @@ async fn connection(
     let served = async {
         match &shared.tls {
             Some(acceptor) => {
-                match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                    Ok(Ok(tls)) => http(tls, conn, shared.router.clone()).await,
-                    _ => {}
+                let handshake =
+                    tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream));
+                if let Ok(Ok(tls)) = handshake.await {
+                    http(tls, conn, shared.router.clone()).await;
                 }
             }
             None => http(stream, conn, shared.router.clone()).await,
@@ -246,16 +265,21 @@ pub fn tls_acceptor(cert: &Path, key: &Path) -> anyhow::Result<TlsAcceptor> {
     let certs = rustls_pemfile::certs(&mut open(cert)?)
         .collect::<Result<Vec<_>, _>>()
         .with_context(|| format!("{}: not a PEM certificate chain", cert.display()))?;
-    anyhow::ensure!(!certs.is_empty(), "{}: no certificate found", cert.display());
+    anyhow::ensure!(
+        !certs.is_empty(),
+        "{}: no certificate found",
+        cert.display()
+    );
     let key = rustls_pemfile::private_key(&mut open(key)?)
         .with_context(|| format!("{}: not a PEM private key", key.display()))?
         .with_context(|| format!("{}: no private key found", key.display()))?;
-    let mut config =
-        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()?
-            .with_no_client_auth()
-            .with_single_cert(certs, key)
-            .context("the TLS certificate and key do not fit together")?;
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .context("the TLS certificate and key do not fit together")?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(config)))
 }

@@ -151,15 +151,28 @@ fn load_model(args: &ServeArgs) -> anyhow::Result<Model> {
 /// Loads the cluster, starts the engine and binds every listener (on the current tokio
 /// runtime). Returns once the sockets accept connections.
 pub async fn bind(args: &ServeArgs) -> anyhow::Result<listeners::Bound> {
-    anyhow::ensure!(args.speed.is_finite() && args.speed > 0.0, "--speed must be a positive number");
-    anyhow::ensure!(args.max_connections > 0, "--max-connections must be at least 1");
+    anyhow::ensure!(
+        args.speed.is_finite() && args.speed > 0.0,
+        "--speed must be a positive number"
+    );
+    anyhow::ensure!(
+        args.max_connections > 0,
+        "--max-connections must be at least 1"
+    );
     let model = Arc::new(load_model(args)?);
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(c), Some(k)) => Some(listeners::tls_acceptor(c, k)?),
         _ => None,
     };
-    let config_json = serde_json::to_vec(&model.source).context("cannot render the cluster as JSON")?;
-    let engine = EngineHandle::spawn(model, args.seed, args.clock, args.speed, args.per_server_listeners)?;
+    let config_json =
+        serde_json::to_vec(&model.source).context("cannot render the cluster as JSON")?;
+    let engine = EngineHandle::spawn(
+        model,
+        args.seed,
+        args.clock,
+        args.speed,
+        args.per_server_listeners,
+    )?;
     let app: App = Arc::new(AppInner {
         engine,
         version: args.api_version,
@@ -183,7 +196,11 @@ pub async fn bind(args: &ServeArgs) -> anyhow::Result<listeners::Bound> {
 /// Serves until Ctrl-C.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let bound = bind(&args).await?;
-    let scheme = if args.tls_cert.is_some() { "https" } else { "http" };
+    let scheme = if args.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     eprintln!(
         "clustersim: serving {scheme}://{} (REST API v{}, {} clock{}, user {:?})",
         bound.main,
@@ -193,20 +210,29 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             ApiVersion::V1_2 => "1.2",
         },
         args.clock.as_str(),
-        if args.clock == ClockMode::Realtime { format!(" x{}", args.speed) } else { String::new() },
+        if args.clock == ClockMode::Realtime {
+            format!(" x{}", args.speed)
+        } else {
+            String::new()
+        },
         args.user,
     );
     for (_, addr) in &bound.per_server {
         eprintln!("clustersim: per-server listener {scheme}://{addr}");
     }
-    tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot wait for Ctrl-C")?;
     Ok(())
 }
 
 /// `clustersim serve` as a process: exit code 0 after Ctrl-C, 2 when the input (file,
 /// options) is unusable, 1 otherwise.
 pub fn run(args: ServeArgs) -> i32 {
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("clustersim serve: cannot start the runtime: {e}");
@@ -235,29 +261,41 @@ impl Running {
     pub fn start(args: ServeArgs) -> anyhow::Result<Running> {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::Builder::new().name("clustersim-serve".into()).spawn(move || {
-            let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
-                Ok(rt) => rt,
-                Err(e) => {
-                    let _ = ready_tx.send(Err(anyhow::Error::new(e)));
-                    return;
-                }
-            };
-            rt.block_on(async move {
-                match bind(&args).await {
-                    Ok(bound) => {
-                        let _ = ready_tx.send(Ok(bound));
-                        let _ = stop_rx.await;
-                    }
+        let thread = std::thread::Builder::new()
+            .name("clustersim-serve".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
                     Err(e) => {
-                        let _ = ready_tx.send(Err(e));
+                        let _ = ready_tx.send(Err(anyhow::Error::new(e)));
+                        return;
                     }
-                }
-            });
-            rt.shutdown_timeout(Duration::from_secs(1));
-        })?;
-        let bound = ready_rx.recv().context("the server thread stopped while starting")??;
-        Ok(Running { bound, stop: Some(stop_tx), thread: Some(thread) })
+                };
+                rt.block_on(async move {
+                    match bind(&args).await {
+                        Ok(bound) => {
+                            let _ = ready_tx.send(Ok(bound));
+                            let _ = stop_rx.await;
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                        }
+                    }
+                });
+                rt.shutdown_timeout(Duration::from_secs(1));
+            })?;
+        let bound = ready_rx
+            .recv()
+            .context("the server thread stopped while starting")??;
+        Ok(Running {
+            bound,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
     }
 
     /// The `--listen` address actually bound.

@@ -109,6 +109,7 @@ pub fn routes() -> Vec<RouteSpec> {
         route!(get "/sim/v1/events/stream" V1_0 => ctl::get_event_stream),
         route!(post "/sim/v1/reset" V1_0 => ctl::post_reset),
         route!(get "/sim/v1/config" V1_0 => ctl::get_config),
+        route!(get "/openapi.json" V1_0 => openapi),
     ]
 }
 
@@ -119,11 +120,9 @@ pub fn build(app: App) -> Router {
         router = router.route(r.path, (r.make)());
     }
     router
-        .route("/openapi.json", get(openapi))
         .fallback(fallback)
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
-        .layer(middleware::from_fn(check_method))
-        .layer(middleware::from_fn_with_state(app.clone(), authenticate))
+        .layer(middleware::from_fn_with_state(app.clone(), gate))
         .with_state(app)
 }
 
@@ -131,31 +130,34 @@ fn is_api(path: &str) -> bool {
     path.starts_with("/api/") || path == "/api" || path.starts_with("/sim/") || path == "/sim"
 }
 
-/// Basic authentication on `/api` and `/sim`.
-async fn authenticate(State(app): State<App>, req: Request, next: Next) -> Response {
-    if !is_api(req.uri().path()) {
-        return next.run(req).await;
-    }
-    let peer = req
-        .extensions()
-        .get::<Conn>()
-        .map(|c| c.peer.ip())
-        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
-    let header = req.headers().get(header::AUTHORIZATION).map(HeaderValue::as_bytes);
-    match app.auth.check(peer, header) {
-        Verdict::Ok => next.run(req).await,
-        Verdict::Unauthorized { challenge } => ApiError::unauthorized(challenge).into_response(),
-        Verdict::Forbidden => ApiError::forbidden().into_response(),
-    }
-}
-
-/// 405 for methods the API does not use: only GET and POST (and DELETE on `/sim`).
-async fn check_method(req: Request, next: Next) -> Response {
+/// Before routing: Basic authentication on `/api` and `/sim` (401/403), then 405 for
+/// methods the API does not use (only GET and POST, and DELETE on `/sim`). One layer,
+/// as it runs on every request.
+async fn gate(State(app): State<App>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
+    let api = is_api(path);
+    if api {
+        let peer = req
+            .extensions()
+            .get::<Conn>()
+            .map(|c| c.peer.ip())
+            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        let header = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .map(HeaderValue::as_bytes);
+        match app.auth.check(peer, header) {
+            Verdict::Ok => {}
+            Verdict::Unauthorized { challenge } => {
+                return ApiError::unauthorized(challenge).into_response()
+            }
+            Verdict::Forbidden => return ApiError::forbidden().into_response(),
+        }
+    }
     let allowed = match *req.method() {
         Method::GET | Method::POST => true,
         Method::DELETE => path.starts_with("/sim/"),
-        Method::HEAD => !is_api(path),
+        Method::HEAD => !api,
         _ => false,
     };
     if allowed {
@@ -178,4 +180,64 @@ async fn fallback(req: Request) -> Response {
         }
     }
     ApiError::bad_request().into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn version(v: ApiVersion) -> &'static str {
+        match v {
+            ApiVersion::V1_0 => "1.0",
+            ApiVersion::V1_1 => "1.1",
+            ApiVersion::V1_2 => "1.2",
+        }
+    }
+
+    /// `openapi.json` documents exactly the routes of the table (which is exactly what
+    /// the router registers), each with the version that introduced it.
+    #[test]
+    fn openapi_documents_every_route_and_nothing_else() {
+        let doc: serde_json::Value =
+            serde_json::from_str(OPENAPI_JSON).expect("openapi.json parses");
+        assert_eq!(
+            doc["openapi"].as_str().map(|v| v.starts_with("3.")),
+            Some(true)
+        );
+        let mut documented = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("path item") {
+                let since = op["x-since-version"].as_str().unwrap_or("?").to_string();
+                documented.insert((method.to_uppercase(), path.clone(), since));
+            }
+        }
+        let routed: BTreeSet<_> = routes()
+            .iter()
+            .map(|r| {
+                (
+                    r.method.to_string(),
+                    r.path.to_string(),
+                    version(r.since).to_string(),
+                )
+            })
+            .collect();
+        let missing: Vec<_> = routed.difference(&documented).collect();
+        let extra: Vec<_> = documented.difference(&routed).collect();
+        assert!(
+            missing.is_empty(),
+            "routes missing from openapi.json: {missing:?}"
+        );
+        assert!(
+            extra.is_empty(),
+            "openapi.json documents routes that do not exist: {extra:?}"
+        );
+    }
+
+    #[test]
+    fn route_table_has_no_duplicates() {
+        let all = routes();
+        let set: BTreeSet<_> = all.iter().map(|r| (r.method, r.path)).collect();
+        assert_eq!(set.len(), all.len());
+    }
 }

@@ -181,6 +181,9 @@ pub struct Sim {
     pub(crate) startup_gen: u64,
     pub(crate) startup_waiting: bool,
     pub(crate) check_invariants: bool,
+    /// Phase and key of the event being processed: which heartbeats of this
+    /// millisecond have already been sent.
+    pub(crate) cursor: (Phase, u64),
 }
 
 impl Sim {
@@ -246,6 +249,7 @@ impl Sim {
             startup_gen: 0,
             startup_waiting: false,
             check_invariants: false,
+            cursor: (Phase::Now, 0),
             servers,
             model,
             seed,
@@ -373,11 +377,12 @@ impl Sim {
 
     /// Processes the next event, if any; false when the queue is empty.
     pub fn step(&mut self) -> bool {
-        let Some((t, ev)) = self.queue.pop() else {
+        let Some((t, phase, key, ev)) = self.queue.pop_keyed() else {
             return false;
         };
         debug_assert!(t >= self.now, "time went backwards");
         self.now = t;
+        self.cursor = (phase, key);
         self.processed += 1;
         self.dispatch(ev);
         if self.check_invariants {
@@ -451,8 +456,9 @@ impl Sim {
         self.queue.push(at.max(self.now), Phase::Now, ev);
     }
 
-    pub(crate) fn schedule_late(&mut self, at: u64, ev: Ev) {
-        self.queue.push(at.max(self.now), Phase::Late, ev);
+    /// Heartbeat events: `phase` Deadline or Late, ordered among themselves by `key`.
+    pub(crate) fn schedule_hb(&mut self, at: u64, phase: Phase, key: u64, ev: Ev) {
+        self.queue.push_keyed(at.max(self.now), phase, key, ev);
     }
 
     /// Appends an event at the current time; `fill` sets its fields.

@@ -204,9 +204,8 @@ impl Sim {
             let stage = t.stage;
             let s = t.server();
             let Some(r) = t.todo.pop() else {
-                if stage == Stage::Deactivate && t.to.is_some() {
+                if let (Stage::Deactivate, Some(to)) = (stage, t.to) {
                     t.stage = Stage::Activate;
-                    let to = t.to.expect("target");
                     if !self.servers[to].running() {
                         self.task_redirect(id);
                         continue;
@@ -305,7 +304,7 @@ impl Sim {
         match t.stage {
             Stage::Activate => {
                 if self.faults.take_activation_failure(r, s) {
-                    self.activation_failed(id, r, s);
+                    self.step_failed(id, r, s, true);
                 } else {
                     self.set_rstate(r, s, RState::Online);
                     self.resource_alert(s, r, 31, RState::Online);
@@ -315,7 +314,7 @@ impl Sim {
             }
             Stage::Deactivate => {
                 if self.faults.take_deactivation_failure(r, s) {
-                    self.deactivation_failed(id, r, s);
+                    self.step_failed(id, r, s, false);
                 } else {
                     self.set_rstate(r, s, RState::Offline);
                     self.resource_alert(s, r, 41, RState::Offline);
@@ -326,73 +325,79 @@ impl Sim {
         }
     }
 
-    fn activation_failed(&mut self, id: u64, r: ResourceId, s: ServerId) {
+    /// A resource failed to activate (`activating`) or deactivate on s: retry up to its
+    /// retry threshold, then (activation only) fail the group over up to the failover
+    /// threshold, then take the final action.
+    fn step_failed(&mut self, id: u64, r: ResourceId, s: ServerId, activating: bool) {
         let res = self.model.resources[r].clone();
         let g = res.group;
-        let t = self.tasks.get_mut(&id).expect("task");
-        let attempt = t.attempt;
+        let (retries, duration, fail_id, retry_id, pending, failure, fail_kind, retry_kind, what) =
+            if activating {
+                (
+                    res.activation_retry,
+                    res.activation_duration.0,
+                    32,
+                    200,
+                    RState::OnlinePending,
+                    RState::OnlineFailure,
+                    EventKind::ResourceActivationFailed,
+                    EventKind::ActivationRetry,
+                    "activation",
+                )
+            } else {
+                (
+                    res.deactivation_retry,
+                    res.deactivation_duration.0,
+                    42,
+                    220,
+                    RState::OfflinePending,
+                    RState::OfflineFailure,
+                    EventKind::ResourceDeactivationFailed,
+                    EventKind::DeactivationRetry,
+                    "deactivation",
+                )
+            };
         let fail_args = vec![
             Arg::Resource(r),
             Arg::Int(1),
-            Arg::Text("activation failed".into()),
+            Arg::Text(format!("{what} failed")),
         ];
-        if attempt < res.activation_retry {
+        let t = self.tasks.get_mut(&id).expect("task");
+        let attempt = t.attempt;
+        if attempt < retries {
             t.attempt += 1;
             t.gen += 1;
             let gen = t.gen;
+            self.alert(Some(s), fail_kind, ("rc", fail_id), fail_args, |e| {
+                e.resource = Some(r);
+                e.status = Some(pending.status());
+            });
+            let reason = format!("{what} retry {} of {retries}", attempt + 1);
             self.alert(
                 Some(s),
-                EventKind::ResourceActivationFailed,
-                ("rc", 32),
-                fail_args,
-                |e| {
-                    e.resource = Some(r);
-                    e.status = Some(RState::OnlinePending.status());
-                },
-            );
-            let reason = format!(
-                "activation retry {} of {}",
-                attempt + 1,
-                res.activation_retry
-            );
-            self.alert(
-                Some(s),
-                EventKind::ActivationRetry,
-                ("rc", 200),
+                retry_kind,
+                ("rc", retry_id),
                 vec![Arg::Resource(r), Arg::Resource(r)],
                 |e| {
                     e.resource = Some(r);
                     e.reason = Some(reason);
                 },
             );
-            self.schedule(
-                self.now + res.activation_duration.0,
-                Ev::ResourceStep { task: id, gen },
-            );
+            self.schedule(self.now + duration, Ev::ResourceStep { task: id, gen });
             return;
         }
-        self.set_rstate(r, s, RState::OnlineFailure);
-        self.alert(
-            Some(s),
-            EventKind::ResourceActivationFailed,
-            ("rc", 32),
-            fail_args,
-            |e| {
-                e.resource = Some(r);
-                e.status = Some(RState::OnlineFailure.status());
-            },
-        );
-        if self.act_failovers[r] < res.failover_threshold {
+        self.set_rstate(r, s, failure);
+        self.alert(Some(s), fail_kind, ("rc", fail_id), fail_args, |e| {
+            e.resource = Some(r);
+            e.status = Some(failure.status());
+        });
+        if activating && self.act_failovers[r] < res.failover_threshold {
             let (dest, explain) = self.choose_destination(s, g, &[s]);
             if let Some(d) = dest {
                 self.act_failovers[r] += 1;
                 let reason = format!(
-                    "activation of {} failed on {} (retries used: {}); failover {} of {}; {explain}",
-                    res.name,
-                    self.model.servers[s].name,
-                    res.activation_retry,
-                    self.act_failovers[r],
-                    res.failover_threshold
+                    "activation of {} failed on {} (retries used: {retries}); failover {} of {}; {explain}",
+                    res.name, self.model.servers[s].name, self.act_failovers[r], res.failover_threshold
                 );
                 self.alert(
                     Some(s),
@@ -407,10 +412,7 @@ impl Sim {
                     },
                 );
                 // The task becomes a failover: stop what started here, start on d.
-                let t = self.tasks.get_mut(&id).expect("task");
-                let was_operator = t.operator;
-                self.tasks.remove(&id);
-                if was_operator {
+                if self.tasks.remove(&id).is_some_and(|t| t.operator) {
                     self.op_done();
                 }
                 self.start_task(
@@ -425,67 +427,12 @@ impl Sim {
                 return;
             }
         }
-        let fa = res.activation_final_action;
-        self.resource_final_action(id, r, s, fa, true);
-    }
-
-    fn deactivation_failed(&mut self, id: u64, r: ResourceId, s: ServerId) {
-        let res = self.model.resources[r].clone();
-        let t = self.tasks.get_mut(&id).expect("task");
-        let attempt = t.attempt;
-        let fail_args = vec![
-            Arg::Resource(r),
-            Arg::Int(1),
-            Arg::Text("deactivation failed".into()),
-        ];
-        if attempt < res.deactivation_retry {
-            t.attempt += 1;
-            t.gen += 1;
-            let gen = t.gen;
-            self.alert(
-                Some(s),
-                EventKind::ResourceDeactivationFailed,
-                ("rc", 42),
-                fail_args,
-                |e| {
-                    e.resource = Some(r);
-                    e.status = Some(RState::OfflinePending.status());
-                },
-            );
-            let reason = format!(
-                "deactivation retry {} of {}",
-                attempt + 1,
-                res.deactivation_retry
-            );
-            self.alert(
-                Some(s),
-                EventKind::DeactivationRetry,
-                ("rc", 220),
-                vec![Arg::Resource(r), Arg::Resource(r)],
-                |e| {
-                    e.resource = Some(r);
-                    e.reason = Some(reason);
-                },
-            );
-            self.schedule(
-                self.now + res.deactivation_duration.0,
-                Ev::ResourceStep { task: id, gen },
-            );
-            return;
-        }
-        self.set_rstate(r, s, RState::OfflineFailure);
-        self.alert(
-            Some(s),
-            EventKind::ResourceDeactivationFailed,
-            ("rc", 42),
-            fail_args,
-            |e| {
-                e.resource = Some(r);
-                e.status = Some(RState::OfflineFailure.status());
-            },
-        );
-        let fa = res.deactivation_final_action;
-        self.resource_final_action(id, r, s, fa, false);
+        let fa = if activating {
+            res.activation_final_action
+        } else {
+            res.deactivation_final_action
+        };
+        self.resource_final_action(id, r, s, fa, activating);
     }
 
     /// The final action after activation (`activating`) or deactivation failed for good.
@@ -615,7 +562,11 @@ impl Sim {
         };
         let (_, done, failed) = t.kind.alerts();
         let (_, ev_done, ev_failed) = t.kind.events();
-        let at = if t.failed { t.server() } else { t.to.or(t.from).expect("a task has a server") };
+        let at = if t.failed {
+            t.server()
+        } else {
+            t.to.or(t.from).expect("a task has a server")
+        };
         if t.failed && t.stage == Stage::Deactivate && t.to.is_some() {
             // It never got to its destination: peers must look for it where it was.
             self.home[t.group] = t.from;

@@ -13,6 +13,7 @@
 
 use super::engine::{Ev, Sim};
 use super::event::{Arg, EventKind};
+use super::queue::Phase;
 use super::HeartbeatModel;
 use std::collections::BTreeMap;
 
@@ -58,6 +59,18 @@ fn key(r: usize, s: usize, p: usize) -> (u32, u32, u16) {
     (r as u32, s as u32, p as u16)
 }
 
+/// Orders simultaneous timeouts by (receiver, sender, path).
+fn link_key(r: usize, s: usize, p: usize) -> u64 {
+    ((r as u64) << 40) | ((s as u64) << 16) | p as u64
+}
+
+/// Orders simultaneous transmissions by (sender, path) and then receiver; the naive
+/// model's one transmission per (sender, path) has receiver 0 and delivers to
+/// receivers in index order, so both models deliver in the same order.
+fn send_key(s: usize, p: usize, r: usize) -> u64 {
+    ((s as u64) << 40) | ((p as u64) << 24) | r as u64
+}
+
 impl Sim {
     fn hb_phase(&self, s: usize, p: usize) -> u64 {
         self.hb.phase[s * self.hb.n_paths + p]
@@ -71,6 +84,31 @@ impl Sim {
             ph
         } else {
             ph + (t - ph).div_ceil(iv) * iv
+        }
+    }
+
+    /// Whether s's heartbeat on p of this very millisecond has already reached r.
+    fn sent_now(&self, s: usize, p: usize, r: usize) -> bool {
+        self.cursor.0 == Phase::Late
+            && send_key(s, p, r) < self.cursor.1
+            && self.next_tick(s, p, self.now) == self.now
+    }
+
+    /// The last heartbeat of s on p that r can have received by now.
+    fn last_sent(&self, s: usize, p: usize, r: usize) -> u64 {
+        if self.sent_now(s, p, r) {
+            self.now
+        } else {
+            self.last_tick_before(s, p, self.now)
+        }
+    }
+
+    /// The next heartbeat of s on p that r has not yet been sent.
+    fn next_unsent(&self, s: usize, p: usize, r: usize) -> u64 {
+        if self.sent_now(s, p, r) {
+            self.now + self.model.paths[p].interval.0
+        } else {
+            self.next_tick(s, p, self.now)
         }
     }
 
@@ -113,8 +151,10 @@ impl Sim {
                     continue;
                 }
                 let t = self.next_tick(s, p, 0);
-                self.schedule_late(
+                self.schedule_hb(
                     t,
+                    Phase::Late,
+                    send_key(s, p, 0),
                     Ev::HbSend {
                         send: s as u32,
                         path: p as u16,
@@ -122,31 +162,34 @@ impl Sim {
                 );
                 for r in 0..n {
                     if r != s && self.model.paths[p].on_server[r] {
-                        let id = self.hb.id();
-                        let d = self.hb_timeout(p);
-                        self.hb.links.insert(
-                            key(r, s, p),
-                            Link {
-                                flowing: true,
-                                last_heard: 0,
-                                timed_out: false,
-                                deadline: Some(d),
-                                id,
-                            },
-                        );
-                        self.schedule(
-                            d,
-                            Ev::HbDeadline {
-                                recv: r as u32,
-                                send: s as u32,
-                                path: p as u16,
-                                id,
-                            },
-                        );
+                        self.arm_link(r, s, p, true, 0);
                     }
                 }
             }
         }
+    }
+
+    /// Stores a link that last heard its sender at `last_heard` and schedules its
+    /// timeout; returns the link's id.
+    fn arm_link(&mut self, r: usize, s: usize, p: usize, flowing: bool, last_heard: u64) -> u64 {
+        let id = self.hb.id();
+        let d = last_heard + self.hb_timeout(p);
+        let link = Link {
+            flowing,
+            last_heard,
+            timed_out: false,
+            deadline: Some(d),
+            id,
+        };
+        self.hb.links.insert(key(r, s, p), link);
+        let ev = Ev::HbDeadline {
+            recv: r as u32,
+            send: s as u32,
+            path: p as u16,
+            id,
+        };
+        self.schedule_hb(d, Phase::Deadline, link_key(r, s, p), ev);
+        id
     }
 
     /// Re-evaluates every link to and from `x` after a change of x's state.
@@ -199,37 +242,19 @@ impl Sim {
         match self.hb.links.get(&key(r, s, p)).map(|l| l.flowing) {
             None if f => {}
             None => {
-                let last = self.last_tick_before(s, p, self.now);
-                let d = last + self.hb_timeout(p);
-                let id = self.hb.id();
-                self.hb.links.insert(
-                    key(r, s, p),
-                    Link {
-                        flowing: false,
-                        last_heard: last,
-                        timed_out: false,
-                        deadline: Some(d),
-                        id,
-                    },
-                );
-                self.schedule(
-                    d,
-                    Ev::HbDeadline {
-                        recv: r as u32,
-                        send: s as u32,
-                        path: p as u16,
-                        id,
-                    },
-                );
+                let last = self.last_sent(s, p, r);
+                self.arm_link(r, s, p, false, last);
             }
             Some(was) if was == f => {}
             Some(_) if f => {
                 let l = self.hb.links.get_mut(&key(r, s, p)).expect("link");
                 l.flowing = true;
                 let id = l.id;
-                let t = self.next_tick(s, p, self.now);
-                self.schedule_late(
+                let t = self.next_unsent(s, p, r);
+                self.schedule_hb(
                     t,
+                    Phase::Late,
+                    send_key(s, p, r),
                     Ev::HbResume {
                         recv: r as u32,
                         send: s as u32,
@@ -260,8 +285,10 @@ impl Sim {
     /// Naive model: s sends on p to everyone.
     pub(crate) fn hb_send(&mut self, s: usize, p: usize) {
         let iv = self.model.paths[p].interval.0;
-        self.schedule_late(
+        self.schedule_hb(
             self.now + iv,
+            Phase::Late,
+            send_key(s, p, 0),
             Ev::HbSend {
                 send: s as u32,
                 path: p as u16,
@@ -285,8 +312,10 @@ impl Sim {
             l.timed_out = false;
             l.deadline = Some(d);
             let id = l.id;
-            self.schedule(
+            self.schedule_hb(
                 d,
+                Phase::Deadline,
+                link_key(r, s, p),
                 Ev::HbDeadline {
                     recv: r as u32,
                     send: s as u32,
@@ -377,43 +406,21 @@ impl Sim {
             if !self.model.paths[p].on_server[o] {
                 continue;
             }
-            let d = now + self.hb_timeout(p);
             for s in 0..self.n() {
                 if s == o || !self.model.paths[p].on_server[s] {
                     continue;
                 }
-                let id = self.hb.id();
                 let flowing = self.hb_model == HeartbeatModel::Lazy && self.flows(o, s, p);
-                self.hb.links.insert(
-                    key(o, s, p),
-                    Link {
-                        flowing,
-                        last_heard: now,
-                        timed_out: false,
-                        deadline: Some(d),
-                        id,
-                    },
-                );
-                self.schedule(
-                    d,
-                    Ev::HbDeadline {
+                let id = self.arm_link(o, s, p, flowing, now);
+                if flowing {
+                    let t = self.next_unsent(s, p, o);
+                    let ev = Ev::HbResume {
                         recv: o as u32,
                         send: s as u32,
                         path: p as u16,
                         id,
-                    },
-                );
-                if flowing {
-                    let t = self.next_tick(s, p, now);
-                    self.schedule_late(
-                        t,
-                        Ev::HbResume {
-                            recv: o as u32,
-                            send: s as u32,
-                            path: p as u16,
-                            id,
-                        },
-                    );
+                    };
+                    self.schedule_hb(t, Phase::Late, send_key(s, p, o), ev);
                 }
             }
         }
@@ -445,8 +452,11 @@ impl Sim {
             moved.push((d, r, s, p, l.id));
         }
         for (d, recv, send, path, id) in moved {
-            self.schedule(
+            let k = link_key(recv as usize, send as usize, path as usize);
+            self.schedule_hb(
                 d,
+                Phase::Deadline,
+                k,
                 Ev::HbDeadline {
                     recv,
                     send,

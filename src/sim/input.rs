@@ -231,6 +231,19 @@ pub enum InputError {
 }
 
 impl InputError {
+    /// `unknown server `x`; valid: a, b` — every refusal of a name lists the valid ones.
+    pub(crate) fn unknown_name<'a>(
+        what: &str,
+        name: &str,
+        valid: impl IntoIterator<Item = &'a str>,
+    ) -> InputError {
+        let valid: Vec<&str> = valid.into_iter().collect();
+        InputError::Unknown(format!(
+            "unknown {what} `{name}`; valid: {}",
+            valid.join(", ")
+        ))
+    }
+
     pub fn message(&self) -> &str {
         match self {
             InputError::Unknown(m) | InputError::Refused(m) | InputError::Invalid(m) => m,

@@ -537,22 +537,20 @@ impl Sim {
                     }
                 }
             }
-            FinalAction::StopClusterService => {
-                if self.servers[s].service == Service::Running {
-                    self.graceful_stop(s, AfterStop::Nothing, false, false);
-                    self.servers[s].abnormal = true;
-                }
+            FinalAction::StopClusterService if self.servers[s].service == Service::Running => {
+                self.graceful_stop(s, AfterStop::Nothing, false, false);
+                self.servers[s].abnormal = true;
             }
-            FinalAction::ShutdownOs | FinalAction::RebootOs => {
-                if self.servers[s].service == Service::Running {
-                    let after = if fa == FinalAction::RebootOs {
-                        AfterStop::Reboot
-                    } else {
-                        AfterStop::PowerOff
-                    };
-                    self.graceful_stop(s, after, false, false);
-                    self.servers[s].abnormal = true;
-                }
+            FinalAction::ShutdownOs | FinalAction::RebootOs
+                if self.servers[s].service == Service::Running =>
+            {
+                let after = if fa == FinalAction::RebootOs {
+                    AfterStop::Reboot
+                } else {
+                    AfterStop::PowerOff
+                };
+                self.graceful_stop(s, after, false, false);
+                self.servers[s].abnormal = true;
             }
             _ => {}
         }

@@ -16,55 +16,31 @@ fn refused(msg: impl Into<String>) -> InputError {
 
 impl Sim {
     fn op_server(&self, name: &str) -> Result<ServerId, InputError> {
-        self.model.server_id(name).ok_or_else(|| {
-            InputError::Unknown(format!(
-                "unknown server `{name}`; valid: {}",
-                self.model
-                    .servers
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
+        let m = &self.model;
+        m.server_id(name).ok_or_else(|| {
+            InputError::unknown_name("server", name, m.servers.iter().map(|x| x.name.as_str()))
         })
     }
     fn op_group(&self, name: &str) -> Result<usize, InputError> {
-        self.model.group_id(name).ok_or_else(|| {
-            InputError::Unknown(format!(
-                "unknown group `{name}`; valid: {}",
-                self.model
-                    .groups
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
+        let m = &self.model;
+        m.group_id(name).ok_or_else(|| {
+            InputError::unknown_name("group", name, m.groups.iter().map(|x| x.name.as_str()))
         })
     }
     fn op_resource(&self, name: &str) -> Result<usize, InputError> {
-        self.model.resource_id(name).ok_or_else(|| {
-            InputError::Unknown(format!(
-                "unknown resource `{name}`; valid: {}",
-                self.model
-                    .resources
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
+        let m = &self.model;
+        m.resource_id(name).ok_or_else(|| {
+            InputError::unknown_name(
+                "resource",
+                name,
+                m.resources.iter().map(|x| x.name.as_str()),
+            )
         })
     }
     fn op_monitor(&self, name: &str) -> Result<usize, InputError> {
-        self.model.monitor_id(name).ok_or_else(|| {
-            InputError::Unknown(format!(
-                "unknown monitor `{name}`; valid: {}",
-                self.model
-                    .monitors
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
+        let m = &self.model;
+        m.monitor_id(name).ok_or_else(|| {
+            InputError::unknown_name("monitor", name, m.monitors.iter().map(|x| x.name.as_str()))
         })
     }
 

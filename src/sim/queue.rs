@@ -1,9 +1,12 @@
-//! The event queue: a binary heap ordered by (time, phase, insertion sequence).
+//! The event queue: a binary heap ordered by (time, phase, key, insertion sequence).
 //!
-//! `phase` splits one millisecond in two: everything else happens in `Phase::Now`,
-//! heartbeat transmissions in `Phase::Late`, so a fault at t stops the heartbeat sent at
-//! t in both heartbeat models alike. Within a phase, insertion order decides, which
-//! makes the order of simultaneous events a pure function of the inputs.
+//! `phase` splits one millisecond in three: behaviour (`Now`), then heartbeat timeouts
+//! (`Deadline`), then heartbeat transmissions (`Late`), so a fault at t stops the
+//! heartbeat sent at t. `key` orders simultaneous heartbeat events by link rather than
+//! by when they were scheduled, so the lazy and naive heartbeat models, which schedule
+//! them at different moments, process them in the same order. Everything else has key 0
+//! and keeps insertion order: the order of simultaneous events is a pure function of
+//! the inputs.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -11,12 +14,14 @@ use std::collections::BinaryHeap;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Phase {
     Now = 0,
-    Late = 1,
+    Deadline = 1,
+    Late = 2,
 }
 
 struct Entry<T> {
     time: u64,
     phase: Phase,
+    key: u64,
     seq: u64,
     item: T,
 }
@@ -39,8 +44,8 @@ impl<T> Ord for Entry<T> {
     }
 }
 impl<T> Entry<T> {
-    fn key(&self) -> (u64, Phase, u64) {
-        (self.time, self.phase, self.seq)
+    fn key(&self) -> (u64, Phase, u64, u64) {
+        (self.time, self.phase, self.key, self.seq)
     }
 }
 
@@ -64,10 +69,15 @@ impl<T> EventQueue<T> {
     }
 
     pub fn push(&mut self, time: u64, phase: Phase, item: T) {
+        self.push_keyed(time, phase, 0, item);
+    }
+
+    pub fn push_keyed(&mut self, time: u64, phase: Phase, key: u64, item: T) {
         self.seq += 1;
         self.heap.push(Entry {
             time,
             phase,
+            key,
             seq: self.seq,
             item,
         });
@@ -75,6 +85,11 @@ impl<T> EventQueue<T> {
 
     pub fn pop(&mut self) -> Option<(u64, T)> {
         self.heap.pop().map(|e| (e.time, e.item))
+    }
+
+    /// Pops with the phase and key the event was scheduled with.
+    pub fn pop_keyed(&mut self) -> Option<(u64, Phase, u64, T)> {
+        self.heap.pop().map(|e| (e.time, e.phase, e.key, e.item))
     }
 
     pub fn peek_time(&self) -> Option<u64> {
@@ -101,7 +116,19 @@ mod tests {
         q.push(5, Phase::Now, "now5a");
         q.push(1, Phase::Late, "late1");
         q.push(5, Phase::Now, "now5b");
+        q.push_keyed(5, Phase::Deadline, 9, "deadline5k9");
+        q.push_keyed(5, Phase::Deadline, 2, "deadline5k2");
         let order: Vec<_> = std::iter::from_fn(|| q.pop().map(|(_, x)| x)).collect();
-        assert_eq!(order, ["late1", "now5a", "now5b", "late5"]);
+        assert_eq!(
+            order,
+            [
+                "late1",
+                "now5a",
+                "now5b",
+                "deadline5k2",
+                "deadline5k9",
+                "late5"
+            ]
+        );
     }
 }

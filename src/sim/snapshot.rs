@@ -218,8 +218,13 @@ impl Sim {
             .collect::<Vec<_>>();
 
         let cluster_status = match o {
+            // Stopped in good order everywhere reads Offline; lost servers read Error.
             None => {
-                if self.servers.iter().any(|s| s.power && !s.hung) {
+                if self
+                    .servers
+                    .iter()
+                    .all(|s| s.power && !s.hung && !s.abnormal)
+                {
                     status::OFFLINE
                 } else {
                     status::ERROR

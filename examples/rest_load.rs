@@ -1,0 +1,194 @@
+//! Load check for `clustersim serve` (the REST bars): starts the release binary in
+//! realtime mode, measures how long after the process starts the first request is
+//! answered, then drives `GET /api/v1/groups` over N keep-alive connections for a few
+//! seconds and prints requests per second and latency percentiles as one JSON line.
+//!
+//! ```text
+//! cargo build --release
+//! cargo run --release --example rest_load -- [--bin target/release/clustersim]
+//!     [--connections 64] [--seconds 10] [--path /api/v1/groups]
+//! ```
+//! (`wrk -t2 -c64 -d10s --latency -H 'Authorization: Basic dXNlcjpwYXNzd29yZA==' URL`
+//! against a running `clustersim serve` gives the same figures from an independent
+//! client.)
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const AUTH: &str = "Basic dXNlcjpwYXNzd29yZA=="; // user:password
+
+struct Opts {
+    bin: String,
+    connections: usize,
+    seconds: u64,
+    path: String,
+}
+
+fn opts() -> Result<Opts, String> {
+    let mut o = Opts {
+        bin: "target/release/clustersim".into(),
+        connections: 64,
+        seconds: 10,
+        path: "/api/v1/groups".into(),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut val = || args.next().ok_or(format!("{a} needs a value"));
+        match a.as_str() {
+            "--bin" => o.bin = val()?,
+            "--connections" => o.connections = val()?.parse().map_err(|e| format!("{e}"))?,
+            "--seconds" => o.seconds = val()?.parse().map_err(|e| format!("{e}"))?,
+            "--path" => o.path = val()?,
+            _ => return Err(format!("unknown option {a}")),
+        }
+    }
+    Ok(o)
+}
+
+/// One request on a keep-alive connection; returns the status code.
+fn request(r: &mut BufReader<TcpStream>, path: &str) -> std::io::Result<u16> {
+    write!(
+        r.get_mut(),
+        "GET {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: {AUTH}\r\n\r\n"
+    )?;
+    let mut line = String::new();
+    r.read_line(&mut line)?;
+    let status = line.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let mut len = 0usize;
+    loop {
+        line.clear();
+        if r.read_line(&mut line)? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        let l = line.trim_end();
+        if l.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = l.split_once(':') {
+            if k.eq_ignore_ascii_case("content-length") {
+                len = v.trim().parse().unwrap_or(0);
+            }
+        }
+    }
+    let mut body = vec![0u8; len];
+    r.read_exact(&mut body)?;
+    Ok(status)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(29009)
+}
+
+fn main() {
+    let o = match opts() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("rest_load: {e}");
+            std::process::exit(2);
+        }
+    };
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port())
+        .parse()
+        .expect("address");
+    let t0 = Instant::now();
+    let mut child = match Command::new(&o.bin)
+        .args([
+            "serve",
+            "--listen",
+            &addr.to_string(),
+            "--clock",
+            "realtime",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!(
+                "rest_load: cannot start {}: {e} (cargo build --release first)",
+                o.bin
+            );
+            std::process::exit(2);
+        }
+    };
+    // Time to the first answered request, polling every 0.5 ms.
+    let first = loop {
+        if let Ok(s) = TcpStream::connect(addr) {
+            let mut r = BufReader::new(s);
+            if let Ok(200) = request(&mut r, &o.path) {
+                break t0.elapsed();
+            }
+        }
+        if t0.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            eprintln!("rest_load: no answer within 10 s");
+            std::process::exit(1);
+        }
+        std::thread::sleep(Duration::from_micros(500));
+    };
+
+    let deadline = Instant::now() + Duration::from_secs(o.seconds);
+    let workers: Vec<_> = (0..o.connections)
+        .map(|_| {
+            let path = o.path.clone();
+            std::thread::spawn(move || {
+                let mut lat = Vec::with_capacity(200_000);
+                let mut errors = 0u64;
+                let mut conn = TcpStream::connect(addr).map(|s| {
+                    let _ = s.set_nodelay(true);
+                    BufReader::new(s)
+                });
+                while Instant::now() < deadline {
+                    let Ok(r) = conn.as_mut() else {
+                        errors += 1;
+                        break;
+                    };
+                    let t = Instant::now();
+                    match request(r, &path) {
+                        Ok(200) => lat.push(t.elapsed()),
+                        _ => errors += 1,
+                    }
+                }
+                (lat, errors)
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for w in workers {
+        let (lat, e) = w.join().expect("worker");
+        all.extend(lat);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let _ = child.kill();
+    let _ = child.wait();
+    all.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if all.is_empty() {
+            return 0.0;
+        }
+        let i = ((all.len() as f64 * p).ceil() as usize).clamp(1, all.len()) - 1;
+        all[i].as_secs_f64() * 1000.0
+    };
+    println!(
+        "{{\"path\":\"{}\",\"connections\":{},\"seconds\":{:.1},\"requests\":{},\"errors\":{},\"rps\":{:.0},\"p50_ms\":{:.3},\"p99_ms\":{:.3},\"max_ms\":{:.3},\"first_response_ms\":{:.1}}}",
+        o.path,
+        o.connections,
+        elapsed,
+        all.len(),
+        errors,
+        all.len() as f64 / elapsed,
+        pct(0.50),
+        pct(0.99),
+        pct(1.0),
+        first.as_secs_f64() * 1000.0
+    );
+}

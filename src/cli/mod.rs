@@ -1,0 +1,9 @@
+//! The command-line shell's subcommands. Each is a library function so that `main.rs`
+//! stays a thin dispatcher and the tests can reach the logic; the binary's exit codes
+//! live here too.
+
+pub mod bench;
+pub mod validate;
+
+/// Exit code for bad input: an invalid or unreadable file, or a bad flag (as clap does).
+pub const EXIT_BAD_INPUT: u8 = 2;

@@ -1,0 +1,242 @@
+//! Listeners: the 64-connection cap under a burst, per-server listeners that go silent
+//! while their server is down or hung, and HTTPS.
+
+mod rest_support;
+
+use rest_support::{manual, request_to};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const AUTH: &str = "Authorization: Basic dXNlcjpwYXNzd29yZA==";
+
+/// One `GET /api/v1/groups` on a fresh connection; the status code and body.
+fn raw_get(addr: SocketAddr) -> std::io::Result<(u16, String)> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        s,
+        "GET /api/v1/groups HTTP/1.1\r\nHost: x\r\n{AUTH}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut text = String::new();
+    s.read_to_string(&mut text)?;
+    let status = text.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+#[test]
+fn the_65th_connection_waits_and_a_burst_of_200_is_served_without_failure() {
+    let s = manual(&[]);
+    let addr = s.run.addr();
+    // Hold all 64 slots with idle connections.
+    let idle: Vec<TcpStream> = (0..64).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(200));
+    // The 65th is accepted by the kernel but not served while the slots are taken.
+    let mut waiting = TcpStream::connect(addr).unwrap();
+    write!(
+        waiting,
+        "GET /api/v1/cluster HTTP/1.1\r\nHost: x\r\n{AUTH}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    waiting
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let early = waiting.read(&mut buf);
+    assert!(
+        early.is_err(),
+        "the 65th connection was answered while 64 were open: {early:?}"
+    );
+    // A burst of 200 more arrives while the slots are still taken.
+    let burst: Vec<_> = (0..200)
+        .map(|_| std::thread::spawn(move || raw_get(addr)))
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    drop(idle);
+    waiting
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut rest = Vec::new();
+    waiting.read_to_end(&mut rest).unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&buf),
+        String::from_utf8_lossy(&rest)
+    );
+    assert!(
+        text.contains("200 OK") || text.starts_with("HTTP/1.1 200"),
+        "{text}"
+    );
+    let mut ok = 0;
+    for t in burst {
+        let (status, body) = t.join().unwrap().expect("no admitted request fails");
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).expect("JSON body");
+        assert_eq!(v["groups"].as_array().map(Vec::len), Some(2));
+        ok += 1;
+    }
+    assert_eq!(ok, 200);
+    // Still healthy.
+    assert_eq!(s.get("/api/v1/cluster").status, 200);
+}
+
+fn connects(addr: SocketAddr) -> bool {
+    TcpStream::connect_timeout(&addr, Duration::from_millis(300)).is_ok()
+}
+
+fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(5) {
+        if cond() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("timed out waiting until {what}");
+}
+
+#[test]
+fn per_server_listeners_follow_their_server() {
+    let s = manual(&["--per-server-listeners"]);
+    let per: Vec<SocketAddr> = s.run.bound.per_server.iter().map(|(_, a)| *a).collect();
+    assert_eq!(per.len(), 2);
+    assert_eq!(per[0].ip().to_string(), "127.0.0.11");
+    assert_eq!(per[1].ip().to_string(), "127.0.0.12");
+    assert!(per.iter().all(|a| a.port() == s.run.addr().port()));
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(5))
+        .build();
+    let get = |addr: SocketAddr, path: &str| {
+        request_to(
+            &agent,
+            &format!("http://{addr}"),
+            "GET",
+            path,
+            None,
+            Some(("user", "password")),
+        )
+    };
+    for a in &per {
+        let r = get(*a, "/api/v1/cluster");
+        assert_eq!(
+            (r.status, r.body["cluster"]["name"].as_str()),
+            (200, Some("cluster"))
+        );
+    }
+    // Crash server2: its listener refuses, server1's still answers.
+    let r = s.post(
+        "/sim/v1/faults",
+        Some(r#"{"kind": "server-crash", "server": "server2"}"#),
+    );
+    let crash = r.body["id"].as_u64().unwrap();
+    wait_until("server2's listener closes", || !connects(per[1]));
+    assert_eq!(get(per[0], "/api/v1/servers").status, 200);
+    // Before the heartbeat timeout server1 still believes server2 is up; after it, not.
+    assert_eq!(
+        get(per[0], "/api/v1/servers/server2").body["servers"][0]["status"],
+        "Online"
+    );
+    s.advance(120_000);
+    assert_eq!(
+        get(per[0], "/api/v1/servers/server2").body["servers"][0]["status"],
+        "Offline"
+    );
+    // Heal: powered on again, the listener is back.
+    s.delete(&format!("/sim/v1/faults/{crash}"));
+    s.advance(120_000);
+    wait_until("server2's listener is back", || connects(per[1]));
+    assert_eq!(get(per[1], "/api/v1/cluster").status, 200);
+    // A hung server stops answering too, and open connections are dropped.
+    let mut open = TcpStream::connect(per[0]).unwrap();
+    let hang = s
+        .post(
+            "/sim/v1/faults",
+            Some(r#"{"kind": "server-hang", "server": "server1"}"#),
+        )
+        .body["id"]
+        .as_u64()
+        .unwrap();
+    wait_until("server1's listener closes", || !connects(per[0]));
+    open.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let _ = write!(
+        open,
+        "GET /api/v1/cluster HTTP/1.1\r\nHost: x\r\n{AUTH}\r\n\r\n"
+    );
+    let mut buf = Vec::new();
+    let got = open.read_to_end(&mut buf);
+    assert!(
+        got.is_err() || buf.is_empty(),
+        "a hung server answered: {}",
+        String::from_utf8_lossy(&buf)
+    );
+    s.delete(&format!("/sim/v1/faults/{hang}"));
+    wait_until("server1's listener is back", || connects(per[0]));
+    // The main listener never went away.
+    assert_eq!(s.get("/api/v1/cluster").status, 200);
+}
+
+#[test]
+fn https_with_a_given_certificate() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+    let cert = format!("{dir}/tls-cert.pem");
+    let key = format!("{dir}/tls-key.pem");
+    let s = manual(&["--tls-cert", &cert, "--tls-key", &key]);
+    let mut roots = rustls::RootCertStore::empty();
+    let pem = std::fs::read(&cert).unwrap();
+    for c in rustls_pemfile::certs(&mut pem.as_slice()) {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let tcp = TcpStream::connect(s.run.addr()).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    write!(
+        tls,
+        "GET /api/v1/cluster HTTP/1.1\r\nHost: localhost\r\n{AUTH}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    let _ = tls.read_to_string(&mut text);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(
+        text.contains(r#""cluster":{"name":"cluster","status":"Normal"}"#),
+        "{text}"
+    );
+    // Plain HTTP on the TLS port gets no HTTP answer.
+    let plain = raw_get(s.run.addr());
+    assert!(!matches!(plain, Ok((200, _))), "{plain:?}");
+}
+
+#[test]
+fn bad_tls_files_do_not_start() {
+    let args = clustersim::rest::ServeArgs::from_flags([
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        "/nonexistent.pem",
+        "--tls-key",
+        "/nonexistent.key",
+    ])
+    .unwrap();
+    let err = clustersim::rest::Running::start(args)
+        .err()
+        .expect("refused");
+    assert!(format!("{err:#}").contains("/nonexistent.pem"), "{err:#}");
+    assert!(
+        clustersim::rest::ServeArgs::from_flags(["--tls-cert", "a.pem"]).is_err(),
+        "--tls-key is required with --tls-cert"
+    );
+}
