@@ -172,10 +172,11 @@ async function screenshot(page, name) {
 
 /** Runs one named check; a failure is recorded (with a screenshot) and the run goes on. */
 async function check(page, name, fn) {
+  const t0 = Date.now();
   try {
     await fn();
     results.push({ name, ok: true });
-    console.log(`ok - ${name}`);
+    console.log(`ok - ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     return true;
   } catch (e) {
     const msg = String(e && e.message ? e.message : e).split("\n")[0];
@@ -308,7 +309,7 @@ async function main() {
       const alert = page.locator('#log .entry[data-alert="1"]', { hasText: "failover1" });
       if ((await alert.count()) < 1) throw new Error("no product alert naming failover1 in the log");
       // Dismiss the toasts (a click does) so the picture shows the cluster, not them.
-      for (const t of await page.locator("#toasts .toast").all()) await t.click().catch(() => {});
+      await page.locator("#toasts .toast").evaluateAll((ts) => ts.forEach((t) => t.click()));
       const final = await screenshot(page, "failover");
       if (process.env.UPDATE_README_SCREENSHOT === "1") fs.copyFileSync(final, path.join(root, "web", "screenshot.png"));
     });
