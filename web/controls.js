@@ -3,7 +3,7 @@
 // reset) and the fault panel (/sim/v1/faults). Every answer is reported to the user.
 
 import * as api from "./api.js";
-import { faultLabel } from "./state.js";
+import { faultLabel, virtualNow } from "./state.js";
 import { h } from "./views.js";
 import { fmtTime } from "./log.js";
 import { FAULT_KINDS, buildFields, readFault } from "./faults.js";
@@ -156,7 +156,7 @@ export function initControls({ sync, toast, authLost }) {
       fault = readFault($("fault-kind").value, $("fault-fields"), {
         delayS: $("fault-delay").value,
         durationS: $("fault-duration").value,
-        now: sync.store.clock.now_ms,
+        now: virtualNow(sync.store),
       });
     } catch (err) {
       return toast(err.message);

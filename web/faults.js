@@ -1,6 +1,8 @@
 // The fault panel: one form per fault kind of `POST /sim/v1/faults`, built from the
 // cluster's names so every field is a choice rather than free text.
 
+import { h } from "./views.js";
+
 /** Fields of each kind, as in the engine's `FaultKind` (src/sim/input.rs). */
 export const FAULT_KINDS = {
   "server-crash": [{ name: "server", from: "servers" }],
@@ -31,17 +33,6 @@ export const FAULT_KINDS = {
     { name: "server", from: "servers" },
   ],
 };
-
-function h(tag, attrs, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === "text") e.textContent = v;
-    else e.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children) if (c) e.append(c);
-  return e;
-}
 
 function select(name, options, optionalLabel) {
   const s = h("select", { name, id: `fault-${name}` });

@@ -2,10 +2,23 @@
 // graph layout, dependency defaults, and how events fold into the page's state.
 
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import { layers } from "../../web/graph.js";
+import { FAULT_KINDS } from "../../web/faults.js";
 import { normalizeConfig, createStore, applyEvent, recordStatus, pathStatus, faultLabel } from "../../web/state.js";
 
 export const unitChecks = [
+  [
+    "the fault panel offers every fault kind of the engine",
+    () => {
+      const rust = fs.readFileSync(new URL("../../src/sim/input.rs", import.meta.url), "utf8");
+      const list = rust.match(/const KINDS: &'static \[&'static str\] = &\[([^\]]*)\]/);
+      assert.ok(list, "FaultKind::KINDS not found in src/sim/input.rs");
+      const kinds = [...list[1].matchAll(/"([a-z-]+)"/g)].map((m) => m[1]).sort();
+      assert.ok(kinds.length >= 9, `only ${kinds.length} kinds parsed`);
+      assert.deepEqual(Object.keys(FAULT_KINDS).sort(), kinds);
+    },
+  ],
   [
     "graph layout puts each resource one column right of its deepest dependency",
     () => {
