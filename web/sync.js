@@ -40,6 +40,7 @@ export class Sync {
     this.streamBuffer = []; // stream events held while a catch-up runs
     this.bufferMin = Infinity; // smallest seq in streamBuffer
     this.resetting = false; // our own reset reloads by itself
+    this.noToratio = false; // the server's API version has no /cluster/toratio
     this.poll = { inFlight: false, dirty: false, timer: null, due: 0, last: 0 };
   }
 
@@ -235,15 +236,17 @@ export class Sync {
         [
           "/sim/v1/clock",
           "/api/v1/cluster",
-          "/api/v1/cluster/toratio",
+          this.noToratio ? null : "/api/v1/cluster/toratio",
           "/api/v1/servers",
           "/api/v1/groups",
           "/api/v1/resources",
           "/api/v1/monitors",
           "/sim/v1/faults",
-        ].map((p) => settled(api.get(p))),
+        ].map((p) => (p ? settled(api.get(p)) : { ok: false })),
       );
       if (gen !== this.generation) return;
+      // REST API v1.0 and v1.1 have no timeout ratio endpoint: stop asking.
+      if (!toratio.ok && toratio.e && toratio.e.status === 400) this.noToratio = true;
       const failed = [clock, cluster, servers, groups].find((r) => !r.ok);
       if (failed) {
         if (failed.e.status === 401) return this.hooks.authLost(failed.e);
