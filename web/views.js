@@ -159,7 +159,7 @@ export class GroupsView {
     entry.selected = name;
     entry.resBar.hidden = !name;
     if (name) setText(entry.resName, name);
-    this.lastStore && this.updateOne(entry, this.lastStore);
+    if (this.lastStore) this.updateOne(entry, this.lastStore);
   }
 
   updateOne(entry, store) {

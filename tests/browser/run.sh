@@ -8,6 +8,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cd "$root"
 
+command -v node >/dev/null || { echo "browser test: Node.js (20 or later) is required"; exit 1; }
+
 if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM:-}" ]; then
   echo "browser test: installing chromium (Debian package)"
   apt-get update -qq
