@@ -59,6 +59,10 @@ async function waitForServer(base, proc, deadlineMs) {
   throw new Error(`clustersim did not answer within ${deadlineMs} ms (${last})`);
 }
 
+/** Every server this run started, stopped on exit even if the run dies. */
+const children = new Set();
+process.on("exit", () => children.forEach((p) => p.exitCode === null && p.kill("SIGTERM")));
+
 async function startServer(args, logName) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -66,6 +70,7 @@ async function startServer(args, logName) {
   const proc = spawn(bin, ["serve", ...args, "--listen", `127.0.0.1:${port}`], {
     stdio: ["ignore", serverLog, serverLog],
   });
+  children.add(proc);
   return { base, proc, serverLog };
 }
 
