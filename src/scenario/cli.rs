@@ -243,7 +243,12 @@ pub fn run_to(args: &RunArgs, out: &mut dyn Write) -> i32 {
         0
     };
     let mut write_file = |path: &Path, text: String, out: &mut dyn Write| {
-        if let Err(e) = std::fs::write(path, text) {
+        // Create the folder too: `--junit target/x.xml` works in a fresh clone.
+        let made = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            Some(dir) => std::fs::create_dir_all(dir),
+            None => Ok(()),
+        };
+        if let Err(e) = made.and_then(|_| std::fs::write(path, text)) {
             let _ = writeln!(out, "error: cannot write {}: {e}", path.display());
             code = 2;
         }
