@@ -552,7 +552,22 @@ impl Sim {
             any[self.rstate[r * n + s] as usize] = true;
         }
         let has = |st: RState| any[st as usize];
+        // A group reads Pending until its task is done, not Online between two resources.
+        let stage = self
+            .tasks
+            .values()
+            .find(|t| t.group == g && t.server() == s)
+            .map(|t| t.stage);
+        let active = any[1..].iter().any(|&x| x);
         if has(RState::OnlineFailure) {
+            ONLINE_FAILURE
+        } else if has(RState::OfflineFailure) {
+            OFFLINE_FAILURE
+        } else if active && stage == Some(super::group::Stage::Activate) {
+            ONLINE_PENDING
+        } else if active && stage == Some(super::group::Stage::Deactivate) {
+            OFFLINE_PENDING
+        } else if has(RState::OnlineFailure) {
             ONLINE_FAILURE
         } else if has(RState::OfflineFailure) {
             OFFLINE_FAILURE
@@ -564,6 +579,17 @@ impl Sim {
             ONLINE
         } else {
             OFFLINE
+        }
+    }
+
+    /// Logs a `group-status` event if g's status on s is no longer `before`.
+    pub(crate) fn note_group_status(&mut self, g: usize, s: ServerId, before: &'static str) {
+        let after = self.group_status_on(g, s);
+        if after != before {
+            self.log_at(s, EventKind::GroupStatus, |e| {
+                e.group = Some(g);
+                e.status = Some(after);
+            });
         }
     }
 

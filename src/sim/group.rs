@@ -205,7 +205,11 @@ impl Sim {
             let s = t.server();
             let Some(r) = t.todo.pop() else {
                 if let (Stage::Deactivate, Some(to)) = (stage, t.to) {
+                    let (g, from) = (t.group, s);
+                    let before = self.group_status_on(g, from);
+                    let t = self.tasks.get_mut(&id).expect("task");
                     t.stage = Stage::Activate;
+                    self.note_group_status(g, from, before);
                     if !self.servers[to].running() {
                         self.task_redirect(id);
                         continue;
@@ -412,7 +416,7 @@ impl Sim {
                     },
                 );
                 // The task becomes a failover: stop what started here, start on d.
-                if self.tasks.remove(&id).is_some_and(|t| t.operator) {
+                if self.take_task(id).is_some_and(|t| t.operator) {
                     self.op_done();
                 }
                 self.start_task(
@@ -556,8 +560,18 @@ impl Sim {
         }
     }
 
+    /// Removes a task, logging the group's status where the removal changes it.
+    fn take_task(&mut self, id: u64) -> Option<Task> {
+        let t = self.tasks.get(&id)?;
+        let (g, s) = (t.group, t.server());
+        let before = self.group_status_on(g, s);
+        let t = self.tasks.remove(&id);
+        self.note_group_status(g, s, before);
+        t
+    }
+
     fn task_finish(&mut self, id: u64) {
-        let Some(t) = self.tasks.remove(&id) else {
+        let Some(t) = self.take_task(id) else {
             return;
         };
         let (_, done, failed) = t.kind.alerts();
@@ -599,7 +613,7 @@ impl Sim {
 
     /// Drops a task without completing it (its server went away).
     pub(crate) fn abort_task(&mut self, id: u64) {
-        if let Some(t) = self.tasks.remove(&id) {
+        if let Some(t) = self.take_task(id) {
             if t.operator {
                 self.op_done();
             }

@@ -255,7 +255,7 @@ impl Sim {
                             "time is required (e.g. 2m, 3h, 4d)".into(),
                         ))
                     }
-                    (_, Some(d)) if *d == 0 || *d > MAX_RATIO_MS => {
+                    (_, Some(d)) if *d < 60_000 || *d > MAX_RATIO_MS => {
                         return Err(InputError::Invalid(
                             "time must be between 1m and 30d".into(),
                         ))

@@ -223,7 +223,7 @@ impl Sim {
                 if self
                     .servers
                     .iter()
-                    .all(|s| s.power && !s.hung && !s.abnormal)
+                    .all(|s| !s.hung && !s.abnormal && s.crash_faults == 0)
                 {
                     status::OFFLINE
                 } else {

@@ -1147,7 +1147,7 @@ fn cluster_reboot_brings_everything_back_and_shutdown_leaves_it_off() {
     sim.run_until(300 * S);
     let v = sim.view();
     assert!(v.servers.iter().all(|s| !s.reachable));
-    assert_eq!(v.status, "Error");
+    assert_eq!(v.status, "Offline", "stopped in good order everywhere");
 }
 
 #[test]
