@@ -216,7 +216,7 @@ fn the_schema_knows_every_event_kind_and_fault_kind() {
         .iter()
         .filter_map(|v| v.as_str())
         .collect();
-    let all: Vec<&str> = scenario::pattern::ALL_KINDS
+    let all: Vec<&str> = clustersim::sim::EventKind::ALL
         .iter()
         .map(|k| k.as_str())
         .collect();

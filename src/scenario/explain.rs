@@ -87,26 +87,9 @@ pub fn event_line(model: &Model, e: &Event) -> String {
         e.server.map_or("-", |x| model.servers[x].name.as_str()),
         e.kind.as_str()
     );
-    let mut put = |k: &str, v: Option<&str>| {
-        if let Some(v) = v {
-            s.push_str(&format!(" {k}={v}"));
-        }
-    };
-    put("peer", e.peer.map(|x| model.servers[x].name.as_str()));
-    put("group", e.group.map(|x| model.groups[x].name.as_str()));
-    put(
-        "resource",
-        e.resource.map(|x| model.resources[x].name.as_str()),
-    );
-    put(
-        "monitor",
-        e.monitor.map(|x| model.monitors[x].name.as_str()),
-    );
-    put("path", e.path.map(|x| model.paths[x].name.as_str()));
-    put(
-        "resolver",
-        e.resolver.map(|x| model.resolvers[x].name.as_str()),
-    );
+    for (field, name) in e.named(model).into_iter().filter(|(f, _)| *f != "server") {
+        s.push_str(&format!(" {field}={name}"));
+    }
     if let Some(st) = e.status {
         s.push_str(&format!(" status=\"{st}\""));
     }

@@ -6,170 +6,113 @@ use super::alert;
 use crate::model::Model;
 use serde_json::{json, Map, Value};
 
-/// What happened. `as_str` is the `kind` field of the JSON form.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum EventKind {
-    ServiceStarted,
-    ServiceStopped,
-    ServerPoweredOff,
-    ServerPoweredOn,
-    ServerHung,
-    ServerResumed,
-    ServerStatus,
-    ServerUp,
-    ServerDown,
-    AutoStartSuppressed,
-    StartupWait,
-    StartupComplete,
-    StartupTimeout,
-    PathDown,
-    PathUp,
-    ResolverError,
-    ResolverNormal,
-    NetworkPartition,
-    NpAction,
-    BothActive,
-    GroupStarting,
-    GroupStarted,
-    GroupStartFailed,
-    GroupStopping,
-    GroupStopped,
-    GroupStopFailed,
-    GroupMoving,
-    GroupMoved,
-    GroupMoveFailed,
-    FailoverStarting,
-    FailoverDone,
-    FailoverFailed,
-    FailbackStarting,
-    FailbackDone,
-    FailbackFailed,
-    DestinationChosen,
-    NoDestination,
-    NotStartable,
-    GroupStatus,
-    ResourceActivating,
-    ResourceActivated,
-    ResourceActivationFailed,
-    ResourceDeactivating,
-    ResourceDeactivated,
-    ResourceDeactivationFailed,
-    ResourceStatus,
-    SingleResourceStarting,
-    SingleResourceStarted,
-    SingleResourceStopping,
-    SingleResourceStopped,
-    ActivationRetry,
-    ActivationFailover,
-    DeactivationRetry,
-    FinalAction,
-    FinalActionSuppressed,
-    MonitorError,
-    MonitorCaution,
-    MonitorNormal,
-    MonitorStatus,
-    MonitorSuspended,
-    MonitorResumed,
-    RecoveryRestart,
-    RecoveryFailover,
-    RecoveryFinalAction,
-    RecoveryExhausted,
-    RecoverySkipped,
-    ClusterSuspended,
-    ClusterResumed,
-    OperationRequested,
-    TimeoutRatioSet,
-    TimeoutRatioReset,
-    ScriptStarted,
-    ScriptFinished,
-    DummyFailureStarted,
-    DummyFailureStopped,
-    FaultInjected,
-    FaultHealed,
+/// Declares `EventKind` from one table, so the variants, their log names (`as_str`, the
+/// `kind` field of the JSON form) and the list of all kinds cannot drift apart.
+macro_rules! event_kinds {
+    ($($variant:ident => $name:literal,)*) => {
+        /// What happened.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum EventKind {
+            $($variant,)*
+        }
+
+        impl EventKind {
+            /// Every kind, in declaration order.
+            pub const ALL: &'static [EventKind] = &[$(EventKind::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(EventKind::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+event_kinds! {
+    ServiceStarted => "service-started",
+    ServiceStopped => "service-stopped",
+    ServerPoweredOff => "server-powered-off",
+    ServerPoweredOn => "server-powered-on",
+    ServerHung => "server-hung",
+    ServerResumed => "server-resumed",
+    ServerStatus => "server-status",
+    ServerUp => "server-up",
+    ServerDown => "server-down",
+    AutoStartSuppressed => "auto-start-suppressed",
+    StartupWait => "startup-wait",
+    StartupComplete => "startup-complete",
+    StartupTimeout => "startup-timeout",
+    PathDown => "path-down",
+    PathUp => "path-up",
+    ResolverError => "resolver-error",
+    ResolverNormal => "resolver-normal",
+    NetworkPartition => "network-partition",
+    NpAction => "np-action",
+    BothActive => "both-active",
+    GroupStarting => "group-starting",
+    GroupStarted => "group-started",
+    GroupStartFailed => "group-start-failed",
+    GroupStopping => "group-stopping",
+    GroupStopped => "group-stopped",
+    GroupStopFailed => "group-stop-failed",
+    GroupMoving => "group-moving",
+    GroupMoved => "group-moved",
+    GroupMoveFailed => "group-move-failed",
+    FailoverStarting => "failover-starting",
+    FailoverDone => "failover-done",
+    FailoverFailed => "failover-failed",
+    FailbackStarting => "failback-starting",
+    FailbackDone => "failback-done",
+    FailbackFailed => "failback-failed",
+    DestinationChosen => "destination-chosen",
+    NoDestination => "no-destination",
+    NotStartable => "not-startable",
+    GroupStatus => "group-status",
+    ResourceActivating => "resource-activating",
+    ResourceActivated => "resource-activated",
+    ResourceActivationFailed => "resource-activation-failed",
+    ResourceDeactivating => "resource-deactivating",
+    ResourceDeactivated => "resource-deactivated",
+    ResourceDeactivationFailed => "resource-deactivation-failed",
+    ResourceStatus => "resource-status",
+    SingleResourceStarting => "single-resource-starting",
+    SingleResourceStarted => "single-resource-started",
+    SingleResourceStopping => "single-resource-stopping",
+    SingleResourceStopped => "single-resource-stopped",
+    ActivationRetry => "activation-retry",
+    ActivationFailover => "activation-failover",
+    DeactivationRetry => "deactivation-retry",
+    FinalAction => "final-action",
+    FinalActionSuppressed => "final-action-suppressed",
+    MonitorError => "monitor-error",
+    MonitorCaution => "monitor-caution",
+    MonitorNormal => "monitor-normal",
+    MonitorStatus => "monitor-status",
+    MonitorSuspended => "monitor-suspended",
+    MonitorResumed => "monitor-resumed",
+    RecoveryRestart => "recovery-restart",
+    RecoveryFailover => "recovery-failover",
+    RecoveryFinalAction => "recovery-final-action",
+    RecoveryExhausted => "recovery-exhausted",
+    RecoverySkipped => "recovery-skipped",
+    ClusterSuspended => "cluster-suspended",
+    ClusterResumed => "cluster-resumed",
+    OperationRequested => "operation",
+    TimeoutRatioSet => "timeout-ratio-set",
+    TimeoutRatioReset => "timeout-ratio-reset",
+    ScriptStarted => "script-started",
+    ScriptFinished => "script-finished",
+    DummyFailureStarted => "dummy-failure-started",
+    DummyFailureStopped => "dummy-failure-stopped",
+    FaultInjected => "fault-injected",
+    FaultHealed => "fault-healed",
 }
 
 impl EventKind {
-    pub fn as_str(self) -> &'static str {
-        use EventKind::*;
-        match self {
-            ServiceStarted => "service-started",
-            ServiceStopped => "service-stopped",
-            ServerPoweredOff => "server-powered-off",
-            ServerPoweredOn => "server-powered-on",
-            ServerHung => "server-hung",
-            ServerResumed => "server-resumed",
-            ServerStatus => "server-status",
-            ServerUp => "server-up",
-            ServerDown => "server-down",
-            AutoStartSuppressed => "auto-start-suppressed",
-            StartupWait => "startup-wait",
-            StartupComplete => "startup-complete",
-            StartupTimeout => "startup-timeout",
-            PathDown => "path-down",
-            PathUp => "path-up",
-            ResolverError => "resolver-error",
-            ResolverNormal => "resolver-normal",
-            NetworkPartition => "network-partition",
-            NpAction => "np-action",
-            BothActive => "both-active",
-            GroupStarting => "group-starting",
-            GroupStarted => "group-started",
-            GroupStartFailed => "group-start-failed",
-            GroupStopping => "group-stopping",
-            GroupStopped => "group-stopped",
-            GroupStopFailed => "group-stop-failed",
-            GroupMoving => "group-moving",
-            GroupMoved => "group-moved",
-            GroupMoveFailed => "group-move-failed",
-            FailoverStarting => "failover-starting",
-            FailoverDone => "failover-done",
-            FailoverFailed => "failover-failed",
-            FailbackStarting => "failback-starting",
-            FailbackDone => "failback-done",
-            FailbackFailed => "failback-failed",
-            DestinationChosen => "destination-chosen",
-            NoDestination => "no-destination",
-            NotStartable => "not-startable",
-            GroupStatus => "group-status",
-            ResourceActivating => "resource-activating",
-            ResourceActivated => "resource-activated",
-            ResourceActivationFailed => "resource-activation-failed",
-            ResourceDeactivating => "resource-deactivating",
-            ResourceDeactivated => "resource-deactivated",
-            ResourceDeactivationFailed => "resource-deactivation-failed",
-            ResourceStatus => "resource-status",
-            SingleResourceStarting => "single-resource-starting",
-            SingleResourceStarted => "single-resource-started",
-            SingleResourceStopping => "single-resource-stopping",
-            SingleResourceStopped => "single-resource-stopped",
-            ActivationRetry => "activation-retry",
-            ActivationFailover => "activation-failover",
-            DeactivationRetry => "deactivation-retry",
-            FinalAction => "final-action",
-            FinalActionSuppressed => "final-action-suppressed",
-            MonitorError => "monitor-error",
-            MonitorCaution => "monitor-caution",
-            MonitorNormal => "monitor-normal",
-            MonitorStatus => "monitor-status",
-            MonitorSuspended => "monitor-suspended",
-            MonitorResumed => "monitor-resumed",
-            RecoveryRestart => "recovery-restart",
-            RecoveryFailover => "recovery-failover",
-            RecoveryFinalAction => "recovery-final-action",
-            RecoveryExhausted => "recovery-exhausted",
-            RecoverySkipped => "recovery-skipped",
-            ClusterSuspended => "cluster-suspended",
-            ClusterResumed => "cluster-resumed",
-            OperationRequested => "operation",
-            TimeoutRatioSet => "timeout-ratio-set",
-            TimeoutRatioReset => "timeout-ratio-reset",
-            ScriptStarted => "script-started",
-            ScriptFinished => "script-finished",
-            DummyFailureStarted => "dummy-failure-started",
-            DummyFailureStopped => "dummy-failure-stopped",
-            FaultInjected => "fault-injected",
-            FaultHealed => "fault-healed",
-        }
+    /// The kind whose log name is `name`.
+    pub fn from_name(name: &str) -> Option<EventKind> {
+        EventKind::ALL.iter().copied().find(|k| k.as_str() == name)
     }
 }
 
@@ -240,36 +183,50 @@ impl Event {
         Some(alert::render(def.message, &args))
     }
 
+    /// The objects the event names, as (field, name) pairs in a fixed order:
+    /// server, peer, group, resource, monitor, path, resolver.
+    pub fn named<'m>(&self, model: &'m Model) -> Vec<(&'static str, &'m str)> {
+        let fields = [
+            (
+                "server",
+                self.server.map(|x| model.servers[x].name.as_str()),
+            ),
+            ("peer", self.peer.map(|x| model.servers[x].name.as_str())),
+            ("group", self.group.map(|x| model.groups[x].name.as_str())),
+            (
+                "resource",
+                self.resource.map(|x| model.resources[x].name.as_str()),
+            ),
+            (
+                "monitor",
+                self.monitor.map(|x| model.monitors[x].name.as_str()),
+            ),
+            ("path", self.path.map(|x| model.paths[x].name.as_str())),
+            (
+                "resolver",
+                self.resolver.map(|x| model.resolvers[x].name.as_str()),
+            ),
+        ];
+        fields
+            .into_iter()
+            .filter_map(|(f, v)| v.map(|v| (f, v)))
+            .collect()
+    }
+
     /// The JSON form served by `/sim/v1/events` and written by `--events`.
     pub fn to_json(&self, model: &Model) -> Value {
         let mut m = Map::new();
         m.insert("seq".into(), json!(self.seq));
         m.insert("t_ms".into(), json!(self.t_ms));
         m.insert("kind".into(), json!(self.kind.as_str()));
+        for (field, name) in self.named(model) {
+            m.insert(field.into(), json!(name));
+        }
         let mut put = |k: &str, v: Option<&str>| {
             if let Some(v) = v {
                 m.insert(k.into(), json!(v));
             }
         };
-        put(
-            "server",
-            self.server.map(|s| model.servers[s].name.as_str()),
-        );
-        put("peer", self.peer.map(|s| model.servers[s].name.as_str()));
-        put("group", self.group.map(|g| model.groups[g].name.as_str()));
-        put(
-            "resource",
-            self.resource.map(|r| model.resources[r].name.as_str()),
-        );
-        put(
-            "monitor",
-            self.monitor.map(|x| model.monitors[x].name.as_str()),
-        );
-        put("path", self.path.map(|p| model.paths[p].name.as_str()));
-        put(
-            "resolver",
-            self.resolver.map(|r| model.resolvers[r].name.as_str()),
-        );
         put("status", self.status);
         if let Some(f) = self.fault {
             m.insert("fault".into(), json!(f));
@@ -298,5 +255,21 @@ fn arg_text(model: &Model, a: &Arg) -> String {
         Arg::Resolver(r) => model.resolvers[*r].name.clone(),
         Arg::Text(t) => t.clone(),
         Arg::Int(i) => i.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EventKind;
+
+    #[test]
+    fn every_kind_has_a_distinct_name_that_round_trips() {
+        for k in EventKind::ALL {
+            assert_eq!(EventKind::from_name(k.as_str()), Some(*k));
+        }
+        let mut names: Vec<_> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), EventKind::ALL.len());
     }
 }
