@@ -11,7 +11,6 @@ fn phrase(kind: EventKind) -> Option<&'static str> {
     use EventKind::*;
     Some(match kind {
         ServerDown => "declares a peer down",
-        NetworkPartition => "detects a network partition",
         NpAction => "runs the network-partition action",
         BothActive => "finds a group active on both sides",
         FailoverStarting => "starts a failover",
@@ -22,7 +21,6 @@ fn phrase(kind: EventKind) -> Option<&'static str> {
         FailbackFailed => "fails a failback",
         DestinationChosen => "chooses a destination",
         NoDestination => "finds no destination",
-        NotStartable => "cannot start a group",
         ActivationRetry => "retries an activation",
         ActivationFailover => "fails a group over after an activation failure",
         DeactivationRetry => "retries a deactivation",
