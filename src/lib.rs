@@ -2,8 +2,9 @@
 //! high-availability cluster. See `ARCHITECTURE.md` for the map.
 
 pub mod cli;
+pub mod faces;
+pub mod host;
 pub mod model;
-pub mod rest;
 pub mod scenario;
 pub mod sim;
 pub mod synth;

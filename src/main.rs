@@ -29,7 +29,7 @@ enum Command {
     /// Run a synthetic cluster under random faults as fast as possible; print one JSON line.
     Bench(cli::bench::BenchArgs),
     /// Serve the EXPRESSCLUSTER X REST API and the /sim/v1 control API over a live simulation.
-    Serve(clustersim::rest::ServeArgs),
+    Serve(clustersim::host::ServeArgs),
     /// Run scenario files (a file, or every *.yaml under a folder) and check their expectations.
     Run(clustersim::scenario::RunArgs),
 }
@@ -52,7 +52,7 @@ fn main() -> ExitCode {
             },
             Err(problems) => fail(&problems),
         },
-        Command::Serve(args) => ExitCode::from(clustersim::rest::run(args) as u8),
+        Command::Serve(args) => ExitCode::from(clustersim::host::run(args) as u8),
         Command::Run(args) => ExitCode::from(clustersim::scenario::run_cli(args) as u8),
     }
 }

@@ -336,11 +336,11 @@ fn a_bad_cluster_file_does_not_start() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bad.yaml");
     std::fs::write(&file, "cluster: {name: x}\nservers: []\nbogus: 1\n").unwrap();
-    let args = clustersim::rest::ServeArgs::from_flags([
+    let args = clustersim::host::ServeArgs::from_flags([
         "--listen",
         "127.0.0.1:0",
         file.to_str().unwrap(),
     ])
     .unwrap();
-    assert!(clustersim::rest::Running::start(args).is_err());
+    assert!(clustersim::host::Running::start(args).is_err());
 }

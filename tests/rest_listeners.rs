@@ -222,7 +222,7 @@ fn https_with_a_given_certificate() {
 
 #[test]
 fn bad_tls_files_do_not_start() {
-    let args = clustersim::rest::ServeArgs::from_flags([
+    let args = clustersim::host::ServeArgs::from_flags([
         "--listen",
         "127.0.0.1:0",
         "--tls-cert",
@@ -231,12 +231,12 @@ fn bad_tls_files_do_not_start() {
         "/nonexistent.key",
     ])
     .unwrap();
-    let err = clustersim::rest::Running::start(args)
+    let err = clustersim::host::Running::start(args)
         .err()
         .expect("refused");
     assert!(format!("{err:#}").contains("/nonexistent.pem"), "{err:#}");
     assert!(
-        clustersim::rest::ServeArgs::from_flags(["--tls-cert", "a.pem"]).is_err(),
+        clustersim::host::ServeArgs::from_flags(["--tls-cert", "a.pem"]).is_err(),
         "--tls-key is required with --tls-cert"
     );
 }

@@ -2,7 +2,7 @@
 //! loopback port, and a small HTTP client over `ureq`.
 #![allow(dead_code)]
 
-use clustersim::rest::{Running, ServeArgs};
+use clustersim::host::{Running, ServeArgs};
 use serde_json::Value;
 use std::time::Duration;
 

@@ -1,10 +1,10 @@
 //! Status GETs: cluster, servers, groups, resources, monitors, with their `select=`
 //! forms and the reference's error shapes for named objects that do not exist.
 
+use super::errors::ApiError;
 use super::{ok, select, view, Named, Select};
-use crate::rest::body::NamePath;
-use crate::rest::errors::ApiError;
-use crate::rest::{ApiVersion, App, Conn};
+use crate::host::body::NamePath;
+use crate::host::{ApiVersion, App, Conn};
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use axum::Extension;

@@ -1,10 +1,10 @@
 //! Section 8's metrics: group uptime from the event log, and the configuration's
 //! last-applied date.
 
+use super::errors::ApiError;
 use super::ok;
-use crate::rest::body::NamePath;
-use crate::rest::errors::ApiError;
-use crate::rest::App;
+use crate::host::body::NamePath;
+use crate::host::App;
 use crate::sim::event::EventKind;
 use axum::extract::State;
 use axum::response::Response;

@@ -9,8 +9,8 @@
 //! dropped: clients get "connection refused" until it is reachable again, when the
 //! address is bound anew.
 
-use super::errors::ApiError;
 use super::{App, Conn};
+use crate::faces::expresscluster::errors::ApiError;
 use anyhow::Context;
 use axum::response::IntoResponse;
 use axum::Router;

@@ -8,8 +8,8 @@
 
 use super::body::{query_pairs, NamePath, SimJson};
 use super::engine_task::StreamItem;
-use super::errors::{json_response, ApiError};
 use super::{App, ClockMode};
+use crate::faces::expresscluster::errors::{json_response, ApiError};
 use crate::sim::{FaultKind, FaultSpec, InputError};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};

@@ -1,11 +1,11 @@
 //! Operations: each POST becomes an [`Operation`] sent to the engine and is answered at
 //! once, accepted (code 0) or refused with the reason (see `errors.rs` for the codes).
 
-use crate::rest::body::{ApiJson, NamePath};
-use crate::rest::errors::{
+use super::errors::{
     json_response, ApiError, ResultObj, CODE_BUSY, CODE_INVALID, CODE_REFUSED, CODE_UNKNOWN_NAME,
 };
-use crate::rest::App;
+use crate::host::body::{ApiJson, NamePath};
+use crate::host::App;
 use crate::sim::{InputError, Operation};
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -7,11 +7,11 @@
 //! outside `/api` and `/sim` are the embedded dashboard and `/openapi.json`, served
 //! without credentials (they hold no cluster data, and the dashboard asks for them).
 
-use super::api_v1 as api;
 use super::auth::Verdict;
 use super::control as ctl;
-use super::errors::ApiError;
 use super::{ApiVersion, App, Conn};
+use crate::faces::expresscluster as api;
+use crate::faces::expresscluster::errors::ApiError;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -20,7 +20,7 @@ use axum::routing::{delete, get, post, MethodRouter};
 use axum::Router;
 
 /// The OpenAPI 3 document of both surfaces, kept in the repository.
-pub const OPENAPI_JSON: &str = include_str!("openapi.json");
+pub const OPENAPI_JSON: &str = include_str!("../faces/expresscluster/openapi.json");
 
 pub struct RouteSpec {
     /// `GET`, `POST` or `DELETE`.

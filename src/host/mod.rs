@@ -8,12 +8,10 @@
 //! - [`auth`], [`errors`], [`body`]: Basic auth and lockout, the error table, bodies.
 //! - [`listeners`]: sockets, the 64-connection cap, per-server listeners, TLS.
 
-pub mod api_v1;
 pub mod auth;
 pub mod body;
 pub mod control;
 pub mod engine_task;
-pub mod errors;
 pub mod listeners;
 pub mod router;
 

@@ -13,6 +13,7 @@
 //! - A refused operation is HTTP 200 with a non-zero `result.code` (see `errors.rs`)
 //!   and the engine's message saying why.
 
+pub mod errors;
 mod metrics;
 mod operations;
 mod status;
@@ -21,13 +22,13 @@ pub use metrics::*;
 pub use operations::*;
 pub use status::*;
 
-use super::body::query_pairs;
-use super::errors::{json_response, ApiError, ResultObj};
-use super::{ApiVersion, App, Conn};
+use crate::host::body::query_pairs;
+use crate::host::{ApiVersion, App, Conn};
 use crate::sim::view::ClusterView;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
+use errors::{json_response, ApiError, ResultObj};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
@@ -82,7 +83,7 @@ fn select(app: &App, query: Option<&str>, allow_resources: bool) -> Result<Selec
 }
 
 fn view<'a>(
-    snap: &'a super::engine_task::Snapshot,
+    snap: &'a crate::host::engine_task::Snapshot,
     conn: &Option<Extension<Conn>>,
 ) -> &'a ClusterView {
     snap.view_for(conn.as_ref().and_then(|c| c.server))

@@ -3,7 +3,7 @@
 //! default); an empty body is `{}`. Anything else — invalid JSON, not an object, over
 //! [`MAX_BODY`], a field of the wrong type — is a 400, never a panic.
 
-use super::errors::ApiError;
+use crate::faces::expresscluster::errors::ApiError;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;

@@ -1,0 +1,3 @@
+//! Product surfaces ("faces") served over the host's clusters, one folder each.
+
+pub mod expresscluster;
