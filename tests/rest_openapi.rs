@@ -21,12 +21,15 @@ fn concrete(path: &str, fault: u64) -> (String, Option<&'static str>) {
     };
     let p = path
         .replace("{name}", name)
-        .replace("{id}", &fault.to_string());
+        .replace("{id}", &fault.to_string())
+        .replace("{cluster}", "extra");
     let body = match path {
         "/api/v1/groups/start" | "/api/v1/groups/stop" => Some(r#"{"target": "server1"}"#),
         "/api/v1/cluster/toratio/set" => Some(r#"{"ratio": 1}"#),
         "/api/v1/scripts/run" => Some(r#"{"script": "script.sh", "target": "127.0.0.11"}"#),
         "/sim/v1/clock/advance" => Some(r#"{"ms": 0}"#),
+        // Created here, deleted by `DELETE /sim/v1/clusters/{cluster}` (listed after).
+        "/sim/v1/clusters" => Some(r#"{"name": "extra", "clock": "manual"}"#),
         "/sim/v1/clock/speed" => Some(r#"{"speed": 1}"#),
         "/sim/v1/faults" => {
             Some(r#"{"kind": "server-hang", "server": "server2", "at_ms": 999999999}"#)

@@ -6,12 +6,15 @@
 //! does not exist; 409 an input the simulation refuses now, or a clock command that does
 //! not apply to the clock mode (advance in realtime mode, speed in manual mode).
 
-use super::body::{query_pairs, NamePath, SimJson};
-use super::engine_task::StreamItem;
+use super::body::{query_pairs, SimJson};
+use super::command::{Command, EngineError, Reply};
+use super::engine_task::{unexpected, StreamItem};
+use super::router::Ctx;
 use super::{App, ClockMode};
 use crate::faces::expresscluster::errors::{json_response, ApiError};
-use crate::sim::{FaultKind, FaultSpec, InputError};
-use axum::extract::{RawQuery, State};
+use crate::sim::{Applied, FaultKind, FaultSpec, Input, InputError};
+use axum::extract::{FromRequestParts, Path, RawQuery};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -27,29 +30,52 @@ fn ok<T: Serialize>(body: &T) -> Response {
     json_response(StatusCode::OK, body)
 }
 
-fn gone(_: super::engine_task::EngineGone) -> ApiError {
-    ApiError::internal()
-}
+/// The cluster a control request is for: `{cluster}` in the path, else the
+/// listener's own. An unknown name is a 404 naming it.
+pub struct Target(pub App);
 
-#[derive(Serialize)]
-struct Clock {
-    now_ms: u64,
-    mode: &'static str,
-    speed: f64,
-    seed: u64,
-}
-
-fn clock_of(e: &super::engine_task::Engine) -> Clock {
-    Clock {
-        now_ms: e.sim.now(),
-        mode: e.mode.as_str(),
-        speed: e.speed,
-        seed: e.sim.seed(),
+impl FromRequestParts<Ctx> for Target {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, ctx: &Ctx) -> Result<Self, ApiError> {
+        match path_param(parts, ctx, "cluster").await? {
+            None => Ok(Target(ctx.own.clone())),
+            Some(name) => ctx
+                .fleet
+                .upgrade()
+                .and_then(|f| f.get(&name))
+                .map(|c| Target(c.app.clone()))
+                .ok_or_else(|| no_cluster(&name)),
+        }
     }
 }
 
-pub async fn get_clock(State(app): State<App>) -> Result<Response, ApiError> {
-    let c = app.engine.call(|e| clock_of(e)).await.map_err(gone)?;
+pub fn no_cluster(name: &str) -> ApiError {
+    ApiError::with(StatusCode::NOT_FOUND, format!("no cluster named {name:?}"))
+}
+
+/// A named path parameter, if the route has it.
+pub async fn path_param(
+    parts: &mut Parts,
+    ctx: &Ctx,
+    key: &str,
+) -> Result<Option<String>, ApiError> {
+    let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, ctx)
+        .await
+        .map_err(|_| ApiError::bad_request())?;
+    Ok(params.into_iter().find(|(k, _)| k == key).map(|(_, v)| v))
+}
+
+/// An engine that could not answer: the table's 500; a panic's reason is in the
+/// message (and on stderr).
+pub fn engine_error(e: EngineError) -> ApiError {
+    match e {
+        EngineError::NotAllowed(m) => ApiError::with(StatusCode::CONFLICT, m),
+        other => ApiError::with(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
+    }
+}
+
+pub async fn get_clock(Target(app): Target) -> Result<Response, ApiError> {
+    let c = app.engine.clock().await.map_err(engine_error)?;
     Ok(ok(&c))
 }
 
@@ -59,7 +85,7 @@ pub struct AdvanceBody {
 }
 
 pub async fn post_advance(
-    State(app): State<App>,
+    Target(app): Target,
     SimJson(body): SimJson<AdvanceBody>,
 ) -> Result<Response, ApiError> {
     if app.engine.mode != ClockMode::Manual {
@@ -68,21 +94,17 @@ pub async fn post_advance(
             "the clock is in realtime mode; start with --clock manual to advance it by hand",
         ));
     }
-    let answer = app
-        .engine
-        .call(move |e| {
-            let before = e.sim.events().len();
-            let target = e.sim.now().saturating_add(body.ms);
-            let processed = e.sim.run_until(target);
-            json!({
-                "now_ms": e.sim.now(),
-                "events": e.sim.events().len().saturating_sub(before),
-                "processed": processed,
-            })
-        })
-        .await
-        .map_err(gone)?;
-    Ok(ok(&answer))
+    match app.engine.send(Command::Advance { ms: body.ms }).await {
+        Ok(Reply::Advanced {
+            now_ms,
+            events,
+            processed,
+        }) => Ok(ok(
+            &json!({"now_ms": now_ms, "events": events, "processed": processed}),
+        )),
+        Ok(other) => Err(engine_error(unexpected(other))),
+        Err(e) => Err(engine_error(e)),
+    }
 }
 
 #[derive(Deserialize)]
@@ -92,7 +114,7 @@ pub struct SpeedBody {
 
 /// Extension used by the dashboard: changes the realtime speed from now on.
 pub async fn post_speed(
-    State(app): State<App>,
+    Target(app): Target,
     SimJson(body): SimJson<SpeedBody>,
 ) -> Result<Response, ApiError> {
     if app.engine.mode != ClockMode::Realtime {
@@ -104,15 +126,24 @@ pub async fn post_speed(
     if !(body.speed.is_finite() && body.speed > 0.0) {
         return Err(ApiError::bad_request_msg("speed must be a positive number"));
     }
-    let c = app
-        .engine
-        .call(move |e| {
-            e.set_speed(body.speed);
-            clock_of(e)
-        })
-        .await
-        .map_err(gone)?;
-    Ok(ok(&c))
+    clock_reply(&app, Command::SetSpeed { speed: body.speed }).await
+}
+
+async fn clock_reply(app: &App, cmd: Command) -> Result<Response, ApiError> {
+    match app.engine.send(cmd).await {
+        Ok(Reply::Clock(c)) => Ok(ok(&c)),
+        Ok(other) => Err(engine_error(unexpected(other))),
+        Err(e) => Err(engine_error(e)),
+    }
+}
+
+/// Applies an input; the engine's refusal becomes the control API's 400/409.
+pub async fn apply(app: &App, input: Input) -> Result<Applied, ApiError> {
+    match app.engine.send(Command::Apply(input)).await {
+        Ok(Reply::Applied { result, .. }) => result.map_err(input_error),
+        Ok(other) => Err(engine_error(unexpected(other))),
+        Err(e) => Err(engine_error(e)),
+    }
 }
 
 fn input_error(err: InputError) -> ApiError {
@@ -136,44 +167,74 @@ pub fn parse_fault(body: Value) -> Result<FaultSpec, String> {
 }
 
 pub async fn post_fault(
-    State(app): State<App>,
+    Target(app): Target,
     SimJson(body): SimJson<Value>,
 ) -> Result<Response, ApiError> {
     let spec = parse_fault(body).map_err(ApiError::bad_request_msg)?;
-    let id = app
-        .engine
-        .call(move |e| e.sim.inject(spec))
-        .await
-        .map_err(gone)?
-        .map_err(input_error)?;
-    Ok(ok(&json!({"id": id})))
+    match apply(&app, Input::Fault(spec)).await? {
+        Applied::Fault(id) => Ok(ok(&json!({"id": id}))),
+        _ => Err(ApiError::internal()),
+    }
 }
 
-pub async fn get_faults(State(app): State<App>) -> Result<Response, ApiError> {
-    let list = app
+/// Test hook (`serve --allow-test-panics`): applies a fault, then the engine panics;
+/// the cluster must come back as it was before, and the answer is a 500.
+pub async fn post_test_panic(
+    Target(app): Target,
+    SimJson(body): SimJson<Value>,
+) -> Result<Response, ApiError> {
+    let spec = parse_fault(body).map_err(ApiError::bad_request_msg)?;
+    match app
         .engine
-        .call(|e| serde_json::to_value(e.sim.faults()).unwrap_or(Value::Array(Vec::new())))
+        .send(Command::ApplyThenPanic(Input::Fault(spec)))
         .await
-        .map_err(gone)?;
-    Ok(ok(&list))
+    {
+        Ok(_) => Err(ApiError::internal()),
+        Err(e) => Err(engine_error(e)),
+    }
+}
+
+pub async fn get_faults(Target(app): Target) -> Result<Response, ApiError> {
+    match app.engine.send(Command::Faults).await {
+        Ok(Reply::Faults(list)) => Ok(ok(&list)),
+        Ok(other) => Err(engine_error(unexpected(other))),
+        Err(e) => Err(engine_error(e)),
+    }
+}
+
+/// `{id}` of `DELETE .../faults/{id}`.
+pub struct FaultIdPath(pub String);
+
+impl FromRequestParts<Ctx> for FaultIdPath {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, ctx: &Ctx) -> Result<Self, ApiError> {
+        Ok(FaultIdPath(
+            path_param(parts, ctx, "id").await?.unwrap_or_default(),
+        ))
+    }
 }
 
 pub async fn delete_fault(
-    State(app): State<App>,
-    NamePath(id): NamePath,
+    Target(app): Target,
+    FaultIdPath(id): FaultIdPath,
 ) -> Result<Response, ApiError> {
     let id: u64 = id.parse().map_err(|_| {
         ApiError::bad_request_msg(format!("\"{id}\" is not a fault id (an integer)"))
     })?;
-    app.engine
-        .call(move |e| e.sim.heal(id))
-        .await
-        .map_err(gone)?
-        .map_err(|err| match err {
-            InputError::Unknown(m) => ApiError::with(StatusCode::NOT_FOUND, m),
-            other => input_error(other),
-        })?;
-    Ok(ok(&json!({"id": id, "healed": true})))
+    let answer = app
+        .engine
+        .send(Command::Apply(Input::Heal { heal: id }))
+        .await;
+    match answer {
+        Ok(Reply::Applied { result: Ok(_), .. }) => Ok(ok(&json!({"id": id, "healed": true}))),
+        Ok(Reply::Applied {
+            result: Err(InputError::Unknown(m)),
+            ..
+        }) => Err(ApiError::with(StatusCode::NOT_FOUND, m)),
+        Ok(Reply::Applied { result: Err(e), .. }) => Err(input_error(e)),
+        Ok(other) => Err(engine_error(unexpected(other))),
+        Err(e) => Err(engine_error(e)),
+    }
 }
 
 /// `since` and `limit` from the query; `since` may also come from `Last-Event-ID`.
@@ -209,22 +270,11 @@ fn events_query(q: Option<&str>, headers: &HeaderMap) -> Result<(u64, usize), Ap
 
 /// Log entries with `seq >= since`, oldest first, at most `limit`, as JSON text.
 async fn fetch_events(app: &App, since: u64, limit: usize) -> Result<Vec<(u64, String)>, ApiError> {
-    app.engine
-        .call(move |e| {
-            let events = e.sim.events();
-            let start = events.partition_point(|ev| ev.seq < since);
-            events[start..]
-                .iter()
-                .take(limit)
-                .map(|ev| (ev.seq, ev.to_json(&e.model).to_string()))
-                .collect()
-        })
-        .await
-        .map_err(gone)
+    app.engine.events(since, limit).await.map_err(engine_error)
 }
 
 pub async fn get_events(
-    State(app): State<App>,
+    Target(app): Target,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -249,7 +299,7 @@ pub async fn get_events(
 /// Server-sent events: the backlog from `since`, then each new entry as it is logged
 /// (`id` = seq, `data` = the entry). A reset is sent as `event: reset`.
 pub async fn get_event_stream(
-    State(app): State<App>,
+    Target(app): Target,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -326,21 +376,20 @@ pub struct ResetBody {
 }
 
 pub async fn post_reset(
-    State(app): State<App>,
+    Target(app): Target,
     SimJson(body): SimJson<ResetBody>,
 ) -> Result<Response, ApiError> {
-    let c = app
-        .engine
-        .call(move |e| {
-            e.reset(body.seed);
-            clock_of(e)
-        })
-        .await
-        .map_err(gone)?;
-    Ok(ok(&c))
+    clock_reply(&app, Command::Reset { seed: body.seed }).await
 }
 
-pub async fn get_config(State(app): State<App>) -> Response {
+/// The seed and every input applied since the last reset, with its virtual time:
+/// what [`super::journal::replay`] needs to rebuild the cluster.
+pub async fn get_journal(Target(app): Target) -> Result<Response, ApiError> {
+    let j = app.engine.journal().await.map_err(engine_error)?;
+    Ok(ok(&j))
+}
+
+pub async fn get_config(Target(app): Target) -> Response {
     (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
         app.config_json.clone(),

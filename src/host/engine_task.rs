@@ -1,21 +1,27 @@
-//! The engine thread: the only owner of the [`Sim`]. HTTP handlers never touch the
-//! simulation directly and never block on it:
+//! A cluster's engine: a tokio task, the only owner of the cluster's [`Sim`]. Faces
+//! and the control API never touch the simulation directly and never block on it:
 //! - status GETs read the latest published [`Snapshot`] from a `watch` channel;
-//! - everything else is a closure sent to this thread with the wall instant it was
-//!   received at, answered through a oneshot channel ([`EngineHandle::call`]).
+//! - everything else is a [`Command`] sent with the wall instant it was received at,
+//!   answered with a [`Reply`] ([`ClusterHandle::send`]).
 //!
-//! In realtime mode the thread advances the simulation from the wall clock (times
-//! `speed`), catching up to each command's arrival instant before running it, so an
-//! operation is a timestamped input. In manual mode time moves only when a command
-//! says so (`/sim/v1/clock/advance`).
+//! Engines are tasks on the shared runtime (worker threads sized to the cores), so an
+//! idle cluster costs nothing: the task sleeps until a command arrives or, in realtime
+//! mode, until its next scheduled event is due; it never wakes periodically. The
+//! virtual time shown between events is computed from the wall clock when it is read
+//! ([`Snapshot::now_ms`]).
+//!
+//! Every applied input is journaled. A panic while running a command (a bug) restores
+//! the cluster from model + seed + journal to its state before the command, and the
+//! command is answered with [`EngineError::Panicked`] (a 500).
 
+use super::command::{ClockInfo, Command, EngineError, Reply};
+use super::journal::{replay, Journal};
 use super::ClockMode;
 use crate::model::Model;
 use crate::sim::{ClusterView, Sim};
-use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{broadcast, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 /// What status GETs read: the cluster as seen by the first running server, and (with
 /// per-server listeners) as each server sees it.
@@ -26,7 +32,15 @@ pub struct Snapshot {
     pub per_server: Vec<ClusterView>,
     /// Indexed by server id: powered and not hung (ground truth).
     pub reachable: Vec<bool>,
-    pub now_ms: u64,
+    /// Virtual time at publication.
+    pub published_ms: u64,
+    /// Realtime clock at publication: virtual time = `sim_base` + wall time since
+    /// `wall_base` x `speed`, up to (not past) `next_event_ms`.
+    pub clock: ClockMode,
+    pub wall_base: Instant,
+    pub sim_base: u64,
+    pub speed: f64,
+    pub next_event_ms: Option<u64>,
 }
 
 impl Snapshot {
@@ -36,6 +50,25 @@ impl Snapshot {
             .and_then(|s| self.per_server.get(s))
             .unwrap_or(&self.view)
     }
+
+    /// Virtual time now, without asking the engine. In realtime mode it follows the
+    /// wall clock but stops short of the next unprocessed event, so it never shows a
+    /// time whose events are not in the view yet.
+    pub fn now_ms(&self) -> u64 {
+        match self.clock {
+            ClockMode::Manual => self.published_ms,
+            ClockMode::Realtime => {
+                let t = sim_time_at(self.sim_base, self.wall_base, self.speed, Instant::now());
+                let cap = self.next_event_ms.map_or(u64::MAX, |n| n.saturating_sub(1));
+                t.min(cap).max(self.published_ms)
+            }
+        }
+    }
+}
+
+fn sim_time_at(sim_base: u64, wall_base: Instant, speed: f64, at: Instant) -> u64 {
+    let wall = at.saturating_duration_since(wall_base).as_secs_f64();
+    sim_base.saturating_add((wall * 1000.0 * speed) as u64)
 }
 
 /// Items of the event broadcast that feeds `/sim/v1/events/stream`.
@@ -47,22 +80,35 @@ pub enum StreamItem {
     Reset,
 }
 
-type Job = Box<dyn FnOnce(&mut Engine) + Send>;
-
-struct Cmd {
+struct Envelope {
     at: Instant,
-    job: Job,
+    cmd: Command,
+    reply: oneshot::Sender<Result<Reply, EngineError>>,
 }
 
-/// The engine thread's state, handed to every command closure.
-pub struct Engine {
-    pub sim: Sim,
+/// How a cluster's engine starts.
+#[derive(Clone, Debug)]
+pub struct EngineSpec {
+    /// For messages (stderr on a panic).
+    pub name: String,
     pub model: Arc<Model>,
+    pub seed: u64,
     pub mode: ClockMode,
     pub speed: f64,
+    /// Publish each server's own view (per-server listeners).
+    pub per_server: bool,
+    /// Accept [`Command::ApplyThenPanic`] (tests).
+    pub allow_panic_hook: bool,
+}
+
+/// The engine task's state.
+struct Engine {
+    spec: EngineSpec,
+    sim: Sim,
+    journal: Journal,
+    speed: f64,
     wall_base: Instant,
     sim_base: u64,
-    per_server: bool,
     snap_tx: watch::Sender<Arc<Snapshot>>,
     events_tx: broadcast::Sender<StreamItem>,
     /// Log entries up to this index have been offered to the broadcast.
@@ -70,87 +116,185 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Back to the initial state (same model), with `seed` or the current seed.
-    pub fn reset(&mut self, seed: Option<u64>) {
-        let seed = seed.unwrap_or_else(|| self.sim.seed());
-        self.sim = Sim::new(self.model.clone(), seed);
-        self.wall_base = Instant::now();
-        self.sim_base = 0;
-        self.broadcast_upto = 0;
-        let _ = self.events_tx.send(StreamItem::Reset);
+    fn realtime(&self) -> bool {
+        self.spec.mode == ClockMode::Realtime
     }
 
-    /// Realtime: changes the speed from now on (virtual time stays continuous).
-    pub fn set_speed(&mut self, speed: f64) {
-        let now = Instant::now();
-        self.catch_up(now);
-        self.sim_base = self.sim.now();
-        self.wall_base = now;
-        self.speed = speed;
-    }
-
-    /// Realtime: the virtual time that corresponds to wall instant `at`.
-    fn sim_time_at(&self, at: Instant) -> u64 {
-        let wall = at.saturating_duration_since(self.wall_base).as_secs_f64();
-        self.sim_base + (wall * 1000.0 * self.speed) as u64
-    }
-
-    /// Realtime: runs the simulation up to wall instant `at`. Returns events processed.
-    fn catch_up(&mut self, at: Instant) -> u64 {
-        if self.mode != ClockMode::Realtime {
-            return 0;
-        }
-        let target = self.sim_time_at(at);
-        if target > self.sim.now() {
-            self.sim.run_until(target)
-        } else {
-            0
-        }
-    }
-
-    /// Realtime: how long to sleep before the next scheduled event is due (bounded so
-    /// the published clock stays fresh).
-    fn next_wake(&self) -> Duration {
-        const MAX: Duration = Duration::from_millis(50);
-        match self.sim.next_event_time() {
-            Some(t) => {
-                let now = self.sim.now();
-                let ms = t.saturating_sub(now) as f64 / self.speed;
-                Duration::from_secs_f64(ms / 1000.0).clamp(Duration::from_millis(1), MAX)
+    /// Realtime: runs the simulation up to wall instant `at`.
+    fn catch_up(&mut self, at: Instant) {
+        if self.realtime() {
+            let target = sim_time_at(self.sim_base, self.wall_base, self.speed, at);
+            if target > self.sim.now() {
+                self.sim.run_until(target);
             }
-            None => MAX,
+        }
+    }
+
+    /// Realtime: the wall instant the next scheduled event is due (`None`: sleep until
+    /// a command). Far-off events are checked again after a day. One virtual ms of
+    /// slack so float rounding never wakes the task just before the event is due.
+    fn next_wake(&self) -> Option<Instant> {
+        if !self.realtime() {
+            return None;
+        }
+        let t = self.sim.next_event_time()?;
+        let ahead_ms = (t.saturating_sub(self.sim_base) + 1) as f64 / self.speed;
+        let ahead = Duration::from_secs_f64((ahead_ms / 1000.0).min(86_400.0));
+        Some(self.wall_base + ahead)
+    }
+
+    fn clock(&self) -> ClockInfo {
+        ClockInfo {
+            now_ms: self.sim.now(),
+            mode: self.spec.mode.as_str(),
+            speed: self.speed,
+            seed: self.sim.seed(),
+        }
+    }
+
+    fn execute(&mut self, cmd: Command) -> Result<Reply, EngineError> {
+        Ok(match cmd {
+            Command::Apply(input) => self.apply(input),
+            Command::ApplyThenPanic(input) => {
+                if !self.spec.allow_panic_hook {
+                    return Err(EngineError::NotAllowed("the panic hook is off"));
+                }
+                self.apply(input);
+                panic!("injected panic (test hook) after applying an input");
+            }
+            Command::Advance { ms } => {
+                let before = self.sim.events().len();
+                let processed = self.sim.advance(ms);
+                Reply::Advanced {
+                    now_ms: self.sim.now(),
+                    events: self.sim.events().len().saturating_sub(before),
+                    processed,
+                }
+            }
+            Command::SetSpeed { speed } => {
+                self.sim_base = self.sim.now();
+                self.wall_base = Instant::now();
+                self.speed = speed;
+                Reply::Clock(self.clock())
+            }
+            Command::Reset { seed } => {
+                let seed = seed.unwrap_or_else(|| self.sim.seed());
+                self.sim = Sim::new(self.spec.model.clone(), seed);
+                self.journal = Journal::new(seed);
+                self.wall_base = Instant::now();
+                self.sim_base = 0;
+                self.broadcast_upto = 0;
+                let _ = self.events_tx.send(StreamItem::Reset);
+                Reply::Clock(self.clock())
+            }
+            Command::Clock => Reply::Clock(self.clock()),
+            Command::Faults => Reply::Faults(self.sim.faults()),
+            Command::Events { since, limit } => {
+                let events = self.sim.events();
+                let start = events.partition_point(|ev| ev.seq < since);
+                Reply::Events(
+                    events[start..]
+                        .iter()
+                        .take(limit)
+                        .map(|ev| (ev.seq, ev.to_json(&self.spec.model).to_string()))
+                        .collect(),
+                )
+            }
+            Command::Journal => Reply::Journal(self.journal.clone()),
+            Command::GroupOnlineMs => {
+                Reply::GroupOnlineMs(super::uptime::group_online_ms(&self.sim))
+            }
+        })
+    }
+
+    fn apply(&mut self, input: crate::sim::Input) -> Reply {
+        let busy_before = self.sim.busy();
+        self.journal.record(self.sim.now(), input.clone());
+        Reply::Applied {
+            result: self.sim.apply(input),
+            busy_before,
+        }
+    }
+
+    /// Runs `f` (catch-up and/or a command); after a panic, puts the sim back as it
+    /// was before and says why.
+    fn guarded<R>(&mut self, f: impl FnOnce(&mut Engine) -> R) -> Result<R, String> {
+        let (before_ms, journal_len) = (self.sim.now(), self.journal.entries.len());
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
+        ran.map_err(|payload| {
+            let why = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            self.journal.entries.truncate(journal_len);
+            self.sim = replay(self.spec.model.clone(), &self.journal, before_ms);
+            self.broadcast_upto = self.broadcast_upto.min(self.sim.events().len());
+            eprintln!(
+                "clustersim: cluster {:?}: the engine panicked ({why}); restored to t={before_ms} ms from the journal ({journal_len} inputs)",
+                self.spec.name
+            );
+            tracing::error!(cluster = %self.spec.name, "engine panic: {why}; restored");
+            why
+        })
+    }
+
+    fn handle(&mut self, env: Envelope) {
+        let Envelope { at, cmd, reply } = env;
+        let answer = match self.guarded(|e| {
+            e.catch_up(at);
+            e.execute(cmd)
+        }) {
+            Ok(r) => r,
+            Err(why) => Err(EngineError::Panicked(why)),
+        };
+        self.publish();
+        let _ = reply.send(answer);
+    }
+
+    /// Realtime: an event fell due with no command around it.
+    fn tick(&mut self) {
+        let processed = self.sim.processed();
+        let _ = self.guarded(|e| e.catch_up(Instant::now()));
+        if self.sim.processed() != processed {
+            self.publish();
         }
     }
 
     /// Publishes a fresh snapshot and offers new log entries to stream subscribers.
     fn publish(&mut self) {
+        let model = &self.spec.model;
         let view = self.sim.view();
-        let n = self.model.servers.len();
+        let n = model.servers.len();
         let mut reachable = vec![false; n];
         for s in &view.servers {
-            if let Some(id) = self.model.server_id(&s.name) {
+            if let Some(id) = model.server_id(&s.name) {
                 reachable[id] = s.reachable;
             }
         }
-        let per_server = if self.per_server {
+        let per_server = if self.spec.per_server {
             (0..n).map(|s| self.sim.view_from(s)).collect()
         } else {
             Vec::new()
         };
-        let snap = Snapshot {
-            now_ms: self.sim.now(),
+        self.snap_tx.send_replace(Arc::new(Snapshot {
+            published_ms: self.sim.now(),
             view,
             per_server,
             reachable,
-        };
-        self.snap_tx.send_replace(Arc::new(snap));
+            clock: self.spec.mode,
+            wall_base: self.wall_base,
+            sim_base: self.sim_base,
+            speed: self.speed,
+            next_event_ms: self.sim.next_event_time(),
+        }));
 
         let events = self.sim.events();
         if events.len() > self.broadcast_upto {
             if self.events_tx.receiver_count() > 0 {
                 let batch: Vec<(u64, String)> = events[self.broadcast_upto..]
                     .iter()
-                    .map(|e| (e.seq, e.to_json(&self.model).to_string()))
+                    .map(|e| (e.seq, e.to_json(model).to_string()))
                     .collect();
                 let _ = self.events_tx.send(StreamItem::Events(Arc::new(batch)));
             }
@@ -159,73 +303,56 @@ impl Engine {
     }
 }
 
-/// A cheap, cloneable handle to the engine thread.
+/// A cheap, cloneable handle to one cluster's engine: what faces and the control API
+/// hold. The engine stops when every handle is dropped.
 #[derive(Clone)]
-pub struct EngineHandle {
-    tx: mpsc::Sender<Cmd>,
+pub struct ClusterHandle {
+    tx: mpsc::UnboundedSender<Envelope>,
     snap: watch::Receiver<Arc<Snapshot>>,
     events_tx: broadcast::Sender<StreamItem>,
     pub model: Arc<Model>,
     pub mode: ClockMode,
 }
 
-/// The engine thread has stopped (it panicked): answered as the table's 500.
-#[derive(Debug)]
-pub struct EngineGone;
-
-impl EngineHandle {
-    /// Starts the engine thread over `model` and waits for its first snapshot.
-    pub fn spawn(
-        model: Arc<Model>,
-        seed: u64,
-        mode: ClockMode,
-        speed: f64,
-        per_server: bool,
-    ) -> std::io::Result<EngineHandle> {
-        let (tx, rx) = mpsc::channel::<Cmd>();
-        let (events_tx, _) = broadcast::channel(1024);
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let m = model.clone();
-        let etx = events_tx.clone();
-        std::thread::Builder::new()
-            .name("clustersim-engine".into())
-            .spawn(move || {
-                let sim = Sim::new(m.clone(), seed);
-                let first = Snapshot {
-                    view: sim.view(),
-                    per_server: Vec::new(),
-                    reachable: Vec::new(),
-                    now_ms: 0,
-                };
-                let (snap_tx, snap_rx) = watch::channel(Arc::new(first));
-                let mut engine = Engine {
-                    sim,
-                    model: m,
-                    mode,
-                    speed,
-                    wall_base: Instant::now(),
-                    sim_base: 0,
-                    per_server,
-                    snap_tx,
-                    events_tx: etx,
-                    broadcast_upto: 0,
-                };
-                engine.publish();
-                if ready_tx.send(snap_rx).is_err() {
-                    return;
-                }
-                run(engine, rx);
-            })?;
-        let snap = ready_rx
-            .recv()
-            .map_err(|_| std::io::Error::other("the simulation engine failed to start"))?;
-        Ok(EngineHandle {
+impl ClusterHandle {
+    /// Starts the engine as a task on the current tokio runtime.
+    pub fn spawn(spec: EngineSpec) -> ClusterHandle {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (events_tx, _) = broadcast::channel(256);
+        let sim = Sim::new(spec.model.clone(), spec.seed);
+        let first = Snapshot {
+            view: sim.view(),
+            per_server: Vec::new(),
+            reachable: Vec::new(),
+            published_ms: 0,
+            clock: spec.mode,
+            wall_base: Instant::now(),
+            sim_base: 0,
+            speed: spec.speed,
+            next_event_ms: None,
+        };
+        let (snap_tx, snap) = watch::channel(Arc::new(first));
+        let handle = ClusterHandle {
             tx,
             snap,
+            events_tx: events_tx.clone(),
+            model: spec.model.clone(),
+            mode: spec.mode,
+        };
+        let mut engine = Engine {
+            journal: Journal::new(spec.seed),
+            speed: spec.speed,
+            spec,
+            sim,
+            wall_base: Instant::now(),
+            sim_base: 0,
+            snap_tx,
             events_tx,
-            model,
-            mode,
-        })
+            broadcast_upto: 0,
+        };
+        engine.publish();
+        tokio::spawn(run(engine, rx));
+        handle
     }
 
     /// The latest published snapshot (never blocks on the engine).
@@ -242,61 +369,75 @@ impl EngineHandle {
         self.events_tx.subscribe()
     }
 
-    /// Runs `f` on the engine thread at this wall instant and returns its answer. A new
-    /// snapshot is published before the answer is sent, so a GET that follows sees it.
-    pub async fn call<R, F>(&self, f: F) -> Result<R, EngineGone>
-    where
-        R: Send + 'static,
-        F: FnOnce(&mut Engine) -> R + Send + 'static,
-    {
-        let (reply_tx, reply_rx) = oneshot::channel();
-        let job: Job = Box::new(move |engine: &mut Engine| {
-            let answer = f(engine);
-            engine.publish();
-            let _ = reply_tx.send(answer);
-        });
-        self.tx
-            .send(Cmd {
-                at: Instant::now(),
-                job,
-            })
-            .map_err(|_| EngineGone)?;
-        reply_rx.await.map_err(|_| EngineGone)
+    /// Runs `cmd` on the engine at this wall instant. A new snapshot is published
+    /// before the reply is sent, so a GET that follows sees its effect.
+    pub async fn send(&self, cmd: Command) -> Result<Reply, EngineError> {
+        let (reply, rx) = oneshot::channel();
+        let env = Envelope {
+            at: Instant::now(),
+            cmd,
+            reply,
+        };
+        self.tx.send(env).map_err(|_| EngineError::Gone)?;
+        rx.await.map_err(|_| EngineError::Gone)?
+    }
+
+    pub async fn clock(&self) -> Result<ClockInfo, EngineError> {
+        match self.send(Command::Clock).await? {
+            Reply::Clock(c) => Ok(c),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    pub async fn journal(&self) -> Result<Journal, EngineError> {
+        match self.send(Command::Journal).await? {
+            Reply::Journal(j) => Ok(j),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    pub async fn events(
+        &self,
+        since: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, String)>, EngineError> {
+        match self.send(Command::Events { since, limit }).await? {
+            Reply::Events(list) => Ok(list),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    pub async fn group_online_ms(&self) -> Result<Vec<u64>, EngineError> {
+        match self.send(Command::GroupOnlineMs).await? {
+            Reply::GroupOnlineMs(ms) => Ok(ms),
+            other => Err(unexpected(other)),
+        }
     }
 }
 
-fn run(mut engine: Engine, rx: mpsc::Receiver<Cmd>) {
+/// A reply of the wrong kind: a bug in the engine, answered like a panic.
+pub fn unexpected(reply: Reply) -> EngineError {
+    EngineError::Panicked(format!("unexpected reply {reply:?}"))
+}
+
+async fn run(mut engine: Engine, mut rx: mpsc::UnboundedReceiver<Envelope>) {
     loop {
-        let cmd = match engine.mode {
-            ClockMode::Manual => match rx.recv() {
-                Ok(c) => Some(c),
-                Err(_) => return,
-            },
-            ClockMode::Realtime => match rx.recv_timeout(engine.next_wake()) {
-                Ok(c) => Some(c),
-                Err(mpsc::RecvTimeoutError::Timeout) => None,
-                Err(mpsc::RecvTimeoutError::Disconnected) => return,
-            },
+        let env = match engine.next_wake() {
+            None => rx.recv().await,
+            Some(at) => {
+                tokio::select! {
+                    biased;
+                    env = rx.recv() => env,
+                    _ = tokio::time::sleep_until(at.into()) => {
+                        engine.tick();
+                        continue;
+                    }
+                }
+            }
         };
-        match cmd {
-            Some(Cmd { at, job }) => {
-                // A panic in the engine (a bug) fails this request with the table's 500
-                // (its reply channel is dropped) but keeps the server up.
-                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    engine.catch_up(at);
-                    job(&mut engine);
-                }));
-                if ran.is_err() {
-                    tracing::error!("the simulation engine panicked while handling a request");
-                }
-            }
-            None => {
-                let len_before = engine.sim.events().len();
-                let processed = engine.catch_up(Instant::now());
-                if processed > 0 || engine.sim.events().len() != len_before {
-                    engine.publish();
-                }
-            }
+        match env {
+            Some(env) => engine.handle(env),
+            None => return,
         }
     }
 }

@@ -41,6 +41,14 @@ pub struct Shared {
     pub router: Router,
     pub tls: Option<TlsAcceptor>,
     pub max_connections: usize,
+    /// Becomes true (or closes) when the cluster is removed: stop accepting, finish
+    /// in-flight requests, close.
+    pub stop: watch::Receiver<bool>,
+}
+
+/// Resolves when `stop` says so (or its cluster is gone).
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
 }
 
 /// The addresses actually bound.
@@ -137,7 +145,14 @@ async fn accept(
 /// The `--listen` listener: the cluster's view, never goes down.
 async fn serve_main(l: TcpListener, shared: Shared) {
     let slots = Arc::new(Semaphore::new(shared.max_connections));
-    while let Some((stream, peer, permit)) = accept(&l, &slots).await {
+    loop {
+        let got = tokio::select! {
+            got = accept(&l, &slots) => got,
+            _ = stopped(shared.stop.clone()) => return,
+        };
+        let Some((stream, peer, permit)) = got else {
+            return;
+        };
         tokio::spawn(connection(
             stream,
             Conn { peer, server: None },
@@ -161,8 +176,9 @@ async fn supervise(server: usize, addr: SocketAddr, first: TcpListener, shared: 
             Some(l) => l,
             None => {
                 while !reachable(&snaps) {
-                    if snaps.changed().await.is_err() {
-                        return;
+                    tokio::select! {
+                        changed = snaps.changed() => if changed.is_err() { return },
+                        _ = stopped(shared.stop.clone()) => return,
                     }
                 }
                 match TcpListener::bind(addr).await {
@@ -191,6 +207,7 @@ async fn supervise(server: usize, addr: SocketAddr, first: TcpListener, shared: 
                         return;
                     }
                 }
+                _ = stopped(shared.stop.clone()) => return,
             }
         }
         drop(l);
@@ -214,10 +231,10 @@ async fn connection(
                 let handshake =
                     tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream));
                 if let Ok(Ok(tls)) = handshake.await {
-                    http(tls, conn, shared.router.clone()).await;
+                    http(tls, conn, shared.router.clone(), shared.stop.clone()).await;
                 }
             }
-            None => http(stream, conn, shared.router.clone()).await,
+            None => http(stream, conn, shared.router.clone(), shared.stop.clone()).await,
         }
     };
     match down {
@@ -231,7 +248,7 @@ async fn connection(
     }
 }
 
-async fn http<I>(io: I, conn: Conn, router: Router)
+async fn http<I>(io: I, conn: Conn, router: Router, stop: watch::Receiver<bool>)
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -248,11 +265,16 @@ where
             Ok::<_, Infallible>(resp)
         }
     });
-    let _ = hyper::server::conn::http1::Builder::new()
+    let served = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)
-        .serve_connection(TokioIo::new(io), service)
-        .await;
+        .serve_connection(TokioIo::new(io), service);
+    let mut served = std::pin::pin!(served);
+    tokio::select! {
+        _ = served.as_mut() => return,
+        _ = stopped(stop) => served.as_mut().graceful_shutdown(),
+    }
+    let _ = served.await;
 }
 
 /// A TLS acceptor from PEM files (certificate chain, private key).

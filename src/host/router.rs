@@ -1,49 +1,55 @@
-//! The route table and the router built from it. The table is the single list of
-//! endpoints: the router registers exactly these (those the API version has), and a
-//! test checks `openapi.json` documents exactly these.
+//! A listener's router: the cluster's faces (registered in `crate::faces`), the
+//! `/sim/v1` control API of its cluster and of the fleet, and the embedded dashboard.
+//! The control table below is the single list of `/sim/v1` endpoints (checked against
+//! `openapi.json` with the face's table).
 //!
 //! Request handling order: authentication (API paths), method check (405), routing;
 //! an unknown URL is the table's 400, a known URL with another method its 405. Paths
 //! outside `/api` and `/sim` are the embedded dashboard and `/openapi.json`, served
 //! without credentials (they hold no cluster data, and the dashboard asks for them).
+//!
+//! Every control route exists twice: `/sim/v1/X` (the listener's own cluster, which on
+//! the first cluster's listener is the first cluster) and `/sim/v1/clusters/{cluster}/X`.
 
 use super::auth::Verdict;
 use super::control as ctl;
+use super::fleet::Fleet;
+use super::fleet_api as fl;
 use super::{ApiVersion, App, Conn};
-use crate::faces::expresscluster as api;
 use crate::faces::expresscluster::errors::ApiError;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, MethodRouter};
+use axum::routing::{any, delete, get, post, MethodRouter};
 use axum::Router;
+use std::sync::Weak;
 
-/// The OpenAPI 3 document of both surfaces, kept in the repository.
-pub const OPENAPI_JSON: &str = include_str!("../faces/expresscluster/openapi.json");
-
-pub struct RouteSpec {
+/// One endpoint of a route table.
+pub struct RouteSpec<S = App> {
     /// `GET`, `POST` or `DELETE`.
     pub method: &'static str,
     /// axum path syntax (`{name}`), which is also OpenAPI's.
     pub path: &'static str,
     /// First API version that has it (control routes: every version).
     pub since: ApiVersion,
-    make: fn() -> MethodRouter<App>,
+    pub make: fn() -> MethodRouter<S>,
 }
 
+/// `route!(get "/path" V1_0 => handler)`: one [`RouteSpec`].
+#[macro_export]
 macro_rules! route {
     ($m:ident $path:literal $since:ident => $handler:expr) => {
-        RouteSpec {
-            method: const_upper(stringify!($m)),
+        $crate::host::router::RouteSpec {
+            method: $crate::host::router::const_upper(stringify!($m)),
             path: $path,
-            since: ApiVersion::$since,
+            since: $crate::host::ApiVersion::$since,
             make: || $m($handler),
         }
     };
 }
 
-const fn const_upper(m: &str) -> &'static str {
+pub const fn const_upper(m: &str) -> &'static str {
     match m.as_bytes() {
         b"get" => "GET",
         b"post" => "POST",
@@ -51,54 +57,16 @@ const fn const_upper(m: &str) -> &'static str {
     }
 }
 
-type St = State<App>;
-type N = super::body::NamePath;
-type B = super::body::ApiJson<api::TargetBody>;
+/// What control handlers get: the listener's cluster and the fleet.
+#[derive(Clone)]
+pub struct Ctx {
+    pub own: App,
+    pub fleet: Weak<Fleet>,
+}
 
-/// Every endpoint, in the reference's order, then section 8's, then `/sim/v1`.
-pub fn routes() -> Vec<RouteSpec> {
+/// The `/sim/v1` endpoints of one cluster (also under `/sim/v1/clusters/{cluster}`).
+pub fn control_routes() -> Vec<RouteSpec<Ctx>> {
     vec![
-        route!(get "/api/v1/cluster" V1_0 => api::get_cluster),
-        route!(get "/api/v1/cluster/toratio" V1_2 => api::get_toratio),
-        route!(get "/api/v1/servers" V1_0 => api::get_servers),
-        route!(get "/api/v1/servers/{name}" V1_0 => api::get_server),
-        route!(get "/api/v1/groups" V1_0 => api::get_groups),
-        route!(get "/api/v1/groups/{name}" V1_0 => api::get_group),
-        route!(get "/api/v1/resources" V1_0 => api::get_resources),
-        route!(get "/api/v1/resources/{name}" V1_0 => api::get_resource),
-        route!(get "/api/v1/monitors" V1_0 => api::get_monitors),
-        route!(get "/api/v1/monitors/{name}" V1_0 => api::get_monitor),
-        route!(post "/api/v1/cluster/start" V1_0 => |s: St| api::post_cluster(s, "start")),
-        route!(post "/api/v1/cluster/stop" V1_0 => |s: St| api::post_cluster(s, "stop")),
-        route!(post "/api/v1/cluster/reboot" V1_0 => |s: St| api::post_cluster(s, "reboot")),
-        route!(post "/api/v1/cluster/shutdown" V1_0 => |s: St| api::post_cluster(s, "shutdown")),
-        route!(post "/api/v1/cluster/suspend" V1_0 => |s: St| api::post_cluster(s, "suspend")),
-        route!(post "/api/v1/cluster/resume" V1_0 => |s: St| api::post_cluster(s, "resume")),
-        route!(post "/api/v1/cluster/toratio/set" V1_2 => api::post_toratio_set),
-        route!(post "/api/v1/cluster/toratio/reset" V1_2 => api::post_toratio_reset),
-        route!(post "/api/v1/servers/{name}/start" V1_0 => |s: St, n: N| api::post_server(s, n, "start")),
-        route!(post "/api/v1/servers/{name}/stop" V1_0 => |s: St, n: N| api::post_server(s, n, "stop")),
-        route!(post "/api/v1/servers/{name}/reboot" V1_0 => |s: St, n: N| api::post_server(s, n, "reboot")),
-        route!(post "/api/v1/servers/{name}/shutdown" V1_0 => |s: St, n: N| api::post_server(s, n, "shutdown")),
-        route!(post "/api/v1/groups/start" V1_0 => |s: St, b: B| api::post_groups(s, b, "start")),
-        route!(post "/api/v1/groups/stop" V1_0 => |s: St, b: B| api::post_groups(s, b, "stop")),
-        route!(post "/api/v1/groups/{name}/start" V1_0 => |s: St, n: N, b: B| api::post_group(s, n, b, "start")),
-        route!(post "/api/v1/groups/{name}/stop" V1_0 => |s: St, n: N, b: B| api::post_group(s, n, b, "stop")),
-        route!(post "/api/v1/groups/{name}/move" V1_0 => |s: St, n: N, b: B| api::post_group(s, n, b, "move")),
-        route!(post "/api/v1/resources/{name}/start" V1_0 => |s: St, n: N, b: B| api::post_resource(s, n, b, "start")),
-        route!(post "/api/v1/resources/{name}/stop" V1_0 => |s: St, n: N, b: B| api::post_resource(s, n, b, "stop")),
-        route!(post "/api/v1/monitors/{name}/suspend" V1_0 => |s: St, n: N, b: B| api::post_monitor(s, n, b, "suspend")),
-        route!(post "/api/v1/monitors/{name}/resume" V1_0 => |s: St, n: N, b: B| api::post_monitor(s, n, b, "resume")),
-        route!(post "/api/v1/scripts/run" V1_2 => api::post_script_run),
-        // Section 8 of the behaviour contract (X 5.x): served with API v1.2.
-        route!(post "/api/v1/servers/{name}/dummy-failure/start" V1_2 => |s: St, n: N| api::post_server_dummy(s, n, "start")),
-        route!(post "/api/v1/servers/{name}/dummy-failure/stop" V1_2 => |s: St, n: N| api::post_server_dummy(s, n, "stop")),
-        route!(post "/api/v1/monitors/{name}/dummy-failure/start" V1_2 => |s: St, n: N, b: B| api::post_monitor_dummy(s, n, b, "start")),
-        route!(post "/api/v1/monitors/{name}/dummy-failure/stop" V1_2 => |s: St, n: N, b: B| api::post_monitor_dummy(s, n, b, "stop")),
-        route!(get "/api/v1/metrics/groups/uptime" V1_2 => api::get_uptimes),
-        route!(get "/api/v1/metrics/groups/{name}/uptime" V1_2 => api::get_uptime),
-        route!(get "/api/v1/metrics/config/last-applied-date" V1_2 => api::get_last_applied_date),
-        // Control API.
         route!(get "/sim/v1/clock" V1_0 => ctl::get_clock),
         route!(post "/sim/v1/clock/advance" V1_0 => ctl::post_advance),
         route!(post "/sim/v1/clock/speed" V1_0 => ctl::post_speed),
@@ -109,21 +77,44 @@ pub fn routes() -> Vec<RouteSpec> {
         route!(get "/sim/v1/events/stream" V1_0 => ctl::get_event_stream),
         route!(post "/sim/v1/reset" V1_0 => ctl::post_reset),
         route!(get "/sim/v1/config" V1_0 => ctl::get_config),
-        route!(get "/openapi.json" V1_0 => openapi),
+        route!(get "/sim/v1/journal" V1_0 => ctl::get_journal),
     ]
 }
 
-/// The router for `app`'s API version.
-pub fn build(app: App) -> Router {
-    let mut router: Router<App> = Router::new();
-    for r in routes().into_iter().filter(|r| app.version >= r.since) {
-        router = router.route(r.path, (r.make)());
+/// The fleet's endpoints.
+pub fn fleet_routes() -> Vec<RouteSpec<Ctx>> {
+    vec![
+        route!(get "/sim/v1/clusters" V1_0 => fl::list),
+        route!(post "/sim/v1/clusters" V1_0 => fl::create),
+        route!(delete "/sim/v1/clusters/{cluster}" V1_0 => fl::delete),
+    ]
+}
+
+/// The router of one of `app`'s listeners: `face` (the cluster's faces), the control
+/// API and the dashboard, behind authentication with `app`'s credentials.
+pub fn build(app: App, face: Router, fleet: Weak<Fleet>) -> Router {
+    let ctx = Ctx {
+        own: app.clone(),
+        fleet,
+    };
+    let mut control: Router<Ctx> = Router::new();
+    for r in control_routes() {
+        let prefixed = r.path.replacen("/sim/v1", "/sim/v1/clusters/{cluster}", 1);
+        control = control
+            .route(r.path, (r.make)())
+            .route(&prefixed, (r.make)());
     }
-    router
+    for r in fleet_routes() {
+        control = control.route(r.path, (r.make)());
+    }
+    if app.allow_test_panics {
+        control = control.route("/sim/v1/test/panic", post(ctl::post_test_panic));
+    }
+    control = control.route("/sim/v1/clusters/{cluster}/api/{*rest}", any(fl::face));
+    face.merge(control.with_state(ctx))
         .fallback(fallback)
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
-        .layer(middleware::from_fn_with_state(app.clone(), gate))
-        .with_state(app)
+        .layer(middleware::from_fn_with_state(app, gate))
 }
 
 fn is_api(path: &str) -> bool {
@@ -167,10 +158,6 @@ async fn gate(State(app): State<App>, req: Request, next: Next) -> Response {
     }
 }
 
-async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON).into_response()
-}
-
 /// Unknown URLs: the dashboard's files for GET, else the table's 400.
 async fn fallback(req: Request) -> Response {
     let path = req.uri().path();
@@ -180,64 +167,4 @@ async fn fallback(req: Request) -> Response {
         }
     }
     ApiError::bad_request().into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeSet;
-
-    fn version(v: ApiVersion) -> &'static str {
-        match v {
-            ApiVersion::V1_0 => "1.0",
-            ApiVersion::V1_1 => "1.1",
-            ApiVersion::V1_2 => "1.2",
-        }
-    }
-
-    /// `openapi.json` documents exactly the routes of the table (which is exactly what
-    /// the router registers), each with the version that introduced it.
-    #[test]
-    fn openapi_documents_every_route_and_nothing_else() {
-        let doc: serde_json::Value =
-            serde_json::from_str(OPENAPI_JSON).expect("openapi.json parses");
-        assert_eq!(
-            doc["openapi"].as_str().map(|v| v.starts_with("3.")),
-            Some(true)
-        );
-        let mut documented = BTreeSet::new();
-        for (path, item) in doc["paths"].as_object().expect("paths") {
-            for (method, op) in item.as_object().expect("path item") {
-                let since = op["x-since-version"].as_str().unwrap_or("?").to_string();
-                documented.insert((method.to_uppercase(), path.clone(), since));
-            }
-        }
-        let routed: BTreeSet<_> = routes()
-            .iter()
-            .map(|r| {
-                (
-                    r.method.to_string(),
-                    r.path.to_string(),
-                    version(r.since).to_string(),
-                )
-            })
-            .collect();
-        let missing: Vec<_> = routed.difference(&documented).collect();
-        let extra: Vec<_> = documented.difference(&routed).collect();
-        assert!(
-            missing.is_empty(),
-            "routes missing from openapi.json: {missing:?}"
-        );
-        assert!(
-            extra.is_empty(),
-            "openapi.json documents routes that do not exist: {extra:?}"
-        );
-    }
-
-    #[test]
-    fn route_table_has_no_duplicates() {
-        let all = routes();
-        let set: BTreeSet<_> = all.iter().map(|r| (r.method, r.path)).collect();
-        assert_eq!(set.len(), all.len());
-    }
 }

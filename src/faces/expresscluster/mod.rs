@@ -16,6 +16,7 @@
 pub mod errors;
 mod metrics;
 mod operations;
+pub mod routes;
 mod status;
 
 pub use metrics::*;
@@ -23,7 +24,7 @@ pub use operations::*;
 pub use status::*;
 
 use crate::host::body::query_pairs;
-use crate::host::{ApiVersion, App, Conn};
+use crate::host::{App, Conn};
 use crate::sim::view::ClusterView;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -31,6 +32,32 @@ use axum::Extension;
 use errors::{json_response, ApiError, ResultObj};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
+
+use clap::ValueEnum;
+
+/// REST API versions and the products that introduced them (reference 2.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum ApiVersion {
+    /// X 4.2.0 (Linux) / 12.20 (Windows).
+    #[value(name = "1.0")]
+    V1_0,
+    /// X 4.2.2 / 12.22: groups list their resources, resources name their group.
+    #[value(name = "1.1")]
+    V1_1,
+    /// X 4.3.0 / 12.30: timeout ratio and script execution.
+    #[value(name = "1.2")]
+    V1_2,
+}
+
+impl ApiVersion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiVersion::V1_0 => "1.0",
+            ApiVersion::V1_1 => "1.1",
+            ApiVersion::V1_2 => "1.2",
+        }
+    }
+}
 
 /// `{"result": {"code": 0, "message": ""}, <field>: <body>}`, serialised directly.
 struct Envelope<'a, T> {

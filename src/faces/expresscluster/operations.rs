@@ -5,8 +5,9 @@ use super::errors::{
     json_response, ApiError, ResultObj, CODE_BUSY, CODE_INVALID, CODE_REFUSED, CODE_UNKNOWN_NAME,
 };
 use crate::host::body::{ApiJson, NamePath};
+use crate::host::command::{Command, Reply};
 use crate::host::App;
-use crate::sim::{InputError, Operation};
+use crate::sim::{Input, InputError, Operation};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -27,17 +28,13 @@ fn result(code: i64, message: impl Into<Cow<'static, str>>) -> Response {
 /// Sends an operation to the engine and answers at once with its acceptance or the
 /// reason it was refused.
 async fn operate(app: &App, op: Operation) -> Response {
-    let answer = app
-        .engine
-        .call(move |e| {
-            let busy = e.sim.busy();
-            (busy, e.sim.operate(op))
-        })
-        .await;
-    match answer {
-        Err(_) => ApiError::internal().into(),
-        Ok((_, Ok(()))) => result(0, ""),
-        Ok((busy, Err(err))) => refusal(busy, err),
+    match app.engine.send(Command::Apply(Input::Operation(op))).await {
+        Ok(Reply::Applied { result: Ok(_), .. }) => result(0, ""),
+        Ok(Reply::Applied {
+            result: Err(err),
+            busy_before,
+        }) => refusal(busy_before, err),
+        _ => ApiError::internal().into(),
     }
 }
 

@@ -1,0 +1,238 @@
+//! The fleet: the named clusters one `serve` hosts. Each cluster has its own engine
+//! task, seed, clock, credentials and listener(s); clusters share nothing but the
+//! runtime's worker threads, so a fault or a panic in one never shows in another.
+//! The first cluster (creation order) is the one the unprefixed `/sim/v1/...` of its
+//! listeners means; every listener answers `/sim/v1/clusters/{name}/...` for all.
+
+use super::engine_task::{ClusterHandle, EngineSpec};
+use super::listeners::{self, Bound};
+use super::{auth, ApiVersion, App, AppInner, ClockMode};
+use crate::model::Model;
+use axum::Router;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock, Weak};
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
+
+/// Everything needed to create one cluster (from `serve` flags, a fleet file entry or
+/// `POST /sim/v1/clusters`).
+#[derive(Clone, Debug)]
+pub struct ClusterSpec {
+    pub name: String,
+    pub model: Arc<Model>,
+    pub seed: u64,
+    pub clock: ClockMode,
+    pub speed: f64,
+    /// One or more addresses for the cluster's face (port 0: any free port).
+    pub listen: Vec<SocketAddr>,
+    pub per_server_listeners: bool,
+    pub api_version: ApiVersion,
+    pub user: String,
+    pub password: String,
+}
+
+/// Settings shared by every cluster of the fleet (from the `serve` command line).
+pub struct HostSettings {
+    pub tls: Option<TlsAcceptor>,
+    pub max_connections: usize,
+    pub auth_max_failures: u32,
+    pub auth_lockout: Duration,
+    pub allow_test_panics: bool,
+    /// The command line: what created clusters get for the fields they leave out.
+    pub defaults: super::ServeArgs,
+}
+
+/// A cluster of the fleet. Dropping the last reference stops its listeners and
+/// (once its connections close) its engine.
+pub struct Cluster {
+    pub app: App,
+    pub bound: Vec<Bound>,
+    pub api_url: String,
+    /// The cluster's face routes without authentication, for
+    /// `/sim/v1/clusters/{name}/api/...` (the dashboard's way to any cluster).
+    pub face: Router,
+    stop: watch::Sender<bool>,
+}
+
+impl Cluster {
+    pub fn name(&self) -> &str {
+        &self.app.name
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// Why a cluster could not be created: a 400 (bad name, bad cluster file, bad
+/// setting) or a 409 (duplicate name, address taken). The message names the problem.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FleetError {
+    BadRequest(String),
+    Conflict(String),
+}
+
+impl std::fmt::Display for FleetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FleetError::BadRequest(m) | FleetError::Conflict(m) => f.write_str(m),
+        }
+    }
+}
+
+pub struct Fleet {
+    pub settings: HostSettings,
+    clusters: RwLock<Vec<Arc<Cluster>>>,
+    me: Weak<Fleet>,
+}
+
+/// Cluster names are URL path segments: 1-63 of `A-Z a-z 0-9 _ . -`, starting with a
+/// letter or digit.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid cluster name {name:?}: use 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit"
+        ))
+    }
+}
+
+impl Fleet {
+    pub fn new(settings: HostSettings) -> Arc<Fleet> {
+        Arc::new_cyclic(|me| Fleet {
+            settings,
+            clusters: RwLock::new(Vec::new()),
+            me: me.clone(),
+        })
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<Arc<Cluster>>> {
+        self.clusters.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Vec<Arc<Cluster>>> {
+        self.clusters.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Every cluster, in creation order.
+    pub fn list(&self) -> Vec<Arc<Cluster>> {
+        self.read().clone()
+    }
+
+    pub fn get(&self, name: &str) -> Option<Arc<Cluster>> {
+        self.read().iter().find(|c| c.name() == name).cloned()
+    }
+
+    pub fn first(&self) -> Option<Arc<Cluster>> {
+        self.read().first().cloned()
+    }
+
+    /// Removes a cluster: its listeners close, in-flight requests finish.
+    pub fn remove(&self, name: &str) -> Option<Arc<Cluster>> {
+        let mut all = self.write();
+        let i = all.iter().position(|c| c.name() == name)?;
+        let c = all.remove(i);
+        let _ = c.stop.send(true);
+        Some(c)
+    }
+
+    /// Creates a cluster: starts its engine and binds its listeners. Nothing else in
+    /// the fleet is touched when it fails.
+    pub async fn create(&self, spec: ClusterSpec) -> Result<Arc<Cluster>, FleetError> {
+        check_name(&spec.name).map_err(FleetError::BadRequest)?;
+        let duplicate =
+            || FleetError::Conflict(format!("a cluster named {:?} already exists", spec.name));
+        if self.get(&spec.name).is_some() {
+            return Err(duplicate());
+        }
+        if !(spec.speed.is_finite() && spec.speed > 0.0) {
+            return Err(FleetError::BadRequest(format!(
+                "cluster {:?}: speed must be a positive number",
+                spec.name
+            )));
+        }
+        if spec.listen.is_empty() {
+            return Err(FleetError::BadRequest(format!(
+                "cluster {:?}: no listen address",
+                spec.name
+            )));
+        }
+        let config_json = serde_json::to_vec(&spec.model.source)
+            .map_err(|e| FleetError::BadRequest(format!("cannot render the cluster: {e}")))?;
+        let s = &self.settings;
+        let engine = ClusterHandle::spawn(EngineSpec {
+            name: spec.name.clone(),
+            model: spec.model.clone(),
+            seed: spec.seed,
+            mode: spec.clock,
+            speed: spec.speed,
+            per_server: spec.per_server_listeners,
+            allow_panic_hook: s.allow_test_panics,
+        });
+        let app: App = Arc::new(AppInner {
+            name: spec.name.clone(),
+            engine,
+            version: spec.api_version,
+            auth: auth::Auth::new(
+                &spec.user,
+                &spec.password,
+                s.auth_max_failures,
+                s.auth_lockout,
+            ),
+            config_json,
+            allow_test_panics: s.allow_test_panics,
+        });
+        let face = crate::faces::router(&app);
+        let (stop, stop_rx) = watch::channel(false);
+        let shared = listeners::Shared {
+            router: super::router::build(app.clone(), face.clone(), self.me.clone()),
+            app: app.clone(),
+            tls: s.tls.clone(),
+            max_connections: s.max_connections,
+            stop: stop_rx,
+        };
+        let mut bound = Vec::new();
+        for (i, addr) in spec.listen.iter().enumerate() {
+            let per_server = spec.per_server_listeners && i == 0;
+            match listeners::start(shared.clone(), *addr, per_server).await {
+                Ok(b) => bound.push(b),
+                Err(e) => {
+                    let _ = stop.send(true);
+                    let msg = format!("cluster {:?}: {e:#}", spec.name);
+                    return Err(if e.downcast_ref::<super::BadInput>().is_some() {
+                        FleetError::BadRequest(msg)
+                    } else {
+                        FleetError::Conflict(msg)
+                    });
+                }
+            }
+        }
+        let scheme = if s.tls.is_some() { "https" } else { "http" };
+        let cluster = Arc::new(Cluster {
+            api_url: format!("{scheme}://{}", bound[0].main),
+            app,
+            bound,
+            face,
+            stop,
+        });
+        let mut all = self.write();
+        if all.iter().any(|c| c.name() == spec.name) {
+            return Err(duplicate());
+        }
+        all.push(cluster.clone());
+        Ok(cluster)
+    }
+}

@@ -1,0 +1,234 @@
+//! How clusters are described: an entry of a fleet file (`serve --fleet FLEET.yaml`)
+//! or the body of `POST /sim/v1/clusters`. Both have the same fields; absent ones take
+//! the `serve` command line's values.
+//!
+//! ```yaml
+//! clusters:
+//!   - name: a                  # 1-63 of A-Z a-z 0-9 _ . -
+//!     cluster: a.yaml          # fleet file: a path (relative to the fleet file);
+//!                              # POST: the file's YAML text; either: an inline object;
+//!                              # absent: the default cluster
+//!     seed: 1
+//!     clock: manual            # realtime | manual
+//!     speed: 1                 # realtime only
+//!     listen: 127.0.0.1:29010  # or a list; absent: --listen for the first entry,
+//!                              # 127.0.0.1:0 (any free port) for the others
+//!     per_server_listeners: false
+//!     api_version: "1.2"
+//!     user: user
+//!     password: password
+//! ```
+
+use super::fleet::ClusterSpec;
+use super::{ApiVersion, ClockMode, ServeArgs};
+use crate::model::Model;
+use clap::ValueEnum;
+use serde::Deserialize;
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+/// One cluster as written in a fleet file or a POST body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub name: String,
+    #[serde(default)]
+    pub cluster: Option<Value>,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub clock: Option<String>,
+    #[serde(default)]
+    pub speed: Option<f64>,
+    #[serde(default)]
+    pub listen: Option<Value>,
+    #[serde(default)]
+    pub per_server_listeners: Option<bool>,
+    #[serde(default)]
+    pub api_version: Option<Value>,
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FleetFile {
+    clusters: Vec<Entry>,
+}
+
+/// Where a `cluster` string comes from.
+#[derive(Clone, Copy)]
+pub enum Origin<'a> {
+    /// A fleet file in this folder: strings are paths relative to it.
+    FleetFile(&'a Path),
+    /// A POST body: strings are the cluster file's YAML text.
+    Request,
+}
+
+/// Reads a fleet file into cluster specs (every problem named with the file and
+/// the entry).
+pub fn load(path: &Path, defaults: &ServeArgs) -> Result<Vec<ClusterSpec>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let file: FleetFile = serde_norway::from_str(&text)
+        .map_err(|e| format!("{}: not a fleet file: {e}", path.display()))?;
+    if file.clusters.is_empty() {
+        return Err(format!("{}: `clusters` lists no cluster", path.display()));
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut names = std::collections::BTreeSet::new();
+    let mut specs = Vec::new();
+    for (i, entry) in file.clusters.into_iter().enumerate() {
+        if !names.insert(entry.name.clone()) {
+            return Err(format!(
+                "{}: clusters[{i}]: the name {:?} is used twice",
+                path.display(),
+                entry.name
+            ));
+        }
+        let listen = if i == 0 { defaults.listen } else { any_port() };
+        let spec = to_spec(entry, defaults, Origin::FleetFile(dir), listen)
+            .map_err(|e| format!("{}: clusters[{i}]: {e}", path.display()))?;
+        specs.push(spec);
+    }
+    Ok(specs)
+}
+
+/// `127.0.0.1:0`.
+pub fn any_port() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+/// An entry with the command line's values for what it leaves out.
+pub fn to_spec(
+    e: Entry,
+    defaults: &ServeArgs,
+    origin: Origin,
+    default_listen: SocketAddr,
+) -> Result<ClusterSpec, String> {
+    super::fleet::check_name(&e.name)?;
+    let model = match &e.cluster {
+        None => Model::default_cluster(),
+        Some(v) => load_cluster(v, origin, &e.name)?,
+    };
+    let clock = match &e.clock {
+        None => defaults.clock,
+        Some(c) => ClockMode::from_str(c, false)
+            .map_err(|_| format!("clock {c:?} is not one of: realtime, manual"))?,
+    };
+    let api_version = match &e.api_version {
+        None => defaults.api_version,
+        Some(v) => {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            ApiVersion::from_str(&text, false)
+                .map_err(|_| format!("api_version {text:?} is not one of: 1.0, 1.1, 1.2"))?
+        }
+    };
+    let listen = match &e.listen {
+        None => vec![default_listen],
+        Some(Value::String(s)) => vec![parse_addr(s)?],
+        Some(Value::Array(list)) if !list.is_empty() => list
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => parse_addr(s),
+                other => Err(format!("listen: {other} is not an address")),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(other) => {
+            return Err(format!(
+                "listen: {other} is not an address or a list of them"
+            ))
+        }
+    };
+    Ok(ClusterSpec {
+        name: e.name,
+        model: Arc::new(model),
+        seed: e.seed.unwrap_or(defaults.seed),
+        clock,
+        speed: e.speed.unwrap_or(defaults.speed),
+        listen,
+        per_server_listeners: e
+            .per_server_listeners
+            .unwrap_or(defaults.per_server_listeners),
+        api_version,
+        user: e.user.unwrap_or_else(|| defaults.user.clone()),
+        password: e.password.unwrap_or_else(|| defaults.password.clone()),
+    })
+}
+
+fn parse_addr(s: &str) -> Result<SocketAddr, String> {
+    s.parse()
+        .map_err(|_| format!("listen: {s:?} is not an address:port (e.g. 127.0.0.1:0)"))
+}
+
+fn load_cluster(v: &Value, origin: Origin, name: &str) -> Result<Model, String> {
+    let (text, source) = match (v, origin) {
+        (Value::String(path), Origin::FleetFile(dir)) => {
+            let p = dir.join(path);
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| format!("cannot read cluster file {}: {e}", p.display()))?;
+            (text, p.display().to_string())
+        }
+        (Value::String(text), Origin::Request) => (text.clone(), format!("cluster {name}")),
+        (obj @ Value::Object(_), _) => (obj.to_string(), format!("cluster {name}")),
+        (other, _) => {
+            return Err(format!(
+                "cluster: {other} is neither a cluster file nor an object"
+            ))
+        }
+    };
+    Model::from_yaml(&text, &source).map_err(|errs| {
+        errs.iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> ServeArgs {
+        ServeArgs::from_flags(["--clock", "manual"]).unwrap()
+    }
+
+    #[test]
+    fn a_fleet_file_names_its_problems() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("fleet.yaml");
+        std::fs::write(&f, "clusters:\n  - name: a\n  - name: b\n    seed: 4\n    clock: realtime\n    api_version: 1.1\n    listen: [127.0.0.1:0, 127.0.0.2:0]\n").unwrap();
+        let specs = load(&f, &defaults()).unwrap();
+        assert_eq!(specs.len(), 2);
+        assert_eq!(specs[0].clock, ClockMode::Manual);
+        assert_eq!((specs[1].seed, specs[1].clock), (4, ClockMode::Realtime));
+        assert_eq!(specs[1].api_version, ApiVersion::V1_1);
+        assert_eq!(specs[1].listen.len(), 2);
+
+        for (body, want) in [
+            ("clusters:\n  - name: a\n  - name: a\n", "used twice"),
+            ("clusters:\n  - name: 'a b'\n", "invalid cluster name"),
+            (
+                "clusters:\n  - name: a\n    cluster: nope.yaml\n",
+                "nope.yaml",
+            ),
+            (
+                "clusters:\n  - name: a\n    clock: fast\n",
+                "realtime, manual",
+            ),
+            ("clusters:\n  - name: a\n    colour: red\n", "colour"),
+            ("clusters: []\n", "no cluster"),
+        ] {
+            std::fs::write(&f, body).unwrap();
+            let e = load(&f, &defaults()).unwrap_err();
+            assert!(e.contains(want) && e.contains("fleet.yaml"), "{body}: {e}");
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! `clustersim serve` as a process ([`run`]) or embedded in tests ([`Running`]): builds
+//! the fleet from the command line (one cluster from `FILE` or the default, or every
+//! cluster of `--fleet`), then serves until Ctrl-C.
+
+use super::fleet::{ClusterSpec, Fleet, FleetError, HostSettings};
+use super::listeners::{self, Bound};
+use super::{bad_input, fleet_file, BadInput, ServeArgs};
+use crate::model::Model;
+use anyhow::Context;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn load_model(args: &ServeArgs) -> anyhow::Result<Model> {
+    match &args.file {
+        None => Ok(Model::default_cluster()),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| bad_input(format!("cannot read {}: {e}", path.display())))?;
+            Model::from_yaml(&text, &path.display().to_string()).map_err(|errs| {
+                let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+                bad_input(lines.join("\n"))
+            })
+        }
+    }
+}
+
+/// The clusters the command line asks for.
+fn specs(args: &ServeArgs) -> anyhow::Result<Vec<ClusterSpec>> {
+    if let Some(path) = &args.fleet {
+        return fleet_file::load(path, args).map_err(bad_input);
+    }
+    let model = load_model(args)?;
+    Ok(vec![ClusterSpec {
+        name: model.source.cluster.name.clone(),
+        model: Arc::new(model),
+        seed: args.seed,
+        clock: args.clock,
+        speed: args.speed,
+        listen: vec![args.listen],
+        per_server_listeners: args.per_server_listeners,
+        api_version: args.api_version,
+        user: args.user.clone(),
+        password: args.password.clone(),
+    }])
+}
+
+/// Loads the clusters, starts their engines and binds every listener (on the current
+/// tokio runtime). Returns once the sockets accept connections.
+pub async fn bind(args: &ServeArgs) -> anyhow::Result<Arc<Fleet>> {
+    if !(args.speed.is_finite() && args.speed > 0.0) {
+        return Err(bad_input("--speed must be a positive number"));
+    }
+    if args.max_connections == 0 {
+        return Err(bad_input("--max-connections must be at least 1"));
+    }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(c), Some(k)) => {
+            Some(listeners::tls_acceptor(c, k).map_err(|e| bad_input(format!("{e:#}")))?)
+        }
+        _ => None,
+    };
+    let specs = specs(args)?;
+    let fleet = Fleet::new(HostSettings {
+        tls,
+        max_connections: args.max_connections,
+        auth_max_failures: args.auth_max_failures,
+        auth_lockout: Duration::from_secs(args.auth_lockout_secs),
+        allow_test_panics: args.allow_test_panics,
+        defaults: args.clone(),
+    });
+    for spec in specs {
+        fleet.create(spec).await.map_err(|e| match e {
+            FleetError::BadRequest(m) => bad_input(m),
+            FleetError::Conflict(m) => anyhow::anyhow!(m),
+        })?;
+    }
+    Ok(fleet)
+}
+
+/// Serves until Ctrl-C.
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let fleet = bind(&args).await?;
+    for c in fleet.list() {
+        let app = &c.app;
+        eprintln!(
+            "clustersim: cluster {:?} serving {} (REST API v{}, {} clock{}, user {:?})",
+            app.name,
+            c.api_url,
+            app.version.as_str(),
+            app.engine.mode.as_str(),
+            if app.engine.mode == super::ClockMode::Realtime {
+                format!(" x{}", app.engine.snapshot().speed)
+            } else {
+                String::new()
+            },
+            args.user,
+        );
+        for b in &c.bound {
+            for (_, addr) in &b.per_server {
+                eprintln!("clustersim: per-server listener {addr}");
+            }
+        }
+    }
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot wait for Ctrl-C")?;
+    drop(fleet);
+    Ok(())
+}
+
+/// `clustersim serve` as a process: exit code 0 after Ctrl-C, 2 when the input (file,
+/// options, TLS files) is unusable, 1 otherwise (e.g. the address is in use).
+pub fn run(args: ServeArgs) -> i32 {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("clustersim serve: cannot start the runtime: {e}");
+            return 1;
+        }
+    };
+    match rt.block_on(serve(args)) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("clustersim serve: {e:#}");
+            if e.downcast_ref::<BadInput>().is_some() {
+                2
+            } else {
+                1
+            }
+        }
+    }
+}
+
+/// A server running on its own runtime thread (tests, embedding). Stops when dropped.
+pub struct Running {
+    /// The first cluster's listeners.
+    pub bound: Bound,
+    pub fleet: Arc<Fleet>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Starts a server for `args` and returns once it accepts connections. Use
+    /// `--listen 127.0.0.1:0` to get a free port ([`Running::addr`]).
+    pub fn start(args: ServeArgs) -> anyhow::Result<Running> {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("clustersim-serve".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(anyhow::Error::new(e)));
+                        return;
+                    }
+                };
+                rt.block_on(async move {
+                    match bind(&args).await {
+                        Ok(fleet) => {
+                            let _ = ready_tx.send(Ok(fleet.clone()));
+                            let _ = stop_rx.await;
+                            drop(fleet);
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                        }
+                    }
+                });
+                rt.shutdown_timeout(Duration::from_secs(1));
+            })?;
+        let fleet: Arc<Fleet> = ready_rx
+            .recv()
+            .context("the server thread stopped while starting")??;
+        let bound = fleet
+            .first()
+            .and_then(|c| c.bound.first().cloned())
+            .context("the fleet has no cluster")?;
+        Ok(Running {
+            bound,
+            fleet,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// The first cluster's `--listen` address actually bound.
+    pub fn addr(&self) -> SocketAddr {
+        self.bound.main
+    }
+
+    /// Stops the server and waits for its thread.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
