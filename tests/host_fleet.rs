@@ -1,0 +1,263 @@
+//! The host layer: the input journal replays to the REST-recorded log byte for byte,
+//! an engine panic leaves the cluster as it was, and a fleet's clusters are created,
+//! listed, reached and deleted independently of each other.
+
+mod rest_support;
+
+use clustersim::host::journal::{replay, Journal};
+use clustersim::Model;
+use rest_support::{manual, request_to, Resp, Server};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// Three servers, one group.
+const TRIO: &str = "cluster: {name: trio}\nservers: [{name: a}, {name: b}, {name: c}]\nheartbeats: [{name: hb1, type: lankhb}]\ngroups: [{name: g1, resources: [{name: ip1, type: fip}]}]\n";
+
+const CRASH1: &str = r#"{"kind": "server-crash", "server": "server1"}"#;
+
+/// The event log as `GET /sim/v1/events` renders it, from a core `Sim`.
+fn log_text(sim: &clustersim::Sim) -> String {
+    let m = sim.model().clone();
+    let items: Vec<String> = sim
+        .events()
+        .iter()
+        .map(|e| e.to_json(&m).to_string())
+        .collect();
+    format!("[{}]", items.join(","))
+}
+
+fn events_text(s: &Server, prefix: &str) -> String {
+    let r = s.get(&format!("{prefix}/events?limit=1000000"));
+    assert_eq!(r.status, 200, "{r:?}");
+    r.text
+}
+
+#[test]
+fn the_journal_replays_the_rest_recorded_log_byte_for_byte() {
+    let s = manual(&["--seed", "11"]);
+    s.advance(40_000);
+    s.op_ok("/api/v1/groups/failover1/move", None);
+    s.advance(20_000);
+    // Refused (already running): journaled too, and refused again on replay.
+    let r = s.post("/api/v1/groups/failover1/start", None);
+    assert_ne!(r.code(), 0, "{r:?}");
+    assert_eq!(s.post("/sim/v1/faults", Some(CRASH1)).status, 200);
+    s.advance(150_000);
+    let r = s.post(
+        "/sim/v1/faults",
+        Some(r#"{"kind": "monitor-result", "monitor": "fipw1", "server": "server2", "result": "error", "duration_ms": 60000}"#),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    s.advance(5_000);
+    s.op_ok("/api/v1/cluster/suspend", None);
+    s.advance(7_000);
+    s.op_ok("/api/v1/cluster/resume", None);
+    s.advance(300_000);
+    let now = s.get("/sim/v1/clock").body["now_ms"].as_u64().unwrap();
+    let recorded = events_text(&s, "/sim/v1");
+
+    let journal: Journal = serde_json::from_value(s.get("/sim/v1/journal").body).unwrap();
+    assert_eq!(journal.seed, 11);
+    assert_eq!(journal.entries.len(), 6, "{journal:?}");
+    let sim = replay(Arc::new(Model::default_cluster()), &journal, now);
+    assert!(sim.events().len() > 20);
+    assert_eq!(log_text(&sim), recorded);
+}
+
+#[test]
+fn an_engine_panic_restores_the_state_before_the_command() {
+    let s = manual(&["--allow-test-panics"]);
+    s.advance(60_000);
+    let before = (
+        events_text(&s, "/sim/v1"),
+        s.get("/sim/v1/faults").text,
+        s.get("/sim/v1/journal").text,
+        s.get("/api/v1/servers").text,
+        s.get("/sim/v1/clock").text,
+    );
+    // The hook applies the crash (logging fault-injected), then panics.
+    let r = s.post("/sim/v1/test/panic", Some(CRASH1));
+    assert_eq!(r.status, 500, "{r:?}");
+    assert!(r.message().contains("panicked"), "{r:?}");
+    let after = (
+        events_text(&s, "/sim/v1"),
+        s.get("/sim/v1/faults").text,
+        s.get("/sim/v1/journal").text,
+        s.get("/api/v1/servers").text,
+        s.get("/sim/v1/clock").text,
+    );
+    assert_eq!(before, after);
+    // The cluster goes on serving: the same crash, now for real, fails over.
+    assert_eq!(s.post("/sim/v1/faults", Some(CRASH1)).status, 200);
+    s.advance(120_000);
+    s.settle();
+    assert_eq!(s.group("failover1").1, "server2");
+    // Without the flag the hook does not exist.
+    let plain = manual(&[]);
+    assert_eq!(plain.post("/sim/v1/test/panic", Some(CRASH1)).status, 400);
+}
+
+/// A client for a cluster created on its own listener.
+fn at(s: &Server, api_url: &str) -> impl Fn(&str, &str, Option<&str>) -> Resp {
+    let agent = ureq::AgentBuilder::new().build();
+    let _ = s;
+    let base = api_url.to_string();
+    move |m, p, b| request_to(&agent, &base, m, p, b, Some(("user", "password")))
+}
+
+fn create(s: &Server, body: Value) -> Resp {
+    s.post("/sim/v1/clusters", Some(&body.to_string()))
+}
+
+#[test]
+fn clusters_are_created_listed_reached_and_deleted() {
+    let s = manual(&[]);
+    let r = create(&s, json!({"name": "b", "clock": "manual", "seed": 3}));
+    assert_eq!(r.status, 201, "{r:?}");
+    let b_url = r.body["api_url"].as_str().unwrap().to_string();
+    let b = at(&s, &b_url);
+    assert_eq!(
+        b("GET", "/api/v1/cluster", None).body["cluster"]["name"],
+        "cluster"
+    );
+    assert_eq!(b("GET", "/sim/v1/clock", None).body["seed"], 3);
+
+    let r = create(
+        &s,
+        json!({"name": "trio", "cluster": TRIO, "clock": "manual"}),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+
+    let list = s.get("/sim/v1/clusters").body;
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["cluster", "b", "trio"]);
+    assert_eq!(list[1]["api_url"], b_url);
+    assert!(list[1]["status"].is_string() && list[1]["clock"]["mode"] == "manual");
+
+    // Control and face of another cluster through this listener.
+    let r = s.get("/sim/v1/clusters/trio/api/v1/servers?select=name");
+    assert_eq!(
+        r.body["servers"],
+        json!([{"name": "a"}, {"name": "b"}, {"name": "c"}]),
+        "{r:?}"
+    );
+    assert_eq!(
+        s.get("/sim/v1/clusters/trio/config").body["cluster"]["name"],
+        "trio"
+    );
+    let adv = s.post("/sim/v1/clusters/b/clock/advance", Some(r#"{"ms": 5000}"#));
+    assert_eq!(adv.body["now_ms"], 5000, "{adv:?}");
+    assert_eq!(s.get("/sim/v1/clock").body["now_ms"], 0);
+    assert_eq!(s.get("/sim/v1/clusters/nope/clock").status, 404);
+
+    // Problems are named, and nothing else changes.
+    for (body, status, want) in [
+        (json!({"name": "b"}), 409, "already exists"),
+        (json!({"name": "no/slash"}), 400, "invalid cluster name"),
+        (
+            json!({"name": "x", "cluster": "servers: [1"}),
+            400,
+            "cluster x",
+        ),
+        (
+            json!({"name": "x", "clock": "fast"}),
+            400,
+            "realtime, manual",
+        ),
+        (
+            json!({"name": "x", "listen": s.run.addr().to_string()}),
+            409,
+            "cannot listen",
+        ),
+        (json!({"nme": "x"}), 400, "nme"),
+    ] {
+        let r = create(&s, body.clone());
+        assert_eq!(r.status, status, "{body}: {r:?}");
+        assert!(r.message().contains(want), "{body}: {r:?}");
+    }
+    assert_eq!(s.get("/sim/v1/clusters").body.as_array().unwrap().len(), 3);
+
+    let r = s.delete("/sim/v1/clusters/b");
+    assert_eq!(r.body, json!({"name": "b", "deleted": true}));
+    assert_eq!(s.delete("/sim/v1/clusters/b").status, 404);
+    let gone = std::net::TcpStream::connect(b_url.trim_start_matches("http://"));
+    assert!(gone.is_err(), "b's listener is closed");
+    assert_eq!(s.get("/sim/v1/clusters").body.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_crash_in_one_cluster_fails_over_there_and_leaves_the_other_untouched() {
+    let s = manual(&[]);
+    for name in ["a", "b"] {
+        let r = create(&s, json!({"name": name, "clock": "manual"}));
+        assert_eq!(r.status, 201, "{r:?}");
+    }
+    for name in ["a", "b"] {
+        s.post(
+            &format!("/sim/v1/clusters/{name}/clock/advance"),
+            Some(r#"{"ms": 60000}"#),
+        );
+    }
+    let b_before = events_text(&s, "/sim/v1/clusters/b");
+    let group = |c: &str| {
+        s.get(&format!("/sim/v1/clusters/{c}/api/v1/groups/failover1"))
+            .body["groups"][0]["current"]
+            .clone()
+    };
+    assert_eq!(group("b"), "server1");
+
+    let r = s.post("/sim/v1/clusters/a/faults", Some(CRASH1));
+    assert_eq!(r.status, 200, "{r:?}");
+    for _ in 0..10 {
+        s.post("/sim/v1/clusters/a/clock/advance", Some(r#"{"ms": 30000}"#));
+    }
+    assert_eq!(group("a"), "server2");
+    assert_eq!(group("b"), "server1");
+    assert_eq!(events_text(&s, "/sim/v1/clusters/b"), b_before);
+    assert_eq!(s.get("/sim/v1/clusters/b/faults").body, json!([]));
+    assert_eq!(
+        s.get("/sim/v1/clusters/b/journal").body["entries"],
+        json!([])
+    );
+}
+
+#[test]
+fn a_fleet_file_starts_every_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("trio.yaml"), TRIO).unwrap();
+    let fleet = dir.path().join("fleet.yaml");
+    std::fs::write(
+        &fleet,
+        "clusters:\n  - name: first\n  - name: second\n    cluster: trio.yaml\n    seed: 9\n    user: admin\n    password: secret\n",
+    )
+    .unwrap();
+    let s = rest_support::start(&["--clock", "manual", "--fleet", fleet.to_str().unwrap()]);
+    let list = s.get("/sim/v1/clusters").body;
+    assert_eq!(list[0]["name"], "first");
+    let url = list[1]["api_url"].as_str().unwrap();
+    let agent = ureq::AgentBuilder::new().build();
+    let r = request_to(
+        &agent,
+        url,
+        "GET",
+        "/api/v1/cluster",
+        None,
+        Some(("admin", "secret")),
+    );
+    assert_eq!(r.body["cluster"]["name"], "trio", "{r:?}");
+    let r = request_to(
+        &agent,
+        url,
+        "GET",
+        "/api/v1/cluster",
+        None,
+        Some(("user", "password")),
+    );
+    assert_eq!(r.status, 401);
+    assert_eq!(s.get("/api/v1/cluster").body["cluster"]["name"], "cluster");
+}
