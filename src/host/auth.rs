@@ -62,6 +62,11 @@ impl Auth {
     }
 
     /// Checks the `Authorization` header of a request from `peer`.
+    /// The configured user name.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
     pub fn check(&self, peer: IpAddr, header: Option<&[u8]>) -> Verdict {
         let Some(header) = header else {
             return Verdict::Unauthorized { challenge: true };

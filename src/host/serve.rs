@@ -94,7 +94,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             } else {
                 String::new()
             },
-            args.user,
+            app.auth.user(),
         );
         for b in &c.bound {
             for (_, addr) in &b.per_server {
