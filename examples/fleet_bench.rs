@@ -105,7 +105,7 @@ fn free_port() -> u16 {
 /// Starts `serve` in realtime mode at speed 1 and waits for its first answer.
 fn start(bin: &str) -> (Child, SocketAddr) {
     let addr: SocketAddr = SocketAddr::from(([127, 0, 0, 1], free_port()));
-    let child = Command::new(bin)
+    let mut child = Command::new(bin)
         .args([
             "serve",
             "--listen",
@@ -126,6 +126,8 @@ fn start(bin: &str) -> (Child, SocketAddr) {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     fail("serve did not answer within 10 s")
 }
 
