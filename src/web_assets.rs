@@ -31,6 +31,7 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
     web!("log.js", JS),
     web!("timeline.js", JS),
     web!("faults.js", JS),
+    web!("fleet.js", JS),
     web!("screenshot.png", PNG),
 ];
 

@@ -4,6 +4,21 @@
 const STORAGE_KEY = "clustersim.credentials";
 
 let authHeader = null;
+/** The fleet cluster the dashboard works on (null: this listener's own). */
+let cluster = null;
+
+export function setCluster(name) {
+  cluster = name || null;
+}
+
+/** `/api/v1/x` and `/sim/v1/x` of the chosen cluster, through this listener. */
+function route(path) {
+  if (!cluster) return path;
+  const base = `/sim/v1/clusters/${encodeURIComponent(cluster)}`;
+  if (path.startsWith("/sim/v1/")) return base + path.slice("/sim/v1".length);
+  if (path.startsWith("/api/")) return base + path;
+  return path;
+}
 
 /** An API call that did not succeed; `message` is meant for the user as is. */
 export class ApiError extends Error {
@@ -55,7 +70,8 @@ function messageOf(body, text, status) {
   return `HTTP ${status}`;
 }
 
-async function request(method, path, body) {
+async function request(method, path, body, direct) {
+  if (!direct) path = route(path);
   const headers = { Accept: "application/json" };
   if (authHeader) headers.Authorization = authHeader;
   const init = { method, headers, cache: "no-store" };
@@ -81,8 +97,8 @@ async function request(method, path, body) {
 }
 
 /** GET returning the parsed JSON; REST failures (non-zero result.code) throw. */
-export async function get(path) {
-  const json = await request("GET", path);
+export async function get(path, { direct = false } = {}) {
+  const json = await request("GET", path, undefined, direct);
   if (json && json.result && json.result.code !== 0) {
     throw new ApiError(json.result.message || `${path}: result code ${json.result.code}`, 200);
   }
@@ -118,7 +134,7 @@ export async function streamEvents(since, onEvent, signal, onOpen) {
   if (authHeader) headers.Authorization = authHeader;
   if (since !== null && since !== undefined) headers["Last-Event-ID"] = String(since - 1);
   const q = since !== null && since !== undefined ? `?since=${since}` : "";
-  const res = await fetch(`/sim/v1/events/stream${q}`, { headers, signal, cache: "no-store" });
+  const res = await fetch(route(`/sim/v1/events/stream${q}`), { headers, signal, cache: "no-store" });
   if (!res.ok || !res.body) {
     const text = await res.text().catch(() => "");
     throw new ApiError(messageOf(null, text, res.status), res.status);

@@ -9,6 +9,7 @@ import { ServersView, GroupsView, MonitorsView, h, badge, setBadge } from "./vie
 import { LogView, fmtTime } from "./log.js";
 import { drawTimeline, describeAt } from "./timeline.js";
 import { initControls } from "./controls.js";
+import { initPicker, refreshPicker } from "./fleet.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -70,6 +71,8 @@ const views = {
 
 // ---------------------------------------------------------------- sign-in
 
+initPicker();
+
 function showLogin(message) {
   $("login").hidden = false;
   $("login-error").textContent = message || "";
@@ -101,6 +104,7 @@ async function signIn(user, password) {
     throw err;
   }
   $("login").hidden = true;
+  refreshPicker();
   await sync.start();
 }
 

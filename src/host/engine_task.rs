@@ -113,6 +113,9 @@ struct Engine {
     events_tx: broadcast::Sender<StreamItem>,
     /// Log entries up to this index have been offered to the broadcast.
     broadcast_upto: usize,
+    /// Realtime catch-up panicked: stop waking for events (they would panic again
+    /// at once) until a command gets through.
+    stalled: bool,
 }
 
 impl Engine {
@@ -134,7 +137,7 @@ impl Engine {
     /// a command). Far-off events are checked again after a day. One virtual ms of
     /// slack so float rounding never wakes the task just before the event is due.
     fn next_wake(&self) -> Option<Instant> {
-        if !self.realtime() {
+        if !self.realtime() || self.stalled {
             return None;
         }
         let t = self.sim.next_event_time()?;
@@ -245,7 +248,10 @@ impl Engine {
             e.catch_up(at);
             e.execute(cmd)
         }) {
-            Ok(r) => r,
+            Ok(r) => {
+                self.stalled = false;
+                r
+            }
             Err(why) => Err(EngineError::Panicked(why)),
         };
         self.publish();
@@ -255,7 +261,9 @@ impl Engine {
     /// Realtime: an event fell due with no command around it.
     fn tick(&mut self) {
         let processed = self.sim.processed();
-        let _ = self.guarded(|e| e.catch_up(Instant::now()));
+        if self.guarded(|e| e.catch_up(Instant::now())).is_err() {
+            self.stalled = true;
+        }
         if self.sim.processed() != processed {
             self.publish();
         }
@@ -349,6 +357,7 @@ impl ClusterHandle {
             snap_tx,
             events_tx,
             broadcast_upto: 0,
+            stalled: false,
         };
         engine.publish();
         tokio::spawn(run(engine, rx));

@@ -33,6 +33,8 @@ use tower::ServiceExt;
 /// idle clients cannot hold the 64 slots forever.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a removed cluster's connections may finish their requests.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What every connection needs.
 #[derive(Clone)]
@@ -274,7 +276,8 @@ where
         _ = served.as_mut() => return,
         _ = stopped(stop) => served.as_mut().graceful_shutdown(),
     }
-    let _ = served.await;
+    // In-flight requests finish; an endless one (an event stream) is cut.
+    let _ = tokio::time::timeout(DRAIN_TIMEOUT, served).await;
 }
 
 /// A TLS acceptor from PEM files (certificate chain, private key).

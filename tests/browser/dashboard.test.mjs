@@ -357,6 +357,29 @@ async function main() {
       await screenshot(page, "operations");
     });
 
+    await check(page, "the cluster picker switches the dashboard to another cluster of the fleet", async () => {
+      const auth = "Basic " + Buffer.from(`${USER}:${PASSWORD}`).toString("base64");
+      const res = await fetch(`${base}/sim/v1/clusters`, {
+        method: "POST",
+        headers: { Authorization: auth },
+        body: JSON.stringify({ name: "lab2", clock: "manual" }),
+      });
+      if (res.status !== 201) throw new Error(`POST /sim/v1/clusters answered ${res.status}`);
+      await page.reload();
+      await page.locator("#conn.live").waitFor({ timeout: WAIT });
+      const picker = page.locator("#cluster-picker");
+      await picker.waitFor({ state: "visible", timeout: WAIT });
+      const labels = await picker.locator("option").allTextContents();
+      if (labels.length !== 2 || !labels[1].startsWith("lab2")) throw new Error(`picker lists ${labels}`);
+      await picker.selectOption("lab2");
+      await page.waitForURL(/#cluster=lab2/, { timeout: WAIT });
+      await page.locator("#conn.live").waitFor({ timeout: WAIT });
+      // lab2 is fresh: its clock is at zero, whatever the first cluster went through.
+      await expectText(page.locator("#clock-now"), "00:00.000", "lab2's clock");
+      await expectText(group("failover1").locator(".current"), "server1", "lab2 failover1");
+      await screenshot(page, "fleet-picker");
+    });
+
     await check(page, "no script errors on the page", async () => {
       if (pageErrors.length) throw new Error(pageErrors.join(" | "));
     });
