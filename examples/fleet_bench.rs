@@ -1,7 +1,8 @@
 //! Fleet bars of `clustersim serve` (the host layer), against the release binary:
 //!
 //! 1. `GET /api/v1/groups` req/s of a single-cluster `serve` at N keep-alive
-//!    connections, then of one cluster of a 100-cluster fleet in the same process.
+//!    connections, then of one cluster of a 100-cluster fleet in the same process,
+//!    then single again after deleting the 99 (the better single figure counts).
 //! 2. A fresh `serve` (realtime, speed 1): 1,000 default clusters created through
 //!    `POST /sim/v1/clusters` (beside the one `serve` starts with), each on its own port; creation time, every cluster
 //!    answering `GET /api/v1/cluster` correctly, RSS, and idle CPU over a window.
@@ -222,11 +223,22 @@ fn main() {
     let o = opts().unwrap_or_else(|e| fail(&e));
 
     // 1. Single cluster vs one cluster of a 100-cluster fleet, same process.
+    // Single, fleet, single again (the 99 deleted): the better single figure counts,
+    // so machine noise cannot flatter the ratio.
     let (mut child, main) = start(&o.bin);
-    let single = load(main, o.connections, o.seconds);
+    let single_before = load(main, o.connections, o.seconds);
     let fleet = create(main, 1, 100, 4); // + the first: 100
     let one = fleet[fleet.len() / 2];
     let in_fleet = load(one, o.connections, o.seconds);
+    let mut c = connect(main).unwrap_or_else(|e| fail(&format!("connect: {e}")));
+    for i in 1..100 {
+        let path = format!("/sim/v1/clusters/c{i}");
+        if !matches!(request(&mut c, "DELETE", &path, ""), Ok((200, _))) {
+            fail(&format!("DELETE {path} failed"));
+        }
+    }
+    let single_after = load(main, o.connections, o.seconds);
+    let single = single_before.max(single_after);
     let _ = child.kill();
     let _ = child.wait();
 
@@ -254,7 +266,7 @@ fn main() {
     let _ = child.wait();
 
     println!(
-        "{{\"clusters\":{},\"answered\":{answered},\"creation_s\":{creation_s:.2},\"rss_mib\":{:.0},\"idle_cpu_pct_of_core\":{idle_cpu_pct:.2},\"connections\":{},\"single_rps\":{single:.0},\"fleet100_one_cluster_rps\":{in_fleet:.0},\"fleet_vs_single\":{:.2}}}",
+        "{{\"clusters\":{},\"answered\":{answered},\"creation_s\":{creation_s:.2},\"rss_mib\":{:.0},\"idle_cpu_pct_of_core\":{idle_cpu_pct:.2},\"connections\":{},\"single_rps\":{single:.0},\"single_rps_before_after\":[{single_before:.0},{single_after:.0}],\"fleet100_one_cluster_rps\":{in_fleet:.0},\"fleet_vs_single\":{:.2}}}",
         o.clusters,
         rss_kib as f64 / 1024.0,
         o.connections,

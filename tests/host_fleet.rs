@@ -261,3 +261,25 @@ fn a_fleet_file_starts_every_cluster() {
     assert_eq!(r.status, 401);
     assert_eq!(s.get("/api/v1/cluster").body["cluster"]["name"], "cluster");
 }
+
+#[test]
+fn a_bad_fleet_file_is_refused_with_exit_code_2_naming_the_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = dir.path().join("fleet.yaml");
+    std::fs::write(
+        &fleet,
+        "clusters:\n  - name: a\n  - name: b\n    cluster: missing.yaml\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_clustersim"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--fleet"])
+        .arg(&fleet)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("fleet.yaml: clusters[1]") && err.contains("missing.yaml"),
+        "{err}"
+    );
+}

@@ -4,7 +4,11 @@
 //!
 //! Status codes: 400 malformed or unknown (kind, name, parameter); 404 a fault id that
 //! does not exist; 409 an input the simulation refuses now, or a clock command that does
-//! not apply to the clock mode (advance in realtime mode, speed in manual mode).
+//! not apply to the clock mode (advance in realtime mode, speed in manual mode); 404
+//! also for an unknown cluster in `/sim/v1/clusters/{cluster}/...`; 500 when the
+//! engine panicked (the cluster was restored; the message says so).
+//!
+//! Handlers turn requests into [`Command`]s for the target cluster's engine.
 
 use super::body::{query_pairs, SimJson};
 use super::command::{Command, EngineError, Reply};
