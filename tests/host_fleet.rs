@@ -283,3 +283,27 @@ fn a_bad_fleet_file_is_refused_with_exit_code_2_naming_the_entry() {
         "{err}"
     );
 }
+
+#[test]
+fn the_fleet_list_shows_a_realtime_clock_moving_between_events() {
+    let s = rest_support::start(&["--clock", "realtime", "--speed", "1000"]);
+    let inline: Value = json!({
+        "cluster": {"name": "solo"},
+        "servers": [{"name": "only"}],
+        "groups": [{"name": "g", "resources": [{"name": "ip", "type": "fip"}]}]
+    });
+    let r = create(&s, json!({"name": "solo", "cluster": inline, "speed": 500}));
+    assert_eq!(r.status, 201, "{r:?}");
+    assert_eq!(
+        s.get("/sim/v1/clusters/solo/api/v1/cluster").body["cluster"]["name"],
+        "solo"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let list = s.get("/sim/v1/clusters").body;
+    let listed = list[0]["clock"]["now_ms"].as_u64().unwrap();
+    let clock = s.get("/sim/v1/clock").body["now_ms"].as_u64().unwrap();
+    // 0.3 s of wall time at x1000: about 300 s of virtual time, shown without a command.
+    assert!(listed >= 250_000, "{list}");
+    assert!(clock >= listed, "{clock} < {listed}");
+    assert_eq!(list[1]["clock"]["speed"], 500.0);
+}
