@@ -2,6 +2,7 @@
 //! high-availability cluster. See `ARCHITECTURE.md` for the map.
 
 pub mod cli;
+pub mod clp;
 pub mod model;
 pub mod rest;
 pub mod scenario;

@@ -32,9 +32,23 @@ enum Command {
     Serve(clustersim::rest::ServeArgs),
     /// Run scenario files (a file, or every *.yaml under a folder) and check their expectations.
     Run(clustersim::scenario::RunArgs),
+    /// The product's clp* commands against a running `serve`: `clp clpstat -g`, `clp install DIR`.
+    #[command(disable_help_flag = true)]
+    Clp {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
+    // Invoked as `clpstat`, `clpgrp`, ... (links made by `clustersim clp install DIR`).
+    let argv: Vec<String> = std::env::args().collect();
+    if let Some(cmd) = argv
+        .first()
+        .and_then(|a| clustersim::clp::command_of_argv0(a))
+    {
+        return exit(clustersim::clp::main_command(cmd, argv[1..].to_vec()));
+    }
     let args = Cli::parse();
     match args.command {
         Command::Validate { files } => validate(&files),
@@ -54,7 +68,12 @@ fn main() -> ExitCode {
         },
         Command::Serve(args) => ExitCode::from(clustersim::rest::run(args) as u8),
         Command::Run(args) => ExitCode::from(clustersim::scenario::run_cli(args) as u8),
+        Command::Clp { args } => exit(clustersim::clp::main_clp(args)),
     }
+}
+
+fn exit(code: i32) -> ExitCode {
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
 fn validate(files: &[PathBuf]) -> ExitCode {

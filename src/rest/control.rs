@@ -348,6 +348,32 @@ pub async fn get_config(State(app): State<App>) -> Response {
         .into_response()
 }
 
+/// `GET /sim/v1/view[?server=NAME]`: the whole cluster as one server's cluster daemon
+/// knows it (heartbeat paths and resolvers included, which `/api/v1` does not carry);
+/// the first running server's view without `server`. The `clp*` commands read it, as
+/// the product's commands read their local daemon. `reachable` is ground truth.
+pub async fn get_view(State(app): State<App>, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+    let pairs = query_pairs(q.as_deref())
+        .ok_or_else(|| ApiError::bad_request_msg("malformed query string"))?;
+    let server = pairs
+        .into_iter()
+        .find(|(k, _)| k == "server")
+        .map(|(_, v)| v);
+    let view = app
+        .engine
+        .call(move |e| match server {
+            None => Ok(e.sim.view()),
+            Some(name) => match e.model.server_id(&name) {
+                Some(id) => Ok(e.sim.view_from(id)),
+                None => Err(format!("unknown server \"{name}\"")),
+            },
+        })
+        .await
+        .map_err(gone)?
+        .map_err(ApiError::bad_request_msg)?;
+    Ok(ok(&view))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
