@@ -169,15 +169,19 @@ pub fn status(v: &View, local: &str, all: &[View], long: bool) -> String {
 
 /// Server `i`'s resolver `r` as the local server knows it: `Offline` for a server it
 /// does not see running, else what that server itself reports [assume: resolver
-/// results travel with the heartbeats].
+/// results travel with the heartbeats; a silent peer keeps the local result].
 pub fn resolver_status_of(v: &View, all: &[View], i: usize, r: usize) -> String {
     if v.servers[i].status == "Offline" {
         return "Offline".into();
     }
-    all.get(i)
-        .and_then(|own| own.resolvers.get(r))
-        .map(|x| x.status.clone())
-        .unwrap_or_else(|| "Unknown".into())
+    match all.get(i) {
+        // Its own answer, while it runs.
+        Some(own) if own.observer.is_some() => own.resolvers.get(r).map(|x| x.status.clone()),
+        // Believed up but silent (crashed, not yet declared down): the last result
+        // heard, which the local server's own result stands for.
+        _ => v.resolvers.get(r).map(|x| x.status.clone()),
+    }
+    .unwrap_or_else(|| "Unknown".into())
 }
 
 #[cfg(test)]

@@ -154,10 +154,11 @@ pub fn partitions(v: &View, local: &str, all: &[View]) -> String {
         if own.servers.get(j).is_none_or(|s| s.status == "Offline") {
             return '-';
         }
-        all.get(j)
-            .and_then(|peer| peer.resolvers.get(c))
-            .map(|r| cell(&r.status))
-            .unwrap_or('-')
+        let answer = match all.get(j) {
+            Some(peer) if peer.observer.is_some() => peer.resolvers.get(c),
+            _ => own.resolvers.get(c),
+        };
+        answer.map(|r| cell(&r.status)).unwrap_or('-')
     });
     finish(out)
 }
