@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod clp;
+pub mod import;
 pub mod model;
 pub mod rest;
 pub mod scenario;

@@ -19,7 +19,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check cluster files: a summary line each, or one line per problem (exit code 2).
+    /// Check cluster files (YAML or clp.conf): a summary line each, or one line per problem (exit code 2).
     Validate {
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -32,6 +32,12 @@ enum Command {
     Serve(clustersim::rest::ServeArgs),
     /// Run scenario files (a file, or every *.yaml under a folder) and check their expectations.
     Run(clustersim::scenario::RunArgs),
+    /// Convert an EXPRESSCLUSTER clp.conf (XML) into a cluster YAML file (stdout or -o).
+    Import {
+        file: PathBuf,
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
     /// The product's clp* commands against a running `serve`: `clp clpstat -g`, `clp install DIR`.
     #[command(disable_help_flag = true)]
     Clp {
@@ -68,6 +74,9 @@ fn main() -> ExitCode {
         },
         Command::Serve(args) => ExitCode::from(clustersim::rest::run(args) as u8),
         Command::Run(args) => ExitCode::from(clustersim::scenario::run_cli(args) as u8),
+        Command::Import { file, output } => {
+            exit(clustersim::import::run_cli(&file, output.as_deref()))
+        }
         Command::Clp { args } => exit(clustersim::clp::main_clp(args)),
     }
 }

@@ -61,7 +61,7 @@ impl ClockMode {
 #[derive(Clone, Debug, Parser)]
 #[command(name = "serve")]
 pub struct ServeArgs {
-    /// Cluster file (YAML); the embedded default cluster when omitted.
+    /// Cluster file (YAML, or a clp.conf); the embedded default cluster when omitted.
     pub file: Option<PathBuf>,
     /// Address and port to listen on (port 0: any free port).
     #[arg(long, default_value = "127.0.0.1:29009")]
@@ -156,10 +156,11 @@ fn load_model(args: &ServeArgs) -> anyhow::Result<Model> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| bad_input(format!("cannot read {}: {e}", path.display())))?;
-            Model::from_yaml(&text, &path.display().to_string()).map_err(|errs| {
-                let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-                bad_input(lines.join("\n"))
-            })
+            // A cluster YAML file or a clp.conf; import warnings go to stderr.
+            let (model, warnings) = crate::import::load_any(&text, &path.display().to_string())
+                .map_err(|errs| bad_input(errs.join("\n")))?;
+            warnings.iter().for_each(|w| eprintln!("{w}"));
+            Ok(model)
         }
     }
 }
