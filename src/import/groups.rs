@@ -191,6 +191,8 @@ pub fn groups(c: &Conf, out: &mut Import) {
                 ));
             }
         }
+        // The group's index: implied by the order of the groups.
+        let _ = c.at(g, "gid");
         let num = |out: &mut Import, path: &str| out.num(c, g, path).ok().flatten();
         let startup = num(out, "start").map(auto_manual).unwrap_or_default();
         let failover = num(out, "failover").map(auto_manual).unwrap_or_default();
@@ -306,8 +308,11 @@ fn monitor(c: &Conf, out: &mut Import, el: Node, name: &str) -> Option<MonitorFi
     }
     let num = |out: &mut Import, path: &str| out.num(c, el, path).ok().flatten();
     let secs = |v: u64| Millis::secs(v);
+    // A target is only written for timing "active" [doc: clpcfset, "when Monitor
+    // Timing is Always, do not set target"], so a target without a timing means active.
     let timing = match num(out, "polling/timing") {
         Some(1) => MonitorTiming::Active,
+        None if target.is_some() => MonitorTiming::Active,
         _ => MonitorTiming::Always,
     };
     let recovery_target = match (c.text(el, "relation/type"), c.text(el, "relation/name")) {

@@ -271,6 +271,17 @@ fn bad_files_are_one_line_each_with_the_xml_path() {
     ] {
         assert!(e.iter().any(|l| l == want), "{want}\n{e:#?}");
     }
+    // A target without a timing is an "active" monitor (only targets of active ones are written).
+    let i = import(
+        &MINI.replace(
+            "GROUPS",
+            r#"<group name="g"><resource name="fip@f"/></group><resource><fip name="f"/></resource>
+               <monitor><fipw name="w"><target>f</target></fipw></monitor>"#,
+        ),
+        "m.conf",
+    )
+    .unwrap();
+    assert_eq!(i.file.monitors[0].timing, MonitorTiming::Active);
     let e = errors(
         &MINI
             .replace("GROUPS", "")

@@ -86,7 +86,7 @@ impl<'a> Conf<'a> {
             for c in kids.into_iter().rev() {
                 if live.contains(&c.id().get_usize()) {
                     stack.push(c);
-                } else {
+                } else if !is_empty(c) {
                     out.push(xml_path(c));
                 }
             }
@@ -119,4 +119,10 @@ pub fn xml_path(n: Node) -> String {
         .collect();
     parts.reverse();
     format!("/{}", parts.join("/"))
+}
+
+/// An element with neither text nor child elements (`<comment/>`): it holds the
+/// default, so there is nothing to report.
+fn is_empty(n: Node) -> bool {
+    !n.children().any(|c| c.is_element()) && n.text().is_none_or(|t| t.trim().is_empty())
 }
