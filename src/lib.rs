@@ -2,8 +2,10 @@
 //! high-availability cluster. See `ARCHITECTURE.md` for the map.
 
 pub mod cli;
+pub mod clp;
 pub mod faces;
 pub mod host;
+pub mod import;
 pub mod model;
 pub mod scenario;
 pub mod sim;

@@ -19,7 +19,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check cluster files: a summary line each, or one line per problem (exit code 2).
+    /// Check cluster files (YAML or clp.conf): a summary line each, or one line per problem (exit code 2).
     Validate {
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -32,9 +32,29 @@ enum Command {
     Serve(clustersim::host::ServeArgs),
     /// Run scenario files (a file, or every *.yaml under a folder) and check their expectations.
     Run(clustersim::scenario::RunArgs),
+    /// Convert an EXPRESSCLUSTER clp.conf (XML) into a cluster YAML file (stdout or -o).
+    Import {
+        file: PathBuf,
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
+    /// The product's clp* commands against a running `serve`: `clp clpstat -g`, `clp install DIR`.
+    #[command(disable_help_flag = true)]
+    Clp {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
+    // Invoked as `clpstat`, `clpgrp`, ... (links made by `clustersim clp install DIR`).
+    let argv: Vec<String> = std::env::args().collect();
+    if let Some(cmd) = argv
+        .first()
+        .and_then(|a| clustersim::clp::command_of_argv0(a))
+    {
+        return exit(clustersim::clp::main_command(cmd, argv[1..].to_vec()));
+    }
     let args = Cli::parse();
     match args.command {
         Command::Validate { files } => validate(&files),
@@ -54,7 +74,15 @@ fn main() -> ExitCode {
         },
         Command::Serve(args) => ExitCode::from(clustersim::host::run(args) as u8),
         Command::Run(args) => ExitCode::from(clustersim::scenario::run_cli(args) as u8),
+        Command::Import { file, output } => {
+            exit(clustersim::import::run_cli(&file, output.as_deref()))
+        }
+        Command::Clp { args } => exit(clustersim::clp::main_clp(args)),
     }
+}
+
+fn exit(code: i32) -> ExitCode {
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
 fn validate(files: &[PathBuf]) -> ExitCode {

@@ -1,7 +1,6 @@
 //! `clustersim validate FILE...`: loads each cluster file and reports either a summary
 //! or one line per problem.
 
-use crate::model::Model;
 use std::path::Path;
 
 /// The outcome for one file: the summary line, or one line per problem.
@@ -12,13 +11,12 @@ pub fn check_file(path: &Path) -> Result<String, Vec<String>> {
     check_text(&text, &origin)
 }
 
-/// As [`check_file`], for text already read; `origin` names it in every line.
+/// As [`check_file`], for text already read; `origin` names it in every line. A
+/// clp.conf is accepted too; its import warnings go to stderr.
 pub fn check_text(text: &str, origin: &str) -> Result<String, Vec<String>> {
-    let model = Model::from_yaml(text, origin).map_err(|errs| {
-        errs.iter()
-            .map(|e| one_line(&e.to_string()))
-            .collect::<Vec<_>>()
-    })?;
+    let (model, warnings) = crate::import::load_any(text, origin)
+        .map_err(|errs| errs.iter().map(|e| one_line(e)).collect::<Vec<_>>())?;
+    warnings.iter().for_each(|w| eprintln!("{w}"));
     Ok(format!(
         "{origin}: ok ({} servers, {} groups, {} resources, {} monitors)",
         model.servers.len(),

@@ -29,6 +29,9 @@ pub enum Command {
     Journal,
     /// Simulated ms each group has been Online since t=0, by group id.
     GroupOnlineMs,
+    /// The whole cluster as server `server` knows it (the first running server's view
+    /// when `None`); what the `clp*` commands read.
+    View { server: Option<usize> },
     /// Test hook: applies the input, then panics before answering, to check that the
     /// engine restores the cluster. Refused unless the cluster allows it.
     #[doc(hidden)]
@@ -62,6 +65,7 @@ pub enum Reply {
     Events(Vec<(u64, String)>),
     Journal(Journal),
     GroupOnlineMs(Vec<u64>),
+    View(Box<crate::sim::ClusterView>),
 }
 
 /// Why a command got no reply.

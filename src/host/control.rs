@@ -401,6 +401,26 @@ pub async fn get_config(Target(app): Target) -> Response {
         .into_response()
 }
 
+/// `GET /sim/v1/view[?server=NAME]`: the whole cluster as one server's cluster daemon
+/// knows it (heartbeat paths and resolvers included, which `/api/v1` does not carry);
+/// the first running server's view without `server`. The `clp*` commands read it, as
+/// the product's commands read their local daemon. `reachable` is ground truth.
+pub async fn get_view(Target(app): Target, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+    let pairs = query_pairs(q.as_deref())
+        .ok_or_else(|| ApiError::bad_request_msg("malformed query string"))?;
+    let server = match pairs.into_iter().find(|(k, _)| k == "server") {
+        None => None,
+        Some((_, name)) => Some(
+            app.engine
+                .model
+                .server_id(&name)
+                .ok_or_else(|| ApiError::bad_request_msg(format!("unknown server \"{name}\"")))?,
+        ),
+    };
+    let view = app.engine.view(server).await.map_err(engine_error)?;
+    Ok(ok(&view))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -207,6 +207,10 @@ impl Engine {
             Command::GroupOnlineMs => {
                 Reply::GroupOnlineMs(super::uptime::group_online_ms(&self.sim))
             }
+            Command::View { server } => Reply::View(Box::new(match server {
+                Some(id) => self.sim.view_from(id),
+                None => self.sim.view(),
+            })),
         })
     }
 
@@ -412,6 +416,16 @@ impl ClusterHandle {
     ) -> Result<Vec<(u64, String)>, EngineError> {
         match self.send(Command::Events { since, limit }).await? {
             Reply::Events(list) => Ok(list),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    pub async fn view(
+        &self,
+        server: Option<usize>,
+    ) -> Result<crate::sim::ClusterView, EngineError> {
+        match self.send(Command::View { server }).await? {
+            Reply::View(v) => Ok(*v),
             other => Err(unexpected(other)),
         }
     }

@@ -184,12 +184,13 @@ fn load_cluster(v: &Value, origin: Origin, name: &str) -> Result<Model, String> 
             ))
         }
     };
-    Model::from_yaml(&text, &source).map_err(|errs| {
-        errs.iter()
-            .map(|e| e.to_string())
-            .collect::<Vec<_>>()
-            .join("; ")
-    })
+    // A cluster YAML file or a clp.conf (import warnings are not fatal).
+    crate::import::load_any(&text, &source)
+        .map(|(model, warnings)| {
+            warnings.iter().for_each(|w| eprintln!("{w}"));
+            model
+        })
+        .map_err(|errs| errs.join("; "))
 }
 
 #[cfg(test)]

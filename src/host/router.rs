@@ -78,6 +78,7 @@ pub fn control_routes() -> Vec<RouteSpec<Ctx>> {
         route!(post "/sim/v1/reset" V1_0 => ctl::post_reset),
         route!(get "/sim/v1/config" V1_0 => ctl::get_config),
         route!(get "/sim/v1/journal" V1_0 => ctl::get_journal),
+        route!(get "/sim/v1/view" V1_0 => ctl::get_view),
     ]
 }
 

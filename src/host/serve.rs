@@ -17,10 +17,11 @@ fn load_model(args: &ServeArgs) -> anyhow::Result<Model> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| bad_input(format!("cannot read {}: {e}", path.display())))?;
-            Model::from_yaml(&text, &path.display().to_string()).map_err(|errs| {
-                let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-                bad_input(lines.join("\n"))
-            })
+            // A cluster YAML file or a clp.conf; import warnings go to stderr.
+            let (model, warnings) = crate::import::load_any(&text, &path.display().to_string())
+                .map_err(|errs| bad_input(errs.join("\n")))?;
+            warnings.iter().for_each(|w| eprintln!("{w}"));
+            Ok(model)
         }
     }
 }

@@ -175,7 +175,13 @@ fn load_cluster(v: Option<&Value>, file: &str, dir: &Path) -> Result<Model, Scen
                     format!("cannot read cluster file {}: {e}", path.display()),
                 )
             })?;
-            Model::from_yaml(&text, &path.display().to_string()).map_err(join)
+            // A cluster YAML file or a clp.conf; import warnings go to stderr.
+            crate::import::load_any(&text, &path.display().to_string())
+                .map(|(m, warnings)| {
+                    warnings.iter().for_each(|w| eprintln!("{w}"));
+                    m
+                })
+                .map_err(|errs| ScenarioError::new(file, "cluster", errs.join("; ")))
         }
         Some(v @ Value::Mapping(_)) => {
             let cf: ClusterFile = serde_norway::from_value(v.clone())
