@@ -5,7 +5,9 @@ pub mod cli;
 pub mod model;
 pub mod rest;
 pub mod scenario;
+pub mod set;
 pub mod sim;
+pub mod sweep;
 pub mod synth;
 pub mod web_assets;
 

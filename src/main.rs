@@ -32,6 +32,8 @@ enum Command {
     Serve(clustersim::rest::ServeArgs),
     /// Run scenario files (a file, or every *.yaml under a folder) and check their expectations.
     Run(clustersim::scenario::RunArgs),
+    /// Run a sweep file (settings x seeds) across the cores; `sweep merge`, `sweep report`.
+    Sweep(clustersim::sweep::SweepArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         },
         Command::Serve(args) => ExitCode::from(clustersim::rest::run(args) as u8),
         Command::Run(args) => ExitCode::from(clustersim::scenario::run_cli(args) as u8),
+        Command::Sweep(args) => ExitCode::from(clustersim::sweep::run_cli(args) as u8),
     }
 }
 
