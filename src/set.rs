@@ -103,12 +103,15 @@ pub fn apply_to_cluster(file: &ClusterFile, sets: &[Override]) -> Result<Cluster
     let text = doc.to_string();
     serde_json::from_str::<ClusterFile>(&text).map_err(|e| {
         let keys: Vec<String> = sets.iter().map(Override::to_arg).collect();
+        // The position is in the JSON form, which the user never saw.
+        let e = e.to_string();
+        let e = e.split(" at line ").next().unwrap_or_default();
         format!("--set {}: {e}", keys.join(" "))
     })
 }
 
 /// `settings.` prepended to a one-segment key that is not a section.
-fn full_key(key: &str) -> String {
+pub fn full_key(key: &str) -> String {
     if !key.contains('.') && !SECTIONS.contains(&key) {
         format!("settings.{key}")
     } else {
@@ -197,6 +200,24 @@ pub fn apply_to_scenario(sc: &Scenario, sets: &[Override]) -> Result<Scenario, S
     let mut out = sc.clone();
     out.model = Arc::new(model);
     Ok(out)
+}
+
+/// `--set` of `clustersim run`: every scenario with the overrides applied.
+pub fn set_scenarios(scenarios: &mut [Scenario], texts: &[String]) -> Result<(), String> {
+    if texts.is_empty() {
+        return Ok(());
+    }
+    let sets = parse_all(texts).map_err(|e| e.join("; "))?;
+    for sc in scenarios.iter_mut() {
+        *sc = apply_to_scenario(sc, &sets)?;
+    }
+    Ok(())
+}
+
+/// `--set` of `clustersim bench`: the synthetic cluster with the overrides applied.
+pub fn set_cluster(file: ClusterFile, texts: &[String]) -> Result<ClusterFile, String> {
+    let sets = parse_all(texts).map_err(|e| e.join("; "))?;
+    apply_to_cluster(&file, &sets)
 }
 
 /// Every object's name, section by section, in order.

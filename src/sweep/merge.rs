@@ -135,13 +135,15 @@ fn advance(
         .ok_or_else(|| (2, format!("{}: a line is not a sweep row", part.name)))?;
     match id {
         None => *id = Some(hash.to_string()),
-        Some(h) if h != hash => return Err((
-            2,
-            format!(
+        Some(h) if h != hash => {
+            return Err((
+                2,
+                format!(
                 "{}: refused: row of sweep {hash}, not {h} (another sweep file, override or build)",
                 part.name
             ),
-        )),
+            ))
+        }
         Some(_) => {}
     }
     if part.last.is_some_and(|l| run <= l) {

@@ -30,3 +30,17 @@ pub fn schema() -> String {
     let schema = schemars::schema_for!(file::SweepFile);
     serde_json::to_string_pretty(&schema).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_committed_schema_is_the_generated_one() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/sweep.schema.json");
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert_eq!(
+            committed.trim_end(),
+            super::schema(),
+            "scenarios/sweep.schema.json is stale: run `clustersim sweep schema > scenarios/sweep.schema.json`"
+        );
+    }
+}

@@ -8,7 +8,7 @@ use super::file::{Base, Levels, SweepFile, Synthetic};
 use super::metrics::MetricSet;
 use crate::model::{ClusterFile, Model};
 use crate::scenario::{self, Scenario};
-use crate::set::{apply_to_cluster, apply_to_scenario, render_value, Override};
+use crate::set::{apply_to_cluster, apply_to_scenario, full_key, render_value, Override};
 use crate::synth::SynthSpec;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
@@ -211,6 +211,24 @@ impl Plan {
 
     /// Every factor value alone on the base; every point too when there are few.
     fn check_levels(&self) -> Result<(), String> {
+        for o in &self.sets {
+            let by_factor = self.levels.iter().any(|l| {
+                l.values
+                    .iter()
+                    .any(|v| v.1.iter().any(|(k, _)| full_key(k) == full_key(&o.key)))
+            });
+            if by_factor {
+                return Err(format!(
+                    "--set {}: a factor of {} sets `{}` per point",
+                    o.to_arg(),
+                    self.origin,
+                    o.key
+                ));
+            }
+        }
+        if let PlanBase::Scenario { scenario, .. } = &self.base {
+            apply_to_scenario(scenario, &self.sets)?;
+        }
         let points = self.points();
         let check = |p: u64| {
             self.variant(p).map(|_| ()).map_err(|e| {

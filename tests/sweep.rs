@@ -1,0 +1,207 @@
+//! `clustersim sweep` through the built binary: rows do not depend on the thread count,
+//! 4 shards run as separate processes merge into the unsharded file byte for byte, and
+//! merge refuses parts of another sweep, repeated or missing shards.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_clustersim"));
+    c.current_dir(root());
+    c
+}
+
+fn ok(out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A small sweep of the corpus' crash scenario: 3 timeouts x 2 resolvers x 25 seeds.
+fn sweep_file(dir: &Path, seeds: u64) -> PathBuf {
+    let scenario = root().join("scenarios/s2-server-crash-with-resolver-fails-over.yaml");
+    let text = format!(
+        "name: t\nbase:\n  scenario: {}\nfactors:\n  - {{key: settings.heartbeat_timeout, values: [30s, 60s, 120s]}}\n  - {{key: resolvers.pingnp1.type, values: [pingnp, majority]}}\nseeds: {seeds}\n",
+        scenario.display()
+    );
+    let p = dir.join("sweep.yaml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn sweep(file: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut c = bin();
+    c.arg("sweep")
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .args(extra);
+    ok(c.output().unwrap())
+}
+
+#[test]
+fn rows_are_the_same_whatever_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sweep_file(dir.path(), 25);
+    for ext in ["jsonl", "csv"] {
+        let one = dir.path().join(format!("one.{ext}"));
+        let two = dir.path().join(format!("two.{ext}"));
+        sweep(&file, &one, &["--jobs", "1"]);
+        sweep(&file, &two, &["--jobs", "2"]);
+        let (a, b) = (std::fs::read(&one).unwrap(), std::fs::read(&two).unwrap());
+        assert_eq!(a, b, "{ext}: 1 and 2 threads differ");
+        let text = String::from_utf8(a).unwrap();
+        // A header line, then 150 rows in run order.
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 151, "{ext}");
+        for (k, l) in lines[1..].iter().enumerate() {
+            let run = match ext {
+                "csv" => l.split(',').nth(1).unwrap().to_string(),
+                _ => serde_json::from_str::<serde_json::Value>(l).unwrap()["run"].to_string(),
+            };
+            assert_eq!(run, k.to_string(), "{ext} line {}", k + 1);
+        }
+    }
+    // The 120 s timeout breaks `within 95s` (expect[0]) for every seed; 30 s never does.
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(dir.path().join("one.jsonl"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for r in &rows {
+        let timeout = r["factors"]["settings.heartbeat_timeout"].as_str().unwrap();
+        let pingnp = r["factors"]["resolvers.pingnp1.type"] == "pingnp";
+        if pingnp {
+            assert_eq!(r["expect"][0], timeout != "120s", "{r}");
+            let detect = r["metrics"]["failover1.detect_ms"].as_f64().unwrap();
+            let t: f64 = timeout.trim_end_matches('s').parse::<f64>().unwrap() * 1000.0;
+            assert!(detect <= t && detect > t - 3_000.0, "{r}");
+        }
+    }
+}
+
+#[test]
+fn four_shard_processes_merge_into_the_unsharded_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sweep_file(dir.path(), 40);
+    let whole = dir.path().join("whole.jsonl");
+    sweep(&file, &whole, &[]);
+    let parts: Vec<PathBuf> = (0..4)
+        .map(|i| dir.path().join(format!("part{i}.jsonl")))
+        .collect();
+    let children: Vec<_> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut c = bin();
+            c.arg("sweep")
+                .arg(&file)
+                .arg("--shard")
+                .arg(format!("{i}/4"))
+                .arg("--jobs")
+                .arg("1")
+                .arg("--quiet")
+                .arg("--out")
+                .arg(p);
+            c.spawn().unwrap()
+        })
+        .collect();
+    for c in children {
+        assert!(c.wait_with_output().unwrap().status.success());
+    }
+    let merged = dir.path().join("merged.jsonl");
+    let mut c = bin();
+    c.args(["sweep", "merge"])
+        .args(parts.iter().rev())
+        .arg("--out")
+        .arg(&merged);
+    ok(c.output().unwrap());
+    assert_eq!(
+        std::fs::read(&merged).unwrap(),
+        std::fs::read(&whole).unwrap()
+    );
+
+    // A shard of another sweep (the same file with an override) is refused.
+    let foreign = dir.path().join("foreign.jsonl");
+    sweep(
+        &file,
+        &foreign,
+        &["--shard", "3/4", "--set", "monitor_retry=2"],
+    );
+    let refused = |parts: &[&PathBuf], want: &str| {
+        let mut c = bin();
+        c.args(["sweep", "merge"])
+            .args(parts)
+            .arg("--out")
+            .arg(dir.path().join("x.jsonl"));
+        let out = c.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(want), "{err}");
+    };
+    refused(&[&parts[0], &parts[1], &parts[2], &foreign], "refused");
+    refused(&[&parts[0], &parts[1], &parts[2]], "missing");
+    refused(
+        &[&parts[0], &parts[1], &parts[2], &parts[3], &parts[3]],
+        "twice",
+    );
+}
+
+#[test]
+fn bad_sweep_input_is_exit_2_with_a_line_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sweep_file(dir.path(), 2);
+    let cases: [(&[&str], &str); 4] = [
+        (&["--shard", "4/4"], "0 <= I < N"),
+        (&["--set", "groups.nosuch.failback=auto"], "nosuch"),
+        (&["--set", "heartbeat_timeout=90"], "no unit"),
+        (&["--only", "99"], "runs 0 to 11"),
+    ];
+    for (extra, want) in cases {
+        let out = bin().arg("sweep").arg(&file).args(extra).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(want), "{extra:?}: {err}");
+    }
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "name: t\nbase: {scenario: nosuch.yaml}\nseeds: 1\n").unwrap();
+    let out = bin().arg("sweep").arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nosuch.yaml"));
+}
+
+#[test]
+fn a_synthetic_base_runs_and_replays_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("synth.yaml");
+    std::fs::write(
+        &file,
+        "name: s\nbase:\n  synthetic: {servers: 3, groups: 2, duration: 4h, fault_every: 30m, fault_kinds: [server-crash, partition]}\nfactors:\n  - {key: synthetic.heartbeat_timeout, values: [10s, 90s]}\nseeds: 6\n",
+    )
+    .unwrap();
+    let all = dir.path().join("all.jsonl");
+    sweep(&file, &all, &[]);
+    let text = std::fs::read_to_string(&all).unwrap();
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    assert_eq!(rows.len(), 12);
+    let v: serde_json::Value = serde_json::from_str(rows[7]).unwrap();
+    assert!(
+        v["metrics"]["events.server-down"].as_f64().unwrap() > 0.0,
+        "{v}"
+    );
+    let one = dir.path().join("one.jsonl");
+    sweep(&file, &one, &["--only", "7"]);
+    let again = std::fs::read_to_string(&one).unwrap();
+    assert_eq!(again.lines().nth(1), Some(rows[7]));
+}
