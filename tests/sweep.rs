@@ -205,3 +205,84 @@ fn a_synthetic_base_runs_and_replays_one_run() {
     let again = std::fs::read_to_string(&one).unwrap();
     assert_eq!(again.lines().nth(1), Some(rows[7]));
 }
+
+/// Unescapes the little HTML the report escapes.
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+#[test]
+fn the_report_lists_replay_commands_that_reproduce_the_flagged_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sweep_file(dir.path(), 5);
+    let results = dir.path().join("r.jsonl");
+    sweep(&file, &results, &[]);
+    let html = dir.path().join("r.html");
+    let mut c = bin();
+    c.args(["sweep", "report"])
+        .arg(&results)
+        .arg("--html")
+        .arg(&html);
+    ok(c.output().unwrap());
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<table id=\"summary\">") && page.contains("<table id=\"flagged\">"));
+    // Self-contained: the only URL is the SVG namespace; no script, link or image source.
+    assert_eq!(
+        page.matches("http").count(),
+        page.matches("http://www.w3.org/2000/svg").count()
+    );
+    assert!(!page.contains("<script") && !page.contains("<link") && !page.contains("<img"));
+    // One box plot per metric, and lines against the numeric factor.
+    let header: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&results)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let metrics = header["header"]["metrics"].as_array().unwrap().len();
+    assert_eq!(page.matches("class=\"plot box\"").count(), metrics);
+    assert!(page.matches("class=\"plot line\"").count() >= 1);
+    // Flagged: majority (a lone survivor of two loses) and the 120 s timeout.
+    let replays: Vec<String> = page
+        .split("<code class=\"replay\">")
+        .skip(1)
+        .map(|s| unescape(s.split("</code>").next().unwrap()))
+        .collect();
+    assert_eq!(replays.len(), 5 * 3 + 5, "{replays:?}");
+    let picks = [
+        replays
+            .iter()
+            .find(|r| r.contains("heartbeat_timeout=120s") && r.contains("type=pingnp"))
+            .unwrap(),
+        replays
+            .iter()
+            .find(|r| r.contains("type=majority"))
+            .unwrap(),
+    ];
+    for cmd in picks {
+        let words: Vec<&str> = cmd.split_whitespace().collect();
+        assert_eq!(&words[..2], ["clustersim", "run"], "{cmd}");
+        let out = bin().args(&words[1..]).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{cmd}: {text}");
+        assert!(
+            text.contains("FAIL") && text.contains("expect[0]"),
+            "{cmd}: {text}"
+        );
+    }
+    // The same command without the factor that broke it passes.
+    let fine = picks[0].replace("heartbeat_timeout=120s", "heartbeat_timeout=30s");
+    let words: Vec<&str> = fine.split_whitespace().collect();
+    let out = bin().args(&words[1..]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{fine}: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

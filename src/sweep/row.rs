@@ -139,7 +139,19 @@ pub fn json_header(plan: &Plan) -> String {
     let factors: Vec<Value> = plan
         .levels
         .iter()
-        .map(|l| json!({"name": l.name, "values": l.values.iter().map(|v| v.0.clone()).collect::<Vec<_>>()}))
+        .map(|l| {
+            let values: Vec<Value> = l.values.iter().map(|v| v.0.clone()).collect();
+            let sets: Vec<Vec<String>> = l
+                .values
+                .iter()
+                .map(|v| {
+                    v.1.iter()
+                        .map(|(k, x)| format!("{k}={}", crate::set::render_value(x)))
+                        .collect()
+                })
+                .collect();
+            json!({"name": l.name, "values": values, "sets": sets})
+        })
         .collect();
     let header = json!({
         "name": plan.file.name,
