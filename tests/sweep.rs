@@ -162,10 +162,11 @@ fn four_shard_processes_merge_into_the_unsharded_file() {
 fn bad_sweep_input_is_exit_2_with_a_line_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let file = sweep_file(dir.path(), 2);
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 5] = [
         (&["--shard", "4/4"], "0 <= I < N"),
         (&["--set", "groups.nosuch.failback=auto"], "nosuch"),
-        (&["--set", "heartbeat_timeout=90"], "no unit"),
+        (&["--set", "boot_duration=90"], "no unit"),
+        (&["--set", "heartbeat_timeout=10s"], "sets `heartbeat_timeout` per point"),
         (&["--only", "99"], "runs 0 to 11"),
     ];
     for (extra, want) in cases {
