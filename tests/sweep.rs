@@ -166,7 +166,10 @@ fn bad_sweep_input_is_exit_2_with_a_line_naming_it() {
         (&["--shard", "4/4"], "0 <= I < N"),
         (&["--set", "groups.nosuch.failback=auto"], "nosuch"),
         (&["--set", "boot_duration=90"], "no unit"),
-        (&["--set", "heartbeat_timeout=10s"], "sets `heartbeat_timeout` per point"),
+        (
+            &["--set", "heartbeat_timeout=10s"],
+            "sets `heartbeat_timeout` per point",
+        ),
         (&["--only", "99"], "runs 0 to 11"),
     ];
     for (extra, want) in cases {
