@@ -290,3 +290,53 @@ fn the_report_lists_replay_commands_that_reproduce_the_flagged_runs() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn bench_takes_set_overrides() {
+    let run = |extra: &[&str]| {
+        let out = bin()
+            .args([
+                "bench",
+                "--servers",
+                "4",
+                "--groups",
+                "2",
+                "--duration",
+                "6h",
+                "--fault-every",
+                "20m",
+                "--seed",
+                "3",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let events = |line: &str| {
+        serde_json::from_str::<serde_json::Value>(line).unwrap()["log_events"]
+            .as_u64()
+            .unwrap()
+    };
+    let (code, plain, _) = run(&[]);
+    assert_eq!(code, Some(0));
+    let (code, set, _) = run(&[
+        "--set",
+        "monitors.*.interval=5s",
+        "--set",
+        "monitor_retry=0",
+    ]);
+    assert_eq!(code, Some(0));
+    assert_ne!(
+        events(&plain),
+        events(&set),
+        "the overrides changed nothing"
+    );
+    let (code, _, err) = run(&["--set", "monitors.nosuch.interval=5s"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("nosuch") && err.contains("mon1-1"), "{err}");
+}
