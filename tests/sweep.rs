@@ -340,3 +340,26 @@ fn bench_takes_set_overrides() {
     assert_eq!(code, Some(2));
     assert!(err.contains("nosuch") && err.contains("mon1-1"), "{err}");
 }
+
+#[test]
+fn a_sample_runs_the_chosen_points_under_every_seed_the_same_way_each_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sweep_file(dir.path(), 3);
+    let (a, b) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
+    sweep(&file, &a, &["--sample", "2", "--jobs", "1"]);
+    sweep(&file, &b, &["--sample", "2", "--jobs", "2"]);
+    let text = std::fs::read_to_string(&a).unwrap();
+    assert_eq!(text, std::fs::read_to_string(&b).unwrap());
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .skip(1)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 6);
+    let points: std::collections::BTreeSet<u64> =
+        rows.iter().map(|r| r["point"].as_u64().unwrap()).collect();
+    assert_eq!(points.len(), 2);
+    assert!(points.iter().all(|p| *p < 6));
+    let seeds: Vec<u64> = rows.iter().map(|r| r["seed"].as_u64().unwrap()).collect();
+    assert_eq!(seeds, vec![1, 2, 3, 1, 2, 3]);
+}

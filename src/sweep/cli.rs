@@ -114,40 +114,9 @@ fn sweep(args: &SweepArgs) -> Result<(), CliError> {
     }
     let plan = Plan::load(file, sets, args.sample).map_err(bad)?;
     let runs = plan.runs();
-    let slice = match (&args.shard, args.only) {
-        (Some(s), _) => {
-            let (i, n) = parse_shard(s).map_err(bad)?;
-            Slice::shard(i, n, runs)
-        }
-        (None, Some(r)) if r < runs => Slice {
-            first: r,
-            step: 1,
-            count: 1,
-        },
-        (None, Some(r)) => {
-            return Err(bad(format!(
-                "--only {r}: the sweep has runs 0 to {}",
-                runs - 1
-            )))
-        }
-        (None, None) => Slice {
-            first: 0,
-            step: 1,
-            count: runs,
-        },
-    };
+    let slice = slice_of(args, runs)?;
     let format = args.out.as_deref().map_or(Format::Jsonl, Format::of);
-    let mut sink: Box<dyn Write> = match &args.out {
-        Some(p) => {
-            if let Some(d) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(d).map_err(|e| bad(format!("{}: {e}", d.display())))?;
-            }
-            let f = std::fs::File::create(p)
-                .map_err(|e| bad(format!("{}: cannot create: {e}", p.display())))?;
-            Box::new(std::io::BufWriter::with_capacity(1 << 16, f))
-        }
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
+    let mut sink = open_out(args.out.as_deref())?;
     let header = match format {
         Format::Jsonl => json_header(&plan),
         Format::Csv => csv_header(&plan),
@@ -196,6 +165,40 @@ fn sweep(args: &SweepArgs) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// The runs `--shard` or `--only` ask for; all of them otherwise.
+fn slice_of(args: &SweepArgs, runs: u64) -> Result<Slice, CliError> {
+    let one = |first, count| Slice {
+        first,
+        step: 1,
+        count,
+    };
+    match (&args.shard, args.only) {
+        (Some(s), _) => {
+            let (i, n) = parse_shard(s).map_err(bad)?;
+            Ok(Slice::shard(i, n, runs))
+        }
+        (None, Some(r)) if r < runs => Ok(one(r, 1)),
+        (None, Some(r)) => Err(bad(format!(
+            "--only {r}: the sweep has runs 0 to {}",
+            runs.saturating_sub(1)
+        ))),
+        (None, None) => Ok(one(0, runs)),
+    }
+}
+
+/// The rows' destination (its folder made), or stdout.
+fn open_out(out: Option<&std::path::Path>) -> Result<Box<dyn Write>, CliError> {
+    let Some(p) = out else {
+        return Ok(Box::new(std::io::BufWriter::new(std::io::stdout().lock())));
+    };
+    if let Some(d) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(d).map_err(|e| bad(format!("{}: {e}", d.display())))?;
+    }
+    let f = std::fs::File::create(p)
+        .map_err(|e| bad(format!("{}: cannot create: {e}", p.display())))?;
+    Ok(Box::new(std::io::BufWriter::with_capacity(1 << 16, f)))
 }
 
 /// `name=value` of each factor at `point`.

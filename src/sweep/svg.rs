@@ -151,33 +151,7 @@ pub fn line_chart(title: &str, x_name: &str, series: &[Series]) -> String {
         r##"<svg class="plot line" xmlns="http://www.w3.org/2000/svg" width="{W}" height="{h}" viewBox="0 0 {W} {h}"><text x="4" y="16" font-size="13" font-weight="bold">{}</text>"##,
         esc(title)
     );
-    for t in ticks(y0, y1) {
-        let _ = write!(
-            svg,
-            r##"<line x1="{left}" y1="{0:.1}" x2="{1}" y2="{0:.1}" stroke="#eee"/><text x="{2}" y="{3:.1}" font-size="10" text-anchor="end">{4}</text>"##,
-            y(t),
-            W - RIGHT,
-            left - 4.0,
-            y(t) + 3.0,
-            fmt_num(Some(t))
-        );
-    }
-    for t in ticks(x0, x1) {
-        let _ = write!(
-            svg,
-            r##"<text x="{:.1}" y="{}" font-size="10" text-anchor="middle">{}</text>"##,
-            x(t),
-            top + plot_h + 14.0,
-            fmt_num(Some(t))
-        );
-    }
-    let _ = write!(
-        svg,
-        r##"<text x="{:.1}" y="{}" font-size="11" text-anchor="middle">{}</text>"##,
-        (left + W - RIGHT) / 2.0,
-        top + plot_h + 28.0,
-        esc(x_name)
-    );
+    axes(&mut svg, (x0, x1), (y0, y1), (left, top, plot_h), x_name);
     for (i, (name, p)) in series.iter().enumerate() {
         let c = COLORS[i % COLORS.len()];
         let mut band: Vec<String> = p
@@ -215,6 +189,45 @@ pub fn line_chart(title: &str, x_name: &str, series: &[Series]) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// Grid lines and tick labels of a line chart, and the x axis' name.
+fn axes(
+    svg: &mut String,
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+    (left, top, plot_h): (f64, f64, f64),
+    x_name: &str,
+) {
+    let x = |v: f64| left + (v - x0) / (x1 - x0) * (W - left - RIGHT);
+    let y = |v: f64| top + plot_h - (v - y0) / (y1 - y0) * plot_h;
+    for t in ticks(y0, y1) {
+        let _ = write!(
+            svg,
+            r##"<line x1="{left}" y1="{0:.1}" x2="{1}" y2="{0:.1}" stroke="#eee"/><text x="{2}" y="{3:.1}" font-size="10" text-anchor="end">{4}</text>"##,
+            y(t),
+            W - RIGHT,
+            left - 4.0,
+            y(t) + 3.0,
+            fmt_num(Some(t))
+        );
+    }
+    for t in ticks(x0, x1) {
+        let _ = write!(
+            svg,
+            r##"<text x="{:.1}" y="{}" font-size="10" text-anchor="middle">{}</text>"##,
+            x(t),
+            top + plot_h + 14.0,
+            fmt_num(Some(t))
+        );
+    }
+    let _ = write!(
+        svg,
+        r##"<text x="{:.1}" y="{}" font-size="11" text-anchor="middle">{}</text>"##,
+        (left + W - RIGHT) / 2.0,
+        top + plot_h + 28.0,
+        esc(x_name)
+    );
 }
 
 #[cfg(test)]
