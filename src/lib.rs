@@ -8,7 +8,9 @@ pub mod host;
 pub mod import;
 pub mod model;
 pub mod scenario;
+pub mod set;
 pub mod sim;
+pub mod sweep;
 pub mod synth;
 pub mod web_assets;
 

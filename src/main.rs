@@ -44,6 +44,8 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Run a sweep file (settings x seeds) across the cores; `sweep merge`, `sweep report`.
+    Sweep(clustersim::sweep::SweepArgs),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +80,7 @@ fn main() -> ExitCode {
             exit(clustersim::import::run_cli(&file, output.as_deref()))
         }
         Command::Clp { args } => exit(clustersim::clp::main_clp(args)),
+        Command::Sweep(args) => ExitCode::from(clustersim::sweep::run_cli(args) as u8),
     }
 }
 

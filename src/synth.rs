@@ -227,8 +227,23 @@ pub struct FaultLoad {
     /// Sweeps since the last fault; bounded so that something that cannot be healed does
     /// not cost a sweep every few seconds for the rest of the run.
     retries: u32,
+    /// Slots of the fault table the load draws from; all when `None`.
+    only: Option<Vec<u32>>,
     pub stats: FaultStats,
 }
+
+/// The fault kinds the load draws, by their input names, with their slot in the table
+/// of `random_fault` (server-crash has slots 0, 1 and the fallback: it is the likeliest).
+pub const LOAD_FAULT_KINDS: [(&str, u32); 8] = [
+    ("server-crash", 0),
+    ("server-hang", 2),
+    ("heartbeat-path-down", 3),
+    ("partition", 4),
+    ("resolver-target-down", 5),
+    ("monitor-result", 6),
+    ("activation-failure", 8),
+    ("resource-failure", 9),
+];
 
 /// The fault generator's stream, apart from the engine's own generator on the same seed.
 const FAULT_STREAM: u64 = 0xFA17;
@@ -258,8 +273,32 @@ impl FaultLoad {
             settle: detect + boot,
             boot,
             retries: 0,
+            only: None,
             stats: FaultStats::default(),
         }
+    }
+
+    /// Draws only these kinds (names of [`LOAD_FAULT_KINDS`]), each equally likely.
+    pub fn only_kinds(mut self, kinds: &[String]) -> Result<FaultLoad, String> {
+        let mut slots = Vec::new();
+        for k in kinds {
+            let slot = LOAD_FAULT_KINDS
+                .iter()
+                .find(|(n, _)| n == k)
+                .ok_or_else(|| {
+                    let all: Vec<&str> = LOAD_FAULT_KINDS.iter().map(|(n, _)| *n).collect();
+                    format!(
+                        "fault kind `{k}` is not one the load draws: {}",
+                        all.join(", ")
+                    )
+                })?;
+            slots.push(slot.1);
+        }
+        if slots.is_empty() {
+            return Err("fault_kinds: name at least one kind".into());
+        }
+        self.only = Some(slots);
+        Ok(self)
     }
 
     /// The next virtual time at which the load wants to act.
@@ -377,7 +416,11 @@ impl FaultLoad {
         let busy_server =
             |rng: &mut ChaCha8Rng| running_on.clone().unwrap_or_else(|| any_server(rng));
         let resource = group.and_then(|g| model.groups[g].resources.choose(rng).copied());
-        let kind = match rng.gen_range(0..10u32) {
+        let slot = match &self.only {
+            Some(only) => only[rng.gen_range(0..only.len())],
+            None => rng.gen_range(0..10u32),
+        };
+        let kind = match slot {
             0 | 1 => FaultKind::ServerCrash {
                 server: busy_server(rng),
             },

@@ -56,6 +56,9 @@ pub struct BenchArgs {
     /// (about 59,600 for the default cluster with `--naive-heartbeats`).
     #[arg(long, default_value_t = 1024)]
     pub heap_depth: u64,
+    /// Override a setting of the synthetic cluster (`key=value`, repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
 }
 
 /// 10,000 servers take about 0.5 GB; beyond that a typo could exhaust memory.
@@ -151,7 +154,9 @@ pub fn run(args: &BenchArgs) -> Result<BenchReport, Vec<String>> {
     if args.repeat == 0 {
         return Err(vec!["bench: --repeat must be at least 1".into()]);
     }
-    let model = args.spec().model().map_err(|errs| {
+    let file = crate::set::set_cluster(args.spec().cluster_file(), &args.set)
+        .map_err(|e| vec![format!("bench: {e}")])?;
+    let model = crate::model::Model::from_file(file, "<synthetic cluster>").map_err(|errs| {
         errs.iter()
             .map(|e| format!("bench: {e}"))
             .collect::<Vec<_>>()

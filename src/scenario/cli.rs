@@ -48,6 +48,9 @@ pub struct RunArgs {
     /// Worker threads (default: the number of cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Override a setting of the scenarios' cluster (`key=value`, repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
 }
 
 /// Runs the command, printing to stdout; returns the exit code.
@@ -127,6 +130,10 @@ pub fn run_to(args: &RunArgs, out: &mut dyn Write) -> i32 {
             Ok(s) => scenarios.push(s),
             Err(e) => broken.push(e),
         }
+    }
+    if let Err(e) = crate::set::set_scenarios(&mut scenarios, &args.set) {
+        let _ = writeln!(out, "error: {e}");
+        return 2;
     }
     if args.events.is_some() && files.len() != 1 {
         let _ = writeln!(

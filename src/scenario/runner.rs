@@ -78,6 +78,11 @@ struct Run<'a> {
 
 /// Runs `sc` under `seed`.
 pub fn run(sc: &Scenario, seed: u64) -> Outcome {
+    run_observed(sc, seed, |_| ()).0
+}
+
+/// As [`run`], and hands the finished `Sim` to `look` (for views at the end of the run).
+pub fn run_observed<T>(sc: &Scenario, seed: u64, look: impl FnOnce(&Sim) -> T) -> (Outcome, T) {
     let started = Instant::now();
     let mut r = Run {
         sc,
@@ -140,7 +145,8 @@ pub fn run(sc: &Scenario, seed: u64) -> Outcome {
     r.finish();
     let mut failures = r.failures;
     failures.sort_by_key(|(order, f)| (f.t_ms, *order));
-    Outcome {
+    let seen = look(&r.sim);
+    let outcome = Outcome {
         file: sc.file.clone(),
         name: sc.name.clone(),
         description: sc.description.clone(),
@@ -152,7 +158,8 @@ pub fn run(sc: &Scenario, seed: u64) -> Outcome {
         model: sc.model.clone(),
         step_times: r.step_times,
         engine_steps,
-    }
+    };
+    (outcome, seen)
 }
 
 impl Run<'_> {

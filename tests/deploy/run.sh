@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Tests the ways to spread a sweep, locally, and the sweep report in a browser:
+# 1. the Kubernetes Indexed Job manifest validates against tests/deploy/job.schema.json
+#    and its container command, run as N local processes (JOB_COMPLETION_INDEX=i),
+#    gives parts that merge into the unsharded file, byte for byte;
+# 2. the Slurm array script, run as N local processes (SLURM_ARRAY_TASK_ID=i), too;
+# 3. the report of those results opens in headless Chromium with its table and plots.
+# Installs what is missing (Debian's chromium, python3-yaml, python3-jsonschema).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$root"
+need=()
+python3 -c "import yaml, jsonschema" 2>/dev/null || need+=(python3-yaml python3-jsonschema)
+[ -x /usr/bin/chromium ] || [ -n "${CHROMIUM:-}" ] || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "deploy test: installing ${need[*]} (Debian packages)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+cargo build --release --quiet
+bin="$root/target/release"
+export PATH="$bin:$PATH"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+sweep="${SWEEP:-tests/deploy/quick-sweep.yaml}"
+fail() { echo "deploy test: FAIL: $*"; exit 1; }
+
+echo "== unsharded"
+clustersim sweep "$sweep" --quiet --out "$work/whole.jsonl"
+
+echo "== kubernetes: schema, then the container command as N processes"
+job="$(python3 tests/deploy/check_job.py deploy/kubernetes/sweep-job.yaml tests/deploy/job.schema.json)"
+# A manifest with a typo must be refused.
+sed 's/completionMode: Indexed/completionMode: indexed/' deploy/kubernetes/sweep-job.yaml > "$work/typo.yaml"
+if python3 tests/deploy/check_job.py "$work/typo.yaml" tests/deploy/job.schema.json >/dev/null 2>&1; then
+  fail "the schema accepts completionMode: indexed"
+fi
+n="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["completions"])' "$job")"
+line="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["line"])' "$job")"
+shards="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["env"]["SHARDS"])' "$job")"
+mkdir -p "$work/k8s"
+pids=()
+for ((i = 0; i < n; i++)); do
+  JOB_COMPLETION_INDEX=$i SWEEP="$sweep" SHARDS="$shards" RESULTS="$work/k8s" /bin/sh -c "$line" &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || fail "a Job pod's command failed"; done
+clustersim sweep merge "$work"/k8s/part-*.jsonl --out "$work/k8s.jsonl"
+cmp "$work/whole.jsonl" "$work/k8s.jsonl" || fail "kubernetes parts do not merge into the unsharded file"
+
+echo "== slurm: the array script as N processes"
+tasks="$(sed -n 's/^#SBATCH --array=0-\([0-9]*\)$/\1/p' deploy/slurm/sweep.sbatch)"
+pids=()
+for ((i = 0; i <= tasks; i++)); do
+  SLURM_ARRAY_TASK_ID=$i SWEEP="$sweep" RESULTS="$work/slurm" bash deploy/slurm/sweep.sbatch &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || fail "an array task failed"; done
+clustersim sweep merge "$work"/slurm/part-*.jsonl --out "$work/slurm.jsonl"
+cmp "$work/whole.jsonl" "$work/slurm.jsonl" || fail "slurm parts do not merge into the unsharded file"
+
+echo "== report in headless chromium"
+clustersim sweep report "$work/whole.jsonl" --html "$work/report.html"
+chrome="${CHROMIUM:-/usr/bin/chromium}"
+"$chrome" --headless --no-sandbox --disable-gpu --dump-dom "file://$work/report.html" > "$work/dom.html" 2>/dev/null
+metrics="$(head -1 "$work/whole.jsonl" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["header"]["metrics"]))')"
+boxes="$(grep -o 'class="plot box"' "$work/dom.html" | wc -l)"
+lines="$(grep -o 'class="plot line"' "$work/dom.html" | wc -l)"
+grep -q '<table id="summary">' "$work/dom.html" || fail "no summary table in the rendered page"
+[ "$boxes" -eq "$metrics" ] || fail "$boxes box plots for $metrics metrics"
+[ "$lines" -ge 1 ] || fail "no plot against a factor"
+if [ -n "${SCREENSHOT:-}" ]; then
+  "$chrome" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,1000 \
+    --screenshot="$SCREENSHOT" "file://$work/report.html" 2>/dev/null
+fi
+echo "deploy test: passed (kubernetes $n shards, slurm $((tasks + 1)) tasks, report with $boxes + $lines plots)"

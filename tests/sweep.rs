@@ -1,0 +1,365 @@
+//! `clustersim sweep` through the built binary: rows do not depend on the thread count,
+//! 4 shards run as separate processes merge into the unsharded file byte for byte, and
+//! merge refuses parts of another sweep, repeated or missing shards.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_clustersim"));
+    c.current_dir(root());
+    c
+}
+
+fn ok(out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A small sweep of the corpus' crash scenario: 3 timeouts x 2 resolvers x 25 seeds.
+fn sweep_file(dir: &Path, seeds: u64) -> PathBuf {
+    let scenario = root().join("scenarios/s2-server-crash-with-resolver-fails-over.yaml");
+    let text = format!(
+        "name: t\nbase:\n  scenario: {}\nfactors:\n  - {{key: settings.heartbeat_timeout, values: [30s, 60s, 120s]}}\n  - {{key: resolvers.pingnp1.type, values: [pingnp, majority]}}\nseeds: {seeds}\n",
+        scenario.display()
+    );
+    let p = dir.join("sweep.yaml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn sweep(file: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut c = bin();
+    c.arg("sweep")
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .args(extra);
+    ok(c.output().unwrap())
+}
+
+#[test]
+fn rows_are_the_same_whatever_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sweep_file(dir.path(), 25);
+    for ext in ["jsonl", "csv"] {
+        let one = dir.path().join(format!("one.{ext}"));
+        let two = dir.path().join(format!("two.{ext}"));
+        sweep(&file, &one, &["--jobs", "1"]);
+        sweep(&file, &two, &["--jobs", "2"]);
+        let (a, b) = (std::fs::read(&one).unwrap(), std::fs::read(&two).unwrap());
+        assert_eq!(a, b, "{ext}: 1 and 2 threads differ");
+        let text = String::from_utf8(a).unwrap();
+        // A header line, then 150 rows in run order.
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 151, "{ext}");
+        for (k, l) in lines[1..].iter().enumerate() {
+            let run = match ext {
+                "csv" => l.split(',').nth(1).unwrap().to_string(),
+                _ => serde_json::from_str::<serde_json::Value>(l).unwrap()["run"].to_string(),
+            };
+            assert_eq!(run, k.to_string(), "{ext} line {}", k + 1);
+        }
+    }
+    // The 120 s timeout breaks `within 95s` (expect[0]) for every seed; 30 s never does.
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(dir.path().join("one.jsonl"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for r in &rows {
+        let timeout = r["factors"]["settings.heartbeat_timeout"].as_str().unwrap();
+        let pingnp = r["factors"]["resolvers.pingnp1.type"] == "pingnp";
+        if pingnp {
+            assert_eq!(r["expect"][0], timeout != "120s", "{r}");
+            let detect = r["metrics"]["failover1.detect_ms"].as_f64().unwrap();
+            let t: f64 = timeout.trim_end_matches('s').parse::<f64>().unwrap() * 1000.0;
+            assert!(detect <= t && detect > t - 3_000.0, "{r}");
+        }
+    }
+}
+
+#[test]
+fn four_shard_processes_merge_into_the_unsharded_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sweep_file(dir.path(), 40);
+    let whole = dir.path().join("whole.jsonl");
+    sweep(&file, &whole, &[]);
+    let parts: Vec<PathBuf> = (0..4)
+        .map(|i| dir.path().join(format!("part{i}.jsonl")))
+        .collect();
+    let children: Vec<_> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut c = bin();
+            c.arg("sweep")
+                .arg(&file)
+                .arg("--shard")
+                .arg(format!("{i}/4"))
+                .arg("--jobs")
+                .arg("1")
+                .arg("--quiet")
+                .arg("--out")
+                .arg(p);
+            c.spawn().unwrap()
+        })
+        .collect();
+    for c in children {
+        assert!(c.wait_with_output().unwrap().status.success());
+    }
+    let merged = dir.path().join("merged.jsonl");
+    let mut c = bin();
+    c.args(["sweep", "merge"])
+        .args(parts.iter().rev())
+        .arg("--out")
+        .arg(&merged);
+    ok(c.output().unwrap());
+    assert_eq!(
+        std::fs::read(&merged).unwrap(),
+        std::fs::read(&whole).unwrap()
+    );
+
+    // A shard of another sweep (the same file with an override) is refused.
+    let foreign = dir.path().join("foreign.jsonl");
+    sweep(
+        &file,
+        &foreign,
+        &["--shard", "3/4", "--set", "monitor_retry=2"],
+    );
+    let refused = |parts: &[&PathBuf], want: &str| {
+        let mut c = bin();
+        c.args(["sweep", "merge"])
+            .args(parts)
+            .arg("--out")
+            .arg(dir.path().join("x.jsonl"));
+        let out = c.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(want), "{err}");
+    };
+    refused(&[&parts[0], &parts[1], &parts[2], &foreign], "refused");
+    refused(&[&parts[0], &parts[1], &parts[2]], "missing");
+    refused(
+        &[&parts[0], &parts[1], &parts[2], &parts[3], &parts[3]],
+        "twice",
+    );
+}
+
+#[test]
+fn bad_sweep_input_is_exit_2_with_a_line_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sweep_file(dir.path(), 2);
+    let cases: [(&[&str], &str); 5] = [
+        (&["--shard", "4/4"], "0 <= I < N"),
+        (&["--set", "groups.nosuch.failback=auto"], "nosuch"),
+        (&["--set", "boot_duration=90"], "no unit"),
+        (
+            &["--set", "heartbeat_timeout=10s"],
+            "sets `heartbeat_timeout` per point",
+        ),
+        (&["--only", "99"], "runs 0 to 11"),
+    ];
+    for (extra, want) in cases {
+        let out = bin().arg("sweep").arg(&file).args(extra).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(want), "{extra:?}: {err}");
+    }
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "name: t\nbase: {scenario: nosuch.yaml}\nseeds: 1\n").unwrap();
+    let out = bin().arg("sweep").arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nosuch.yaml"));
+}
+
+#[test]
+fn a_synthetic_base_runs_and_replays_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("synth.yaml");
+    std::fs::write(
+        &file,
+        "name: s\nbase:\n  synthetic: {servers: 3, groups: 2, duration: 4h, fault_every: 30m, fault_kinds: [server-crash, partition]}\nfactors:\n  - {key: synthetic.heartbeat_timeout, values: [10s, 90s]}\nseeds: 6\n",
+    )
+    .unwrap();
+    let all = dir.path().join("all.jsonl");
+    sweep(&file, &all, &[]);
+    let text = std::fs::read_to_string(&all).unwrap();
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    assert_eq!(rows.len(), 12);
+    let v: serde_json::Value = serde_json::from_str(rows[7]).unwrap();
+    assert!(
+        v["metrics"]["events.server-down"].as_f64().unwrap() > 0.0,
+        "{v}"
+    );
+    let one = dir.path().join("one.jsonl");
+    sweep(&file, &one, &["--only", "7"]);
+    let again = std::fs::read_to_string(&one).unwrap();
+    assert_eq!(again.lines().nth(1), Some(rows[7]));
+}
+
+/// Unescapes the little HTML the report escapes.
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+#[test]
+fn the_report_lists_replay_commands_that_reproduce_the_flagged_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sweep_file(dir.path(), 5);
+    let results = dir.path().join("r.jsonl");
+    sweep(&file, &results, &[]);
+    let html = dir.path().join("r.html");
+    let mut c = bin();
+    c.args(["sweep", "report"])
+        .arg(&results)
+        .arg("--html")
+        .arg(&html);
+    ok(c.output().unwrap());
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<table id=\"summary\">") && page.contains("<table id=\"flagged\">"));
+    // Self-contained: the only URL is the SVG namespace; no script, link or image source.
+    assert_eq!(
+        page.matches("http").count(),
+        page.matches("http://www.w3.org/2000/svg").count()
+    );
+    assert!(!page.contains("<script") && !page.contains("<link") && !page.contains("<img"));
+    // One box plot per metric, and lines against the numeric factor.
+    let header: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&results)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let metrics = header["header"]["metrics"].as_array().unwrap().len();
+    assert_eq!(page.matches("class=\"plot box\"").count(), metrics);
+    assert!(page.matches("class=\"plot line\"").count() >= 1);
+    // Flagged: majority (a lone survivor of two loses) and the 120 s timeout.
+    let replays: Vec<String> = page
+        .split("<code class=\"replay\">")
+        .skip(1)
+        .map(|s| unescape(s.split("</code>").next().unwrap()))
+        .collect();
+    assert_eq!(replays.len(), 5 * 3 + 5, "{replays:?}");
+    let picks = [
+        replays
+            .iter()
+            .find(|r| r.contains("heartbeat_timeout=120s") && r.contains("type=pingnp"))
+            .unwrap(),
+        replays
+            .iter()
+            .find(|r| r.contains("type=majority"))
+            .unwrap(),
+    ];
+    for cmd in picks {
+        let words: Vec<&str> = cmd.split_whitespace().collect();
+        assert_eq!(&words[..2], ["clustersim", "run"], "{cmd}");
+        let out = bin().args(&words[1..]).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{cmd}: {text}");
+        assert!(
+            text.contains("FAIL") && text.contains("expect[0]"),
+            "{cmd}: {text}"
+        );
+    }
+    // The same command without the factor that broke it passes.
+    let fine = picks[0].replace("heartbeat_timeout=120s", "heartbeat_timeout=30s");
+    let words: Vec<&str> = fine.split_whitespace().collect();
+    let out = bin().args(&words[1..]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{fine}: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn bench_takes_set_overrides() {
+    let run = |extra: &[&str]| {
+        let out = bin()
+            .args([
+                "bench",
+                "--servers",
+                "4",
+                "--groups",
+                "2",
+                "--duration",
+                "6h",
+                "--fault-every",
+                "20m",
+                "--seed",
+                "3",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let events = |line: &str| {
+        serde_json::from_str::<serde_json::Value>(line).unwrap()["log_events"]
+            .as_u64()
+            .unwrap()
+    };
+    let (code, plain, _) = run(&[]);
+    assert_eq!(code, Some(0));
+    let (code, set, _) = run(&[
+        "--set",
+        "monitors.*.interval=5s",
+        "--set",
+        "monitor_retry=0",
+    ]);
+    assert_eq!(code, Some(0));
+    assert_ne!(
+        events(&plain),
+        events(&set),
+        "the overrides changed nothing"
+    );
+    let (code, _, err) = run(&["--set", "monitors.nosuch.interval=5s"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("nosuch") && err.contains("mon1-1"), "{err}");
+}
+
+#[test]
+fn a_sample_runs_the_chosen_points_under_every_seed_the_same_way_each_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sweep_file(dir.path(), 3);
+    let (a, b) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
+    sweep(&file, &a, &["--sample", "2", "--jobs", "1"]);
+    sweep(&file, &b, &["--sample", "2", "--jobs", "2"]);
+    let text = std::fs::read_to_string(&a).unwrap();
+    assert_eq!(text, std::fs::read_to_string(&b).unwrap());
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .skip(1)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 6);
+    let points: std::collections::BTreeSet<u64> =
+        rows.iter().map(|r| r["point"].as_u64().unwrap()).collect();
+    assert_eq!(points.len(), 2);
+    assert!(points.iter().all(|p| *p < 6));
+    let seeds: Vec<u64> = rows.iter().map(|r| r["seed"].as_u64().unwrap()).collect();
+    assert_eq!(seeds, vec![1, 2, 3, 1, 2, 3]);
+}
