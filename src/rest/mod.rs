@@ -14,7 +14,9 @@ pub mod body;
 pub mod control;
 pub mod engine_task;
 pub mod errors;
+pub mod health;
 pub mod listeners;
+pub mod metrics;
 pub mod router;
 
 use crate::model::Model;

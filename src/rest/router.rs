@@ -119,10 +119,19 @@ pub fn build(app: App) -> Router {
     for r in routes().into_iter().filter(|r| app.version >= r.since) {
         router = router.route(r.path, (r.make)());
     }
+    // Monitoring, outside the product's table (and openapi.json): /metrics, /sim/v1/health.
+    let http = super::metrics::HttpCounters::default();
+    let scrape = http.clone();
     router
+        .route(
+            "/metrics",
+            get(move |State(a): St, h: axum::http::HeaderMap| super::metrics::scrape(a, scrape, h)),
+        )
+        .route("/sim/v1/health", get(super::health::get_health))
         .fallback(fallback)
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(middleware::from_fn_with_state(app.clone(), gate))
+        .layer(middleware::from_fn_with_state(http, super::metrics::count))
         .with_state(app)
 }
 
@@ -135,7 +144,7 @@ fn is_api(path: &str) -> bool {
 /// as it runs on every request.
 async fn gate(State(app): State<App>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let api = is_api(path);
+    let api = is_api(path) && path != "/sim/v1/health";
     if api {
         let peer = req
             .extensions()
