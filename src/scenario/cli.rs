@@ -146,6 +146,7 @@ pub fn run_to(args: &RunArgs, out: &mut dyn Write) -> i32 {
         }
     }
     let started = Instant::now();
+    let timestamp = junit::iso8601(std::time::SystemTime::now());
     let results = run_jobs(&scenarios, &jobs, args);
     let wall = started.elapsed();
 
@@ -157,9 +158,11 @@ pub fn run_to(args: &RunArgs, out: &mut dyn Write) -> i32 {
         cases.push(junit::Case {
             name: e.file.clone(),
             file: e.file.clone(),
+            seed: None,
             seconds: 0.0,
             failure: None,
             error: Some(e.to_string()),
+            system_out: None,
         });
     }
     for (i, sc) in scenarios.iter().enumerate() {
@@ -206,9 +209,11 @@ pub fn run_to(args: &RunArgs, out: &mut dyn Write) -> i32 {
                     sc.name.clone()
                 },
                 file: sc.file.clone(),
+                seed: Some(r.outcome.seed),
                 seconds: r.outcome.wall.as_secs_f64(),
                 failure: (!job_passed(r)).then(|| failure_details(r)),
                 error: None,
+                system_out: (!job_passed(r)).then(|| last_events(r)),
             });
         }
         if args.explain {
@@ -262,7 +267,8 @@ pub fn run_to(args: &RunArgs, out: &mut dyn Write) -> i32 {
         write_file(path, text, out);
     }
     if let Some(path) = &args.junit {
-        write_file(path, junit::render(&cases), out);
+        let xml = junit::render(&cases, &timestamp, wall.as_secs_f64());
+        write_file(path, xml, out);
     }
     if let Some(path) = &args.report {
         let mut pages = Vec::new();
@@ -332,6 +338,24 @@ fn failure_details(r: &JobResult) -> String {
     }
     if let Some(d) = &r.nondeterminism {
         s.push_str(&format!("      not deterministic: {d}\n"));
+    }
+    s
+}
+
+/// The events before each failure of a run, for JUnit's `system-out`.
+fn last_events(r: &JobResult) -> String {
+    let o = &r.outcome;
+    let mut s = String::new();
+    for f in &o.failures {
+        let from = f.upto.saturating_sub(LAST_EVENTS);
+        s.push_str(&format!(
+            "last events before {} ({}):\n",
+            fmt_secs(f.t_ms),
+            f.what
+        ));
+        for e in &o.events[from..f.upto.min(o.events.len())] {
+            s.push_str(&format!("  {}\n", event_line(&o.model, e)));
+        }
     }
     s
 }
