@@ -274,7 +274,8 @@ pub fn run_to(args: &RunArgs, out: &mut dyn Write) -> i32 {
         let mut pages = Vec::new();
         for (i, sc) in scenarios.iter().enumerate() {
             if let Some(r) = results.iter().find(|r| r.scenario == i) {
-                pages.push((r.outcome.clone(), step_marks(sc, &r.outcome)));
+                let texts = sc.expectations.iter().map(|x| x.text.clone()).collect();
+                pages.push((r.outcome.clone(), step_marks(sc, &r.outcome), texts));
             }
         }
         write_file(path, report::render(&pages), out);
