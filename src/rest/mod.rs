@@ -65,16 +65,16 @@ impl ClockMode {
 pub struct ServeArgs {
     /// Cluster file (YAML); the embedded default cluster when omitted.
     pub file: Option<PathBuf>,
-    /// Address and port to listen on (port 0: any free port).
-    #[arg(long, default_value = "127.0.0.1:29009")]
+    /// Address or host name and port to listen on (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:29009", value_parser = parse_listen)]
     pub listen: SocketAddr,
     #[arg(long, value_enum, default_value = "realtime")]
     pub clock: ClockMode,
     /// Virtual seconds per wall second in realtime mode.
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
-    /// Seed of the simulation's random choices.
-    #[arg(long, default_value_t = 0)]
+    /// Seed of the simulation's random choices (1, as for `run` and `bench`).
+    #[arg(long, default_value_t = crate::cli::DEFAULT_SEED)]
     pub seed: u64,
     /// Response shapes and endpoints of this REST API version.
     #[arg(long, value_enum, default_value = "1.2")]
@@ -104,6 +104,25 @@ pub struct ServeArgs {
     /// Concurrent connections per listener [doc: 64]; further clients wait.
     #[arg(long, default_value_t = 64, hide = true)]
     pub max_connections: usize,
+}
+
+/// `--listen`: `IP:PORT`, or `HOST:PORT` resolved once at start (`localhost:8080`),
+/// preferring IPv4 (the loopback a browser tries first for `localhost`).
+fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = s.parse() {
+        return Ok(addr);
+    }
+    use std::net::ToSocketAddrs;
+    let addrs: Vec<SocketAddr> = s
+        .to_socket_addrs()
+        .map_err(|e| format!("`{s}` is not HOST:PORT or IP:PORT ({e})"))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| format!("`{s}` resolves to no address"))
 }
 
 impl ServeArgs {

@@ -19,6 +19,8 @@ use std::time::Instant;
 /// How many events before a failure to show.
 const LAST_EVENTS: usize = 8;
 
+use crate::cli::color::{verdict, ColorChoice};
+
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct RunArgs {
     /// Scenario files, or folders to search for `*.yaml` (their `clusters/` is skipped).
@@ -48,6 +50,9 @@ pub struct RunArgs {
     /// Worker threads (default: the number of cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Colour PASS/FAIL: on a terminal unless NO_COLOR is set (auto), always, or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 }
 
 /// Runs the command, printing to stdout; returns the exit code.
@@ -151,6 +156,7 @@ pub fn run_to(args: &RunArgs, out: &mut dyn Write) -> i32 {
     let wall = started.elapsed();
 
     // One line per scenario, failures in detail.
+    let colour = args.color.for_stdout();
     let mut failed = 0;
     let mut cases = Vec::new();
     for e in &broken {
@@ -178,7 +184,7 @@ pub fn run_to(args: &RunArgs, out: &mut dyn Write) -> i32 {
         } else {
             format!("  seed {}", first.outcome.seed)
         };
-        let word = if bad.is_empty() { "PASS" } else { "FAIL" };
+        let word = verdict(if bad.is_empty() { "PASS" } else { "FAIL" }, colour);
         let _ = writeln!(
             out,
             "{word}  virtual {:>5}  wall {:>6.1}ms{seeds}  {}  ({})",
