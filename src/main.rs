@@ -1,7 +1,7 @@
 //! The `clustersim` binary: parses the command line and dispatches to the library's
 //! shells. No logic lives here.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use clustersim::cli::{self, EXIT_BAD_INPUT};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,6 +46,13 @@ enum Command {
     },
     /// Run a sweep file (settings x seeds) across the cores; `sweep merge`, `sweep report`.
     Sweep(clustersim::sweep::SweepArgs),
+    /// Print a shell completion script (e.g. `clustersim completions bash > ~/.local/share/bash-completion/completions/clustersim`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `clustersim man | man -l -`.
+    Man,
 }
 
 fn main() -> ExitCode {
@@ -81,6 +88,17 @@ fn main() -> ExitCode {
         }
         Command::Clp { args } => exit(clustersim::clp::main_clp(args)),
         Command::Sweep(args) => ExitCode::from(clustersim::sweep::run_cli(args) as u8),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "clustersim", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&[format!("man: cannot write the page: {e}")]),
+            }
+        }
     }
 }
 

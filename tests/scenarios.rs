@@ -234,7 +234,7 @@ fn the_schema_knows_every_event_kind_and_fault_kind() {
 /// description). Run with `cargo test -- --ignored`; move a file to `scenarios/` once it
 /// passes.
 #[test]
-#[ignore = "core discrepancies reported to the lead"]
+#[ignore = "known differences between the simulator and the product (tests/discrepancies/)"]
 fn known_discrepancies_pass() {
     let (code, out) = run(args(&[&root().join("tests/discrepancies")]));
     assert_eq!(code, 0, "{out}");

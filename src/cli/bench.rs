@@ -40,7 +40,7 @@ pub struct BenchArgs {
     #[arg(long, default_value = "1h", value_parser = duration)]
     pub fault_every: Millis,
     /// Seed of the engine and of the fault load.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = super::DEFAULT_SEED)]
     pub seed: u64,
     /// Time the run this many times (same seed, same events) and report the fastest.
     #[arg(long, default_value_t = 1)]

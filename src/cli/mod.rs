@@ -3,7 +3,11 @@
 //! live here too.
 
 pub mod bench;
+pub mod color;
 pub mod validate;
+
+/// The seed every command uses unless told otherwise (`serve`, `run`, `bench`).
+pub const DEFAULT_SEED: u64 = 1;
 
 /// Exit code for bad input: an invalid or unreadable file, or a bad flag (as clap does).
 pub const EXIT_BAD_INPUT: u8 = 2;

@@ -14,6 +14,11 @@ pub fn check_file(path: &Path) -> Result<String, Vec<String>> {
 /// As [`check_file`], for text already read; `origin` names it in every line. A
 /// clp.conf is accepted too; its import warnings go to stderr.
 pub fn check_text(text: &str, origin: &str) -> Result<String, Vec<String>> {
+    if looks_like_scenario(text) {
+        return Err(vec![format!(
+            "{origin}: this is a scenario file (it has `steps:` or `expect:`), not a cluster file; run it with `clustersim run {origin}`"
+        )]);
+    }
     let (model, warnings) = crate::import::load_any(text, origin)
         .map_err(|errs| errs.iter().map(|e| one_line(e)).collect::<Vec<_>>())?;
     warnings.iter().for_each(|w| eprintln!("{w}"));
@@ -24,6 +29,15 @@ pub fn check_text(text: &str, origin: &str) -> Result<String, Vec<String>> {
         model.resources.len(),
         model.monitors.len()
     ))
+}
+
+/// A scenario file has top-level `steps` or `expect`, which no cluster file has.
+fn looks_like_scenario(text: &str) -> bool {
+    let Ok(serde_norway::Value::Mapping(map)) = serde_norway::from_str::<serde_norway::Value>(text)
+    else {
+        return false;
+    };
+    ["steps", "expect"].iter().any(|k| map.contains_key(*k))
 }
 
 /// Problems are printed one per line, whatever the YAML parser put in its message.

@@ -32,6 +32,12 @@ pub enum Command {
     /// The whole cluster as server `server` knows it (the first running server's view
     /// when `None`); what the `clp*` commands read.
     View { server: Option<usize> },
+    /// `/metrics`: the cluster's figures plus the listener's HTTP counters, as
+    /// Prometheus text (OpenMetrics when `open_metrics`).
+    Metrics {
+        open_metrics: bool,
+        http: super::metrics::HttpCounters,
+    },
     /// Test hook: applies the input, then panics before answering, to check that the
     /// engine restores the cluster. Refused unless the cluster allows it.
     #[doc(hidden)]
@@ -66,6 +72,7 @@ pub enum Reply {
     Journal(Journal),
     GroupOnlineMs(Vec<u64>),
     View(Box<crate::sim::ClusterView>),
+    Text(String),
 }
 
 /// Why a command got no reply.

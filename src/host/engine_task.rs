@@ -211,6 +211,13 @@ impl Engine {
                 Some(id) => self.sim.view_from(id),
                 None => self.sim.view(),
             })),
+            Command::Metrics { open_metrics, http } => Reply::Text(super::metrics::render(
+                &self.sim,
+                self.speed,
+                self.spec.mode == ClockMode::Manual,
+                &http,
+                open_metrics,
+            )),
         })
     }
 
@@ -426,6 +433,17 @@ impl ClusterHandle {
     ) -> Result<crate::sim::ClusterView, EngineError> {
         match self.send(Command::View { server }).await? {
             Reply::View(v) => Ok(*v),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    pub async fn metrics(
+        &self,
+        open_metrics: bool,
+        http: super::metrics::HttpCounters,
+    ) -> Result<String, EngineError> {
+        match self.send(Command::Metrics { open_metrics, http }).await? {
+            Reply::Text(t) => Ok(t),
             other => Err(unexpected(other)),
         }
     }

@@ -22,8 +22,10 @@ pub mod engine_task;
 pub mod fleet;
 pub mod fleet_api;
 pub mod fleet_file;
+pub mod health;
 pub mod journal;
 pub mod listeners;
+pub mod metrics;
 pub mod router;
 pub mod serve;
 mod uptime;
@@ -65,16 +67,16 @@ pub struct ServeArgs {
     /// other options are the defaults of its entries.
     #[arg(long)]
     pub fleet: Option<PathBuf>,
-    /// Address and port to listen on (port 0: any free port).
-    #[arg(long, default_value = "127.0.0.1:29009")]
+    /// Address or host name and port to listen on (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:29009", value_parser = parse_listen)]
     pub listen: SocketAddr,
     #[arg(long, value_enum, default_value = "realtime")]
     pub clock: ClockMode,
     /// Virtual seconds per wall second in realtime mode.
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
-    /// Seed of the simulation's random choices.
-    #[arg(long, default_value_t = 0)]
+    /// Seed of the simulation's random choices (1, as for `run` and `bench`).
+    #[arg(long, default_value_t = crate::cli::DEFAULT_SEED)]
     pub seed: u64,
     /// Response shapes and endpoints of this REST API version.
     #[arg(long, value_enum, default_value = "1.2")]
@@ -107,6 +109,25 @@ pub struct ServeArgs {
     /// Test hook: accept `POST /sim/v1/test/panic` (an input applied, then a panic).
     #[arg(long, hide = true)]
     pub allow_test_panics: bool,
+}
+
+/// `--listen`: `IP:PORT`, or `HOST:PORT` resolved once at start (`localhost:8080`),
+/// preferring IPv4 (the loopback a browser tries first for `localhost`).
+fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = s.parse() {
+        return Ok(addr);
+    }
+    use std::net::ToSocketAddrs;
+    let addrs: Vec<SocketAddr> = s
+        .to_socket_addrs()
+        .map_err(|e| format!("`{s}` is not HOST:PORT or IP:PORT ({e})"))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| format!("`{s}` resolves to no address"))
 }
 
 impl ServeArgs {

@@ -18,7 +18,7 @@ use super::fleet_api as fl;
 use super::{ApiVersion, App, Conn};
 use crate::faces::expresscluster::errors::ApiError;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, delete, get, post, MethodRouter};
@@ -112,10 +112,24 @@ pub fn build(app: App, face: Router, fleet: Weak<Fleet>) -> Router {
         control = control.route("/sim/v1/test/panic", post(ctl::post_test_panic));
     }
     control = control.route("/sim/v1/clusters/{cluster}/api/{*rest}", any(fl::face));
+    // Monitoring, outside the product's table (and openapi.json): /metrics, /sim/v1/health.
+    let http = super::metrics::HttpCounters::default();
+    let scrape = http.clone();
+    let monitoring: Router = Router::new()
+        .route(
+            "/metrics",
+            get(move |State(a): State<App>, h: HeaderMap| {
+                super::metrics::scrape(a, scrape.clone(), h)
+            }),
+        )
+        .route("/sim/v1/health", get(super::health::get_health))
+        .with_state(app.clone());
     face.merge(control.with_state(ctx))
+        .merge(monitoring)
         .fallback(fallback)
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(middleware::from_fn_with_state(app, gate))
+        .layer(middleware::from_fn_with_state(http, super::metrics::count))
 }
 
 fn is_api(path: &str) -> bool {
@@ -127,7 +141,7 @@ fn is_api(path: &str) -> bool {
 /// as it runs on every request.
 async fn gate(State(app): State<App>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let api = is_api(path);
+    let api = is_api(path) && path != "/sim/v1/health";
     if api {
         let peer = req
             .extensions()

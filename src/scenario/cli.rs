@@ -19,6 +19,8 @@ use std::time::Instant;
 /// How many events before a failure to show.
 const LAST_EVENTS: usize = 8;
 
+use crate::cli::color::{verdict, ColorChoice};
+
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct RunArgs {
     /// Scenario files, or folders to search for `*.yaml` (their `clusters/` is skipped).
@@ -51,6 +53,9 @@ pub struct RunArgs {
     /// Override a setting of the scenarios' cluster (`key=value`, repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Colour PASS/FAIL: on a terminal unless NO_COLOR is set (auto), always, or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 }
 
 /// Runs the command, printing to stdout; returns the exit code.
@@ -153,10 +158,12 @@ pub fn run_to(args: &RunArgs, out: &mut dyn Write) -> i32 {
         }
     }
     let started = Instant::now();
+    let timestamp = junit::iso8601(std::time::SystemTime::now());
     let results = run_jobs(&scenarios, &jobs, args);
     let wall = started.elapsed();
 
     // One line per scenario, failures in detail.
+    let colour = args.color.for_stdout();
     let mut failed = 0;
     let mut cases = Vec::new();
     for e in &broken {
@@ -164,9 +171,11 @@ pub fn run_to(args: &RunArgs, out: &mut dyn Write) -> i32 {
         cases.push(junit::Case {
             name: e.file.clone(),
             file: e.file.clone(),
+            seed: None,
             seconds: 0.0,
             failure: None,
             error: Some(e.to_string()),
+            system_out: None,
         });
     }
     for (i, sc) in scenarios.iter().enumerate() {
@@ -182,7 +191,7 @@ pub fn run_to(args: &RunArgs, out: &mut dyn Write) -> i32 {
         } else {
             format!("  seed {}", first.outcome.seed)
         };
-        let word = if bad.is_empty() { "PASS" } else { "FAIL" };
+        let word = verdict(if bad.is_empty() { "PASS" } else { "FAIL" }, colour);
         let _ = writeln!(
             out,
             "{word}  virtual {:>5}  wall {:>6.1}ms{seeds}  {}  ({})",
@@ -213,9 +222,11 @@ pub fn run_to(args: &RunArgs, out: &mut dyn Write) -> i32 {
                     sc.name.clone()
                 },
                 file: sc.file.clone(),
+                seed: Some(r.outcome.seed),
                 seconds: r.outcome.wall.as_secs_f64(),
                 failure: (!job_passed(r)).then(|| failure_details(r)),
                 error: None,
+                system_out: (!job_passed(r)).then(|| last_events(r)),
             });
         }
         if args.explain {
@@ -269,13 +280,15 @@ pub fn run_to(args: &RunArgs, out: &mut dyn Write) -> i32 {
         write_file(path, text, out);
     }
     if let Some(path) = &args.junit {
-        write_file(path, junit::render(&cases), out);
+        let xml = junit::render(&cases, &timestamp, wall.as_secs_f64());
+        write_file(path, xml, out);
     }
     if let Some(path) = &args.report {
         let mut pages = Vec::new();
         for (i, sc) in scenarios.iter().enumerate() {
             if let Some(r) = results.iter().find(|r| r.scenario == i) {
-                pages.push((r.outcome.clone(), step_marks(sc, &r.outcome)));
+                let texts = sc.expectations.iter().map(|x| x.text.clone()).collect();
+                pages.push((r.outcome.clone(), step_marks(sc, &r.outcome), texts));
             }
         }
         write_file(path, report::render(&pages), out);
@@ -339,6 +352,24 @@ fn failure_details(r: &JobResult) -> String {
     }
     if let Some(d) = &r.nondeterminism {
         s.push_str(&format!("      not deterministic: {d}\n"));
+    }
+    s
+}
+
+/// The events before each failure of a run, for JUnit's `system-out`.
+fn last_events(r: &JobResult) -> String {
+    let o = &r.outcome;
+    let mut s = String::new();
+    for f in &o.failures {
+        let from = f.upto.saturating_sub(LAST_EVENTS);
+        s.push_str(&format!(
+            "last events before {} ({}):\n",
+            fmt_secs(f.t_ms),
+            f.what
+        ));
+        for e in &o.events[from..f.upto.min(o.events.len())] {
+            s.push_str(&format!("  {}\n", event_line(&o.model, e)));
+        }
     }
     s
 }

@@ -16,6 +16,7 @@ pub mod junit;
 mod names;
 pub mod pattern;
 pub mod report;
+mod report_page;
 pub mod runner;
 pub mod timeline;
 

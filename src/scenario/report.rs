@@ -1,13 +1,9 @@
-//! The HTML report of a run: one self-contained page (inline CSS and SVG, no scripts or
-//! external files) with, per scenario, status bands of servers, groups and monitors over
-//! virtual time, the steps marked on them, and per-group failover metrics.
+//! The HTML report's data: per-group failover metrics and the status bands of servers,
+//! groups and monitors over virtual time (the page itself is `report_page`).
 
-use super::runner::Outcome;
-use super::timeline::{fmt_ms, fmt_secs};
 use crate::model::Model;
 use crate::sim::{status, Event, EventKind};
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
 /// Failover metrics of one group, computed from the event log.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -79,15 +75,15 @@ fn metrics_of(model: &Model, events: &[Event], g: usize, end_ms: u64) -> GroupMe
 pub type Mark = (u64, String, &'static str);
 
 /// One status band: a label and (start, status) changes.
-struct Band {
-    label: String,
-    changes: Vec<(u64, &'static str)>,
+pub(super) struct Band {
+    pub label: String,
+    pub changes: Vec<(u64, &'static str)>,
 }
 
 /// Bands from the status events: each server's own state (service and power), each
 /// server as its peers see it (server-down / server-up), each group and each monitor on
 /// each server.
-fn bands(model: &Model, events: &[Event]) -> Vec<Band> {
+pub(super) fn bands(model: &Model, events: &[Event]) -> Vec<Band> {
     let mut rows: BTreeMap<(u8, String), Vec<(u64, &'static str)>> = BTreeMap::new();
     let name = |s: Option<usize>| s.map_or("?".to_string(), |s| model.servers[s].name.clone());
     // The state a hung server returns to when it resumes.
@@ -165,7 +161,7 @@ fn own_key(name: &impl Fn(Option<usize>) -> String, s: Option<usize>) -> (u8, St
     (0, format!("server {}", name(s)))
 }
 
-fn color(st: &str) -> &'static str {
+pub(super) fn color(st: &str) -> &'static str {
     match st {
         status::ONLINE | status::NORMAL => "#3a9a48",
         status::ONLINE_PENDING | status::OFFLINE_PENDING => "#e0c341",
@@ -193,182 +189,7 @@ pub fn esc(s: &str) -> String {
     o
 }
 
-const LABEL_W: f64 = 260.0;
-const PLOT_W: f64 = 900.0;
-const ROW_H: f64 = 18.0;
-
-fn timeline_svg(out: &mut String, o: &Outcome, marks: &[Mark]) {
-    let rows = bands(&o.model, &o.events);
-    let end = o.end_ms.max(1);
-    let x = |t: u64| LABEL_W + PLOT_W * (t.min(end) as f64) / (end as f64);
-    let height = 30.0 + ROW_H * rows.len() as f64 + 10.0;
-    let _ = writeln!(
-        out,
-        r#"<svg class="tl" width="{}" height="{height}" viewBox="0 0 {} {height}" xmlns="http://www.w3.org/2000/svg">"#,
-        LABEL_W + PLOT_W + 40.0,
-        LABEL_W + PLOT_W + 40.0
-    );
-    // Time axis: ten ticks.
-    for i in 0..=10u64 {
-        let t = end * i / 10;
-        let _ = writeln!(
-            out,
-            r##"<line x1="{0:.1}" y1="16" x2="{0:.1}" y2="{1}" stroke="#eee"/><text x="{0:.1}" y="12" class="tick">{2}</text>"##,
-            x(t),
-            height - 8.0,
-            esc(&tick(t, end))
-        );
-    }
-    for (i, b) in rows.iter().enumerate() {
-        let y = 22.0 + ROW_H * i as f64;
-        let _ = writeln!(
-            out,
-            r#"<text x="4" y="{:.1}" class="lbl">{}</text>"#,
-            y + 12.0,
-            esc(&b.label)
-        );
-        for (j, (t, st)) in b.changes.iter().enumerate() {
-            let t_end = b.changes.get(j + 1).map_or(end, |(n, _)| *n);
-            let w = (x(t_end) - x(*t)).max(0.5);
-            let _ = writeln!(
-                out,
-                r#"<rect x="{:.1}" y="{y:.1}" width="{w:.1}" height="{:.1}" fill="{}"><title>{}: {} from {} to {}</title></rect>"#,
-                x(*t),
-                ROW_H - 3.0,
-                color(st),
-                esc(&b.label),
-                esc(st),
-                esc(&fmt_secs(*t)),
-                esc(&fmt_secs(t_end))
-            );
-        }
-    }
-    for (t, text, col) in marks {
-        let _ = writeln!(
-            out,
-            r#"<line x1="{0:.1}" y1="16" x2="{0:.1}" y2="{1}" stroke="{col}" stroke-width="2" stroke-dasharray="4 2"><title>{2} {3}</title></line>"#,
-            x(*t),
-            height - 8.0,
-            esc(&fmt_secs(*t)),
-            esc(text)
-        );
-    }
-    out.push_str("</svg>\n");
-}
-
-/// An axis label: whole seconds once the run is long enough for them to differ.
-fn tick(t: u64, end: u64) -> String {
-    if end >= 10_000 {
-        format!("{}s", t / 1000)
-    } else {
-        format!("{t}ms")
-    }
-}
-
-fn ms_list(v: &[u64]) -> String {
-    if v.is_empty() {
-        "-".into()
-    } else {
-        v.iter()
-            .map(|t| fmt_secs(*t))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
-/// Renders the page. `marks` gives, per outcome, (time, step text, kind) of the steps run,
-/// kind being `fault`, `heal` or `op`.
-pub fn render(outcomes: &[(Outcome, Vec<Mark>)]) -> String {
-    let mut out = String::new();
-    let passed = outcomes.iter().filter(|(o, _)| o.passed()).count();
-    out.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>clustersim run report</title>\n<style>\n");
-    out.push_str(
-        "body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}h2{margin-top:2em;border-top:1px solid #ccc;padding-top:.6em}\n\
-         .pass{color:#2a7a38}.fail{color:#b02020}table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}\n\
-         svg.tl text{font-size:11px;font-family:monospace}svg.tl .tick{text-anchor:middle;fill:#777}pre{background:#f6f6f6;padding:.5em;overflow-x:auto}\n\
-         .desc{color:#555;max-width:70em}.legend span{display:inline-block;padding:0 6px;margin-right:4px;color:#fff;font-size:12px}\n",
-    );
-    out.push_str("</style></head><body>\n<h1>clustersim run report</h1>\n");
-    let _ = writeln!(
-        out,
-        "<p>{passed} of {} scenario(s) passed.</p>",
-        outcomes.len()
-    );
-    out.push_str("<p class=\"legend\">");
-    for st in [
-        status::ONLINE,
-        status::ONLINE_PENDING,
-        status::CAUTION,
-        status::ERROR,
-        status::SUSPEND,
-        status::OFFLINE,
-        status::UNKNOWN,
-    ] {
-        let _ = write!(out, "<span style=\"background:{}\">{st}</span>", color(st));
-    }
-    out.push_str(" marks: <span style=\"background:#cc3333\">fault</span><span style=\"background:#3a9a48\">heal</span><span style=\"background:#4a78c2\">operation</span></p>\n");
-    for (o, marks) in outcomes {
-        let (cls, word) = if o.passed() {
-            ("pass", "PASS")
-        } else {
-            ("fail", "FAIL")
-        };
-        let _ = writeln!(
-            out,
-            "<h2><span class=\"{cls}\">{word}</span> {}</h2>\n<p>{} &middot; seed {} &middot; virtual {} &middot; wall {:.1} ms &middot; {} events</p>",
-            esc(&o.name),
-            esc(&o.file),
-            o.seed,
-            esc(&fmt_ms(o.end_ms)),
-            o.wall.as_secs_f64() * 1000.0,
-            o.events.len()
-        );
-        if !o.description.is_empty() {
-            let _ = writeln!(out, "<p class=\"desc\">{}</p>", esc(o.description.trim()));
-        }
-        if !o.failures.is_empty() {
-            out.push_str("<pre>");
-            for f in &o.failures {
-                let _ = writeln!(out, "{}\n  seen: {}", esc(&f.what), esc(&f.seen));
-            }
-            out.push_str("</pre>\n");
-        }
-        let colored: Vec<Mark> = marks
-            .iter()
-            .map(|(t, text, k)| {
-                let c = match *k {
-                    "fault" => "#cc3333",
-                    "heal" => "#3a9a48",
-                    _ => "#4a78c2",
-                };
-                (*t, text.clone(), c)
-            })
-            .collect();
-        timeline_svg(&mut out, o, &colored);
-        out.push_str("<table><tr><th>group</th><th>downtime</th><th>failovers</th><th>time to detect</th><th>time to recover</th></tr>\n");
-        for m in group_metrics(&o.model, &o.events, o.end_ms) {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&m.group),
-                esc(&fmt_secs(m.downtime_ms)),
-                m.failovers,
-                esc(&ms_list(&m.detect_ms)),
-                esc(&ms_list(&m.recover_ms))
-            );
-        }
-        out.push_str("</table>\n");
-        if !marks.is_empty() {
-            out.push_str("<details><summary>steps</summary><pre>");
-            for (t, text, _) in marks {
-                let _ = writeln!(out, "{:>10}  {}", fmt_secs(*t), esc(text));
-            }
-            out.push_str("</pre></details>\n");
-        }
-    }
-    out.push_str("</body></html>\n");
-    out
-}
+pub use super::report_page::render;
 
 #[cfg(test)]
 mod tests {

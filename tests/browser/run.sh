@@ -30,3 +30,4 @@ bin="${CLUSTERSIM_BIN:-${CARGO_TARGET_DIR:-target}/release/clustersim}"
 export CLUSTERSIM_BIN="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
 
 node "$here/dashboard.test.mjs"
+node "$here/report.test.mjs"
