@@ -93,6 +93,26 @@ const BROKEN: &[(&str, &str, &str)] = &[
         "unknown status `online`",
     ),
     (
+        "partition-server-on-both-sides.yaml",
+        "steps[0].sides",
+        "server `server1` is on two sides",
+    ),
+    (
+        "script-target-unknown.yaml",
+        "steps[0].target",
+        "no server has the address `10.0.0.9`",
+    ),
+    (
+        "refused-not-a-flag.yaml",
+        "steps[0].refused",
+        "expected `true` or a piece of the refusal message",
+    ),
+    (
+        "trigger-pattern-unknown-field.yaml",
+        "steps[0].when.sever",
+        "unknown field `sever`",
+    ),
+    (
         "unknown-cluster-file.yaml",
         "cluster",
         "cannot read cluster file",

@@ -2,8 +2,8 @@
 //! counts. A pattern names event-log fields (`kind`, `server`, `group`, `status`, ...);
 //! an event matches when every named field is equal (`reason` and `message`: contains).
 
-use super::names::{resolve, Kind};
 use crate::model::Model;
+use crate::sim::names::{lookup, Kind};
 use crate::sim::{status, Event, EventKind};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -84,7 +84,9 @@ impl PatternFile {
             None => None,
         };
         let id = |field: &'static str, kind: Kind, v: &Option<String>| match v {
-            Some(n) => resolve(model, kind, n).map(Some).map_err(|m| (field, m)),
+            Some(n) => lookup(model, kind, n)
+                .map(Some)
+                .map_err(|e| (field, e.to_string())),
             None => Ok(None),
         };
         let status = match &self.status {

@@ -14,6 +14,7 @@ mod heartbeat;
 pub mod input;
 mod membership;
 mod monitor;
+pub mod names;
 mod ops;
 pub mod queue;
 mod snapshot;
