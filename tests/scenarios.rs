@@ -174,7 +174,9 @@ fn writes_events_junit_report_and_explains() {
     });
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("starts a failover (group failover1): server server1 was lost"),
+        out.contains(
+            "server2 starts a failover (group failover1, to server2): server server1 was lost"
+        ),
         "{out}"
     );
     let log = std::fs::read_to_string(&events).unwrap();

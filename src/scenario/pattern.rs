@@ -1,6 +1,8 @@
 //! Event patterns: the `when` of a trigger, the items of a `sequence`, what a `count`
 //! counts. A pattern names event-log fields (`kind`, `server`, `group`, `status`, ...);
 //! an event matches when every named field is equal (`reason` and `message`: contains).
+//! `from` and `to` name the source and destination of a move, failover or failback,
+//! whichever server the event was logged on (see [`route`]).
 
 use crate::model::Model;
 use crate::sim::names::{lookup, Kind};
@@ -13,8 +15,15 @@ use std::fmt;
 #[serde(deny_unknown_fields)]
 pub struct PatternFile {
     pub kind: Option<String>,
+    /// Where the event happened (for a move starting: its source when known).
     pub server: Option<String>,
+    /// The other server: the one lost (`server-down`), the destination (a move
+    /// starting on its source).
     pub peer: Option<String>,
+    /// The source of a move, failover or failback (see [`route`]).
+    pub from: Option<String>,
+    /// The destination of a move, failover or failback (see [`route`]).
+    pub to: Option<String>,
     pub group: Option<String>,
     pub resource: Option<String>,
     pub monitor: Option<String>,
@@ -33,6 +42,8 @@ pub struct EventPattern {
     pub kind: Option<EventKind>,
     pub server: Option<usize>,
     pub peer: Option<usize>,
+    pub from: Option<usize>,
+    pub to: Option<usize>,
     pub group: Option<usize>,
     pub resource: Option<usize>,
     pub monitor: Option<usize>,
@@ -97,6 +108,8 @@ impl PatternFile {
             kind,
             server: id("server", Kind::Server, &self.server)?,
             peer: id("peer", Kind::Server, &self.peer)?,
+            from: id("from", Kind::Server, &self.from)?,
+            to: id("to", Kind::Server, &self.to)?,
             group: id("group", Kind::Group, &self.group)?,
             resource: id("resource", Kind::Resource, &self.resource)?,
             monitor: id("monitor", Kind::Monitor, &self.monitor)?,
@@ -124,6 +137,8 @@ impl PatternFile {
         let fields = [
             ("server", &self.server),
             ("peer", &self.peer),
+            ("from", &self.from),
+            ("to", &self.to),
             ("group", &self.group),
             ("resource", &self.resource),
             ("monitor", &self.monitor),
@@ -142,7 +157,37 @@ impl PatternFile {
     }
 }
 
+/// The source and destination servers of a move, failover or failback event.
+///
+/// The engine logs a task's start on its source when it has one (`server` = source,
+/// `peer` = destination: moves, failbacks, monitor-caused failovers) and on its
+/// destination otherwise (`server` = destination: a failover after a server was lost,
+/// whose source is gone); completions and `destination-chosen` are logged on the
+/// destination. The decisions to fail over after an activation failure or a monitor
+/// error are logged on the source with the destination as `peer`. Other events have
+/// neither.
+pub fn route(e: &Event) -> (Option<usize>, Option<usize>) {
+    use EventKind::*;
+    match e.kind {
+        ActivationFailover | RecoveryFailover => (e.server, e.peer),
+        GroupMoving | FailoverStarting | FailbackStarting => match e.peer {
+            Some(dest) => (e.server, Some(dest)),
+            None => (None, e.server),
+        },
+        GroupMoved | FailoverDone | FailbackDone | DestinationChosen => (None, e.server),
+        _ => (None, None),
+    }
+}
+
 impl EventPattern {
+    fn route_matches(&self, e: &Event) -> bool {
+        if self.from.is_none() && self.to.is_none() {
+            return true;
+        }
+        let (from, to) = route(e);
+        self.from.is_none_or(|f| from == Some(f)) && self.to.is_none_or(|t| to == Some(t))
+    }
+
     pub fn matches(&self, e: &Event, model: &Model) -> bool {
         fn eq<T: PartialEq>(want: &Option<T>, got: &Option<T>) -> bool {
             want.as_ref().is_none_or(|w| got.as_ref() == Some(w))
@@ -150,6 +195,7 @@ impl EventPattern {
         self.kind.is_none_or(|k| k == e.kind)
             && eq(&self.server, &e.server)
             && eq(&self.peer, &e.peer)
+            && self.route_matches(e)
             && eq(&self.group, &e.group)
             && eq(&self.resource, &e.resource)
             && eq(&self.monitor, &e.monitor)
