@@ -7,6 +7,7 @@ pub mod rest;
 pub mod scenario;
 pub mod sim;
 pub mod synth;
+pub mod vocab;
 pub mod web_assets;
 
 pub use model::Model;

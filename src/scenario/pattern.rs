@@ -11,9 +11,11 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A pattern as written in a scenario file.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(description = "Matches events whose named fields are equal (reason, message: contain)")]
 pub struct PatternFile {
+    #[schemars(with = "Option<EventKind>")]
     pub kind: Option<String>,
     /// Where the event happened (for a move starting: its source when known).
     pub server: Option<String>,
@@ -29,6 +31,7 @@ pub struct PatternFile {
     pub monitor: Option<String>,
     pub path: Option<String>,
     pub resolver: Option<String>,
+    #[schemars(with = "Option<crate::vocab::Status>")]
     pub status: Option<String>,
     /// A piece of the event's `reason` text.
     pub reason: Option<String>,

@@ -35,12 +35,13 @@ pub enum HeartbeatModel {
 }
 
 /// A fault as listed by `GET /sim/v1/faults`.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct FaultInfo {
     pub id: FaultId,
     #[serde(flatten)]
     pub spec: FaultSpec,
     /// `scheduled` or `active`.
+    #[schemars(with = "crate::vocab::FaultState")]
     pub state: &'static str,
     pub start_ms: u64,
     pub end_ms: Option<u64>,

@@ -10,7 +10,10 @@ mod cluster;
 mod condition;
 mod expectation;
 mod raw;
+mod schema;
 mod step;
+
+pub use schema::scenario_schema;
 
 use super::error::ScenarioError;
 use super::expect::{Anchor, Check, Expectation};

@@ -7,26 +7,35 @@ use super::FieldErr;
 use crate::model::Millis;
 use crate::scenario::pattern::PatternFile;
 use crate::sim::{FaultKind, Operation};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_norway::{Mapping, Value};
 
 /// The top level. Steps and expectations stay YAML values here so that each one is
 /// parsed on its own and its errors name its index (`steps[3].server`).
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    title = "clustersim scenario",
+    description = "A timeline of operations and faults in virtual time with expectations; see scenarios/README.md"
+)]
 pub struct ScenarioFile {
+    #[schemars(length(min = 1))]
     pub name: String,
     #[serde(default)]
     pub description: String,
     /// A path to a cluster file (relative to the scenario) or an inline cluster.
     #[serde(default)]
+    #[schemars(with = "Option<super::schema::ClusterSource>")]
     pub cluster: Option<Value>,
     #[serde(default)]
     pub seed: Option<u64>,
     #[serde(default)]
     pub end: Option<Millis>,
     #[serde(default)]
+    #[schemars(with = "Vec<super::schema::StepSchema>")]
     pub steps: Vec<Value>,
+    #[schemars(with = "Vec<super::schema::ExpectSchema>", length(min = 1))]
     pub expect: Vec<Value>,
 }
 
@@ -52,7 +61,7 @@ pub fn typed<T: serde::de::DeserializeOwned>(v: Value, default_field: &str) -> R
 
 /// When a step runs, how it is named and what it expects: the keys of a step that are
 /// not its action.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepTimingFile {
     pub at: Option<Millis>,
@@ -76,7 +85,7 @@ impl StepTimingFile {
 }
 
 /// `refused: true` or a piece of the refusal message.
-#[derive(Deserialize, Clone)]
+#[derive(Deserialize, Clone, JsonSchema)]
 #[serde(
     untagged,
     expecting = "expected `true` or a piece of the refusal message"
@@ -195,9 +204,11 @@ fn heal(fields: &Mapping) -> Result<String, FieldErr> {
 }
 
 /// The fields of a state condition, shared by `at`/`within` expectations and invariants.
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize, Default, Clone, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConditionFile {
+    /// `true`, or the cluster's name.
+    #[schemars(with = "Option<super::schema::ClusterFlag>")]
     pub cluster: Option<Value>,
     pub server: Option<String>,
     pub group: Option<String>,
@@ -235,7 +246,7 @@ impl ConditionFile {
 
 /// The form of an expectation and its window; an `at`/`within` expectation's state
 /// condition is written beside these keys and parsed into `ExpectFile::condition`.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectFormFile {
     pub note: Option<String>,
