@@ -348,6 +348,15 @@ pub async fn get_config(State(app): State<App>) -> Response {
         .into_response()
 }
 
+/// The vocabulary, for the dashboard (see `crate::vocab`).
+pub async fn get_vocabulary(State(app): State<App>) -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        app.vocabulary_json.clone(),
+    )
+        .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

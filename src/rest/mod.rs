@@ -122,6 +122,8 @@ pub struct AppInner {
     pub auth: auth::Auth,
     /// `GET /sim/v1/config`: the loaded cluster file as JSON, rendered once.
     pub config_json: Vec<u8>,
+    /// `GET /sim/v1/vocabulary`, rendered once (`crate::vocab::vocabulary`).
+    pub vocabulary_json: Vec<u8>,
 }
 
 pub type App = Arc<AppInner>;
@@ -182,6 +184,8 @@ pub async fn bind(args: &ServeArgs) -> anyhow::Result<listeners::Bound> {
     };
     let config_json =
         serde_json::to_vec(&model.source).context("cannot render the cluster as JSON")?;
+    let vocabulary_json = serde_json::to_vec(&crate::vocab::vocabulary(&model))
+        .context("cannot render the vocabulary as JSON")?;
     let engine = EngineHandle::spawn(
         model,
         args.seed,
@@ -199,6 +203,7 @@ pub async fn bind(args: &ServeArgs) -> anyhow::Result<listeners::Bound> {
             Duration::from_secs(args.auth_lockout_secs),
         ),
         config_json,
+        vocabulary_json,
     });
     let shared = listeners::Shared {
         router: router::build(app.clone()),

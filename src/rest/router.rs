@@ -109,6 +109,7 @@ pub fn routes() -> Vec<RouteSpec> {
         route!(get "/sim/v1/events/stream" V1_0 => ctl::get_event_stream),
         route!(post "/sim/v1/reset" V1_0 => ctl::post_reset),
         route!(get "/sim/v1/config" V1_0 => ctl::get_config),
+        route!(get "/sim/v1/vocabulary" V1_0 => ctl::get_vocabulary),
         route!(get "/openapi.json" V1_0 => openapi),
     ]
 }

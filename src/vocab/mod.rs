@@ -13,7 +13,7 @@
 mod records;
 
 pub use crate::scenario::file::scenario_schema;
-pub use records::{EventRecord, FaultState};
+pub use records::{EventRecord, FaultState, VocabularyRecord};
 
 use crate::model::{Model, ResourceKind};
 use crate::scenario::pattern::STATUSES;
@@ -86,6 +86,10 @@ pub fn openapi_components() -> Map<String, Value> {
     roots.insert(
         "Operation".into(),
         Operation::json_schema(&mut gen).to_value(),
+    );
+    roots.insert(
+        "Vocabulary".into(),
+        VocabularyRecord::json_schema(&mut gen).to_value(),
     );
     for (k, v) in gen.take_definitions(true) {
         roots.entry(k).or_insert(v);

@@ -54,3 +54,40 @@ pub enum FaultState {
     Scheduled,
     Active,
 }
+
+/// `GET /sim/v1/vocabulary`: what the dashboard builds its forms and graph from.
+#[derive(JsonSchema)]
+#[schemars(rename = "Vocabulary")]
+#[allow(dead_code)]
+pub struct VocabularyRecord {
+    /// Fault kind -> its fields (the `POST /sim/v1/faults` body, besides `kind`).
+    pub fault_kinds: std::collections::BTreeMap<String, Vec<FieldRecord>>,
+    /// Timing fields every fault takes.
+    pub fault_timing: Vec<String>,
+    /// Operation (`op`) -> its fields.
+    pub operations: std::collections::BTreeMap<String, Vec<FieldRecord>>,
+    pub event_kinds: Vec<EventKind>,
+    pub statuses: Vec<super::Status>,
+    /// Resource type -> its tier in the default dependency order.
+    pub resource_tiers: std::collections::BTreeMap<String, u8>,
+    /// This cluster's resources -> the resources each depends on, as the engine resolved
+    /// them (explicit `depends_on`, else every resource of its group in a lower tier).
+    pub dependencies: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// One field of a fault kind or an operation, read from the type's schema.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct FieldRecord {
+    pub name: String,
+    pub required: bool,
+    /// The JSON type (or types, when it may be null).
+    #[serde(rename = "type")]
+    pub json_type: serde_json::Value,
+    /// The choices, for a field that takes one of a few words.
+    #[serde(rename = "enum")]
+    pub choices: Option<Vec<String>>,
+    pub description: Option<String>,
+    pub items: Option<serde_json::Value>,
+    pub minimum: Option<serde_json::Value>,
+}
