@@ -232,7 +232,7 @@ fn the_schema_knows_every_event_kind_and_fault_kind() {
     let text = std::fs::read_to_string(root().join("scenarios/scenario.schema.json")).unwrap();
     let schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
     let defs = &schema["definitions"];
-    let kinds: Vec<&str> = defs["pattern"]["properties"]["kind"]["enum"]
+    let kinds: Vec<&str> = defs["EventKind"]["enum"]
         .as_array()
         .unwrap()
         .iter()
@@ -243,11 +243,11 @@ fn the_schema_knows_every_event_kind_and_fault_kind() {
         .map(|k| k.as_str())
         .collect();
     assert_eq!(kinds, all);
-    let faults: Vec<&str> = defs["step"]["properties"]["fault"]["enum"]
+    let faults: Vec<&str> = defs["Step"]["oneOf"]
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|v| v.as_str())
+        .filter_map(|v| v["properties"]["fault"]["const"].as_str())
         .collect();
     assert_eq!(faults, clustersim::sim::FaultKind::KINDS);
 }
