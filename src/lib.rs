@@ -12,6 +12,7 @@ pub mod set;
 pub mod sim;
 pub mod sweep;
 pub mod synth;
+pub mod vocab;
 pub mod web_assets;
 
 pub use model::Model;

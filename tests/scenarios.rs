@@ -93,6 +93,26 @@ const BROKEN: &[(&str, &str, &str)] = &[
         "unknown status `online`",
     ),
     (
+        "partition-server-on-both-sides.yaml",
+        "steps[0].sides",
+        "server `server1` is on two sides",
+    ),
+    (
+        "script-target-unknown.yaml",
+        "steps[0].target",
+        "no server has the address `10.0.0.9`",
+    ),
+    (
+        "refused-not-a-flag.yaml",
+        "steps[0].refused",
+        "expected `true` or a piece of the refusal message",
+    ),
+    (
+        "trigger-pattern-unknown-field.yaml",
+        "steps[0].when.sever",
+        "unknown field `sever`",
+    ),
+    (
         "unknown-cluster-file.yaml",
         "cluster",
         "cannot read cluster file",
@@ -154,7 +174,9 @@ fn writes_events_junit_report_and_explains() {
     });
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("starts a failover (group failover1): server server1 was lost"),
+        out.contains(
+            "server2 starts a failover (group failover1, to server2): server server1 was lost"
+        ),
         "{out}"
     );
     let log = std::fs::read_to_string(&events).unwrap();
@@ -210,7 +232,7 @@ fn the_schema_knows_every_event_kind_and_fault_kind() {
     let text = std::fs::read_to_string(root().join("scenarios/scenario.schema.json")).unwrap();
     let schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
     let defs = &schema["definitions"];
-    let kinds: Vec<&str> = defs["pattern"]["properties"]["kind"]["enum"]
+    let kinds: Vec<&str> = defs["EventKind"]["enum"]
         .as_array()
         .unwrap()
         .iter()
@@ -221,11 +243,11 @@ fn the_schema_knows_every_event_kind_and_fault_kind() {
         .map(|k| k.as_str())
         .collect();
     assert_eq!(kinds, all);
-    let faults: Vec<&str> = defs["step"]["properties"]["fault"]["enum"]
+    let faults: Vec<&str> = defs["Step"]["oneOf"]
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|v| v.as_str())
+        .filter_map(|v| v["properties"]["fault"]["const"].as_str())
         .collect();
     assert_eq!(faults, clustersim::sim::FaultKind::KINDS);
 }

@@ -421,6 +421,15 @@ pub async fn get_view(Target(app): Target, RawQuery(q): RawQuery) -> Result<Resp
     Ok(ok(&view))
 }
 
+/// The vocabulary, for the dashboard (see `crate::vocab`).
+pub async fn get_vocabulary(Target(app): Target) -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        app.vocabulary_json.clone(),
+    )
+        .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

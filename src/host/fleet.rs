@@ -172,6 +172,8 @@ impl Fleet {
         }
         let config_json = serde_json::to_vec(&spec.model.source)
             .map_err(|e| FleetError::BadRequest(format!("cannot render the cluster: {e}")))?;
+        let vocabulary_json = serde_json::to_vec(&crate::vocab::vocabulary(&spec.model))
+            .map_err(|e| FleetError::BadRequest(format!("cannot render the vocabulary: {e}")))?;
         let s = &self.settings;
         let engine = ClusterHandle::spawn(EngineSpec {
             name: spec.name.clone(),
@@ -193,6 +195,7 @@ impl Fleet {
                 s.auth_lockout,
             ),
             config_json,
+            vocabulary_json,
             allow_test_panics: s.allow_test_panics,
         });
         let face = crate::faces::router(&app);

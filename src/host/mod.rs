@@ -150,6 +150,8 @@ pub struct AppInner {
     pub auth: auth::Auth,
     /// `GET /sim/v1/config`: the loaded cluster file as JSON, rendered once.
     pub config_json: Vec<u8>,
+    /// `GET /sim/v1/vocabulary`, rendered once (`crate::vocab::vocabulary`).
+    pub vocabulary_json: Vec<u8>,
     pub allow_test_panics: bool,
 }
 

@@ -79,6 +79,7 @@ pub fn control_routes() -> Vec<RouteSpec<Ctx>> {
         route!(get "/sim/v1/config" V1_0 => ctl::get_config),
         route!(get "/sim/v1/journal" V1_0 => ctl::get_journal),
         route!(get "/sim/v1/view" V1_0 => ctl::get_view),
+        route!(get "/sim/v1/vocabulary" V1_0 => ctl::get_vocabulary),
     ]
 }
 

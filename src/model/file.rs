@@ -6,7 +6,7 @@ use super::settings::Settings;
 use super::types::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClusterFile {
     pub cluster: ClusterSection,
@@ -25,7 +25,7 @@ pub struct ClusterFile {
     pub scripts: Vec<ScriptFile>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClusterSection {
     pub name: String,
@@ -38,7 +38,7 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServerFile {
     pub name: String,
@@ -50,7 +50,7 @@ pub struct ServerFile {
     pub ip: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HeartbeatFile {
     pub name: String,
@@ -65,7 +65,7 @@ pub struct HeartbeatFile {
     pub servers: Option<Vec<String>>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolverFile {
     pub name: String,
@@ -76,7 +76,7 @@ pub struct ResolverFile {
     pub target: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupFile {
     pub name: String,
@@ -100,7 +100,7 @@ fn manual() -> AutoManual {
     AutoManual::Manual
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceFile {
     pub name: String,
@@ -115,7 +115,7 @@ pub struct ResourceFile {
     pub deactivation: DeactivationFile,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActivationFile {
     /// Simulated time to activate; the per-type default from settings when omitted.
@@ -129,7 +129,7 @@ pub struct ActivationFile {
     pub final_action: Option<FinalAction>,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeactivationFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -140,7 +140,7 @@ pub struct DeactivationFile {
     pub final_action: Option<FinalAction>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MonitorFile {
     pub name: String,
@@ -174,7 +174,7 @@ pub struct MonitorFile {
     pub ignore_timeout: bool,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScriptFile {
     pub name: String,

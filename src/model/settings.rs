@@ -6,7 +6,7 @@ use super::duration::Millis;
 use super::types::{FinalAction, NpAction, ResourceKind};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     /// Heartbeat interval for paths that do not set one [doc: Linux default 3 s].
@@ -64,7 +64,9 @@ pub struct Settings {
     pub suspend_blocks_failover: bool,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum InitialState {
     #[default]
@@ -73,7 +75,7 @@ pub enum InitialState {
 }
 
 /// Durations per resource type; `default` covers the types not listed.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ResourceDurations {
     pub default: Millis,

@@ -11,7 +11,7 @@ pub type ResourceId = usize;
 pub type MonitorId = usize;
 pub type ScriptId = usize;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum HeartbeatKind {
     Lankhb,
@@ -20,14 +20,16 @@ pub enum HeartbeatKind {
     Witnesshb,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ResolverKind {
     Pingnp,
     Majority,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum AutoManual {
     #[default]
@@ -35,7 +37,9 @@ pub enum AutoManual {
     Manual,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum MonitorTiming {
     #[default]
@@ -44,7 +48,9 @@ pub enum MonitorTiming {
 }
 
 /// Group resource types, by the product's short names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ResourceKind {
     Fip,
@@ -65,6 +71,25 @@ pub enum ResourceKind {
 }
 
 impl ResourceKind {
+    /// Every type, in declaration order.
+    pub const ALL: &'static [ResourceKind] = &[
+        ResourceKind::Fip,
+        ResourceKind::Vip,
+        ResourceKind::Disk,
+        ResourceKind::Md,
+        ResourceKind::Hd,
+        ResourceKind::Volmgr,
+        ResourceKind::Nas,
+        ResourceKind::Ddns,
+        ResourceKind::Exec,
+        ResourceKind::Vm,
+        ResourceKind::Awsvip,
+        ResourceKind::Awseip,
+        ResourceKind::Awsdns,
+        ResourceKind::Azurepp,
+        ResourceKind::Azuredns,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ResourceKind::Fip => "fip",
@@ -108,7 +133,7 @@ impl fmt::Display for ResourceKind {
 
 /// Final actions for activation/deactivation failures and monitor errors, with the
 /// product's numeric codes 0-5.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum FinalAction {
     /// 0: no operation, go on activating the next resource.
@@ -156,7 +181,9 @@ impl FinalAction {
 }
 
 /// What the network-partition resolution makes the losing side do.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum NpAction {
     StopClusterService,

@@ -235,7 +235,7 @@ pub fn run_to(args: &RunArgs, out: &mut dyn Write) -> i32 {
             if lines.is_empty() {
                 let _ = writeln!(
                     out,
-                    "        (no failover, failback, recovery or final action happened)"
+                    "        (no move, failover, failback, recovery or final action happened)"
                 );
             }
             for l in lines {

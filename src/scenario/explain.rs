@@ -1,7 +1,8 @@
-//! The narrative of a run: every failover, failback, recovery action, final action and
-//! network-partition decision in the event log, with the reason the engine recorded
+//! The narrative of a run: every move, failover, failback, recovery action, final action
+//! and network-partition decision in the event log, with the reason the engine recorded
 //! (which monitor, which count, which policy entry, which servers were excluded).
 
+use super::pattern::route;
 use super::timeline::fmt_secs;
 use crate::model::Model;
 use crate::sim::{Event, EventKind};
@@ -13,6 +14,9 @@ fn phrase(kind: EventKind) -> Option<&'static str> {
         ServerDown => "declares a peer down",
         NpAction => "runs the network-partition action",
         BothActive => "finds a group active on both sides",
+        GroupMoving => "starts a group move",
+        GroupMoved => "completes a group move",
+        GroupMoveFailed => "fails a group move",
         FailoverStarting => "starts a failover",
         FailoverDone => "completes a failover",
         FailoverFailed => "fails a failover",
@@ -59,8 +63,14 @@ fn line(model: &Model, e: &Event, what: &str) -> String {
     if let Some(m) = e.monitor {
         objects.push(format!("monitor {}", model.monitors[m].name));
     }
-    if let Some(p) = e.peer {
-        objects.push(format!("server {}", model.servers[p].name));
+    let name = |s: usize| model.servers[s].name.as_str();
+    match (route(e), e.peer) {
+        ((None, None), Some(p)) => objects.push(format!("server {}", name(p))),
+        ((None, None), None) => {}
+        ((from, to), _) => {
+            objects.extend(from.map(|s| format!("from {}", name(s))));
+            objects.extend(to.map(|s| format!("to {}", name(s))));
+        }
     }
     let objects = if objects.is_empty() {
         String::new()
@@ -114,10 +124,28 @@ mod tests {
         assert_eq!(lines.len(), 1);
         assert!(lines[0].contains("93.000s"), "{}", lines[0]);
         assert!(
-            lines[0].contains("server2 starts a failover (group failover1)"),
+            lines[0].contains("server2 starts a failover (group failover1, to server2)"),
             "{}",
             lines[0]
         );
         assert!(lines[0].ends_with("heartbeat timeout 90s)"), "{}", lines[0]);
+    }
+
+    #[test]
+    fn names_the_source_and_destination_of_a_move() {
+        let model = Model::default_cluster();
+        let mut m = Event::new(EventKind::GroupMoving);
+        m.server = model.server_id("server1");
+        m.peer = model.server_id("server2");
+        m.group = model.group_id("failover1");
+        m.reason = Some("operator moved failover1 to server2".into());
+        let lines = narrative(&model, &[m]);
+        assert!(
+            lines[0].contains(
+                "server1 starts a group move (group failover1, from server1, to server2)"
+            ),
+            "{}",
+            lines[0]
+        );
     }
 }

@@ -13,7 +13,6 @@ pub mod expect;
 pub mod explain;
 pub mod file;
 pub mod junit;
-mod names;
 pub mod pattern;
 pub mod report;
 mod report_page;

@@ -1,25 +1,37 @@
 //! Event patterns: the `when` of a trigger, the items of a `sequence`, what a `count`
 //! counts. A pattern names event-log fields (`kind`, `server`, `group`, `status`, ...);
 //! an event matches when every named field is equal (`reason` and `message`: contains).
+//! `from` and `to` name the source and destination of a move, failover or failback,
+//! whichever server the event was logged on (see [`route`]).
 
-use super::names::{resolve, Kind};
 use crate::model::Model;
+use crate::sim::names::{lookup, Kind};
 use crate::sim::{status, Event, EventKind};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A pattern as written in a scenario file.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(description = "Matches events whose named fields are equal (reason, message: contain)")]
 pub struct PatternFile {
+    #[schemars(with = "Option<EventKind>")]
     pub kind: Option<String>,
+    /// Where the event happened (for a move starting: its source when known).
     pub server: Option<String>,
+    /// The other server: the one lost (`server-down`), the destination (a move
+    /// starting on its source).
     pub peer: Option<String>,
+    /// The source of a move, failover or failback (see [`route`]).
+    pub from: Option<String>,
+    /// The destination of a move, failover or failback (see [`route`]).
+    pub to: Option<String>,
     pub group: Option<String>,
     pub resource: Option<String>,
     pub monitor: Option<String>,
     pub path: Option<String>,
     pub resolver: Option<String>,
+    #[schemars(with = "Option<crate::vocab::Status>")]
     pub status: Option<String>,
     /// A piece of the event's `reason` text.
     pub reason: Option<String>,
@@ -33,6 +45,8 @@ pub struct EventPattern {
     pub kind: Option<EventKind>,
     pub server: Option<usize>,
     pub peer: Option<usize>,
+    pub from: Option<usize>,
+    pub to: Option<usize>,
     pub group: Option<usize>,
     pub resource: Option<usize>,
     pub monitor: Option<usize>,
@@ -84,7 +98,9 @@ impl PatternFile {
             None => None,
         };
         let id = |field: &'static str, kind: Kind, v: &Option<String>| match v {
-            Some(n) => resolve(model, kind, n).map(Some).map_err(|m| (field, m)),
+            Some(n) => lookup(model, kind, n)
+                .map(Some)
+                .map_err(|e| (field, e.to_string())),
             None => Ok(None),
         };
         let status = match &self.status {
@@ -95,6 +111,8 @@ impl PatternFile {
             kind,
             server: id("server", Kind::Server, &self.server)?,
             peer: id("peer", Kind::Server, &self.peer)?,
+            from: id("from", Kind::Server, &self.from)?,
+            to: id("to", Kind::Server, &self.to)?,
             group: id("group", Kind::Group, &self.group)?,
             resource: id("resource", Kind::Resource, &self.resource)?,
             monitor: id("monitor", Kind::Monitor, &self.monitor)?,
@@ -122,6 +140,8 @@ impl PatternFile {
         let fields = [
             ("server", &self.server),
             ("peer", &self.peer),
+            ("from", &self.from),
+            ("to", &self.to),
             ("group", &self.group),
             ("resource", &self.resource),
             ("monitor", &self.monitor),
@@ -140,7 +160,37 @@ impl PatternFile {
     }
 }
 
+/// The source and destination servers of a move, failover or failback event.
+///
+/// The engine logs a task's start on its source when it has one (`server` = source,
+/// `peer` = destination: moves, failbacks, monitor-caused failovers) and on its
+/// destination otherwise (`server` = destination: a failover after a server was lost,
+/// whose source is gone); completions and `destination-chosen` are logged on the
+/// destination. The decisions to fail over after an activation failure or a monitor
+/// error are logged on the source with the destination as `peer`. Other events have
+/// neither.
+pub fn route(e: &Event) -> (Option<usize>, Option<usize>) {
+    use EventKind::*;
+    match e.kind {
+        ActivationFailover | RecoveryFailover => (e.server, e.peer),
+        GroupMoving | FailoverStarting | FailbackStarting => match e.peer {
+            Some(dest) => (e.server, Some(dest)),
+            None => (None, e.server),
+        },
+        GroupMoved | FailoverDone | FailbackDone | DestinationChosen => (None, e.server),
+        _ => (None, None),
+    }
+}
+
 impl EventPattern {
+    fn route_matches(&self, e: &Event) -> bool {
+        if self.from.is_none() && self.to.is_none() {
+            return true;
+        }
+        let (from, to) = route(e);
+        self.from.is_none_or(|f| from == Some(f)) && self.to.is_none_or(|t| to == Some(t))
+    }
+
     pub fn matches(&self, e: &Event, model: &Model) -> bool {
         fn eq<T: PartialEq>(want: &Option<T>, got: &Option<T>) -> bool {
             want.as_ref().is_none_or(|w| got.as_ref() == Some(w))
@@ -148,6 +198,7 @@ impl EventPattern {
         self.kind.is_none_or(|k| k == e.kind)
             && eq(&self.server, &e.server)
             && eq(&self.peer, &e.peer)
+            && self.route_matches(e)
             && eq(&self.group, &e.group)
             && eq(&self.resource, &e.resource)
             && eq(&self.monitor, &e.monitor)

@@ -567,10 +567,6 @@ impl Sim {
             ONLINE_PENDING
         } else if active && stage == Some(super::group::Stage::Deactivate) {
             OFFLINE_PENDING
-        } else if has(RState::OnlineFailure) {
-            ONLINE_FAILURE
-        } else if has(RState::OfflineFailure) {
-            OFFLINE_FAILURE
         } else if has(RState::OnlinePending) {
             ONLINE_PENDING
         } else if has(RState::OfflinePending) {

@@ -4,13 +4,14 @@
 use super::engine::{Ev, RState, Sim};
 use super::event::EventKind;
 use super::input::{CheckResult, FaultId, FaultKind, FaultSpec, InputError};
+use super::names::{at, lookup, Kind, NameError};
 use super::FaultInfo;
 use crate::model::{Model, ServerId};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A fault with its names resolved.
 #[derive(Clone, Debug)]
-enum Resolved {
+pub(super) enum Resolved {
     Crash(ServerId),
     Hang(ServerId),
     PathDown(ServerId, usize),
@@ -52,123 +53,112 @@ pub(crate) struct Faults {
     failed_resources: BTreeSet<(usize, ServerId)>,
 }
 
-fn unknown(what: &str, name: &str, valid: Vec<&str>) -> InputError {
-    InputError::Unknown(format!(
-        "unknown {what} `{name}`; valid: {}",
-        valid.join(", ")
-    ))
-}
-
-fn names<T>(items: &[T], f: impl Fn(&T) -> &str) -> Vec<&str> {
-    items.iter().map(f).collect()
-}
-
-fn server(model: &Model, name: &str) -> Result<ServerId, InputError> {
-    model
-        .server_id(name)
-        .ok_or_else(|| unknown("server", name, names(&model.servers, |s| &s.name)))
-}
-
-fn resolve(model: &Model, kind: &FaultKind) -> Result<Resolved, InputError> {
-    let resource = |name: &str| {
-        model
-            .resource_id(name)
-            .ok_or_else(|| unknown("resource", name, names(&model.resources, |r| &r.name)))
-    };
+/// Resolves a fault's names (the engine's one check; see `names::check_fault`).
+pub(super) fn resolve(model: &Model, kind: &FaultKind) -> Result<Resolved, NameError> {
+    let id = |field, k, name: &str| at(field, lookup(model, k, name));
     Ok(match kind {
-        FaultKind::ServerCrash { server: s } => Resolved::Crash(server(model, s)?),
-        FaultKind::ServerHang { server: s } => Resolved::Hang(server(model, s)?),
-        FaultKind::HeartbeatPathDown { server: s, path } => {
-            let p = model
-                .path_id(path)
-                .ok_or_else(|| unknown("heartbeat path", path, names(&model.paths, |p| &p.name)))?;
-            Resolved::PathDown(server(model, s)?, p)
-        }
+        FaultKind::ServerCrash { server: s } => Resolved::Crash(id("server", Kind::Server, s)?),
+        FaultKind::ServerHang { server: s } => Resolved::Hang(id("server", Kind::Server, s)?),
+        FaultKind::HeartbeatPathDown { server: s, path } => Resolved::PathDown(
+            id("server", Kind::Server, s)?,
+            id("path", Kind::Path, path)?,
+        ),
         FaultKind::Partition {
             sides,
             paths,
             oneway,
-        } => {
-            if sides.len() < 2 {
-                return Err(InputError::Invalid(
-                    "a partition needs at least two sides".into(),
-                ));
-            }
-            let mut side_of = vec![None; model.servers.len()];
-            let mut resolver_side = BTreeMap::new();
-            let mut members = vec![Vec::new(); sides.len()];
-            for (i, side) in sides.iter().enumerate() {
-                for name in side {
-                    if let Some(s) = model.server_id(name) {
-                        if side_of[s].is_some() {
-                            return Err(InputError::Invalid(format!(
-                                "server `{name}` is on two sides"
-                            )));
-                        }
-                        side_of[s] = Some(i);
-                        members[i].push(s);
-                    } else if let Some(r) = model.resolver_id(name) {
-                        resolver_side.insert(r, i);
-                    } else {
-                        let mut valid = names(&model.servers, |s| &s.name);
-                        valid.extend(names(&model.resolvers, |r| &r.name));
-                        return Err(unknown("server or resolver", name, valid));
-                    }
-                }
-            }
-            let paths = match paths {
-                None => None,
-                Some(list) => Some(
-                    list.iter()
-                        .map(|p| {
-                            model.path_id(p).ok_or_else(|| {
-                                unknown("heartbeat path", p, names(&model.paths, |x| &x.name))
-                            })
-                        })
-                        .collect::<Result<Vec<_>, _>>()?,
-                ),
-            };
-            Resolved::Partition(Partition {
-                side_of,
-                resolver_side,
-                paths,
-                oneway: *oneway,
-                members,
-            })
-        }
+        } => Resolved::Partition(resolve_partition(model, sides, paths, *oneway)?),
         FaultKind::ResolverTargetDown { resolver } => {
-            Resolved::ResolverDown(model.resolver_id(resolver).ok_or_else(|| {
-                unknown("resolver", resolver, names(&model.resolvers, |r| &r.name))
-            })?)
+            Resolved::ResolverDown(id("resolver", Kind::Resolver, resolver)?)
         }
         FaultKind::MonitorResult {
             monitor,
             server: s,
             result,
-        } => {
-            let m = model
-                .monitor_id(monitor)
-                .ok_or_else(|| unknown("monitor", monitor, names(&model.monitors, |m| &m.name)))?;
-            let s = match s {
-                Some(s) => Some(server(model, s)?),
-                None => None,
-            };
-            Resolved::MonitorResult(m, s, *result)
-        }
+        } => Resolved::MonitorResult(
+            id("monitor", Kind::Monitor, monitor)?,
+            s.as_deref()
+                .map(|s| id("server", Kind::Server, s))
+                .transpose()?,
+            *result,
+        ),
         FaultKind::ActivationFailure {
             resource: r,
             server: s,
             ..
-        } => Resolved::ActivationFailure(resource(r)?, server(model, s)?),
+        } => Resolved::ActivationFailure(
+            id("resource", Kind::Resource, r)?,
+            id("server", Kind::Server, s)?,
+        ),
         FaultKind::DeactivationFailure {
             resource: r,
             server: s,
             ..
-        } => Resolved::DeactivationFailure(resource(r)?, server(model, s)?),
+        } => Resolved::DeactivationFailure(
+            id("resource", Kind::Resource, r)?,
+            id("server", Kind::Server, s)?,
+        ),
         FaultKind::ResourceFailure {
             resource: r,
             server: s,
-        } => Resolved::ResourceFailure(resource(r)?, server(model, s)?),
+        } => Resolved::ResourceFailure(
+            id("resource", Kind::Resource, r)?,
+            id("server", Kind::Server, s)?,
+        ),
+    })
+}
+
+fn resolve_partition(
+    model: &Model,
+    sides: &[Vec<String>],
+    paths: &Option<Vec<String>>,
+    oneway: bool,
+) -> Result<Partition, NameError> {
+    let invalid = |m: String| NameError {
+        field: "sides",
+        error: InputError::Invalid(m),
+    };
+    if sides.len() < 2 {
+        return Err(invalid("a partition needs at least two sides".into()));
+    }
+    let mut side_of = vec![None; model.servers.len()];
+    let mut resolver_side = BTreeMap::new();
+    let mut members = vec![Vec::new(); sides.len()];
+    for (i, side) in sides.iter().enumerate() {
+        for name in side {
+            if let Some(s) = model.server_id(name) {
+                if side_of[s].is_some() {
+                    return Err(invalid(format!("server `{name}` is on two sides")));
+                }
+                side_of[s] = Some(i);
+                members[i].push(s);
+            } else if let Some(r) = model.resolver_id(name) {
+                resolver_side.insert(r, i);
+            } else {
+                let mut valid = Kind::Server.names(model);
+                valid.extend(Kind::Resolver.names(model));
+                let e = InputError::unknown_name("server or resolver", name, valid);
+                return Err(NameError {
+                    field: "sides",
+                    error: e,
+                });
+            }
+        }
+    }
+    let paths = paths
+        .as_ref()
+        .map(|list| {
+            list.iter()
+                .map(|p| at("paths", lookup(model, Kind::Path, p)))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?;
+    Ok(Partition {
+        side_of,
+        resolver_side,
+        paths,
+        oneway,
+        members,
     })
 }
 

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Everything an operator can ask of the cluster (the REST surface's operations).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "op", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Operation {
     ClusterStart,
@@ -105,7 +105,7 @@ fn default_script_timeout() -> u64 {
 }
 
 /// A fault with its timing. `at_ms` absent: now. `duration_ms` absent: until healed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FaultSpec {
     #[serde(flatten)]
     pub kind: FaultKind,
@@ -115,7 +115,7 @@ pub struct FaultSpec {
     pub duration_ms: Option<u64>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckResult {
     Error,
@@ -124,7 +124,7 @@ pub enum CheckResult {
 }
 
 /// The kinds of fault, as in `POST /sim/v1/faults`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum FaultKind {
     /// Power off: the server stops at once, silently.
@@ -210,7 +210,7 @@ impl FaultKind {
 pub type FaultId = u64;
 
 /// One input to the engine.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Input {
     Operation(Operation),

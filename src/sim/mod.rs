@@ -14,6 +14,7 @@ mod heartbeat;
 pub mod input;
 mod membership;
 mod monitor;
+pub mod names;
 mod ops;
 pub mod queue;
 mod snapshot;
@@ -34,12 +35,13 @@ pub enum HeartbeatModel {
 }
 
 /// A fault as listed by `GET /sim/v1/faults`.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct FaultInfo {
     pub id: FaultId,
     #[serde(flatten)]
     pub spec: FaultSpec,
     /// `scheduled` or `active`.
+    #[schemars(with = "crate::vocab::FaultState")]
     pub state: &'static str,
     pub start_ms: u64,
     pub end_ms: Option<u64>,

@@ -6,6 +6,7 @@ use super::engine::{AfterStop, Ev, RState, Sim};
 use super::event::{Arg, EventKind};
 use super::group::TaskKind;
 use super::input::{InputError, Operation};
+use super::names::{lookup, script_target, Kind};
 use crate::model::ServerId;
 
 const MAX_RATIO_MS: u64 = 30 * 86_400_000;
@@ -16,32 +17,16 @@ fn refused(msg: impl Into<String>) -> InputError {
 
 impl Sim {
     fn op_server(&self, name: &str) -> Result<ServerId, InputError> {
-        let m = &self.model;
-        m.server_id(name).ok_or_else(|| {
-            InputError::unknown_name("server", name, m.servers.iter().map(|x| x.name.as_str()))
-        })
+        lookup(&self.model, Kind::Server, name)
     }
     fn op_group(&self, name: &str) -> Result<usize, InputError> {
-        let m = &self.model;
-        m.group_id(name).ok_or_else(|| {
-            InputError::unknown_name("group", name, m.groups.iter().map(|x| x.name.as_str()))
-        })
+        lookup(&self.model, Kind::Group, name)
     }
     fn op_resource(&self, name: &str) -> Result<usize, InputError> {
-        let m = &self.model;
-        m.resource_id(name).ok_or_else(|| {
-            InputError::unknown_name(
-                "resource",
-                name,
-                m.resources.iter().map(|x| x.name.as_str()),
-            )
-        })
+        lookup(&self.model, Kind::Resource, name)
     }
     fn op_monitor(&self, name: &str) -> Result<usize, InputError> {
-        let m = &self.model;
-        m.monitor_id(name).ok_or_else(|| {
-            InputError::unknown_name("monitor", name, m.monitors.iter().map(|x| x.name.as_str()))
-        })
+        lookup(&self.model, Kind::Monitor, name)
     }
 
     fn sname(&self, s: ServerId) -> &str {
@@ -270,28 +255,8 @@ impl Sim {
                 timeout_s,
                 ..
             } => {
-                if self.model.script_id(script).is_none() {
-                    return Err(InputError::Unknown(format!(
-                        "unknown script `{script}`; valid: {}",
-                        self.model
-                            .scripts
-                            .iter()
-                            .map(|s| s.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )));
-                }
-                let Some(s) = self.model.server_by_ip(target) else {
-                    return Err(InputError::Unknown(format!(
-                        "no server has the address `{target}`; valid: {}",
-                        self.model
-                            .servers
-                            .iter()
-                            .filter_map(|s| s.ip.as_deref())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )));
-                };
+                lookup(&self.model, Kind::Script, script)?;
+                let s = script_target(&self.model, target)?;
                 if *timeout_s == 0 {
                     return Err(InputError::Invalid("timeout must be positive".into()));
                 }
