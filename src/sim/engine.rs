@@ -72,6 +72,11 @@ pub(crate) enum Ev {
         script: u32,
         timed_out: bool,
     },
+    /// `np_failover_wait` after `server` declared `lost` down is over.
+    FailoverWaitEnd {
+        server: u32,
+        lost: u32,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -449,6 +454,9 @@ impl Sim {
                 script,
                 timed_out,
             } => self.script_done(server as usize, script as usize, timed_out),
+            Ev::FailoverWaitEnd { server, lost } => {
+                self.failover_wait_end(server as usize, lost as usize)
+            }
         }
     }
 

@@ -400,6 +400,7 @@ impl Sim {
                     if self.servers[s].hang_faults == 0 && self.servers[s].hung {
                         self.servers[s].hung = false;
                         self.log_at(s, EventKind::ServerResumed, |_| {});
+                        self.check_declared_down(s);
                         if self.servers[s].alive() {
                             self.reset_links_into(s);
                         }

@@ -36,11 +36,13 @@ impl Sim {
                 });
             },
         );
-        if how == Loss::Heartbeat && !self.model.resolvers.is_empty() {
+        let resolved = how == Loss::Heartbeat && !self.model.resolvers.is_empty();
+        if resolved {
             if let Err(why) = self.np_resolve(o) {
                 self.np_action(o, &why);
                 return;
             }
+            self.tell_declared_down(o, j);
         }
         if how == Loss::Graceful && self.servers[j].cluster_wide_stop {
             return;
@@ -48,12 +50,93 @@ impl Sim {
         if how == Loss::Graceful && !self.model.settings.server_stop_fails_over_groups {
             return;
         }
-        let lost = self.model.servers[j].name.clone();
+        let wait = self.np_failover_wait();
+        if resolved && wait > 0 {
+            let at = self.now + wait;
+            self.schedule(
+                at,
+                Ev::FailoverWaitEnd {
+                    server: o as u32,
+                    lost: j as u32,
+                },
+            );
+            return;
+        }
+        self.take_over_lost(o, j, how);
+    }
+
+    /// The surviving side fails the lost server's groups over.
+    fn take_over_lost(&mut self, o: ServerId, j: ServerId, how: Loss) {
+        let lost = &self.model.servers[j].name;
         let why = match how {
             Loss::Heartbeat => format!("server {lost} was lost (heartbeat timeout on every path)"),
             Loss::Graceful => format!("server {lost} stopped its cluster service"),
         };
         self.take_over_orphans(o, &why);
+    }
+
+    /// The wait after a resolved server-down is over: o fails j's groups over, unless o
+    /// has stopped meanwhile (take_over_orphans checks the rest again).
+    pub(crate) fn failover_wait_end(&mut self, o: ServerId, j: ServerId) {
+        if self.servers[o].running() && !self.believes_up[o][j] {
+            self.take_over_lost(o, j, Loss::Heartbeat);
+        }
+    }
+
+    /// `np_failover_wait`, or by default the longest heartbeat interval.
+    fn np_failover_wait(&self) -> u64 {
+        match self.model.settings.np_failover_wait {
+            Some(w) => w.0,
+            None => self
+                .model
+                .paths
+                .iter()
+                .map(|p| p.interval.0)
+                .max()
+                .unwrap_or(0),
+        }
+    }
+
+    /// Whether heartbeats of s reach o right now on at least one path: what o hears at
+    /// this moment, whether or not it has timed s out yet.
+    pub(crate) fn hears_now(&self, o: ServerId, s: ServerId) -> bool {
+        (0..self.model.paths.len()).any(|p| self.flows(o, s, p))
+    }
+
+    /// o survived resolution and declared j down; if j is still running and hears o
+    /// (a one-way cut), o's heartbeats tell j, and j protects the data.
+    fn tell_declared_down(&mut self, o: ServerId, j: ServerId) {
+        if self.model.settings.stop_when_declared_down
+            && self.servers[j].running()
+            && self.hears_now(j, o)
+        {
+            let why = format!(
+                "{} declared {} down and {} still hears it",
+                self.model.servers[o].name, self.model.servers[j].name, self.model.servers[j].name
+            );
+            self.np_action(j, &why);
+        }
+    }
+
+    /// s resumed from a hang: if a running peer it hears declared it down meanwhile
+    /// (and the cluster has a resolver), s runs the NP action instead of rejoining.
+    pub(crate) fn check_declared_down(&mut self, s: ServerId) {
+        if self.model.resolvers.is_empty()
+            || !self.model.settings.stop_when_declared_down
+            || !self.servers[s].running()
+        {
+            return;
+        }
+        let by = (0..self.n()).find(|&o| {
+            o != s && self.servers[o].running() && !self.believes_up[o][s] && self.hears_now(s, o)
+        });
+        if let Some(o) = by {
+            let why = format!(
+                "{} declared {} down while it hung",
+                self.model.servers[o].name, self.model.servers[s].name
+            );
+            self.np_action(s, &why);
+        }
     }
 
     /// Network-partition resolution on o: Ok if o may survive, Err(reason) if it must act.
@@ -72,9 +155,13 @@ impl Sim {
                     }
                 }
                 ResolverKind::Majority => {
-                    let up = (0..n).filter(|&s| s == o || self.believes_up[o][s]).count();
+                    // Only the peers o hears at this moment count: one whose heartbeats
+                    // stopped is not reachable, even before o's timeout for it.
+                    let reach =
+                        |s: ServerId| s == o || self.believes_up[o][s] && self.hears_now(o, s);
+                    let up = (0..n).filter(|&s| reach(s)).count();
                     let master = self.model.servers_by_priority()[0];
-                    let has_master = master == o || self.believes_up[o][master];
+                    let has_master = reach(master);
                     let wins = 2 * up > n
                         || (2 * up == n
                             && self.model.settings.majority_tie_master_wins

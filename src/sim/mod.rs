@@ -55,3 +55,5 @@ pub enum Applied {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_partition;

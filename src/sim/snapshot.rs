@@ -278,3 +278,27 @@ fn overall_monitor_status(per: &[MonitorServerView]) -> &'static str {
         status::OFFLINE
     }
 }
+
+impl Sim {
+    /// Ground truth, for properties and tests: the servers on which group g holds a
+    /// resource (Online, or Offline Pending: not yet released), leaving out hung
+    /// servers, which serve nothing until they resume.
+    pub fn group_active_servers(&self, g: usize) -> Vec<ServerId> {
+        self.active_on[g]
+            .iter()
+            .copied()
+            .filter(|&s| !self.servers[s].hung)
+            .filter(|&s| {
+                self.model.groups[g]
+                    .resources
+                    .iter()
+                    .any(|&r| matches!(self.rstate(r, s), RState::Online | RState::OfflinePending))
+            })
+            .collect()
+    }
+
+    /// Whether server o counts server j as a cluster member (o's membership).
+    pub fn counts_as_member(&self, o: ServerId, j: ServerId) -> bool {
+        o == j && self.servers[o].running() || self.believes_up[o][j]
+    }
+}
