@@ -390,7 +390,9 @@ impl Sim {
                 if on {
                     self.servers[s].hang_faults += 1;
                     if !self.servers[s].hung {
+                        self.freeze_all_of(s);
                         self.servers[s].hung = true;
+                        self.servers[s].hung_since = self.now;
                         self.log_at(s, EventKind::ServerHung, |_| {});
                         self.hb_refresh_server(s);
                         self.mon_refresh_server(s);

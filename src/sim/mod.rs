@@ -12,6 +12,7 @@ mod fault;
 mod group;
 mod heartbeat;
 pub mod input;
+mod knowledge;
 mod membership;
 mod monitor;
 mod ops;
