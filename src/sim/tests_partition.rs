@@ -138,3 +138,35 @@ fn a_one_way_cut_stops_the_server_declared_down_before_the_takeover() {
         assert_eq!(sim.view().group("failover1").unwrap().current, "server2");
     }
 }
+
+#[test]
+fn before_detection_the_answering_server_still_sees_the_crashed_server_run_its_group() {
+    let mut sim = Sim::new(Arc::new(Model::default_cluster()), 3);
+    sim.run_until(60_000);
+    sim.inject(FaultSpec {
+        kind: FaultKind::ServerCrash {
+            server: "server1".into(),
+        },
+        at_ms: None,
+        duration_ms: None,
+    })
+    .unwrap();
+    sim.run_until(90_000);
+    let v = sim.view_from(1);
+    let g = v.group("failover1").unwrap();
+    assert_eq!((g.status, g.current.as_str()), ("Online", "server1"));
+    assert_eq!(v.servers[0].status, "Online");
+    let start = Operation::GroupStart {
+        group: Some("failover1".into()),
+        target: Some("server2".into()),
+    };
+    let err = sim.operate_from(1, start.clone()).unwrap_err();
+    assert_eq!(
+        err.message(),
+        "Group failover1 is already started on server server1."
+    );
+    // After the heartbeat timeout the failover proceeds as before.
+    sim.run_until(200_000);
+    let g = sim.view_from(1).group("failover1").unwrap().clone();
+    assert_eq!((g.status, g.current.as_str()), ("Online", "server2"));
+}

@@ -16,6 +16,7 @@
 mod metrics;
 mod operations;
 mod status;
+mod voice;
 
 pub use metrics::*;
 pub use operations::*;

@@ -27,11 +27,21 @@ fn result(code: i64, message: impl Into<Cow<'static, str>>) -> Response {
 /// Sends an operation to the engine and answers at once with its acceptance or the
 /// reason it was refused.
 async fn operate(app: &App, op: Operation) -> Response {
+    // Judged on the knowledge of the server whose address received the request; on
+    // the single listener, of the first running server by priority.
+    let from = crate::rest::listeners::ANSWERING
+        .try_with(|s| *s)
+        .ok()
+        .flatten();
     let answer = app
         .engine
         .call(move |e| {
             let busy = e.sim.busy();
-            (busy, e.sim.operate(op))
+            let r = match from {
+                Some(s) => e.sim.operate_from(s, op),
+                None => e.sim.operate(op),
+            };
+            (busy, r)
         })
         .await;
     match answer {
@@ -48,7 +58,7 @@ fn refusal(busy: bool, err: InputError) -> Response {
         InputError::Refused(_) if busy => CODE_BUSY,
         InputError::Refused(_) => CODE_REFUSED,
     };
-    result(code, err.message().to_string())
+    result(code, super::voice::product_voice(err.message()))
 }
 
 /// Bodies with an optional `target` (server name).
