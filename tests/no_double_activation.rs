@@ -37,7 +37,7 @@
 //! inside its own timeout, which `np_failover_wait` covers. A server that started its
 //! service while cut off never counted the other and took no decision about it.
 //!
-//! Default 2,000 cases; `PROPTEST_CASES=N` for more.
+//! Default 2,000 cases; `PROPTEST_CASES=N` for a deeper search.
 
 use clustersim::sim::{CheckResult, EventKind, FaultKind, FaultSpec, Operation, Sim};
 use clustersim::Model;

@@ -72,6 +72,9 @@ pub struct Settings {
     pub server_stop_fails_over_groups: bool,
     /// While the cluster is suspended a server loss does not fail groups over [assume].
     pub suspend_blocks_failover: bool,
+    /// The date of virtual time 0 (ISO 8601): every date the API shows and the event
+    /// log's `time` [assume: a fixed date, `2026-01-01T00:00:00.000Z`, so runs repeat].
+    pub epoch: String,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,6 +156,7 @@ impl Default for Settings {
             auto_start_after_abnormal_stop: false,
             server_stop_fails_over_groups: true,
             suspend_blocks_failover: true,
+            epoch: super::calendar::DEFAULT_EPOCH.to_string(),
         }
     }
 }

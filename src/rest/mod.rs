@@ -102,6 +102,10 @@ pub struct ServeArgs {
     /// Concurrent connections per listener [doc: 64]; further clients wait.
     #[arg(long, default_value_t = 64, hide = true)]
     pub max_connections: usize,
+    /// The date of virtual time 0 (ISO 8601, e.g. 2026-01-01T00:00:00Z); overrides the
+    /// cluster file's `settings.epoch` (default 2026-01-01T00:00:00.000Z).
+    #[arg(long)]
+    pub epoch: Option<String>,
 }
 
 impl ServeArgs {
@@ -173,7 +177,12 @@ pub async fn bind(args: &ServeArgs) -> anyhow::Result<listeners::Bound> {
     if args.max_connections == 0 {
         return Err(bad_input("--max-connections must be at least 1"));
     }
-    let model = Arc::new(load_model(args)?);
+    let mut model = load_model(args)?;
+    if let Some(epoch) = &args.epoch {
+        crate::model::calendar::parse_iso(epoch).map_err(|e| bad_input(format!("--epoch: {e}")))?;
+        model.settings.epoch = epoch.clone();
+    }
+    let model = Arc::new(model);
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(c), Some(k)) => {
             Some(listeners::tls_acceptor(c, k).map_err(|e| bad_input(format!("{e:#}")))?)

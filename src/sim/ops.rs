@@ -339,6 +339,13 @@ impl Sim {
                 .ok_or_else(|| refused(format!("No server can start group {name}.")))?,
         };
         self.need_running(s)?;
+        // The target starts it only if it, too, knows the group runs nowhere.
+        if let Some(cur) = self.known_current(s, g) {
+            return Err(refused(format!(
+                "Group {name} is already started on server {}.",
+                self.sname(cur)
+            )));
+        }
         if !self.model.groups[g].policy.contains(&s) {
             return Err(refused(format!(
                 "Server {} is not a startup server of group {name}.",
@@ -370,6 +377,12 @@ impl Sim {
                     )));
                 }
                 self.need_running(s)?;
+                if let Some(c) = self.known_current(s, g).filter(|&c| c != cur) {
+                    return Err(refused(format!(
+                        "Group {name} is already started on server {}.",
+                        self.sname(c)
+                    )));
+                }
                 if !self.model.groups[g].policy.contains(&s) {
                     return Err(refused(format!(
                         "Server {t} is not a startup server of group {name}."
@@ -533,6 +546,7 @@ impl Sim {
                     .expect("checked");
                 for g in 0..self.model.groups.len() {
                     if self.current_of(g).is_none()
+                        && self.known_current(s, g).is_none()
                         && self.task_of_group(g).is_none()
                         && self.model.groups[g].policy.contains(&s)
                         && self.exclusive_ok(g, s)
