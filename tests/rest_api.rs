@@ -513,7 +513,7 @@ fn metrics_count_online_time_and_the_config_date_is_fixed() {
         r.body,
         ok_envelope(
             "config",
-            json!({"lastAppliedDate": "1970-01-01T00:00:00.000Z"})
+            json!({"lastAppliedDate": "2026-01-01T00:00:00.000Z"})
         )
     );
 }

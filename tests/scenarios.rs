@@ -258,7 +258,14 @@ fn the_schema_knows_every_event_kind_and_fault_kind() {
 #[test]
 #[ignore = "known differences between the simulator and the product (tests/discrepancies/)"]
 fn known_discrepancies_pass() {
-    let (code, out) = run(args(&[&root().join("tests/discrepancies")]));
+    let dir = root().join("tests/discrepancies");
+    if discover(std::slice::from_ref(&dir))
+        .unwrap_or_default()
+        .is_empty()
+    {
+        return; // none open
+    }
+    let (code, out) = run(args(&[&dir]));
     assert_eq!(code, 0, "{out}");
 }
 

@@ -13,6 +13,9 @@ use serde::Serialize;
 pub enum Command {
     /// Apply an operation, fault or heal now; journaled.
     Apply(Input),
+    /// Apply an input received on server `from`'s own address: an operation is judged
+    /// on what that server knows (§0); journaled with `from`.
+    ApplyFrom { from: Option<usize>, input: Input },
     /// Manual clock: move virtual time forward by `ms`, processing what is due.
     Advance { ms: u64 },
     /// Realtime clock: virtual seconds per wall second from now on.

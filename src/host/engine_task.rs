@@ -157,12 +157,13 @@ impl Engine {
 
     fn execute(&mut self, cmd: Command) -> Result<Reply, EngineError> {
         Ok(match cmd {
-            Command::Apply(input) => self.apply(input),
+            Command::Apply(input) => self.apply(None, input),
+            Command::ApplyFrom { from, input } => self.apply(from, input),
             Command::ApplyThenPanic(input) => {
                 if !self.spec.allow_panic_hook {
                     return Err(EngineError::NotAllowed("the panic hook is off"));
                 }
-                self.apply(input);
+                self.apply(None, input);
                 panic!("injected panic (test hook) after applying an input");
             }
             Command::Advance { ms } => {
@@ -221,11 +222,12 @@ impl Engine {
         })
     }
 
-    fn apply(&mut self, input: crate::sim::Input) -> Reply {
+    fn apply(&mut self, from: Option<usize>, input: crate::sim::Input) -> Reply {
         let busy_before = self.sim.busy();
-        self.journal.record(self.sim.now(), input.clone());
+        self.journal
+            .record_from(self.sim.now(), from, input.clone());
         Reply::Applied {
-            result: self.sim.apply(input),
+            result: super::journal::apply_entry(&mut self.sim, from, input),
             busy_before,
         }
     }

@@ -14,6 +14,10 @@ pub struct JournalEntry {
     /// Virtual time the input was applied at.
     pub at_ms: u64,
     pub input: Input,
+    /// The server whose API received an operation (judged on its knowledge, §0);
+    /// absent for the `--listen` address and for faults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<usize>,
 }
 
 /// A cluster's seed and inputs since its last reset.
@@ -32,8 +36,28 @@ impl Journal {
     }
 
     pub fn record(&mut self, at_ms: u64, input: Input) {
+        self.record_from(at_ms, None, input);
+    }
+
+    /// As [`Journal::record`], for an input received on server `from`'s own address.
+    pub fn record_from(&mut self, at_ms: u64, from: Option<usize>, input: Input) {
         debug_assert!(self.entries.last().is_none_or(|e| e.at_ms <= at_ms));
-        self.entries.push(JournalEntry { at_ms, input });
+        self.entries.push(JournalEntry { at_ms, input, from });
+    }
+}
+
+/// Applies one journaled input as the engine did: an operation received on a server's
+/// own address is judged on that server's knowledge.
+pub fn apply_entry(
+    sim: &mut Sim,
+    from: Option<usize>,
+    input: Input,
+) -> Result<crate::sim::Applied, crate::sim::InputError> {
+    match (from, input) {
+        (Some(s), Input::Operation(op)) => sim
+            .operate_from(s, op)
+            .map(|()| crate::sim::Applied::Operation),
+        (_, input) => sim.apply(input),
     }
 }
 
@@ -44,7 +68,7 @@ pub fn replay(model: Arc<Model>, journal: &Journal, until_ms: u64) -> Sim {
     let mut sim = Sim::new(model, journal.seed);
     for e in &journal.entries {
         sim.run_until(e.at_ms);
-        let _ = sim.apply(e.input.clone());
+        let _ = apply_entry(&mut sim, e.from, e.input.clone());
     }
     sim.run_until(until_ms);
     sim

@@ -5,9 +5,9 @@
 //!
 //! With per-server listeners, server N answers on its own address (its `ip` from the
 //! cluster file) and the port of `--listen`, with the view as N sees it. While N is not
-//! reachable (powered off or hung) its socket is closed and its open connections are
-//! dropped: clients get "connection refused" until it is reachable again, when the
-//! address is bound anew.
+//! reachable (powered off or hung) its address is silent: the socket stays bound but
+//! nothing is accepted and open connections get no answer, so clients wait for their
+//! own timeout (`curl --max-time 2` exits 28, not 7) until N is back.
 
 use super::{App, Conn};
 use crate::faces::expresscluster::errors::ApiError;
@@ -28,6 +28,12 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
+
+tokio::task_local! {
+    /// The server whose own address received the request being handled (None: the
+    /// `--listen` address). Operations are judged on that server's knowledge.
+    pub static ANSWERING: Option<usize>;
+}
 
 /// A connection that sends no complete request header within this time is closed, so
 /// idle clients cannot hold the 64 slots forever.
@@ -165,59 +171,45 @@ async fn serve_main(l: TcpListener, shared: Shared) {
     }
 }
 
-/// A per-server listener: open while the server is reachable, closed while it is not.
-async fn supervise(server: usize, addr: SocketAddr, first: TcpListener, shared: Shared) {
+/// A per-server listener. While its server is not reachable (powered off or hung) the
+/// address is silent, as a dead host's is: the socket stays bound but nothing is
+/// accepted (connections wait in the kernel's backlog, never refused), and requests on
+/// open connections get no answer. When the server is back, both are served again.
+async fn supervise(server: usize, _addr: SocketAddr, l: TcpListener, shared: Shared) {
     let slots = Arc::new(Semaphore::new(shared.max_connections));
     let mut snaps = shared.app.engine.watch();
     let reachable = |s: &watch::Receiver<Arc<super::engine_task::Snapshot>>| {
         s.borrow().reachable.get(server).copied().unwrap_or(false)
     };
-    let mut listener = Some(first);
+    let (down_tx, down_rx) = watch::channel(!reachable(&snaps));
     loop {
-        let l = match listener.take() {
-            Some(l) => l,
-            None => {
-                while !reachable(&snaps) {
-                    tokio::select! {
-                        changed = snaps.changed() => if changed.is_err() { return },
-                        _ = stopped(shared.stop.clone()) => return,
-                    }
-                }
-                match TcpListener::bind(addr).await {
-                    Ok(l) => l,
-                    Err(e) => {
-                        tracing::warn!("cannot listen on {addr} again: {e}; retrying");
-                        tokio::time::sleep(Duration::from_millis(200)).await;
-                        continue;
-                    }
-                }
-            }
-        };
-        let (down_tx, down_rx) = watch::channel(false);
-        loop {
-            if !reachable(&snaps) {
-                break;
-            }
+        let up = reachable(&snaps);
+        down_tx.send_if_modified(|d| std::mem::replace(d, !up) == up);
+        if !up {
             tokio::select! {
-                got = accept(&l, &slots) => {
-                    let Some((stream, peer, permit)) = got else { return };
-                    let conn = Conn { peer, server: Some(server) };
-                    tokio::spawn(connection(stream, conn, shared.clone(), permit, Some(down_rx.clone())));
-                }
-                changed = snaps.changed() => {
-                    if changed.is_err() {
-                        return;
-                    }
-                }
+                changed = snaps.changed() => if changed.is_err() { return },
                 _ = stopped(shared.stop.clone()) => return,
             }
+            continue;
         }
-        drop(l);
-        let _ = down_tx.send(true);
+        tokio::select! {
+            got = accept(&l, &slots) => {
+                let Some((stream, peer, permit)) = got else { return };
+                let conn = Conn { peer, server: Some(server) };
+                tokio::spawn(connection(stream, conn, shared.clone(), permit, Some(down_rx.clone())));
+            }
+            changed = snaps.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+            }
+            _ = stopped(shared.stop.clone()) => return,
+        }
     }
 }
 
-/// Serves one connection until it closes, or until its server goes down.
+/// Serves one connection until it closes; `down` (per-server listeners) holds each
+/// request unanswered while the server is down.
 async fn connection(
     stream: TcpStream,
     conn: Conn,
@@ -227,39 +219,38 @@ async fn connection(
 ) {
     let _permit = permit;
     let _ = stream.set_nodelay(true);
-    let served = async {
-        match &shared.tls {
-            Some(acceptor) => {
-                let handshake =
-                    tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream));
-                if let Ok(Ok(tls)) = handshake.await {
-                    http(tls, conn, shared.router.clone(), shared.stop.clone()).await;
-                }
-            }
-            None => http(stream, conn, shared.router.clone(), shared.stop.clone()).await,
-        }
-    };
-    match down {
-        Some(mut down) => {
-            tokio::select! {
-                _ = served => {}
-                _ = down.wait_for(|d| *d) => {}
+    let stop = shared.stop.clone();
+    match &shared.tls {
+        Some(acceptor) => {
+            let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream));
+            if let Ok(Ok(tls)) = handshake.await {
+                http(tls, conn, shared.router.clone(), stop, down).await;
             }
         }
-        None => served.await,
+        None => http(stream, conn, shared.router.clone(), stop, down).await,
     }
 }
 
-async fn http<I>(io: I, conn: Conn, router: Router, stop: watch::Receiver<bool>)
-where
+async fn http<I>(
+    io: I,
+    conn: Conn,
+    router: Router,
+    stop: watch::Receiver<bool>,
+    down: Option<watch::Receiver<bool>>,
+) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(conn);
         let router = router.clone();
+        let mut down = down.clone();
         async move {
+            if let Some(d) = down.as_mut() {
+                // A dead host does not answer: wait until the server is back.
+                let _ = d.wait_for(|d| !*d).await;
+            }
             // A panicking handler answers the table's 500 instead of dropping the socket.
-            let resp = AssertUnwindSafe(router.oneshot(req))
+            let resp = AssertUnwindSafe(ANSWERING.scope(conn.server, router.oneshot(req)))
                 .catch_unwind()
                 .await
                 .map(|r| r.unwrap_or_else(|never: Infallible| match never {}))

@@ -106,6 +106,10 @@ pub struct ServeArgs {
     /// Concurrent connections per listener [doc: 64]; further clients wait.
     #[arg(long, default_value_t = 64, hide = true)]
     pub max_connections: usize,
+    /// The date of virtual time 0 (ISO 8601, e.g. 2026-01-01T00:00:00Z); overrides the
+    /// cluster file's `settings.epoch` (default 2026-01-01T00:00:00.000Z).
+    #[arg(long)]
+    pub epoch: Option<String>,
     /// Test hook: accept `POST /sim/v1/test/panic` (an input applied, then a panic).
     #[arg(long, hide = true)]
     pub allow_test_panics: bool,

@@ -24,6 +24,16 @@ fn load_model(args: &ServeArgs) -> anyhow::Result<Model> {
             Ok(model)
         }
     }
+    .and_then(|model| with_epoch(model, args))
+}
+
+/// `--epoch` overrides the cluster file's `settings.epoch` (the date of virtual time 0).
+fn with_epoch(mut model: Model, args: &ServeArgs) -> anyhow::Result<Model> {
+    if let Some(epoch) = &args.epoch {
+        crate::model::calendar::parse_iso(epoch).map_err(|e| bad_input(format!("--epoch: {e}")))?;
+        model.settings.epoch = epoch.clone();
+    }
+    Ok(model)
 }
 
 /// The clusters the command line asks for.

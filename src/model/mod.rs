@@ -2,6 +2,7 @@
 //! monitors and scripts exist, with every default applied and every name resolved to an
 //! index. Built once from a YAML file (or the embedded default) and then read-only.
 
+pub mod calendar;
 pub mod duration;
 pub mod file;
 pub mod settings;

@@ -26,6 +26,16 @@ pub struct Settings {
     /// With `majority` resolution and an even split, the side holding the master server
     /// (priority 0) survives [assume].
     pub majority_tie_master_wins: bool,
+    /// With a network-partition resolver, the surviving side waits this long after it
+    /// declared a peer down by heartbeat timeout before it fails the peer's groups over.
+    /// The other side times out up to one heartbeat interval later; waiting that long
+    /// lets it run its NP action first, so no group runs on both sides [assume: absent
+    /// = the longest heartbeat interval of the cluster's paths; `0s` = no wait].
+    pub np_failover_wait: Option<Millis>,
+    /// With a resolver, a server that learns that a running peer declared it down (it
+    /// hears that peer's heartbeats, which carry its membership, after a one-way cut or
+    /// on resuming from a hang) runs the NP action instead of rejoining [infer].
+    pub stop_when_declared_down: bool,
     /// Monitor interval when a monitor sets none [assume 60 s].
     pub monitor_interval: Millis,
     /// Monitor timeout when a monitor sets none [assume 120 s].
@@ -62,6 +72,9 @@ pub struct Settings {
     pub server_stop_fails_over_groups: bool,
     /// While the cluster is suspended a server loss does not fail groups over [assume].
     pub suspend_blocks_failover: bool,
+    /// The date of virtual time 0 (ISO 8601): every date the API shows and the event
+    /// log's `time` [assume: a fixed date, `2026-01-01T00:00:00.000Z`, so runs repeat].
+    pub epoch: String,
 }
 
 #[derive(
@@ -126,6 +139,8 @@ impl Default for Settings {
             initial_state: InitialState::Running,
             np_action: NpAction::ShutdownOs,
             majority_tie_master_wins: true,
+            np_failover_wait: None,
+            stop_when_declared_down: true,
             monitor_interval: Millis::secs(60),
             monitor_timeout: Millis::secs(120),
             monitor_retry: 1,
@@ -143,6 +158,7 @@ impl Default for Settings {
             auto_start_after_abnormal_stop: false,
             server_stop_fails_over_groups: true,
             suspend_blocks_failover: true,
+            epoch: super::calendar::DEFAULT_EPOCH.to_string(),
         }
     }
 }

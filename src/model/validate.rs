@@ -145,6 +145,9 @@ pub(super) fn resolve(file: ClusterFile, origin: &str) -> Result<Model, Vec<Conf
             ),
         );
     }
+    if let Err(e) = super::calendar::parse_iso(&s.epoch) {
+        errs.push("settings.epoch", e);
+    }
     if s.heartbeat_timeout <= s.heartbeat_interval {
         errs.push(
             "settings.heartbeat_timeout",

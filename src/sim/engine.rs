@@ -72,6 +72,11 @@ pub(crate) enum Ev {
         script: u32,
         timed_out: bool,
     },
+    /// `np_failover_wait` after `server` declared `lost` down is over.
+    FailoverWaitEnd {
+        server: u32,
+        lost: u32,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,6 +109,8 @@ pub(crate) struct ServerState {
     pub op_stop: bool,
     pub crash_faults: u32,
     pub hang_faults: u32,
+    /// When the current hang began.
+    pub hung_since: u64,
     pub dummy_failure: bool,
     pub boot_gen: u64,
     /// Per path: how many active faults hold the path down on this server.
@@ -159,6 +166,13 @@ pub struct Sim {
     pub(crate) hb: Heartbeats,
     /// `believes_up[o][j]`: server o counts server j as a cluster member.
     pub(crate) believes_up: Vec<Vec<bool>>,
+    /// `declared_down[o][j]`: o declared j down by heartbeat timeout while j ran, and
+    /// has not counted it since (its heartbeats tell j so once j hears them).
+    pub(crate) declared_down: Vec<Vec<bool>>,
+    /// (observer, peer) -> the peer's statuses as the observer last heard them.
+    pub(crate) known: BTreeMap<(ServerId, ServerId), super::knowledge::Frozen>,
+    /// The server whose API received the operation being judged (`operate_from`).
+    pub(crate) answering: Option<ServerId>,
     /// Resource state, indexed `resource * n_servers + server`.
     pub(crate) rstate: Vec<RState>,
     /// Per group: servers where any of its resources is not Offline.
@@ -224,6 +238,7 @@ impl Sim {
                 op_stop: false,
                 crash_faults: 0,
                 hang_faults: 0,
+                hung_since: 0,
                 dummy_failure: false,
                 boot_gen: 0,
                 path_down: vec![0; model.paths.len()],
@@ -232,6 +247,9 @@ impl Sim {
         let mut sim = Sim {
             hb: Heartbeats::new(hb_phase, model.paths.len()),
             believes_up: vec![vec![false; n]; n],
+            declared_down: vec![vec![false; n]; n],
+            known: BTreeMap::new(),
+            answering: None,
             rstate: vec![RState::Offline; model.resources.len() * n],
             active_on: vec![Vec::new(); model.groups.len()],
             home: vec![None; model.groups.len()],
@@ -449,6 +467,9 @@ impl Sim {
                 script,
                 timed_out,
             } => self.script_done(server as usize, script as usize, timed_out),
+            Ev::FailoverWaitEnd { server, lost } => {
+                self.failover_wait_end(server as usize, lost as usize)
+            }
         }
     }
 

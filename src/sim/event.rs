@@ -214,6 +214,13 @@ impl Event {
         let mut m = Map::new();
         m.insert("seq".into(), json!(self.seq));
         m.insert("t_ms".into(), json!(self.t_ms));
+        m.insert(
+            "time".into(),
+            json!(crate::model::calendar::date_at(
+                &model.settings.epoch,
+                self.t_ms
+            )),
+        );
         m.insert("kind".into(), json!(self.kind.as_str()));
         for (field, name) in self.named(model) {
             m.insert(field.into(), json!(name));

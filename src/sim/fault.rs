@@ -380,7 +380,9 @@ impl Sim {
                 if on {
                     self.servers[s].hang_faults += 1;
                     if !self.servers[s].hung {
+                        self.freeze_all_of(s);
                         self.servers[s].hung = true;
+                        self.servers[s].hung_since = self.now;
                         self.log_at(s, EventKind::ServerHung, |_| {});
                         self.hb_refresh_server(s);
                         self.mon_refresh_server(s);
@@ -390,6 +392,7 @@ impl Sim {
                     if self.servers[s].hang_faults == 0 && self.servers[s].hung {
                         self.servers[s].hung = false;
                         self.log_at(s, EventKind::ServerResumed, |_| {});
+                        self.check_declared_down(s);
                         if self.servers[s].alive() {
                             self.reset_links_into(s);
                         }

@@ -210,7 +210,9 @@ impl Sim {
                     let t = self.tasks.get_mut(&id).expect("task");
                     t.stage = Stage::Activate;
                     self.note_group_status(g, from, before);
-                    if !self.servers[to].running() {
+                    // The target must still run, and the source must still count it
+                    // (it hands the group over; it cannot to a server it lost).
+                    if !self.servers[to].running() || to != from && !self.believes_up[from][to] {
                         self.task_redirect(id);
                         continue;
                     }
@@ -267,7 +269,10 @@ impl Sim {
     fn task_redirect(&mut self, id: u64) {
         let t = self.tasks.get(&id).expect("task");
         let (g, from, to) = (t.group, t.from.expect("source"), t.to.expect("target"));
-        let (dest, explain) = self.choose_destination(from, g, &[from, to]);
+        // A server the source still counts but that is down cannot take the group.
+        let mut exclude = vec![from, to];
+        exclude.extend((0..self.n()).filter(|&x| !self.servers[x].running()));
+        let (dest, explain) = self.choose_destination(from, g, &exclude);
         match dest {
             Some(d) => {
                 let t = self.tasks.get_mut(&id).expect("task");

@@ -200,6 +200,8 @@ impl Sim {
     }
 
     pub(crate) fn hb_refresh_server_path(&mut self, x: usize, p: usize) {
+        let all: Vec<usize> = (0..self.n()).collect();
+        self.freeze_unheard(&[x], &all);
         if self.hb_model == HeartbeatModel::Naive || !self.model.paths[p].on_server[x] {
             return;
         }
@@ -213,6 +215,7 @@ impl Sim {
 
     /// Re-evaluates the links between two sets of servers (a partition's sides).
     pub(crate) fn hb_refresh_between(&mut self, a: &[usize], b: &[usize]) {
+        self.freeze_unheard(a, b);
         if self.hb_model == HeartbeatModel::Naive {
             return;
         }
@@ -347,6 +350,7 @@ impl Sim {
         if !self.servers[r].running() {
             return;
         }
+        self.unfreeze(r, s);
         if was_timed_out {
             self.alert(
                 Some(r),
@@ -359,6 +363,9 @@ impl Sim {
                     e.status = Some(super::view::status::NORMAL);
                 },
             );
+        }
+        if self.heard_declared_down(r, s) {
+            return;
         }
         if !self.believes_up[r][s] && self.servers[s].running() {
             self.peer_found(r, s);
@@ -401,27 +408,32 @@ impl Sim {
 
     /// A receiver (re)starts listening: every link into it starts from `now`.
     pub(crate) fn reset_links_into(&mut self, o: usize) {
+        for s in 0..self.n() {
+            if s != o {
+                self.reset_link_pair(o, s);
+            }
+        }
+    }
+
+    /// o starts counting s afresh (s's service started): o's links from s start from
+    /// `now`, so o times s out if s's heartbeats stop before the first one arrives.
+    pub(crate) fn reset_link_pair(&mut self, o: usize, s: usize) {
         let now = self.now;
         for p in 0..self.model.paths.len() {
-            if !self.model.paths[p].on_server[o] {
+            if !self.model.paths[p].on_server[o] || !self.model.paths[p].on_server[s] {
                 continue;
             }
-            for s in 0..self.n() {
-                if s == o || !self.model.paths[p].on_server[s] {
-                    continue;
-                }
-                let flowing = self.hb_model == HeartbeatModel::Lazy && self.flows(o, s, p);
-                let id = self.arm_link(o, s, p, flowing, now);
-                if flowing {
-                    let t = self.next_unsent(s, p, o);
-                    let ev = Ev::HbResume {
-                        recv: o as u32,
-                        send: s as u32,
-                        path: p as u16,
-                        id,
-                    };
-                    self.schedule_hb(t, Phase::Late, send_key(s, p, o), ev);
-                }
+            let flowing = self.hb_model == HeartbeatModel::Lazy && self.flows(o, s, p);
+            let id = self.arm_link(o, s, p, flowing, now);
+            if flowing {
+                let t = self.next_unsent(s, p, o);
+                let ev = Ev::HbResume {
+                    recv: o as u32,
+                    send: s as u32,
+                    path: p as u16,
+                    id,
+                };
+                self.schedule_hb(t, Phase::Late, send_key(s, p, o), ev);
             }
         }
     }

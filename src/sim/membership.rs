@@ -22,6 +22,8 @@ impl Sim {
             return;
         }
         self.believes_up[o][j] = false;
+        self.declared_down[o][j] = how == Loss::Heartbeat;
+        self.unfreeze(o, j);
         self.alert(
             Some(o),
             EventKind::ServerDown,
@@ -36,11 +38,13 @@ impl Sim {
                 });
             },
         );
-        if how == Loss::Heartbeat && !self.model.resolvers.is_empty() {
+        let resolved = how == Loss::Heartbeat && !self.model.resolvers.is_empty();
+        if resolved {
             if let Err(why) = self.np_resolve(o) {
                 self.np_action(o, &why);
                 return;
             }
+            self.tell_declared_down(o, j);
         }
         if how == Loss::Graceful && self.servers[j].cluster_wide_stop {
             return;
@@ -48,12 +52,135 @@ impl Sim {
         if how == Loss::Graceful && !self.model.settings.server_stop_fails_over_groups {
             return;
         }
-        let lost = self.model.servers[j].name.clone();
+        let wait = self.np_failover_wait();
+        if resolved && wait > 0 {
+            let at = self.now + wait;
+            self.schedule(
+                at,
+                Ev::FailoverWaitEnd {
+                    server: o as u32,
+                    lost: j as u32,
+                },
+            );
+            return;
+        }
+        self.take_over_lost(o, j, how);
+    }
+
+    /// The surviving side fails the lost server's groups over.
+    fn take_over_lost(&mut self, o: ServerId, j: ServerId, how: Loss) {
+        let lost = &self.model.servers[j].name;
         let why = match how {
             Loss::Heartbeat => format!("server {lost} was lost (heartbeat timeout on every path)"),
             Loss::Graceful => format!("server {lost} stopped its cluster service"),
         };
         self.take_over_orphans(o, &why);
+    }
+
+    /// The wait after a resolved server-down is over: o fails j's groups over, unless o
+    /// has stopped meanwhile (take_over_orphans checks the rest again).
+    pub(crate) fn failover_wait_end(&mut self, o: ServerId, j: ServerId) {
+        if self.servers[o].running() && !self.believes_up[o][j] {
+            self.take_over_lost(o, j, Loss::Heartbeat);
+        }
+    }
+
+    /// `np_failover_wait`, or by default the longest heartbeat interval.
+    fn np_failover_wait(&self) -> u64 {
+        match self.model.settings.np_failover_wait {
+            Some(w) => w.0,
+            None => self
+                .model
+                .paths
+                .iter()
+                .map(|p| p.interval.0)
+                .max()
+                .unwrap_or(0),
+        }
+    }
+
+    /// Whether heartbeats of s reach o right now on at least one path: what o hears at
+    /// this moment, whether or not it has timed s out yet.
+    pub(crate) fn hears_now(&self, o: ServerId, s: ServerId) -> bool {
+        (0..self.model.paths.len()).any(|p| self.flows(o, s, p))
+    }
+
+    /// o survived resolution and declared j down; if j is still running and hears o
+    /// (a one-way cut), o's heartbeats tell j, and j protects the data.
+    fn tell_declared_down(&mut self, o: ServerId, j: ServerId) {
+        if self.model.settings.stop_when_declared_down
+            && self.servers[j].running()
+            && self.believes_up[j][o]
+            && self.hears_now(j, o)
+        {
+            let why = format!(
+                "{} declared {} down and {} still hears it",
+                self.model.servers[o].name, self.model.servers[j].name, self.model.servers[j].name
+            );
+            self.np_action(j, &why);
+        }
+    }
+
+    /// r hears s again: if s declared r down while r still counted s (a one-sided
+    /// loss), s's heartbeats say so and r, with a resolver, runs the NP action. When
+    /// both declared each other down, both-active detection decides instead. Returns
+    /// whether r acted.
+    pub(crate) fn heard_declared_down(&mut self, r: ServerId, s: ServerId) -> bool {
+        if !self.declared_down[s][r]
+            || !self.believes_up[r][s]
+            || self.model.resolvers.is_empty()
+            || !self.model.settings.stop_when_declared_down
+            || !self.servers[s].running()
+        {
+            return false;
+        }
+        let why = format!(
+            "{} declared {} down and {} hears it again",
+            self.model.servers[s].name, self.model.servers[r].name, self.model.servers[r].name
+        );
+        self.np_action(r, &why);
+        true
+    }
+
+    /// s resumed from a hang. With a resolver (`stop_when_declared_down`) it does not
+    /// rejoin with the resources it held if its peers have declared it down: after a
+    /// hang longer than the heartbeat timeout they must have (whether or not s hears
+    /// them now), and a running peer it hears may say so. It runs the NP action.
+    pub(crate) fn check_declared_down(&mut self, s: ServerId) {
+        if !self.servers[s].running()
+            || self.model.resolvers.is_empty()
+            || !self.model.settings.stop_when_declared_down
+        {
+            return;
+        }
+        let hung_for = self.now - self.servers[s].hung_since;
+        let timeout = self
+            .model
+            .paths
+            .iter()
+            .map(|p| self.scaled(p.timeout.0))
+            .max()
+            .unwrap_or(u64::MAX);
+        let name = |x: ServerId| self.model.servers[x].name.clone();
+        let why = if hung_for >= timeout {
+            Some(format!(
+                "{} hung for {} ms, longer than the heartbeat timeout: its peers have declared it down",
+                name(s),
+                hung_for
+            ))
+        } else {
+            (0..self.n())
+                .find(|&o| {
+                    o != s
+                        && self.servers[o].running()
+                        && !self.believes_up[o][s]
+                        && self.hears_now(s, o)
+                })
+                .map(|o| format!("{} declared {} down while it hung", name(o), name(s)))
+        };
+        if let Some(why) = why {
+            self.np_action(s, &why);
+        }
     }
 
     /// Network-partition resolution on o: Ok if o may survive, Err(reason) if it must act.
@@ -72,9 +199,13 @@ impl Sim {
                     }
                 }
                 ResolverKind::Majority => {
-                    let up = (0..n).filter(|&s| s == o || self.believes_up[o][s]).count();
+                    // Only the peers o hears at this moment count: one whose heartbeats
+                    // stopped is not reachable, even before o's timeout for it.
+                    let reach =
+                        |s: ServerId| s == o || self.believes_up[o][s] && self.hears_now(o, s);
+                    let up = (0..n).filter(|&s| reach(s)).count();
                     let master = self.model.servers_by_priority()[0];
-                    let has_master = master == o || self.believes_up[o][master];
+                    let has_master = reach(master);
                     let wins = 2 * up > n
                         || (2 * up == n
                             && self.model.settings.majority_tie_master_wins
@@ -238,6 +369,8 @@ impl Sim {
     /// Server o hears server j again (or for the first time).
     pub(crate) fn peer_found(&mut self, o: ServerId, j: ServerId) {
         self.believes_up[o][j] = true;
+        self.declared_down[o][j] = false;
+        self.unfreeze(o, j);
         self.alert(
             Some(o),
             EventKind::ServerUp,
@@ -316,6 +449,8 @@ impl Sim {
     /// A stop that is not the cluster's own doing: crash, NP action, final action.
     /// Everything on the server is gone at once; peers notice by heartbeat timeout.
     pub(crate) fn abnormal_stop(&mut self, s: ServerId, power_off: bool, reboot: bool) {
+        self.freeze_all_of(s);
+        self.forget_all(s);
         self.abort_tasks_on(s);
         if self.servers[s].op_stop {
             self.servers[s].op_stop = false;
@@ -333,6 +468,7 @@ impl Sim {
         self.servers[s].cluster_wide_stop = false;
         for j in 0..self.n() {
             self.believes_up[s][j] = false;
+            self.declared_down[s][j] = false;
         }
         if was_alive {
             self.log_at(s, EventKind::ServiceStopped, |e| {
@@ -408,6 +544,10 @@ impl Sim {
             e.status = Some(super::view::status::ONLINE);
         });
         let n = self.n();
+        for o in 0..n {
+            self.declared_down[o][s] = false;
+        }
+        self.forget_all(s);
         for j in 0..n {
             let hears = j == s
                 || self.servers[j].running()
@@ -425,6 +565,7 @@ impl Sim {
                 && !self.believes_up[j][s]
                 && (0..self.model.paths.len()).any(|p| self.flows(j, s, p))
             {
+                self.reset_link_pair(j, s);
                 self.peer_found(j, s);
             }
         }
@@ -525,6 +666,14 @@ impl Sim {
             }
         }
         let op = self.servers[s].op_stop;
+        if self.servers[s].after_stop != AfterStop::Nothing {
+            // Powering off releases what a failed stop left behind.
+            for r in 0..self.model.resources.len() {
+                if self.rstate(r, s) != RState::Offline {
+                    self.set_rstate(r, s, RState::Offline);
+                }
+            }
+        }
         match self.servers[s].after_stop {
             AfterStop::Nothing => {
                 if op {

@@ -12,6 +12,7 @@ mod fault;
 mod group;
 mod heartbeat;
 pub mod input;
+mod knowledge;
 mod membership;
 mod monitor;
 pub mod names;
@@ -57,3 +58,5 @@ pub enum Applied {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_partition;

@@ -33,8 +33,12 @@ impl Sim {
         &self.model.servers[s].name
     }
 
+    /// Running, and counted as a member by the answering server (§0).
     fn need_running(&self, s: ServerId) -> Result<(), InputError> {
-        if self.servers[s].running() {
+        let known = self
+            .answering()
+            .is_none_or(|o| o == s || self.believes_up[o][s]);
+        if self.servers[s].running() && known {
             Ok(())
         } else {
             Err(refused(format!("Server {} is not running.", self.sname(s))))
@@ -51,9 +55,13 @@ impl Sim {
         }
     }
 
-    /// The group's current server: where it is active (the first, by index).
+    /// The group's current server as the answering server knows it (§0); where it is
+    /// active (the first, by index) when no server runs.
     fn current_of(&self, g: usize) -> Option<ServerId> {
-        self.active_on[g].first().copied()
+        match self.answering() {
+            Some(o) => self.known_current(o, g),
+            None => self.active_on[g].first().copied(),
+        }
     }
 
     pub(crate) fn operation(&mut self, op: Operation) -> Result<(), InputError> {
@@ -186,6 +194,7 @@ impl Sim {
                 if self.task_of_group(g).is_some() {
                     return Err(refused(format!("Group {group} is being operated on.")));
                 }
+                self.need_running(cur)?;
                 self.move_target(g, cur, target.as_deref())?;
             }
             ResourceStart { resource, target } => {
@@ -295,6 +304,13 @@ impl Sim {
                 .ok_or_else(|| refused(format!("No server can start group {name}.")))?,
         };
         self.need_running(s)?;
+        // The target starts it only if it, too, knows the group runs nowhere.
+        if let Some(cur) = self.known_current(s, g) {
+            return Err(refused(format!(
+                "Group {name} is already started on server {}.",
+                self.sname(cur)
+            )));
+        }
         if !self.model.groups[g].policy.contains(&s) {
             return Err(refused(format!(
                 "Server {} is not a startup server of group {name}.",
@@ -326,6 +342,12 @@ impl Sim {
                     )));
                 }
                 self.need_running(s)?;
+                if let Some(c) = self.known_current(s, g).filter(|&c| c != cur) {
+                    return Err(refused(format!(
+                        "Group {name} is already started on server {}.",
+                        self.sname(c)
+                    )));
+                }
                 if !self.model.groups[g].policy.contains(&s) {
                     return Err(refused(format!(
                         "Server {t} is not a startup server of group {name}."
@@ -488,7 +510,8 @@ impl Sim {
                     .server_id(target.as_deref().expect("checked"))
                     .expect("checked");
                 for g in 0..self.model.groups.len() {
-                    if self.active_on[g].is_empty()
+                    if self.current_of(g).is_none()
+                        && self.known_current(s, g).is_none()
                         && self.task_of_group(g).is_none()
                         && self.model.groups[g].policy.contains(&s)
                         && self.exclusive_ok(g, s)

@@ -133,16 +133,17 @@ impl Sim {
             })
             .collect();
 
-        // A group is shown where the observer sees it active.
-        let shown_on = |g: usize| -> Option<ServerId> {
-            let on = &self.active_on[g];
-            o.and_then(|o| {
-                if on.contains(&o) {
-                    Some(o)
-                } else {
-                    on.iter().copied().find(|&s| sees(s))
-                }
-            })
+        // A group is shown where the observer believes it active (§0: a quiet peer it
+        // still counts keeps the statuses it last reported).
+        let shown_on = |g: usize| -> Option<ServerId> { o.and_then(|o| self.known_current(o, g)) };
+        let frozen = |s: ServerId| o.and_then(|o| self.frozen(o, s));
+        let group_status = |g: usize, s: ServerId| match frozen(s) {
+            Some(f) => f.group[g],
+            None => self.group_status_on(g, s),
+        };
+        let rstate = |r: usize, s: ServerId| match frozen(s) {
+            Some(f) => f.rstate[r],
+            None => self.rstate(r, s),
         };
         let name_of = |s: Option<ServerId>| {
             s.map(|s| m.servers[s].name.clone())
@@ -156,9 +157,7 @@ impl Sim {
                 let cur = shown_on(g);
                 GroupView {
                     name: group.name.clone(),
-                    status: cur
-                        .map(|s| self.group_status_on(g, s))
-                        .unwrap_or(status::OFFLINE),
+                    status: cur.map(|s| group_status(g, s)).unwrap_or(status::OFFLINE),
                     current: name_of(cur),
                     resources: group
                         .resources
@@ -174,12 +173,12 @@ impl Sim {
             .iter()
             .enumerate()
             .map(|(r, res)| {
-                let cur = shown_on(res.group).filter(|&s| self.rstate(r, s) != RState::Offline);
+                let cur = shown_on(res.group).filter(|&s| rstate(r, s) != RState::Offline);
                 ResourceView {
                     name: res.name.clone(),
                     kind: res.kind.as_str(),
                     status: cur
-                        .map(|s| self.rstate(r, s).status())
+                        .map(|s| rstate(r, s).status())
                         .unwrap_or(status::OFFLINE),
                     current: name_of(cur),
                     group: m.groups[res.group].name.clone(),
@@ -201,7 +200,9 @@ impl Sim {
                     .filter(|&s| mon.on_server[s])
                     .map(|s| MonitorServerView {
                         name: m.servers[s].name.clone(),
-                        status: if sees(s) {
+                        status: if let Some(f) = frozen(s) {
+                            f.mon[i]
+                        } else if sees(s) {
                             self.mon_status(i, s)
                         } else {
                             status::OFFLINE
@@ -276,5 +277,44 @@ fn overall_monitor_status(per: &[MonitorServerView]) -> &'static str {
         status::SUSPEND
     } else {
         status::OFFLINE
+    }
+}
+
+impl Sim {
+    /// Ground truth, for properties and tests: the servers on which group g holds a
+    /// resource (Online, or Offline Pending: not yet released), leaving out hung
+    /// servers, which serve nothing until they resume.
+    pub fn group_active_servers(&self, g: usize) -> Vec<ServerId> {
+        self.active_on[g]
+            .iter()
+            .copied()
+            .filter(|&s| !self.servers[s].hung)
+            .filter(|&s| {
+                self.model.groups[g]
+                    .resources
+                    .iter()
+                    .any(|&r| matches!(self.rstate(r, s), RState::Online | RState::OfflinePending))
+            })
+            .collect()
+    }
+
+    /// Ground truth: whether heartbeats of s reach o right now on some path.
+    pub fn hears(&self, o: ServerId, s: ServerId) -> bool {
+        self.hears_now(o, s)
+    }
+
+    /// Ground truth: whether server o reaches resolver i's ping target right now.
+    pub fn reaches_resolver_target(&self, o: ServerId, i: usize) -> bool {
+        self.faults.resolver_reachable(i, o)
+    }
+
+    /// Ground truth: the cluster service runs on s (powered, not hung, not stopping).
+    pub fn is_running(&self, s: ServerId) -> bool {
+        self.servers[s].running()
+    }
+
+    /// Whether server o counts server j as a cluster member (o's membership).
+    pub fn counts_as_member(&self, o: ServerId, j: ServerId) -> bool {
+        o == j && self.servers[o].running() || self.believes_up[o][j]
     }
 }

@@ -14,6 +14,8 @@ use schemars::JsonSchema;
 pub struct EventRecord {
     pub seq: u64,
     pub t_ms: u64,
+    /// `t_ms` on the simulated calendar (`settings.epoch`), ISO 8601 in UTC.
+    pub time: String,
     pub kind: EventKind,
     /// The server the event was logged on.
     pub server: Option<String>,

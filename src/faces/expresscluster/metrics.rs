@@ -55,10 +55,9 @@ pub async fn get_uptime(State(app): State<App>, NamePath(group): NamePath) -> Re
     }
 }
 
-/// When the configuration was applied: the simulation applies it at t=0, and t=0 is
-/// the Unix epoch, so the answer is fixed (and the same for every run and reset).
-pub const LAST_APPLIED_DATE: &str = "1970-01-01T00:00:00.000Z";
-
-pub async fn get_last_applied_date() -> Response {
-    ok("config", &json!({"lastAppliedDate": LAST_APPLIED_DATE}))
+/// When the configuration was applied: the simulation applies it at t=0, so the
+/// answer is the calendar's epoch (`settings.epoch`, `serve --epoch`).
+pub async fn get_last_applied_date(State(app): State<App>) -> Response {
+    let date = crate::model::calendar::date_at(&app.engine.model.settings.epoch, 0);
+    ok("config", &json!({"lastAppliedDate": date}))
 }

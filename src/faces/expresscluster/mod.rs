@@ -18,6 +18,7 @@ mod metrics;
 mod operations;
 pub mod routes;
 mod status;
+mod voice;
 
 pub use metrics::*;
 pub use operations::*;

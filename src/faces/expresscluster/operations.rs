@@ -28,7 +28,14 @@ fn result(code: i64, message: impl Into<Cow<'static, str>>) -> Response {
 /// Sends an operation to the engine and answers at once with its acceptance or the
 /// reason it was refused.
 async fn operate(app: &App, op: Operation) -> Response {
-    match app.engine.send(Command::Apply(Input::Operation(op))).await {
+    // Judged on the knowledge of the server whose address received the request; on
+    // the single listener, of the first running server by priority.
+    let from = crate::host::listeners::ANSWERING
+        .try_with(|s| *s)
+        .ok()
+        .flatten();
+    let input = Input::Operation(op);
+    match app.engine.send(Command::ApplyFrom { from, input }).await {
         Ok(Reply::Applied { result: Ok(_), .. }) => result(0, ""),
         Ok(Reply::Applied {
             result: Err(err),
@@ -45,7 +52,7 @@ fn refusal(busy: bool, err: InputError) -> Response {
         InputError::Refused(_) if busy => CODE_BUSY,
         InputError::Refused(_) => CODE_REFUSED,
     };
-    result(code, err.message().to_string())
+    result(code, super::voice::product_voice(err.message()))
 }
 
 /// Bodies with an optional `target` (server name).
