@@ -11,8 +11,8 @@
 //! - [`router`]: the control route table and the composition of a listener's router
 //!   (authentication, 405, fallback to the dashboard).
 //! - [`auth`], [`body`]: Basic auth and lockout, request bodies.
-//! - [`listeners`]: sockets, the connection cap, per-server listeners, TLS. Limits and
-//!   timeouts of connections and requests belong there (one place).
+//! - [`listeners`]: sockets, the connection cap, per-server listeners, TLS.
+//! - [`limits`]: every limit and timeout (one place; README "Limits").
 
 pub mod auth;
 pub mod body;
@@ -23,6 +23,7 @@ pub mod fleet;
 pub mod fleet_api;
 pub mod fleet_file;
 pub mod journal;
+pub mod limits;
 pub mod listeners;
 pub mod router;
 pub mod serve;

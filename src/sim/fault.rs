@@ -282,7 +282,7 @@ impl Sim {
         self.faults.next_id += 1;
         let id = self.faults.next_id;
         let start = spec.at_ms.unwrap_or(self.now).max(self.now);
-        let end = spec.duration_ms.map(|d| start + d);
+        let end = spec.duration_ms.map(|d| start.saturating_add(d));
         self.faults.list.insert(
             id,
             FaultRec {
