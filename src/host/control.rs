@@ -327,7 +327,7 @@ pub async fn get_event_stream(
     tokio::spawn(pump_events(app, since, live, tx));
     let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
     Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::default())
+        .keep_alive(KeepAlive::new().interval(limits::STREAM_HEARTBEAT))
         .into_response())
 }
 

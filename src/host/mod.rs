@@ -17,6 +17,7 @@
 pub mod auth;
 pub mod body;
 pub mod command;
+pub mod conn;
 pub mod control;
 pub mod engine_task;
 pub mod fleet;
