@@ -88,3 +88,46 @@ fn a_long_advance_does_not_block_other_requests() {
     assert!(slowest < Duration::from_secs(1), "a GET took {slowest:?}");
     eprintln!("advance took {took:?}; slowest GET during it {slowest:?}; running during GETs: {running}; progress seen: {saw_progress}");
 }
+
+/// Fault lifecycle: a fired one-shot failure and a healed fault are `ended` with the
+/// reason, not `active` forever.
+#[test]
+fn faults_end_when_healed_expired_or_fired() {
+    let s = manual(&[]);
+    s.settle();
+    let id = |r: rest_support::Resp| r.body["id"].as_u64().unwrap();
+    let once = id(s.post(
+        "/sim/v1/faults",
+        Some(r#"{"kind": "activation-failure", "resource": "fip1", "server": "server2"}"#),
+    ));
+    let hang = id(s.post(
+        "/sim/v1/faults",
+        Some(r#"{"kind": "server-hang", "server": "server2", "at_ms": 999999999}"#),
+    ));
+    let short = id(s.post(
+        "/sim/v1/faults",
+        Some(r#"{"kind": "heartbeat-path-down", "server": "server1", "path": "lankhb1", "duration_ms": 1000}"#),
+    ));
+    assert_eq!(s.delete(&format!("/sim/v1/faults/{hang}")).status, 200);
+    s.op_ok(
+        "/api/v1/groups/failover1/move",
+        Some(r#"{"target": "server2"}"#),
+    );
+    s.settle();
+    let list = s.get("/sim/v1/faults").body;
+    let state = |want: u64| {
+        let f = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == want)
+            .expect("listed");
+        (
+            f["state"].as_str().unwrap().to_string(),
+            f["ended"].as_str().unwrap_or("").to_string(),
+        )
+    };
+    assert_eq!(state(once), ("ended".into(), "fired".into()), "{list}");
+    assert_eq!(state(hang), ("ended".into(), "cancelled".into()), "{list}");
+    assert_eq!(state(short), ("ended".into(), "expired".into()), "{list}");
+}

@@ -255,7 +255,7 @@ impl Engine {
                 Reply::Clock(self.clock())
             }
             Command::Clock => Reply::Clock(self.clock()),
-            Command::Faults => Reply::Faults(self.sim.faults()),
+            Command::Faults => Reply::Faults(self.sim.fault_history()),
             Command::Events { since, limit } => {
                 let events = self.sim.events();
                 let start = events.partition_point(|ev| ev.seq < since);
