@@ -29,6 +29,22 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt;
 
+/// Requests being answered in this process (all listeners): what a graceful shutdown
+/// waits for.
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// Waits until no request is being answered, at most `limit`; true if drained.
+pub async fn drained(limit: Duration) -> bool {
+    let until = Instant::now() + limit;
+    while IN_FLIGHT.load(Ordering::Acquire) > 0 {
+        if Instant::now() >= until {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    true
+}
+
 /// Largest body the listener buffers; handlers apply their own, smaller limits.
 pub const MAX_BUFFERED_BODY: usize = 1024 * 1024;
 
@@ -223,8 +239,10 @@ where
         req.extensions_mut().insert(conn);
         let (router, slots, act) = (router.clone(), slots.clone(), svc_act.clone());
         act.in_flight.fetch_add(1, Ordering::AcqRel);
+        IN_FLIGHT.fetch_add(1, Ordering::AcqRel);
         async move {
             let resp = answer(req, router, slots).await;
+            IN_FLIGHT.fetch_sub(1, Ordering::AcqRel);
             act.last_done_ms.store(act.ms(), Ordering::Release);
             act.first_byte_ms.store(u64::MAX, Ordering::Release);
             act.in_flight.fetch_sub(1, Ordering::AcqRel);
