@@ -372,7 +372,8 @@ impl Sim {
             spec: f.spec,
             state: "ended",
             start_ms: f.start,
-            end_ms: Some(self.now),
+            // A cancelled fault never ran: no end before its start.
+            end_ms: f.active.then_some(self.now),
             ended: Some(why),
         });
         Ok(())
