@@ -17,6 +17,7 @@ fn load_model(args: &ServeArgs) -> anyhow::Result<Model> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| bad_input(format!("cannot read {}: {e}", path.display())))?;
+            super::limits::check_yaml(&text, &path.display().to_string()).map_err(bad_input)?;
             Model::from_yaml(&text, &path.display().to_string()).map_err(|errs| {
                 let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
                 bad_input(lines.join("\n"))
