@@ -26,10 +26,22 @@ fn log_text(sim: &clustersim::Sim) -> String {
     format!("[{}]", items.join(","))
 }
 
+/// The whole log as one JSON array text, paged (a page holds at most 10,000).
 fn events_text(s: &Server, prefix: &str) -> String {
-    let r = s.get(&format!("{prefix}/events?limit=1000000"));
-    assert_eq!(r.status, 200, "{r:?}");
-    r.text
+    let (mut items, mut since): (Vec<String>, usize) = (Vec::new(), 0);
+    loop {
+        let r = s.get(&format!("{prefix}/events?since={since}&limit=10000"));
+        assert_eq!(r.status, 200, "{r:?}");
+        let page = r.body.as_array().expect("an array").len();
+        since += page;
+        let inner = r.text.trim().trim_start_matches('[').trim_end_matches(']');
+        if !inner.is_empty() {
+            items.push(inner.to_string());
+        }
+        if page < 10_000 {
+            return format!("[{}]", items.join(","));
+        }
+    }
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! Listeners: the 64-connection cap under a burst, per-server listeners that go silent
-//! (neither accept nor refuse) while their server is down or hung, and HTTPS.
+//! Listeners: idle sockets and a burst against the 64 request slots, per-server
+//! listeners that go silent (neither accept nor refuse) while their server is down or
+//! hung, and HTTPS.
 
 mod rest_support;
 
@@ -29,49 +30,22 @@ fn raw_get(addr: SocketAddr) -> std::io::Result<(u16, String)> {
     Ok((status, body))
 }
 
+/// The 64 of the reference count requests being answered (issue #12): 64 idle
+/// sockets no longer shut a 65th client out, and a burst of 300 clients (past the
+/// 64 slots, within the listen backlog) is served without a failure.
 #[test]
-fn the_65th_connection_waits_and_a_burst_of_200_is_served_without_failure() {
+fn idle_sockets_do_not_hold_the_64_slots_and_a_burst_of_300_is_served() {
     let s = manual(&[]);
     let addr = s.run.addr();
-    // Hold all 64 slots with idle connections.
     let idle: Vec<TcpStream> = (0..64).map(|_| TcpStream::connect(addr).unwrap()).collect();
     std::thread::sleep(Duration::from_millis(200));
-    // The 65th is accepted by the kernel but not served while the slots are taken.
-    let mut waiting = TcpStream::connect(addr).unwrap();
-    write!(
-        waiting,
-        "GET /api/v1/cluster HTTP/1.1\r\nHost: x\r\n{AUTH}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    waiting
-        .set_read_timeout(Some(Duration::from_millis(500)))
-        .unwrap();
-    let mut buf = [0u8; 64];
-    let early = waiting.read(&mut buf);
-    assert!(
-        early.is_err(),
-        "the 65th connection was answered while 64 were open: {early:?}"
-    );
-    // A burst of 200 more arrives while the slots are still taken.
-    let burst: Vec<_> = (0..200)
+    let t = Instant::now();
+    let (status, _) = raw_get(addr).expect("the 65th client is answered");
+    assert_eq!(status, 200);
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    let burst: Vec<_> = (0..300)
         .map(|_| std::thread::spawn(move || raw_get(addr)))
         .collect();
-    std::thread::sleep(Duration::from_millis(300));
-    drop(idle);
-    waiting
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    let mut rest = Vec::new();
-    waiting.read_to_end(&mut rest).unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&buf),
-        String::from_utf8_lossy(&rest)
-    );
-    assert!(
-        text.contains("200 OK") || text.starts_with("HTTP/1.1 200"),
-        "{text}"
-    );
     let mut ok = 0;
     for t in burst {
         let (status, body) = t.join().unwrap().expect("no admitted request fails");
@@ -80,7 +54,8 @@ fn the_65th_connection_waits_and_a_burst_of_200_is_served_without_failure() {
         assert_eq!(v["groups"].as_array().map(Vec::len), Some(2));
         ok += 1;
     }
-    assert_eq!(ok, 200);
+    assert_eq!(ok, 300);
+    drop(idle);
     // Still healthy.
     assert_eq!(s.get("/api/v1/cluster").status, 200);
 }

@@ -173,23 +173,27 @@ export function initControls({ sync, toast, authLost }) {
     buildFields($("fault-fields"), kind.value, config);
   }
 
-  /** The active and scheduled faults, each with its Heal (or Cancel) button. */
+  /** The faults, each with its Heal (or Cancel) button; ended ones say why. */
   function renderFaultList(store) {
     const list = $("fault-list");
-    const key = JSON.stringify(store.faults.map((f) => [f.id, f.state]));
+    // Live faults, then the last few that ended (the API keeps up to 1,000).
+    const faults = store.faults.filter((f) => f.state !== "ended").concat(store.faults.filter((f) => f.state === "ended").slice(-10));
+    const key = JSON.stringify(faults.map((f) => [f.id, f.state]));
     if (list.dataset.key === key) return;
     list.dataset.key = key;
     list.replaceChildren(
-      ...store.faults.map((f) => {
+      ...faults.map((f) => {
         const when = f.state === "scheduled" ? `at ${fmtTime(f.start_ms)}` : `since ${fmtTime(f.start_ms)}`;
         const until = f.end_ms !== null && f.end_ms !== undefined ? ` until ${fmtTime(f.end_ms)}` : "";
+        const ended = f.state === "ended";
         const heal = h("button", { type: "button", text: f.state === "scheduled" ? "Cancel" : "Heal" });
         heal.addEventListener("click", () => call(`heal #${f.id}`, () => api.del(`/sim/v1/faults/${enc(f.id)}`), () => `fault #${f.id} healed`));
+        if (ended) heal.disabled = true;
         return h(
           "li",
           { "data-fault": f.id },
           h("span", { class: "label", text: `#${f.id} ${faultLabel(f)}`, title: faultLabel(f) }),
-          h("span", { class: "state", text: `${f.state} ${when}${until}` }),
+          h("span", { class: "state", text: ended ? `ended (${f.ended})` : `${f.state} ${when}${until}` }),
           heal,
         );
       }),

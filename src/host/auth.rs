@@ -2,20 +2,19 @@
 //! attempts from one source address for one user name, that source and user are
 //! refused (403 `The request has not been allowed.`) for `lockout`, whatever password
 //! they send — a lock that the right password could pass would not stop guessing.
-//! A success resets the count. `max_failures = 0` turns the lockout off.
+//! A success resets the count. `max_failures = 0` turns the lockout off. The failure
+//! table is bounded without ever forgetting a count in force (see [`Source`]).
 //!
 //! The check is on every request's hot path, so the common case (the configured
 //! credentials and no failure on record anywhere) is one byte comparison.
 
+use super::limits::{AUTH_MAX_SOURCES, AUTH_USERS_PER_SOURCE};
 use base64::Engine as _;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-/// Entries kept at most; beyond it, entries that are not locked are forgotten.
-const MAX_TRACKED: usize = 10_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -29,10 +28,32 @@ pub enum Verdict {
     Forbidden,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Entry {
     failures: u32,
     locked_until: Option<Instant>,
+    last_failure: Instant,
+}
+
+/// One source address's failures, by user name. A source that fails for more than
+/// [`AUTH_USERS_PER_SOURCE`] names in a window is locked as a whole: spraying junk
+/// names can neither fill the table nor make it forget a victim's count.
+#[derive(Debug, Default)]
+struct Source {
+    users: HashMap<String, Entry>,
+    locked_until: Option<Instant>,
+}
+
+impl Source {
+    /// Nothing on record is still in force at `now` (no lock, no failure in the window).
+    fn stale(&self, now: Instant, window: Duration) -> bool {
+        self.locked_until.is_none_or(|t| t <= now)
+            && self.users.values().all(|e| entry_stale(e, now, window))
+    }
+}
+
+fn entry_stale(e: &Entry, now: Instant, window: Duration) -> bool {
+    e.locked_until.is_none_or(|t| t <= now) && e.last_failure + window <= now
 }
 
 pub struct Auth {
@@ -42,7 +63,7 @@ pub struct Auth {
     expected: Vec<u8>,
     max_failures: u32,
     lockout: Duration,
-    records: Mutex<HashMap<(IpAddr, String), Entry>>,
+    records: Mutex<HashMap<IpAddr, Source>>,
     /// Whether `records` may be non-empty; lets the hot path skip the lock.
     any_records: AtomicBool,
 }
@@ -83,35 +104,70 @@ impl Auth {
             Ok(r) => r,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let key = (peer, user);
-        if let Some(e) = records.get(&key) {
-            match e.locked_until {
-                Some(t) if t > now => return Verdict::Forbidden,
-                Some(_) => {
-                    records.remove(&key);
-                }
-                None => {}
-            }
-        }
-        let verdict = if good {
-            records.remove(&key);
-            Verdict::Ok
-        } else {
-            if self.max_failures > 0 {
-                if records.len() >= MAX_TRACKED {
-                    records.retain(|_, e| e.locked_until.is_some_and(|t| t > now));
-                }
-                let e = records.entry(key).or_default();
-                e.failures += 1;
-                if e.failures >= self.max_failures {
-                    e.locked_until = Some(now + self.lockout);
-                }
-            }
-            Verdict::Unauthorized { challenge: false }
-        };
+        let verdict = self.judge(&mut records, peer, user, good, now);
         self.any_records
             .store(!records.is_empty(), Ordering::Release);
         verdict
+    }
+
+    fn judge(
+        &self,
+        records: &mut HashMap<IpAddr, Source>,
+        peer: IpAddr,
+        user: String,
+        good: bool,
+        now: Instant,
+    ) -> Verdict {
+        if let Some(src) = records.get_mut(&peer) {
+            if src.locked_until.is_some_and(|t| t > now) {
+                return Verdict::Forbidden;
+            }
+            if let Some(e) = src.users.get(&user) {
+                match e.locked_until {
+                    Some(t) if t > now => return Verdict::Forbidden,
+                    Some(_) => {
+                        src.users.remove(&user);
+                    }
+                    None => {}
+                }
+            }
+            if good {
+                src.users.remove(&user);
+            }
+        }
+        if good {
+            return Verdict::Ok;
+        }
+        if self.max_failures == 0 {
+            return Verdict::Unauthorized { challenge: false };
+        }
+        let window = self.lockout;
+        if !records.contains_key(&peer) && records.len() >= AUTH_MAX_SOURCES {
+            records.retain(|_, s| !s.stale(now, window));
+            if records.len() >= AUTH_MAX_SOURCES {
+                // Fail closed: every entry is in force and none may be forgotten.
+                return Verdict::Forbidden;
+            }
+        }
+        let src = records.entry(peer).or_default();
+        if !src.users.contains_key(&user) && src.users.len() >= AUTH_USERS_PER_SOURCE {
+            src.users.retain(|_, e| !entry_stale(e, now, window));
+            if src.users.len() >= AUTH_USERS_PER_SOURCE {
+                src.locked_until = Some(now + window);
+                return Verdict::Unauthorized { challenge: false };
+            }
+        }
+        let e = src.users.entry(user).or_insert(Entry {
+            failures: 0,
+            locked_until: None,
+            last_failure: now,
+        });
+        e.failures += 1;
+        e.last_failure = now;
+        if e.failures >= self.max_failures {
+            e.locked_until = Some(now + window);
+        }
+        Verdict::Unauthorized { challenge: false }
     }
 }
 
@@ -189,5 +245,41 @@ mod tests {
             Verdict::Unauthorized { challenge: false }
         );
         assert_eq!(a.check(ip, Some(&basic("u", "p:with:colons"))), Verdict::Ok);
+    }
+
+    /// The eviction attack of issue #12: guesses at a real user interleaved with
+    /// failures for thousands of junk users never get past the lockout rule.
+    #[test]
+    fn junk_user_failures_do_not_reset_a_victims_count() {
+        let a = Auth::new("user", "password", 5, Duration::from_secs(60));
+        let ip: IpAddr = "10.0.0.9".parse().unwrap();
+        let mut evaluated = 0;
+        for round in 0..20 {
+            for g in 0..4 {
+                let pw = format!("guess{round}-{g}");
+                if a.check(ip, Some(&basic("user", &pw))) != Verdict::Forbidden {
+                    evaluated += 1;
+                }
+            }
+            for j in 0..10_000 {
+                a.check(ip, Some(&basic(&format!("junk{j}"), "x")));
+            }
+        }
+        assert!(
+            evaluated <= 5,
+            "{evaluated} guesses evaluated in one window"
+        );
+        // Locked means locked: the right password from that source is refused too.
+        assert_eq!(
+            a.check(ip, Some(&basic("user", "password"))),
+            Verdict::Forbidden
+        );
+        // Another source is not affected.
+        let other: IpAddr = "10.0.0.10".parse().unwrap();
+        assert_eq!(
+            a.check(other, Some(&basic("user", "password"))),
+            Verdict::Ok
+        );
+        assert!(a.records.lock().unwrap().len() <= 2);
     }
 }

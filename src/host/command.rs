@@ -24,7 +24,7 @@ pub enum Command {
     Reset { seed: Option<u64> },
     /// The clock as it is now.
     Clock,
-    /// Active and scheduled faults.
+    /// Scheduled, active and (the last 1,000) ended faults.
     Faults,
     /// Log entries with `seq >= since`, at most `limit`, as JSON text.
     Events { since: u64, limit: usize },

@@ -13,6 +13,7 @@
 use super::body::{query_pairs, SimJson};
 use super::command::{Command, EngineError, Reply};
 use super::engine_task::{unexpected, StreamItem};
+use super::limits;
 use super::router::Ctx;
 use super::{App, ClockMode};
 use crate::faces::expresscluster::errors::{json_response, ApiError};
@@ -28,7 +29,7 @@ use std::convert::Infallible;
 use tokio::sync::{broadcast, mpsc};
 
 /// Entries returned by one `GET /sim/v1/events` when `limit` is absent.
-pub const DEFAULT_EVENTS_LIMIT: usize = 10_000;
+pub const DEFAULT_EVENTS_LIMIT: usize = limits::MAX_EVENTS_LIMIT;
 
 fn ok<T: Serialize>(body: &T) -> Response {
     json_response(StatusCode::OK, body)
@@ -98,7 +99,8 @@ pub async fn post_advance(
             "the clock is in realtime mode; start with --clock manual to advance it by hand",
         ));
     }
-    match app.engine.send(Command::Advance { ms: body.ms }).await {
+    let ms = limits::check_advance(body.ms).map_err(ApiError::bad_request_msg)?;
+    match app.engine.send(Command::Advance { ms }).await {
         Ok(Reply::Advanced {
             now_ms,
             events,
@@ -127,10 +129,8 @@ pub async fn post_speed(
             "the clock is in manual mode; it has no speed",
         ));
     }
-    if !(body.speed.is_finite() && body.speed > 0.0) {
-        return Err(ApiError::bad_request_msg("speed must be a positive number"));
-    }
-    clock_reply(&app, Command::SetSpeed { speed: body.speed }).await
+    let speed = limits::check_speed(body.speed).map_err(ApiError::bad_request_msg)?;
+    clock_reply(&app, Command::SetSpeed { speed }).await
 }
 
 async fn clock_reply(app: &App, cmd: Command) -> Result<Response, ApiError> {
@@ -167,7 +167,10 @@ pub fn parse_fault(body: Value) -> Result<FaultSpec, String> {
         }
         _ => return Err(format!("the fault needs a \"kind\"; valid kinds: {kinds}")),
     }
-    serde_json::from_value(body).map_err(|e| format!("invalid fault: {e}"))
+    let spec: FaultSpec =
+        serde_json::from_value(body).map_err(|e| format!("invalid fault: {e}"))?;
+    limits::check_fault_times(spec.at_ms, spec.duration_ms)?;
+    Ok(spec)
 }
 
 pub async fn post_fault(
@@ -264,7 +267,8 @@ fn events_query(q: Option<&str>, headers: &HeaderMap) -> Result<(u64, usize), Ap
             "limit" => {
                 limit = v.parse().map_err(|_| {
                     ApiError::bad_request_msg(format!("limit must be a count, not \"{v}\""))
-                })?
+                })?;
+                limit = limits::check_events_limit(limit).map_err(ApiError::bad_request_msg)?;
             }
             _ => {}
         }
@@ -293,8 +297,18 @@ pub async fn get_events(
         body.push_str(text);
     }
     body.push(']');
+    let dropped = app.engine.snapshot().events_dropped.to_string();
     Ok((
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/json".to_string(),
+            ),
+            (
+                axum::http::HeaderName::from_static("x-events-dropped"),
+                dropped,
+            ),
+        ],
         body,
     )
         .into_response())
@@ -313,7 +327,7 @@ pub async fn get_event_stream(
     tokio::spawn(pump_events(app, since, live, tx));
     let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
     Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::default())
+        .keep_alive(KeepAlive::new().interval(limits::STREAM_HEARTBEAT))
         .into_response())
 }
 

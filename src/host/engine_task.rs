@@ -16,6 +16,7 @@
 
 use super::command::{ClockInfo, Command, EngineError, Reply};
 use super::journal::{replay, Journal};
+use super::limits::{EVENT_LOG_RETENTION, MAX_TIME_MS, SLICE_EVENTS};
 use super::ClockMode;
 use crate::model::Model;
 use crate::sim::{ClusterView, Sim};
@@ -41,6 +42,8 @@ pub struct Snapshot {
     pub sim_base: u64,
     pub speed: f64,
     pub next_event_ms: Option<u64>,
+    /// Log entries dropped by the retention limit since t=0.
+    pub events_dropped: u64,
 }
 
 impl Snapshot {
@@ -111,11 +114,22 @@ struct Engine {
     sim_base: u64,
     snap_tx: watch::Sender<Arc<Snapshot>>,
     events_tx: broadcast::Sender<StreamItem>,
-    /// Log entries up to this index have been offered to the broadcast.
-    broadcast_upto: usize,
+    /// Log entries with a lower seq have been offered to the broadcast.
+    broadcast_upto: u64,
     /// Realtime catch-up panicked: stop waking for events (they would panic again
     /// at once) until a command gets through.
     stalled: bool,
+    /// Realtime catch-up stopped at a slice boundary: wake again at once.
+    behind: bool,
+    /// A manual advance running slice by slice; answered when it reaches its target.
+    advancing: Option<Advancing>,
+}
+
+struct Advancing {
+    target: u64,
+    logged_before: u64,
+    processed_before: u64,
+    reply: oneshot::Sender<Result<Reply, EngineError>>,
 }
 
 impl Engine {
@@ -123,14 +137,58 @@ impl Engine {
         self.spec.mode == ClockMode::Realtime
     }
 
-    /// Realtime: runs the simulation up to wall instant `at`.
-    fn catch_up(&mut self, at: Instant) {
-        if self.realtime() {
-            let target = sim_time_at(self.sim_base, self.wall_base, self.speed, at);
-            if target > self.sim.now() {
-                self.sim.run_until(target);
+    /// Log entries ever written (the next seq).
+    fn logged(&self) -> u64 {
+        self.sim.events_dropped() + self.sim.events().len() as u64
+    }
+
+    /// Runs toward virtual time `target` for at most [`SLICE_EVENTS`] events; true
+    /// when it got there (the clock is then at `target`).
+    fn run_slice(&mut self, target: u64) -> bool {
+        for _ in 0..SLICE_EVENTS {
+            match self.sim.next_event_time() {
+                Some(t) if t <= target => {
+                    self.sim.step();
+                }
+                _ => {
+                    self.sim.run_until(target);
+                    return true;
+                }
             }
         }
+        false
+    }
+
+    /// Realtime: runs the simulation toward wall instant `at`, one slice at most
+    /// (`behind` says whether it is still short of it).
+    fn catch_up(&mut self, at: Instant) {
+        if self.realtime() {
+            let target =
+                sim_time_at(self.sim_base, self.wall_base, self.speed, at).min(MAX_TIME_MS);
+            self.behind = target > self.sim.now() && !self.run_slice(target);
+        }
+    }
+
+    /// One slice of the running manual advance; answers it when done (or panicked).
+    fn advance_slice(&mut self) {
+        let Some(target) = self.advancing.as_ref().map(|a| a.target) else {
+            return;
+        };
+        let ran = self.guarded(|e| e.run_slice(target));
+        if ran == Ok(false) {
+            self.publish();
+            return;
+        }
+        let Some(a) = self.advancing.take() else {
+            return;
+        };
+        let answer = ran.map(|_| Reply::Advanced {
+            now_ms: self.sim.now(),
+            events: (self.logged() - a.logged_before) as usize,
+            processed: self.sim.processed() - a.processed_before,
+        });
+        self.publish();
+        let _ = a.reply.send(answer.map_err(EngineError::Panicked));
     }
 
     /// Realtime: the wall instant the next scheduled event is due (`None`: sleep until
@@ -139,6 +197,9 @@ impl Engine {
     fn next_wake(&self) -> Option<Instant> {
         if !self.realtime() || self.stalled {
             return None;
+        }
+        if self.behind {
+            return Some(Instant::now());
         }
         let t = self.sim.next_event_time()?;
         let ahead_ms = (t.saturating_sub(self.sim_base) + 1) as f64 / self.speed;
@@ -166,14 +227,11 @@ impl Engine {
                 self.apply(None, input);
                 panic!("injected panic (test hook) after applying an input");
             }
-            Command::Advance { ms } => {
-                let before = self.sim.events().len();
-                let processed = self.sim.advance(ms);
-                Reply::Advanced {
-                    now_ms: self.sim.now(),
-                    events: self.sim.events().len().saturating_sub(before),
-                    processed,
-                }
+            // Started in `handle`; a second one while the first runs is refused.
+            Command::Advance { .. } => {
+                return Err(EngineError::NotAllowed(
+                    "an advance is already running; wait for its answer",
+                ))
             }
             Command::SetSpeed { speed } => {
                 self.sim_base = self.sim.now();
@@ -182,17 +240,23 @@ impl Engine {
                 Reply::Clock(self.clock())
             }
             Command::Reset { seed } => {
+                if let Some(a) = self.advancing.take() {
+                    let _ = a.reply.send(Err(EngineError::NotAllowed(
+                        "the simulation was reset during the advance",
+                    )));
+                }
                 let seed = seed.unwrap_or_else(|| self.sim.seed());
                 self.sim = Sim::new(self.spec.model.clone(), seed);
                 self.journal = Journal::new(seed);
                 self.wall_base = Instant::now();
                 self.sim_base = 0;
                 self.broadcast_upto = 0;
+                self.behind = false;
                 let _ = self.events_tx.send(StreamItem::Reset);
                 Reply::Clock(self.clock())
             }
             Command::Clock => Reply::Clock(self.clock()),
-            Command::Faults => Reply::Faults(self.sim.faults()),
+            Command::Faults => Reply::Faults(self.sim.fault_history()),
             Command::Events { since, limit } => {
                 let events = self.sim.events();
                 let start = events.partition_point(|ev| ev.seq < since);
@@ -245,7 +309,7 @@ impl Engine {
                 .unwrap_or_else(|| "unknown panic".into());
             self.journal.entries.truncate(journal_len);
             self.sim = replay(self.spec.model.clone(), &self.journal, before_ms);
-            self.broadcast_upto = self.broadcast_upto.min(self.sim.events().len());
+            self.broadcast_upto = self.broadcast_upto.min(self.logged());
             eprintln!(
                 "clustersim: cluster {:?}: the engine panicked ({why}); restored to t={before_ms} ms from the journal ({journal_len} inputs)",
                 self.spec.name
@@ -257,6 +321,19 @@ impl Engine {
 
     fn handle(&mut self, env: Envelope) {
         let Envelope { at, cmd, reply } = env;
+        if let (Command::Advance { ms }, None) = (&cmd, &self.advancing) {
+            self.advancing = Some(Advancing {
+                target: self
+                    .sim
+                    .now()
+                    .saturating_add(*ms)
+                    .min(MAX_TIME_MS.max(self.sim.now())),
+                logged_before: self.logged(),
+                processed_before: self.sim.processed(),
+                reply,
+            });
+            return;
+        }
         let answer = match self.guarded(|e| {
             e.catch_up(at);
             e.execute(cmd)
@@ -308,18 +385,25 @@ impl Engine {
             sim_base: self.sim_base,
             speed: self.speed,
             next_event_ms: self.sim.next_event_time(),
+            events_dropped: self.sim.events_dropped(),
         }));
 
         let events = self.sim.events();
-        if events.len() > self.broadcast_upto {
+        let logged = self.logged();
+        if logged > self.broadcast_upto {
             if self.events_tx.receiver_count() > 0 {
-                let batch: Vec<(u64, String)> = events[self.broadcast_upto..]
+                let start = events.partition_point(|e| e.seq < self.broadcast_upto);
+                let batch: Vec<(u64, String)> = events[start..]
                     .iter()
                     .map(|e| (e.seq, e.to_json(model).to_string()))
                     .collect();
                 let _ = self.events_tx.send(StreamItem::Events(Arc::new(batch)));
             }
-            self.broadcast_upto = events.len();
+            self.broadcast_upto = logged;
+        }
+        // Retention: trim in batches so the front is not shifted at every event.
+        if self.sim.events().len() > EVENT_LOG_RETENTION + EVENT_LOG_RETENTION / 4 {
+            self.sim.trim_log(EVENT_LOG_RETENTION);
         }
     }
 }
@@ -351,6 +435,7 @@ impl ClusterHandle {
             sim_base: 0,
             speed: spec.speed,
             next_event_ms: None,
+            events_dropped: 0,
         };
         let (snap_tx, snap) = watch::channel(Arc::new(first));
         let handle = ClusterHandle {
@@ -371,6 +456,8 @@ impl ClusterHandle {
             events_tx,
             broadcast_upto: 0,
             stalled: false,
+            behind: false,
+            advancing: None,
         };
         engine.publish();
         tokio::spawn(run(engine, rx));
@@ -465,6 +552,19 @@ pub fn unexpected(reply: Reply) -> EngineError {
 
 async fn run(mut engine: Engine, mut rx: mpsc::UnboundedReceiver<Envelope>) {
     loop {
+        // A long advance: answer whatever is waiting, run one slice, let others run.
+        if engine.advancing.is_some() {
+            loop {
+                match rx.try_recv() {
+                    Ok(env) => engine.handle(env),
+                    Err(mpsc::error::TryRecvError::Empty) => break,
+                    Err(mpsc::error::TryRecvError::Disconnected) => return,
+                }
+            }
+            engine.advance_slice();
+            tokio::task::yield_now().await;
+            continue;
+        }
         let env = match engine.next_wake() {
             None => rx.recv().await,
             Some(at) => {

@@ -158,9 +158,9 @@ impl Fleet {
         if self.get(&spec.name).is_some() {
             return Err(duplicate());
         }
-        if !(spec.speed.is_finite() && spec.speed > 0.0) {
+        if let Err(e) = super::limits::check_speed(spec.speed) {
             return Err(FleetError::BadRequest(format!(
-                "cluster {:?}: speed must be a positive number",
+                "cluster {:?}: {e}",
                 spec.name
             )));
         }

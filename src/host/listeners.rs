@@ -1,7 +1,8 @@
-//! Listening sockets and connections. Each listener admits at most `max_connections`
-//! connections at once [doc: 64 per server]: a permit is taken before `accept`, so the
-//! next client waits in the kernel's backlog until a connection closes (it is never
-//! refused, and the server stays healthy).
+//! Listening sockets. Each listener handles at most `max_connections` requests at once
+//! [doc: 64 API connections per server] and keeps at most `MAX_OPEN_CONNECTIONS`
+//! sockets open (past it the next client waits in the backlog, never refused); the
+//! timeouts and slots of one connection are in [`super::conn`], the numbers in
+//! [`super::limits`].
 //!
 //! With per-server listeners, server N answers on its own address (its `ip` from the
 //! cluster file) and the port of `--listen`, with the view as N sees it. While N is not
@@ -9,25 +10,18 @@
 //! nothing is accepted and open connections get no answer, so clients wait for their
 //! own timeout (`curl --max-time 2` exits 28, not 7) until N is back.
 
+use super::conn::{http, Slots};
+use super::limits::{HEADER_TIMEOUT, LISTEN_BACKLOG, MAX_OPEN_CONNECTIONS};
 use super::{App, Conn};
-use crate::faces::expresscluster::errors::ApiError;
 use anyhow::Context;
-use axum::response::IntoResponse;
 use axum::Router;
-use futures_util::FutureExt;
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
-use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
-use tower::ServiceExt;
 
 tokio::task_local! {
     /// The server whose own address received the request being handled (None: the
@@ -35,12 +29,7 @@ tokio::task_local! {
     pub static ANSWERING: Option<usize>;
 }
 
-/// A connection that sends no complete request header within this time is closed, so
-/// idle clients cannot hold the 64 slots forever.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
-const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a removed cluster's connections may finish their requests.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+const TLS_HANDSHAKE_TIMEOUT: Duration = HEADER_TIMEOUT;
 
 /// What every connection needs.
 #[derive(Clone)]
@@ -84,7 +73,7 @@ pub async fn start(shared: Shared, listen: SocketAddr, per_server: bool) -> anyh
     };
     let mut last_err = None;
     for _ in 0..attempts {
-        let main = TcpListener::bind(listen)
+        let main = bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         let port = main.local_addr()?.port();
@@ -92,7 +81,7 @@ pub async fn start(shared: Shared, listen: SocketAddr, per_server: bool) -> anyh
         let mut failed = None;
         for &(server, ip) in &ips {
             let addr = SocketAddr::new(ip, port);
-            match TcpListener::bind(addr).await {
+            match bind(addr).await {
                 Ok(l) => bound.push((server, addr, l)),
                 Err(e) => {
                     failed =
@@ -136,11 +125,12 @@ fn server_ips(app: &App) -> anyhow::Result<Vec<(usize, IpAddr)>> {
         .collect()
 }
 
+/// The next connection, once fewer than [`MAX_OPEN_CONNECTIONS`] are open.
 async fn accept(
     l: &TcpListener,
-    slots: &Arc<Semaphore>,
+    open: &Arc<Semaphore>,
 ) -> Option<(TcpStream, SocketAddr, OwnedSemaphorePermit)> {
-    let permit = slots.clone().acquire_owned().await.ok()?;
+    let permit = open.clone().acquire_owned().await.ok()?;
     loop {
         match l.accept().await {
             Ok((s, peer)) => return Some((s, peer, permit)),
@@ -152,10 +142,11 @@ async fn accept(
 
 /// The `--listen` listener: the cluster's view, never goes down.
 async fn serve_main(l: TcpListener, shared: Shared) {
-    let slots = Arc::new(Semaphore::new(shared.max_connections));
+    let open = Arc::new(Semaphore::new(MAX_OPEN_CONNECTIONS));
+    let slots = Slots::new(shared.max_connections);
     loop {
         let got = tokio::select! {
-            got = accept(&l, &slots) => got,
+            got = accept(&l, &open) => got,
             _ = stopped(shared.stop.clone()) => return,
         };
         let Some((stream, peer, permit)) = got else {
@@ -165,7 +156,7 @@ async fn serve_main(l: TcpListener, shared: Shared) {
             stream,
             Conn { peer, server: None },
             shared.clone(),
-            permit,
+            (permit, slots.clone()),
             None,
         ));
     }
@@ -176,7 +167,8 @@ async fn serve_main(l: TcpListener, shared: Shared) {
 /// accepted (connections wait in the kernel's backlog, never refused), and requests on
 /// open connections get no answer. When the server is back, both are served again.
 async fn supervise(server: usize, _addr: SocketAddr, l: TcpListener, shared: Shared) {
-    let slots = Arc::new(Semaphore::new(shared.max_connections));
+    let open = Arc::new(Semaphore::new(MAX_OPEN_CONNECTIONS));
+    let slots = Slots::new(shared.max_connections);
     let mut snaps = shared.app.engine.watch();
     let reachable = |s: &watch::Receiver<Arc<super::engine_task::Snapshot>>| {
         s.borrow().reachable.get(server).copied().unwrap_or(false)
@@ -193,10 +185,11 @@ async fn supervise(server: usize, _addr: SocketAddr, l: TcpListener, shared: Sha
             continue;
         }
         tokio::select! {
-            got = accept(&l, &slots) => {
+            got = accept(&l, &open) => {
                 let Some((stream, peer, permit)) = got else { return };
                 let conn = Conn { peer, server: Some(server) };
-                tokio::spawn(connection(stream, conn, shared.clone(), permit, Some(down_rx.clone())));
+                let held = (permit, slots.clone());
+                tokio::spawn(connection(stream, conn, shared.clone(), held, Some(down_rx.clone())));
             }
             changed = snaps.changed() => {
                 if changed.is_err() {
@@ -214,61 +207,35 @@ async fn connection(
     stream: TcpStream,
     conn: Conn,
     shared: Shared,
-    permit: OwnedSemaphorePermit,
+    (permit, slots): (OwnedSemaphorePermit, Slots),
     down: Option<watch::Receiver<bool>>,
 ) {
     let _permit = permit;
     let _ = stream.set_nodelay(true);
-    let stop = shared.stop.clone();
+    let (router, stop) = (shared.router.clone(), shared.stop.clone());
     match &shared.tls {
         Some(acceptor) => {
             let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream));
             if let Ok(Ok(tls)) = handshake.await {
-                http(tls, conn, shared.router.clone(), stop, down).await;
+                http(tls, conn, router, slots, stop, down).await;
             }
         }
-        None => http(stream, conn, shared.router.clone(), stop, down).await,
+        None => http(stream, conn, router, slots, stop, down).await,
     }
 }
 
-async fn http<I>(
-    io: I,
-    conn: Conn,
-    router: Router,
-    stop: watch::Receiver<bool>,
-    down: Option<watch::Receiver<bool>>,
-) where
-    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-        req.extensions_mut().insert(conn);
-        let router = router.clone();
-        let mut down = down.clone();
-        async move {
-            if let Some(d) = down.as_mut() {
-                // A dead host does not answer: wait until the server is back.
-                let _ = d.wait_for(|d| !*d).await;
-            }
-            // A panicking handler answers the table's 500 instead of dropping the socket.
-            let resp = AssertUnwindSafe(ANSWERING.scope(conn.server, router.oneshot(req)))
-                .catch_unwind()
-                .await
-                .map(|r| r.unwrap_or_else(|never: Infallible| match never {}))
-                .unwrap_or_else(|_| ApiError::internal().into_response());
-            Ok::<_, Infallible>(resp)
-        }
-    });
-    let served = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT)
-        .serve_connection(TokioIo::new(io), service);
-    let mut served = std::pin::pin!(served);
-    tokio::select! {
-        _ = served.as_mut() => return,
-        _ = stopped(stop) => served.as_mut().graceful_shutdown(),
-    }
-    // In-flight requests finish; an endless one (an event stream) is cut.
-    let _ = tokio::time::timeout(DRAIN_TIMEOUT, served).await;
+/// Binds `addr` with [`LISTEN_BACKLOG`] (tokio's default of 128 makes a burst of a
+/// few hundred clients wait in SYN retries).
+async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// A TLS acceptor from PEM files (certificate chain, private key).

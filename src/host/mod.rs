@@ -11,12 +11,13 @@
 //! - [`router`]: the control route table and the composition of a listener's router
 //!   (authentication, 405, fallback to the dashboard).
 //! - [`auth`], [`body`]: Basic auth and lockout, request bodies.
-//! - [`listeners`]: sockets, the connection cap, per-server listeners, TLS. Limits and
-//!   timeouts of connections and requests belong there (one place).
+//! - [`listeners`]: sockets, the connection cap, per-server listeners, TLS.
+//! - [`limits`]: every limit and timeout (one place; README "Limits").
 
 pub mod auth;
 pub mod body;
 pub mod command;
+pub mod conn;
 pub mod control;
 pub mod engine_task;
 pub mod fleet;
@@ -24,6 +25,7 @@ pub mod fleet_api;
 pub mod fleet_file;
 pub mod health;
 pub mod journal;
+pub mod limits;
 pub mod listeners;
 pub mod metrics;
 pub mod router;

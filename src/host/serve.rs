@@ -17,6 +17,7 @@ fn load_model(args: &ServeArgs) -> anyhow::Result<Model> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| bad_input(format!("cannot read {}: {e}", path.display())))?;
+            super::limits::check_yaml(&text, &path.display().to_string()).map_err(bad_input)?;
             // A cluster YAML file or a clp.conf; import warnings go to stderr.
             let (model, warnings) = crate::import::load_any(&text, &path.display().to_string())
                 .map_err(|errs| bad_input(errs.join("\n")))?;
@@ -59,9 +60,7 @@ fn specs(args: &ServeArgs) -> anyhow::Result<Vec<ClusterSpec>> {
 /// Loads the clusters, starts their engines and binds every listener (on the current
 /// tokio runtime). Returns once the sockets accept connections.
 pub async fn bind(args: &ServeArgs) -> anyhow::Result<Arc<Fleet>> {
-    if !(args.speed.is_finite() && args.speed > 0.0) {
-        return Err(bad_input("--speed must be a positive number"));
-    }
+    super::limits::check_speed(args.speed).map_err(|e| bad_input(format!("--{e}")))?;
     if args.max_connections == 0 {
         return Err(bad_input("--max-connections must be at least 1"));
     }
@@ -113,10 +112,30 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             }
         }
     }
+    shutdown_signal().await?;
+    // Stop accepting, let in-flight requests finish (bounded), then exit 0.
+    drop(fleet);
+    if !super::conn::drained(super::limits::DRAIN_TIMEOUT).await {
+        eprintln!("clustersim: requests still running after the drain timeout; exiting");
+    }
+    Ok(())
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).context("cannot wait for SIGTERM")?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.context("cannot wait for Ctrl-C")?,
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
     tokio::signal::ctrl_c()
         .await
         .context("cannot wait for Ctrl-C")?;
-    drop(fleet);
     Ok(())
 }
 

@@ -162,6 +162,8 @@ pub struct Sim {
     pub(crate) queue: EventQueue<Ev>,
     pub(crate) processed: u64,
     pub(crate) log: Vec<Event>,
+    /// Entries dropped from the front of `log` by [`Sim::trim_log`] (seq stays global).
+    pub(crate) log_dropped: u64,
     pub(crate) servers: Vec<ServerState>,
     pub(crate) hb: Heartbeats,
     /// `believes_up[o][j]`: server o counts server j as a cluster member.
@@ -276,6 +278,7 @@ impl Sim {
             queue: EventQueue::new(),
             processed: 0,
             log: Vec::new(),
+            log_dropped: 0,
         };
         if sim.model.settings.initial_state == InitialState::Running {
             sim.boot_running();
@@ -420,6 +423,20 @@ impl Sim {
         &self.log
     }
 
+    /// Drops the oldest entries so at most `keep` remain (a host's retention); returns
+    /// how many were dropped. Sequence numbers keep counting from the first entry.
+    pub fn trim_log(&mut self, keep: usize) -> u64 {
+        let n = self.log.len().saturating_sub(keep);
+        self.log.drain(..n);
+        self.log_dropped += n as u64;
+        n as u64
+    }
+
+    /// Entries dropped by [`Sim::trim_log`] since t=0.
+    pub fn events_dropped(&self) -> u64 {
+        self.log_dropped
+    }
+
     /// Whether an operator operation is still in progress.
     pub fn busy(&self) -> bool {
         self.op_pending > 0
@@ -486,7 +503,7 @@ impl Sim {
     pub(crate) fn log(&mut self, kind: EventKind, fill: impl FnOnce(&mut Event)) {
         let mut e = Event::new(kind);
         fill(&mut e);
-        e.seq = self.log.len() as u64;
+        e.seq = self.log_dropped + self.log.len() as u64;
         e.t_ms = self.now;
         self.log.push(e);
     }

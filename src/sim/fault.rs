@@ -7,7 +7,7 @@ use super::input::{CheckResult, FaultId, FaultKind, FaultSpec, InputError};
 use super::names::{at, lookup, Kind, NameError};
 use super::FaultInfo;
 use crate::model::{Model, ServerId};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// A fault with its names resolved.
 #[derive(Clone, Debug)]
@@ -51,7 +51,12 @@ pub(crate) struct Faults {
     list: BTreeMap<FaultId, FaultRec>,
     /// Resource failures in effect: (resource, server) -> fault.
     failed_resources: BTreeSet<(usize, ServerId)>,
+    /// The last [`MAX_ENDED_FAULTS`] faults that ended, oldest first.
+    ended: VecDeque<FaultInfo>,
 }
+
+/// Ended faults remembered for [`Sim::fault_history`].
+pub const MAX_ENDED_FAULTS: usize = 1_000;
 
 /// Resolves a fault's names (the engine's one check; see `names::check_fault`).
 pub(super) fn resolve(model: &Model, kind: &FaultKind) -> Result<Resolved, NameError> {
@@ -272,7 +277,7 @@ impl Sim {
         self.faults.next_id += 1;
         let id = self.faults.next_id;
         let start = spec.at_ms.unwrap_or(self.now).max(self.now);
-        let end = spec.duration_ms.map(|d| start + d);
+        let end = spec.duration_ms.map(|d| start.saturating_add(d));
         self.faults.list.insert(
             id,
             FaultRec {
@@ -344,19 +349,52 @@ impl Sim {
         if f.active {
             self.apply_effect(&f.what, false);
         }
+        let why = match (expired, f.active) {
+            (true, _) => "expired",
+            (false, true) => "healed",
+            (false, false) => "cancelled",
+        };
+        if self.faults.ended.len() >= MAX_ENDED_FAULTS {
+            self.faults.ended.pop_front();
+        }
+        self.faults.ended.push_back(FaultInfo {
+            id,
+            spec: f.spec,
+            state: "ended",
+            start_ms: f.start,
+            // A cancelled fault never ran: no end before its start.
+            end_ms: f.active.then_some(self.now),
+            ended: Some(why),
+        });
         Ok(())
+    }
+
+    /// Live faults and the last ended ones, by id: what `/sim/v1/faults` shows.
+    pub fn fault_history(&self) -> Vec<FaultInfo> {
+        let mut all = self.fault_list();
+        all.extend(self.faults.ended.iter().cloned());
+        all.sort_by_key(|f| f.id);
+        all
     }
 
     pub(crate) fn fault_list(&self) -> Vec<FaultInfo> {
         self.faults
             .list
             .iter()
-            .map(|(&id, f)| FaultInfo {
-                id,
-                spec: f.spec.clone(),
-                state: if f.active { "active" } else { "scheduled" },
-                start_ms: f.start,
-                end_ms: f.end,
+            .map(|(&id, f)| {
+                let fired = f.remaining == Some(0);
+                FaultInfo {
+                    id,
+                    spec: f.spec.clone(),
+                    state: match (fired, f.active) {
+                        (true, _) => "ended",
+                        (false, true) => "active",
+                        (false, false) => "scheduled",
+                    },
+                    start_ms: f.start,
+                    end_ms: f.end,
+                    ended: fired.then_some("fired"),
+                }
             })
             .collect()
     }

@@ -41,11 +41,15 @@ pub struct FaultInfo {
     pub id: FaultId,
     #[serde(flatten)]
     pub spec: FaultSpec,
-    /// `scheduled` or `active`.
+    /// `scheduled`, `active` or `ended`.
     #[schemars(with = "crate::vocab::FaultState")]
     pub state: &'static str,
     pub start_ms: u64,
     pub end_ms: Option<u64>,
+    /// Why an `ended` fault ended: `healed`, `cancelled` (healed before it started),
+    /// `expired` (its duration) or `fired` (a one-shot failure that has happened).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended: Option<&'static str>,
 }
 
 /// What `Sim::apply` did.

@@ -1,0 +1,171 @@
+//! Every limit of `serve` in one place (issue #12): what one request may ask of the
+//! engine, how long a connection may take, how much is kept. README "Limits" lists
+//! them with their defaults; nothing a client sends can freeze, starve or exhaust the
+//! server. Checks that refuse an input return a message naming the limit (a 400).
+
+use std::time::Duration;
+
+/// Longest virtual time one `POST /sim/v1/clock/advance` may ask for: 366 days.
+/// Longer stretches are several calls (each answers when done).
+pub const MAX_ADVANCE_MS: u64 = 366 * 86_400_000;
+/// Latest virtual time anything may be scheduled at, and the longest fault
+/// `duration_ms`: 100 years. Far enough for any scenario, far from u64 overflow.
+pub const MAX_TIME_MS: u64 = 100 * 365 * 86_400_000;
+/// Realtime speed range (virtual seconds per wall second).
+pub const MIN_SPEED: f64 = 0.001;
+pub const MAX_SPEED: f64 = 1_000_000.0;
+/// Engine events processed per slice of a long advance or realtime catch-up; between
+/// slices the engine publishes a snapshot and answers other commands.
+pub const SLICE_EVENTS: u64 = 20_000;
+/// Largest `limit` of one `GET /sim/v1/events` page (also its default).
+pub const MAX_EVENTS_LIMIT: usize = 10_000;
+/// Log entries kept per cluster; older ones are dropped (counted in `dropped` of
+/// the `X-Events-Dropped` header of `GET /sim/v1/events`).
+pub const EVENT_LOG_RETENTION: usize = 50_000;
+
+/// A connection must send a complete request header within this time of its first
+/// byte.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// A request body must arrive completely within this time of its header.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// An idle keep-alive connection (no request in flight, nothing sent) is closed after
+/// this time.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// `/api/v1` (and every other non-stream) requests handled at once per listener
+/// [doc: 64 API connections per server]; a request counts from when its body has
+/// arrived until its answer is ready, so idle and slow sockets never hold a slot.
+pub const MAX_REQUESTS: usize = 64;
+/// Open sockets per listener (idle, reading, streaming); past it, new clients wait in
+/// the backlog.
+pub const MAX_OPEN_CONNECTIONS: usize = 4_096;
+/// Listen backlog: absorbs a burst of a few hundred clients without SYN retries.
+pub const LISTEN_BACKLOG: u32 = 1_024;
+/// Open `/sim/v1/events/stream` streams per listener; past it a 503.
+pub const MAX_EVENT_STREAMS: usize = 256;
+/// Event streams send a comment this often, so dead clients are noticed.
+pub const STREAM_HEARTBEAT: Duration = Duration::from_secs(15);
+/// How long in-flight requests may finish after a shutdown or cluster removal.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+/// Distinct user names one source may fail for within a lockout window before the
+/// whole source is locked out (the lockout stays per source and user otherwise).
+pub const AUTH_USERS_PER_SOURCE: usize = 16;
+/// Sources with failures on record at most. While it is full of live entries, a new
+/// source is refused (403) until entries expire: the table never forgets a count.
+pub const AUTH_MAX_SOURCES: usize = 10_000;
+
+/// `ms` of an advance: at most [`MAX_ADVANCE_MS`].
+pub fn check_advance(ms: u64) -> Result<u64, String> {
+    if ms > MAX_ADVANCE_MS {
+        return Err(format!(
+            "ms must be at most {MAX_ADVANCE_MS} (366 days) per advance; advance in several steps"
+        ));
+    }
+    Ok(ms)
+}
+
+/// A realtime speed: finite, within [`MIN_SPEED`]..=[`MAX_SPEED`].
+pub fn check_speed(speed: f64) -> Result<f64, String> {
+    if speed.is_finite() && (MIN_SPEED..=MAX_SPEED).contains(&speed) {
+        Ok(speed)
+    } else {
+        Err(format!(
+            "speed must be a number from {MIN_SPEED} to {MAX_SPEED}, not {speed}"
+        ))
+    }
+}
+
+/// A fault's `at_ms` and `duration_ms`: each at most [`MAX_TIME_MS`].
+pub fn check_fault_times(at_ms: Option<u64>, duration_ms: Option<u64>) -> Result<(), String> {
+    for (name, v) in [("at_ms", at_ms), ("duration_ms", duration_ms)] {
+        if v.is_some_and(|v| v > MAX_TIME_MS) {
+            return Err(format!(
+                "{name} must be at most {MAX_TIME_MS} (100 years), not {}",
+                v.unwrap_or(0)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An events page `limit`: at most [`MAX_EVENTS_LIMIT`].
+pub fn check_events_limit(limit: usize) -> Result<usize, String> {
+    if limit > MAX_EVENTS_LIMIT {
+        return Err(format!(
+            "limit must be at most {MAX_EVENTS_LIMIT}; page on with since"
+        ));
+    }
+    Ok(limit)
+}
+
+/// Largest cluster file `serve` reads.
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+/// Deepest `[`/`{` nesting of a cluster file's flow collections, checked before the
+/// YAML parser sees it (a deep nest makes parsers slow or overflow their stack).
+pub const MAX_YAML_DEPTH: usize = 64;
+
+/// Size and flow-nesting limits of a YAML file, in one linear pass before parsing.
+/// Brackets inside quotes and comments do not count.
+pub fn check_yaml(text: &str, name: &str) -> Result<(), String> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(format!("{name}: larger than {MAX_FILE_BYTES} bytes"));
+    }
+    let (mut depth, mut quote) = (0usize, None::<char>);
+    for (line_no, line) in text.lines().enumerate() {
+        let (mut comment, mut prev) = (false, ' ');
+        for c in line.chars() {
+            match (quote, c) {
+                _ if comment => {}
+                (Some(q), c) if c == q && prev != '\\' => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '#') if prev.is_whitespace() => comment = true,
+                (None, '[' | '{') => {
+                    depth += 1;
+                    if depth > MAX_YAML_DEPTH {
+                        return Err(format!(
+                            "{name}:{}: nested deeper than {MAX_YAML_DEPTH} levels",
+                            line_no + 1
+                        ));
+                    }
+                }
+                (None, ']' | '}') => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            prev = c;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_name_the_limit() {
+        assert!(check_advance(u64::MAX).unwrap_err().contains("31622400000"));
+        assert_eq!(check_advance(MAX_ADVANCE_MS), Ok(MAX_ADVANCE_MS));
+        for bad in [1e9, 1e300, f64::NAN, f64::INFINITY, 0.0, -1.0] {
+            assert!(check_speed(bad).unwrap_err().contains("1000000"), "{bad}");
+        }
+        assert_eq!(check_speed(100_000.0), Ok(100_000.0));
+        let e = check_fault_times(None, Some(u64::MAX - 5)).unwrap_err();
+        assert!(
+            e.contains("duration_ms") && e.contains("3153600000000"),
+            "{e}"
+        );
+        assert!(check_fault_times(Some(MAX_TIME_MS), Some(MAX_TIME_MS)).is_ok());
+        assert!(check_events_limit(100_000_000)
+            .unwrap_err()
+            .contains("10000"));
+    }
+
+    #[test]
+    fn deep_yaml_is_refused_before_parsing() {
+        let deep = "[".repeat(100_000);
+        let e = check_yaml(&deep, "f.yaml").unwrap_err();
+        assert!(e.contains("deeper than 64"), "{e}");
+        let ok = "servers: [{name: a}, {name: b}]  # [[[[\nx: \"[[[[\"\n";
+        assert_eq!(check_yaml(ok, "f.yaml"), Ok(()));
+    }
+}
