@@ -5,6 +5,7 @@ pub mod cli;
 pub mod faces;
 pub mod host;
 pub mod model;
+pub mod persist;
 pub mod scenario;
 pub mod sim;
 pub mod synth;

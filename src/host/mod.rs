@@ -26,6 +26,7 @@ pub mod journal;
 pub mod listeners;
 pub mod router;
 pub mod serve;
+pub mod state;
 mod uptime;
 
 pub use crate::faces::expresscluster::ApiVersion;
@@ -104,6 +105,15 @@ pub struct ServeArgs {
     /// Concurrent connections per listener [doc: 64]; further clients wait.
     #[arg(long, default_value_t = 64, hide = true)]
     pub max_connections: usize,
+    /// Keep the cluster's state in this directory (created if absent): every input is
+    /// journaled there before it is answered, and a restart resumes from it. With
+    /// --fleet: DIR/NAME for each entry without its own `state`.
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// When journal records reach the disk: `every-input` (fsync before each answer)
+    /// or `batch:N` (written before the answer, fsynced every N records).
+    #[arg(long, default_value = "every-input")]
+    pub state_fsync: crate::persist::FsyncPolicy,
     /// Test hook: accept `POST /sim/v1/test/panic` (an input applied, then a panic).
     #[arg(long, hide = true)]
     pub allow_test_panics: bool,
@@ -130,6 +140,8 @@ pub struct AppInner {
     /// `GET /sim/v1/config`: the loaded cluster file as JSON, rendered once.
     pub config_json: Vec<u8>,
     pub allow_test_panics: bool,
+    /// `--state DIR`: the open state directory.
+    pub state: Option<state::Durable>,
 }
 
 pub type App = Arc<AppInner>;
