@@ -3,6 +3,7 @@
 //! live here too.
 
 pub mod bench;
+pub mod journal;
 pub mod validate;
 
 /// Exit code for bad input: an invalid or unreadable file, or a bad flag (as clap does).

@@ -27,6 +27,7 @@ pub mod listeners;
 pub mod router;
 pub mod serve;
 pub mod state;
+pub mod state_api;
 mod uptime;
 
 pub use crate::faces::expresscluster::ApiVersion;

@@ -21,6 +21,8 @@
 //! keeps the records before it, moves the bad tail aside to `journal.corrupt-<offset>`
 //! (nothing is deleted) and truncates the journal there.
 
+pub mod scenario;
+
 use crate::host::journal::Journal;
 use crate::model::{ClusterFile, Model};
 use crate::sim::Input;
