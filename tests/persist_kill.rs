@@ -409,3 +409,55 @@ fn a_corrupt_tail_is_recovered_with_a_message() {
     p.child.kill().unwrap();
     p.child.wait().unwrap();
 }
+
+#[test]
+fn journal_show_and_cut_edit_a_state_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = spawn(dir.path());
+    let agent = ureq::agent();
+    for st in script(40) {
+        send(&agent, &p.base, &st);
+    }
+    p.child.kill().unwrap();
+    p.child.wait().unwrap();
+    let bin = env!("CARGO_BIN_EXE_clustersim");
+    let show = Command::new(bin)
+        .args(["journal", "show"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(show.stdout).unwrap();
+    assert!(
+        show.status.success() && text.contains("seed 5") && text.contains("\"op\":"),
+        "{text}"
+    );
+    let cut = Command::new(bin)
+        .args(["journal", "cut", "--at", "60s"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(cut.status.success(), "{cut:?}");
+    let bad = Command::new(bin)
+        .args(["journal", "cut", "--at", "60"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let p = spawn(dir.path());
+    let get = |path: &str| {
+        request_to(
+            &agent,
+            &p.base,
+            "GET",
+            path,
+            None,
+            Some(("user", "password")),
+        )
+    };
+    let j: Journal = serde_json::from_value(get("/sim/v1/journal").body).unwrap();
+    assert!(
+        !j.entries.is_empty() && j.entries.iter().all(|e| e.at_ms <= 60_000),
+        "{j:?}"
+    );
+    assert_eq!(get("/sim/v1/clock").body["now_ms"], 60_000);
+}
