@@ -154,16 +154,14 @@ struct Proc {
 }
 
 fn spawn(dir: &std::path::Path) -> Proc {
+    spawn_with(dir, &["--clock", "manual"])
+}
+
+fn spawn_with(dir: &std::path::Path, clock: &[&str]) -> Proc {
     let mut child = Command::new(env!("CARGO_BIN_EXE_clustersim"))
-        .args([
-            "serve",
-            "--clock",
-            "manual",
-            "--seed",
-            "5",
-            "--listen",
-            "127.0.0.1:0",
-        ])
+        .arg("serve")
+        .args(clock)
+        .args(["--seed", "5", "--listen", "127.0.0.1:0"])
         .arg("--state")
         .arg(dir)
         .stderr(Stdio::piped())
@@ -460,4 +458,38 @@ fn journal_show_and_cut_edit_a_state_directory() {
         "{j:?}"
     );
     assert_eq!(get("/sim/v1/clock").body["now_ms"], 60_000);
+}
+
+#[test]
+fn a_realtime_cluster_resumes_its_clock_after_a_kill() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = ["--clock", "realtime", "--speed", "100"];
+    let mut p = spawn_with(dir.path(), &rt);
+    let agent = ureq::agent();
+    let auth = Some(("user", "password"));
+    std::thread::sleep(Duration::from_millis(1500));
+    let fault = r#"{"kind":"server-crash","server":"server2"}"#;
+    let r = request_to(&agent, &p.base, "POST", "/sim/v1/faults", Some(fault), auth);
+    assert_eq!(r.status, 200, "{r:?}");
+    let j: Journal = serde_json::from_value(
+        request_to(&agent, &p.base, "GET", "/sim/v1/journal", None, auth).body,
+    )
+    .unwrap();
+    let at = j.entries[0].at_ms;
+    assert!(at >= 100_000, "about 150 virtual seconds passed: {at}");
+    p.child.kill().unwrap();
+    p.child.wait().unwrap();
+    let p = spawn_with(dir.path(), &rt);
+    let now = request_to(&agent, &p.base, "GET", "/sim/v1/clock", None, auth).body["now_ms"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        now >= at,
+        "the clock continues from {at}, not from 0: {now}"
+    );
+    let again: Journal = serde_json::from_value(
+        request_to(&agent, &p.base, "GET", "/sim/v1/journal", None, auth).body,
+    )
+    .unwrap();
+    assert_eq!(again.entries, j.entries);
 }

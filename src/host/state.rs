@@ -34,7 +34,13 @@ pub struct StateInfo {
 struct Inner {
     store: Store,
     header: Record,
+    /// When the last unacknowledged clock mark was written (realtime ticks).
+    last_mark: Option<std::time::Instant>,
 }
+
+/// Realtime clock marks (no request waits for them) are written at most this often,
+/// so a fast clock cannot grow the journal without bound.
+const MARK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// An open state directory, shared by the cluster's engine (appends) and handlers.
 #[derive(Clone)]
@@ -65,8 +71,17 @@ impl Durable {
     }
 
     /// Records that the clock reached `now_ms` (`durable`: answered to a client).
+    /// Realtime marks (`durable` false) are thinned to one per [`MARK_EVERY`].
     pub fn clock(&self, now_ms: u64, durable: bool) {
-        self.log(self.with(|i| i.store.append(&Record::Clock { now_ms }, durable)));
+        let r = self.with(|i| {
+            let now = std::time::Instant::now();
+            if !durable && i.last_mark.is_some_and(|t| now - t < MARK_EVERY) {
+                return Ok(());
+            }
+            i.last_mark = Some(now);
+            i.store.append(&Record::Clock { now_ms }, durable)
+        });
+        self.log(r);
     }
 
     pub fn speed(&self, speed: f64) {
@@ -167,6 +182,7 @@ pub fn open(
         inner: Arc::new(Mutex::new(Inner {
             store: opened.store,
             header,
+            last_mark: None,
         })),
         info,
     };
