@@ -7,6 +7,7 @@ pub mod faces;
 pub mod host;
 pub mod import;
 pub mod model;
+pub mod persist;
 pub mod scenario;
 pub mod set;
 pub mod sim;

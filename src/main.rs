@@ -30,6 +30,11 @@ enum Command {
     Bench(cli::bench::BenchArgs),
     /// Serve the EXPRESSCLUSTER X REST API and the /sim/v1 control API over a live simulation.
     Serve(clustersim::host::ServeArgs),
+    /// Inspect or edit a `serve --state` directory's journal.
+    #[command(subcommand)]
+    Journal(cli::journal::JournalCmd),
+    /// Record a live cluster's session as a scenario file that `run` replays exactly.
+    Record(cli::journal::RecordArgs),
     /// Run scenario files (a file, or every *.yaml under a folder) and check their expectations.
     Run(clustersim::scenario::RunArgs),
     /// Convert an EXPRESSCLUSTER clp.conf (XML) into a cluster YAML file (stdout or -o).
@@ -82,6 +87,11 @@ fn main() -> ExitCode {
             Err(problems) => fail(&problems),
         },
         Command::Serve(args) => ExitCode::from(clustersim::host::run(args) as u8),
+        Command::Journal(cmd) => done(match cmd {
+            cli::journal::JournalCmd::Show { dir } => cli::journal::show(&dir),
+            cli::journal::JournalCmd::Cut { dir, at } => cli::journal::cut(&dir, &at),
+        }),
+        Command::Record(args) => done(cli::journal::record(&args)),
         Command::Run(args) => ExitCode::from(clustersim::scenario::run_cli(args) as u8),
         Command::Import { file, output } => {
             exit(clustersim::import::run_cli(&file, output.as_deref()))
@@ -104,6 +114,17 @@ fn main() -> ExitCode {
 
 fn exit(code: i32) -> ExitCode {
     ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+/// Prints a subcommand's output, or its error with exit code 2.
+fn done(r: Result<String, String>) -> ExitCode {
+    match r {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&[e]),
+    }
 }
 
 fn validate(files: &[PathBuf]) -> ExitCode {

@@ -31,6 +31,7 @@ fn concrete(path: &str, fault: u64) -> (String, Option<&'static str>) {
         // Created here, deleted by `DELETE /sim/v1/clusters/{cluster}` (listed after).
         "/sim/v1/clusters" => Some(r#"{"name": "extra", "clock": "manual"}"#),
         "/sim/v1/clock/speed" => Some(r#"{"speed": 1}"#),
+        "/sim/v1/fork" => Some(r#"{"name": "forked"}"#),
         "/sim/v1/faults" => {
             Some(r#"{"kind": "server-hang", "server": "server2", "at_ms": 999999999}"#)
         }
@@ -83,6 +84,9 @@ fn check_version(version: &str) {
             assert_eq!(r.status(), 200);
             continue;
         }
+        // Restore takes a snapshot file: the cluster's own.
+        let snapshot = (path == "/sim/v1/restore").then(|| s.get("/sim/v1/snapshot").text);
+        let body = snapshot.as_deref().or(body);
         let r = s.request(&method, &p, body, Some(("user", "password")));
         let present = since.as_str() <= version;
         assert_ne!(r.status, 405, "v{version} {method} {p}: {r:?}");

@@ -30,6 +30,9 @@ pub enum Command {
     Events { since: u64, limit: usize },
     /// The seed and the inputs applied since the last reset.
     Journal,
+    /// Replace the state with a journal replayed to its time (a snapshot restored);
+    /// rejected when the snapshot's cluster differs (checked by the handler).
+    Restore(super::state::Start),
     /// Simulated ms each group has been Online since t=0, by group id.
     GroupOnlineMs,
     /// The whole cluster as server `server` knows it (the first running server's view

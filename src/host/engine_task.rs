@@ -102,6 +102,10 @@ pub struct EngineSpec {
     pub per_server: bool,
     /// Accept [`Command::ApplyThenPanic`] (tests).
     pub allow_panic_hook: bool,
+    /// `--state DIR`: every input is appended there before it is answered.
+    pub durable: Option<super::state::Durable>,
+    /// Start from this journal instead of t=0 (recovery, fork).
+    pub start: Option<super::state::Start>,
 }
 
 /// The engine task's state.
@@ -182,6 +186,9 @@ impl Engine {
         let Some(a) = self.advancing.take() else {
             return;
         };
+        if let (Ok(_), Some(d)) = (&ran, &self.spec.durable) {
+            d.clock(self.sim.now(), true);
+        }
         let answer = ran.map(|_| Reply::Advanced {
             now_ms: self.sim.now(),
             events: (self.logged() - a.logged_before) as usize,
@@ -237,6 +244,9 @@ impl Engine {
                 self.sim_base = self.sim.now();
                 self.wall_base = Instant::now();
                 self.speed = speed;
+                if let Some(d) = &self.spec.durable {
+                    d.speed(speed);
+                }
                 Reply::Clock(self.clock())
             }
             Command::Reset { seed } => {
@@ -248,6 +258,9 @@ impl Engine {
                 let seed = seed.unwrap_or_else(|| self.sim.seed());
                 self.sim = Sim::new(self.spec.model.clone(), seed);
                 self.journal = Journal::new(seed);
+                if let Some(d) = &self.spec.durable {
+                    d.rewrite(&self.journal, 0);
+                }
                 self.wall_base = Instant::now();
                 self.sim_base = 0;
                 self.broadcast_upto = 0;
@@ -269,6 +282,7 @@ impl Engine {
                 )
             }
             Command::Journal => Reply::Journal(self.journal.clone()),
+            Command::Restore(start) => self.restore(start),
             Command::GroupOnlineMs => {
                 Reply::GroupOnlineMs(super::uptime::group_online_ms(&self.sim))
             }
@@ -288,12 +302,36 @@ impl Engine {
 
     fn apply(&mut self, from: Option<usize>, input: crate::sim::Input) -> Reply {
         let busy_before = self.sim.busy();
+        if let Some(d) = &self.spec.durable {
+            if let Err(e) = d.input(self.sim.now(), from, &input) {
+                let result = Err(crate::sim::InputError::Refused(e));
+                return Reply::Applied {
+                    result,
+                    busy_before,
+                };
+            }
+        }
         self.journal
             .record_from(self.sim.now(), from, input.clone());
         Reply::Applied {
             result: super::journal::apply_entry(&mut self.sim, from, input),
             busy_before,
         }
+    }
+
+    /// Replaces the cluster's state with `start`'s journal replayed to its time
+    /// (`POST /sim/v1/restore`); stream subscribers see a reset.
+    fn restore(&mut self, start: super::state::Start) -> Reply {
+        self.sim = replay(self.spec.model.clone(), &start.journal, start.now_ms);
+        self.journal = start.journal;
+        self.wall_base = Instant::now();
+        self.sim_base = start.now_ms;
+        self.broadcast_upto = 0;
+        if let Some(d) = &self.spec.durable {
+            d.rewrite(&self.journal, start.now_ms);
+        }
+        let _ = self.events_tx.send(StreamItem::Reset);
+        Reply::Clock(self.clock())
     }
 
     /// Runs `f` (catch-up and/or a command); after a panic, puts the sim back as it
@@ -310,6 +348,9 @@ impl Engine {
             self.journal.entries.truncate(journal_len);
             self.sim = replay(self.spec.model.clone(), &self.journal, before_ms);
             self.broadcast_upto = self.broadcast_upto.min(self.logged());
+            if let Some(d) = &self.spec.durable {
+                d.rewrite(&self.journal, before_ms);
+            }
             eprintln!(
                 "clustersim: cluster {:?}: the engine panicked ({why}); restored to t={before_ms} ms from the journal ({journal_len} inputs)",
                 self.spec.name
@@ -355,6 +396,9 @@ impl Engine {
             self.stalled = true;
         }
         if self.sim.processed() != processed {
+            if let Some(d) = &self.spec.durable {
+                d.clock(self.sim.now(), false);
+            }
             self.publish();
         }
     }
@@ -424,7 +468,18 @@ impl ClusterHandle {
     pub fn spawn(spec: EngineSpec) -> ClusterHandle {
         let (tx, rx) = mpsc::unbounded_channel();
         let (events_tx, _) = broadcast::channel(256);
-        let sim = Sim::new(spec.model.clone(), spec.seed);
+        let (sim, journal, now_ms) = match &spec.start {
+            Some(s) => (
+                replay(spec.model.clone(), &s.journal, s.now_ms),
+                s.journal.clone(),
+                s.now_ms,
+            ),
+            None => (
+                Sim::new(spec.model.clone(), spec.seed),
+                Journal::new(spec.seed),
+                0,
+            ),
+        };
         let first = Snapshot {
             view: sim.view(),
             per_server: Vec::new(),
@@ -446,12 +501,12 @@ impl ClusterHandle {
             mode: spec.mode,
         };
         let mut engine = Engine {
-            journal: Journal::new(spec.seed),
+            journal,
             speed: spec.speed,
             spec,
             sim,
             wall_base: Instant::now(),
-            sim_base: 0,
+            sim_base: now_ms,
             snap_tx,
             events_tx,
             broadcast_upto: 0,

@@ -30,6 +30,10 @@ pub struct ClusterSpec {
     pub api_version: ApiVersion,
     pub user: String,
     pub password: String,
+    /// `--state DIR` / `state:`: journal the cluster there and resume from it.
+    pub state: Option<std::path::PathBuf>,
+    /// Start from this journal instead of t=0 (fork); ignored when `state` holds one.
+    pub start: Option<super::state::Start>,
 }
 
 /// Settings shared by every cluster of the fleet (from the `serve` command line).
@@ -170,19 +174,35 @@ impl Fleet {
                 spec.name
             )));
         }
-        let config_json = serde_json::to_vec(&spec.model.source)
-            .map_err(|e| FleetError::BadRequest(format!("cannot render the cluster: {e}")))?;
-        let vocabulary_json = serde_json::to_vec(&crate::vocab::vocabulary(&spec.model))
-            .map_err(|e| FleetError::BadRequest(format!("cannot render the vocabulary: {e}")))?;
         let s = &self.settings;
+        let (mut model, mut start, mut durable) = (spec.model.clone(), spec.start.clone(), None);
+        if let Some(dir) = &spec.state {
+            let (d, resumed) = super::state::open(&spec, dir, s.defaults.state_fsync)
+                .map_err(|e| FleetError::BadRequest(format!("cluster {:?}: {e}", spec.name)))?;
+            match resumed {
+                Some((m, st)) => (model, start) = (m, Some(st)),
+                None => {
+                    if let Some(st) = &start {
+                        d.rewrite(&st.journal, st.now_ms);
+                    }
+                }
+            }
+            durable = Some(d);
+        }
+        let config_json = serde_json::to_vec(&model.source)
+            .map_err(|e| FleetError::BadRequest(format!("cannot render the cluster: {e}")))?;
+        let vocabulary_json = serde_json::to_vec(&crate::vocab::vocabulary(&model))
+            .map_err(|e| FleetError::BadRequest(format!("cannot render the vocabulary: {e}")))?;
         let engine = ClusterHandle::spawn(EngineSpec {
             name: spec.name.clone(),
-            model: spec.model.clone(),
+            model,
             seed: spec.seed,
             mode: spec.clock,
             speed: spec.speed,
             per_server: spec.per_server_listeners,
             allow_panic_hook: s.allow_test_panics,
+            durable: durable.clone(),
+            start,
         });
         let app: App = Arc::new(AppInner {
             name: spec.name.clone(),
@@ -197,6 +217,7 @@ impl Fleet {
             config_json,
             vocabulary_json,
             allow_test_panics: s.allow_test_panics,
+            state: durable,
         });
         let face = crate::faces::router(&app);
         let (stop, stop_rx) = watch::channel(false);

@@ -52,6 +52,9 @@ pub struct Entry {
     pub user: Option<String>,
     #[serde(default)]
     pub password: Option<String>,
+    /// State directory (fleet file: relative to it); default: `--state`/NAME.
+    #[serde(default)]
+    pub state: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -147,7 +150,14 @@ pub fn to_spec(
             ))
         }
     };
+    let state = match (e.state, origin) {
+        (Some(p), Origin::FleetFile(dir)) => Some(dir.join(p)),
+        (Some(p), Origin::Request) => Some(p),
+        (None, _) => defaults.state.as_ref().map(|d| d.join(&e.name)),
+    };
     Ok(ClusterSpec {
+        state,
+        start: None,
         name: e.name,
         model: Arc::new(model),
         seed: e.seed.unwrap_or(defaults.seed),

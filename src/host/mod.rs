@@ -30,6 +30,8 @@ pub mod listeners;
 pub mod metrics;
 pub mod router;
 pub mod serve;
+pub mod state;
+pub mod state_api;
 mod uptime;
 
 pub use crate::faces::expresscluster::ApiVersion;
@@ -112,6 +114,15 @@ pub struct ServeArgs {
     /// cluster file's `settings.epoch` (default 2026-01-01T00:00:00.000Z).
     #[arg(long)]
     pub epoch: Option<String>,
+    /// Keep the cluster's state in this directory (created if absent): every input is
+    /// journaled there before it is answered, and a restart resumes from it. With
+    /// --fleet: DIR/NAME for each entry without its own `state`.
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// When journal records reach the disk: `every-input` (fsync before each answer)
+    /// or `batch:N` (written before the answer, fsynced every N records).
+    #[arg(long, default_value = "every-input")]
+    pub state_fsync: crate::persist::FsyncPolicy,
     /// Test hook: accept `POST /sim/v1/test/panic` (an input applied, then a panic).
     #[arg(long, hide = true)]
     pub allow_test_panics: bool,
@@ -159,6 +170,8 @@ pub struct AppInner {
     /// `GET /sim/v1/vocabulary`, rendered once (`crate::vocab::vocabulary`).
     pub vocabulary_json: Vec<u8>,
     pub allow_test_panics: bool,
+    /// `--state DIR`: the open state directory.
+    pub state: Option<state::Durable>,
 }
 
 pub type App = Arc<AppInner>;

@@ -77,7 +77,11 @@ pub fn control_routes() -> Vec<RouteSpec<Ctx>> {
         route!(get "/sim/v1/events/stream" V1_0 => ctl::get_event_stream),
         route!(post "/sim/v1/reset" V1_0 => ctl::post_reset),
         route!(get "/sim/v1/config" V1_0 => ctl::get_config),
-        route!(get "/sim/v1/journal" V1_0 => ctl::get_journal),
+        route!(get "/sim/v1/journal" V1_0 => super::state_api::get_journal),
+        route!(get "/sim/v1/snapshot" V1_0 => super::state_api::get_snapshot),
+        route!(post "/sim/v1/restore" V1_0 => super::state_api::post_restore),
+        route!(post "/sim/v1/fork" V1_0 => super::state_api::post_fork),
+        route!(get "/sim/v1/state" V1_0 => super::state_api::get_state),
         route!(get "/sim/v1/view" V1_0 => ctl::get_view),
         route!(get "/sim/v1/vocabulary" V1_0 => ctl::get_vocabulary),
     ]

@@ -54,6 +54,8 @@ fn specs(args: &ServeArgs) -> anyhow::Result<Vec<ClusterSpec>> {
         api_version: args.api_version,
         user: args.user.clone(),
         password: args.password.clone(),
+        state: args.state.clone(),
+        start: None,
     }])
 }
 

@@ -1,0 +1,191 @@
+//! `serve --state DIR`: a cluster's journal on disk (format: `crate::persist`). The
+//! engine appends every input, clock move and speed change before it answers; on
+//! start an existing DIR is replayed so the cluster resumes where it was (same
+//! virtual time, event log, faults and groups: the engine is deterministic).
+
+use super::fleet::ClusterSpec;
+use super::journal::Journal;
+use crate::model::Model;
+use crate::persist::{FsyncPolicy, Record, State, Store};
+use crate::sim::Input;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Where a cluster starts from instead of t=0: a journal replayed up to `now_ms`
+/// (recovery, fork, restore).
+#[derive(Clone, Debug)]
+pub struct Start {
+    pub journal: Journal,
+    pub now_ms: u64,
+}
+
+/// What `GET /sim/v1/state` shows about a cluster's state directory.
+#[derive(Clone, Debug, Serialize)]
+pub struct StateInfo {
+    pub dir: PathBuf,
+    pub fsync: String,
+    /// Records read back at start (0: a new directory).
+    pub recovered_records: usize,
+    /// What was wrong with the journal's tail at start, if anything.
+    pub recovery_problem: Option<String>,
+}
+
+struct Inner {
+    store: Store,
+    header: Record,
+    /// When the last unacknowledged clock mark was written (realtime ticks).
+    last_mark: Option<std::time::Instant>,
+}
+
+/// Realtime clock marks (no request waits for them) are written at most this often,
+/// so a fast clock cannot grow the journal without bound.
+const MARK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// An open state directory, shared by the cluster's engine (appends) and handlers.
+#[derive(Clone)]
+pub struct Durable {
+    inner: Arc<Mutex<Inner>>,
+    pub info: StateInfo,
+}
+
+impl std::fmt::Debug for Durable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Durable({})", self.info.dir.display())
+    }
+}
+
+impl Durable {
+    fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
+        f(&mut self.inner.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Appends an input before it is applied; an error refuses the input.
+    pub fn input(&self, at_ms: u64, from: Option<usize>, input: &Input) -> Result<(), String> {
+        let r = Record::Input {
+            at_ms,
+            input: input.clone(),
+            from,
+        };
+        self.with(|i| i.store.append(&r, true))
+            .map_err(|e| format!("the state journal cannot be written: {e}"))
+    }
+
+    /// Records that the clock reached `now_ms` (`durable`: answered to a client).
+    /// Realtime marks (`durable` false) are thinned to one per [`MARK_EVERY`].
+    pub fn clock(&self, now_ms: u64, durable: bool) {
+        let r = self.with(|i| {
+            let now = std::time::Instant::now();
+            if !durable && i.last_mark.is_some_and(|t| now - t < MARK_EVERY) {
+                return Ok(());
+            }
+            i.last_mark = Some(now);
+            i.store.append(&Record::Clock { now_ms }, durable)
+        });
+        self.log(r);
+    }
+
+    pub fn speed(&self, speed: f64) {
+        self.log(self.with(|i| i.store.append(&Record::Speed { speed }, true)));
+    }
+
+    /// Replaces the journal on disk (reset, restore, panic recovery).
+    pub fn rewrite(&self, journal: &Journal, now_ms: u64) {
+        let r = self.with(|i| {
+            let h = i.header.clone();
+            i.store.rewrite(h, journal, now_ms)
+        });
+        if let Err(e) = r {
+            eprintln!("clustersim: state {}: {e}", self.info.dir.display());
+        }
+    }
+
+    fn log(&self, r: std::io::Result<()>) {
+        if let Err(e) = r {
+            eprintln!(
+                "clustersim: state {}: cannot write the journal: {e}",
+                self.info.dir.display()
+            );
+        }
+    }
+}
+
+/// A recovered cluster: its model (from the journal) and where it starts.
+pub type Resumed = (Arc<Model>, Start);
+
+fn header_of(spec: &ClusterSpec) -> Record {
+    Record::Header {
+        model: Box::new(spec.model.source.clone()),
+        seed: spec.seed,
+        clock: spec.clock.as_str().into(),
+        speed: spec.speed,
+    }
+}
+
+/// Opens (or creates) `dir` for `spec`'s cluster. An existing journal wins over the
+/// command line's cluster file and seed (it is what the cluster was); the model is
+/// returned with the start. Problems with the journal's tail are named on stderr.
+pub fn open(
+    spec: &ClusterSpec,
+    dir: &Path,
+    policy: FsyncPolicy,
+) -> Result<(Durable, Option<Resumed>), String> {
+    let opened = Store::open(dir, &header_of(spec), policy)?;
+    let mut info = StateInfo {
+        dir: dir.to_path_buf(),
+        fsync: match policy {
+            FsyncPolicy::EveryInput => "every-input".into(),
+            FsyncPolicy::Batch(n) => format!("batch:{n}"),
+        },
+        recovered_records: 0,
+        recovery_problem: None,
+    };
+    let mut start = None;
+    let mut header = header_of(spec);
+    if let Some(d) = opened.recovered {
+        let State {
+            model,
+            journal,
+            now_ms,
+            clock,
+            speed,
+        } = d.state.clone();
+        let m = d
+            .state
+            .model()
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        header = Record::Header {
+            model: Box::new(model),
+            seed: journal.seed,
+            clock,
+            speed,
+        };
+        if let Some(p) = &d.problem {
+            eprintln!(
+                "clustersim: cluster {:?}: state {}: recovered to the last complete record: {p} (saved as journal.corrupt-{})",
+                spec.name,
+                dir.display(),
+                d.good_len
+            );
+        }
+        eprintln!(
+            "clustersim: cluster {:?}: resumed from {} at t={now_ms} ms ({} inputs, seed {})",
+            spec.name,
+            dir.display(),
+            journal.entries.len(),
+            journal.seed
+        );
+        info.recovered_records = d.records;
+        info.recovery_problem = d.problem;
+        start = Some((Arc::new(m), Start { journal, now_ms }));
+    }
+    let durable = Durable {
+        inner: Arc::new(Mutex::new(Inner {
+            store: opened.store,
+            header,
+            last_mark: None,
+        })),
+        info,
+    };
+    Ok((durable, start))
+}

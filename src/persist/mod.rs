@@ -1,0 +1,385 @@
+//! The on-disk state of a cluster (`serve --state DIR`): one append-only journal file,
+//! `DIR/journal.csj`. Model + seed + the ordered inputs with their virtual times is
+//! the whole state (the engine is deterministic), so the file holds exactly that.
+//!
+//! Format, version 1 (all integers little-endian):
+//!
+//! ```text
+//! file    = magic "CSIMJRNL" (8 bytes)  version u32 (= 1)  record*
+//! record  = length u32  crc32 u32  payload[length]
+//! payload = one JSON object (serde_json), tagged by "type":
+//!   {"type":"header","model":{cluster file},"seed":S,"clock":"manual","speed":1.0}
+//!   {"type":"input","at_ms":T,"input":{operation|fault|heal}}   an applied input
+//!   {"type":"clock","now_ms":T}                                 the clock moved
+//!   {"type":"speed","speed":X}                                  realtime speed
+//! ```
+//!
+//! The first record is the header; a reset rewrites the file with a new header
+//! (write to `journal.tmp`, fsync, rename). `crc32` is CRC-32 (IEEE) of the payload.
+//! A record whose length runs past the end of the file, whose checksum does not match
+//! or whose payload does not parse ends the good part of the file: [`Store::open`]
+//! keeps the records before it, moves the bad tail aside to `journal.corrupt-<offset>`
+//! (nothing is deleted) and truncates the journal there.
+
+pub mod scenario;
+
+use crate::host::journal::Journal;
+use crate::model::{ClusterFile, Model};
+use crate::sim::Input;
+use serde::{Deserialize, Serialize};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub const MAGIC: &[u8; 8] = b"CSIMJRNL";
+pub const VERSION: u32 = 1;
+const PREAMBLE: usize = 12;
+/// A record longer than this is corruption, not data (a model is far smaller).
+const MAX_RECORD: u32 = 64 << 20;
+pub const JOURNAL_FILE: &str = "journal.csj";
+
+/// One record's payload.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Record {
+    Header {
+        model: Box<ClusterFile>,
+        seed: u64,
+        clock: String,
+        speed: f64,
+    },
+    Input {
+        at_ms: u64,
+        input: Input,
+        /// The server whose own address received an operation (see `JournalEntry::from`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<usize>,
+    },
+    Clock {
+        now_ms: u64,
+    },
+    Speed {
+        speed: f64,
+    },
+}
+
+/// When appended records are forced to disk (`--state-fsync`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FsyncPolicy {
+    /// fsync after every input, advance and speed change, before the answer.
+    EveryInput,
+    /// Records are written (to the page cache) before the answer, fsynced after at
+    /// most N of them: a process kill loses nothing, a power cut up to N-1.
+    Batch(u32),
+}
+
+impl std::str::FromStr for FsyncPolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<FsyncPolicy, String> {
+        let bad = || format!("fsync policy {s:?} is not `every-input` or `batch:N` (N >= 1)");
+        match s {
+            "every-input" => Ok(FsyncPolicy::EveryInput),
+            _ => match s.strip_prefix("batch:").map(str::parse::<u32>) {
+                Some(Ok(n)) if n >= 1 => Ok(FsyncPolicy::Batch(n)),
+                _ => Err(bad()),
+            },
+        }
+    }
+}
+
+/// What the records of a journal describe.
+#[derive(Clone, Debug)]
+pub struct State {
+    pub model: ClusterFile,
+    pub clock: String,
+    pub speed: f64,
+    pub journal: Journal,
+    /// The latest virtual time recorded.
+    pub now_ms: u64,
+}
+
+impl State {
+    pub fn model(&self) -> Result<Model, String> {
+        Model::from_file(self.model.clone(), "state journal").map_err(|errs| {
+            let v: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+            v.join("; ")
+        })
+    }
+
+    fn apply(&mut self, r: Record) {
+        match r {
+            Record::Header { .. } => {}
+            Record::Input { at_ms, input, from } => {
+                self.now_ms = self.now_ms.max(at_ms);
+                self.journal.record_from(at_ms, from, input);
+            }
+            Record::Clock { now_ms } => self.now_ms = self.now_ms.max(now_ms),
+            Record::Speed { speed } => self.speed = speed,
+        }
+    }
+}
+
+/// A journal file read back: the state of its good records, where they end, and
+/// what was wrong after them.
+#[derive(Debug)]
+pub struct Decoded {
+    pub state: State,
+    pub records: usize,
+    pub good_len: u64,
+    /// Set when bytes after `good_len` were not a complete, valid record.
+    pub problem: Option<String>,
+}
+
+/// Frames one payload: length, checksum, bytes.
+pub fn frame(r: &Record) -> Vec<u8> {
+    let payload = serde_json::to_vec(r).expect("records serialize");
+    let mut out = Vec::with_capacity(payload.len() + 8);
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    out.extend_from_slice(&payload);
+    out
+}
+
+fn preamble() -> Vec<u8> {
+    let mut v = MAGIC.to_vec();
+    v.extend_from_slice(&VERSION.to_le_bytes());
+    v
+}
+
+/// The next record at `at`: `Ok(None)` at the end, `Err` for a torn or bad record.
+fn next_record(bytes: &[u8], at: usize) -> Result<Option<(Record, usize)>, String> {
+    if at == bytes.len() {
+        return Ok(None);
+    }
+    let rest = &bytes[at..];
+    if rest.len() < 8 {
+        return Err(format!("a torn record frame ({} bytes)", rest.len()));
+    }
+    let len = u32::from_le_bytes(rest[0..4].try_into().expect("4 bytes"));
+    let crc = u32::from_le_bytes(rest[4..8].try_into().expect("4 bytes"));
+    if len > MAX_RECORD {
+        return Err(format!("a record length of {len} bytes"));
+    }
+    let Some(payload) = rest.get(8..8 + len as usize) else {
+        return Err(format!("a torn record ({} of {len} bytes)", rest.len() - 8));
+    };
+    if crc32fast::hash(payload) != crc {
+        return Err("a record whose checksum does not match".into());
+    }
+    let r = serde_json::from_slice(payload).map_err(|e| format!("an unreadable record: {e}"))?;
+    Ok(Some((r, at + 8 + len as usize)))
+}
+
+/// Reads a whole journal file. Errors only when nothing usable is there (no magic,
+/// another version, no valid header); a bad tail is reported in [`Decoded::problem`].
+pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
+    if bytes.len() < PREAMBLE || &bytes[..8] != MAGIC {
+        return Err("not a clustersim journal (no CSIMJRNL magic)".into());
+    }
+    let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+    if version != VERSION {
+        return Err(format!(
+            "journal format version {version}; this clustersim reads version {VERSION}"
+        ));
+    }
+    let (mut state, mut at) = match next_record(bytes, PREAMBLE) {
+        Ok(Some((
+            Record::Header {
+                model,
+                seed,
+                clock,
+                speed,
+            },
+            end,
+        ))) => (
+            State {
+                model: *model,
+                clock,
+                speed,
+                journal: Journal::new(seed),
+                now_ms: 0,
+            },
+            end,
+        ),
+        Ok(_) => return Err("the journal has no header record".into()),
+        Err(e) => return Err(format!("the header record is bad: {e}")),
+    };
+    let mut records = 1;
+    loop {
+        match next_record(bytes, at) {
+            Ok(None) => break,
+            Ok(Some((r, end))) => {
+                state.apply(r);
+                records += 1;
+                at = end;
+            }
+            Err(e) => {
+                let problem = format!(
+                    "{e} at byte {at} after record {records}; {} bytes after it dropped",
+                    bytes.len() - at
+                );
+                return Ok(Decoded {
+                    state,
+                    records,
+                    good_len: at as u64,
+                    problem: Some(problem),
+                });
+            }
+        }
+    }
+    Ok(Decoded {
+        state,
+        records,
+        good_len: at as u64,
+        problem: None,
+    })
+}
+
+/// An open journal, appended to by one engine.
+#[derive(Debug)]
+pub struct Store {
+    dir: PathBuf,
+    file: File,
+    policy: FsyncPolicy,
+    unsynced: u32,
+}
+
+/// What [`Store::open`] found.
+#[derive(Debug)]
+pub struct Opened {
+    pub store: Store,
+    /// The recovered state (`None`: the directory was new and got `fresh`'s header).
+    pub recovered: Option<Decoded>,
+}
+
+impl Store {
+    /// Opens `dir`'s journal, creating `dir` and the journal (with `fresh` as its
+    /// header) when absent. A bad tail is moved aside and cut off (see the module).
+    pub fn open(dir: &Path, fresh: &Record, policy: FsyncPolicy) -> Result<Opened, String> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create state directory {}: {e}", dir.display()))?;
+        let path = dir.join(JOURNAL_FILE);
+        let io = |e: std::io::Error| format!("{}: {e}", path.display());
+        if !path.exists() {
+            let store = Store::write_new(dir, std::slice::from_ref(fresh), policy)?;
+            return Ok(Opened {
+                store,
+                recovered: None,
+            });
+        }
+        let bytes = std::fs::read(&path).map_err(io)?;
+        let decoded = decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        if decoded.problem.is_some() {
+            let aside = dir.join(format!("journal.corrupt-{}", decoded.good_len));
+            std::fs::write(&aside, &bytes[decoded.good_len as usize..]).map_err(io)?;
+        }
+        let file = OpenOptions::new().write(true).open(&path).map_err(io)?;
+        file.set_len(decoded.good_len).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        let mut store = Store {
+            dir: dir.to_path_buf(),
+            file,
+            policy,
+            unsynced: 0,
+        };
+        store.seek_end().map_err(io)?;
+        Ok(Opened {
+            store,
+            recovered: Some(decoded),
+        })
+    }
+
+    fn seek_end(&mut self) -> std::io::Result<()> {
+        use std::io::Seek;
+        self.file.seek(std::io::SeekFrom::End(0)).map(|_| ())
+    }
+
+    /// Writes a complete journal of `records` atomically (tmp file, fsync, rename).
+    pub fn write_new(dir: &Path, records: &[Record], policy: FsyncPolicy) -> Result<Store, String> {
+        let path = dir.join(JOURNAL_FILE);
+        let tmp = dir.join("journal.tmp");
+        let io = |e: std::io::Error| format!("{}: {e}", tmp.display());
+        let mut bytes = preamble();
+        for r in records {
+            bytes.extend(frame(r));
+        }
+        let mut f = File::create(&tmp).map_err(io)?;
+        f.write_all(&bytes).map_err(io)?;
+        f.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, &path).map_err(io)?;
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+        let file = OpenOptions::new().append(true).open(&path).map_err(io)?;
+        Ok(Store {
+            dir: dir.to_path_buf(),
+            file,
+            policy,
+            unsynced: 0,
+        })
+    }
+
+    /// Replaces the journal with `header` + `journal` + the clock (reset, restore,
+    /// cut, panic recovery).
+    pub fn rewrite(
+        &mut self,
+        header: Record,
+        journal: &Journal,
+        now_ms: u64,
+    ) -> Result<(), String> {
+        let records = records_of(header, journal, now_ms);
+        *self = Store::write_new(&self.dir.clone(), &records, self.policy)?;
+        Ok(())
+    }
+
+    /// Appends a record; `durable`: an acknowledged change (fsynced by the policy).
+    pub fn append(&mut self, r: &Record, durable: bool) -> std::io::Result<()> {
+        self.file.write_all(&frame(r))?;
+        self.unsynced += 1;
+        let sync = match self.policy {
+            FsyncPolicy::EveryInput => durable,
+            FsyncPolicy::Batch(n) => self.unsynced >= n,
+        };
+        if sync {
+            self.file.sync_data()?;
+            self.unsynced = 0;
+        }
+        Ok(())
+    }
+}
+
+/// The records that describe `header`'s cluster with `journal` at `now_ms`.
+pub fn records_of(header: Record, journal: &Journal, now_ms: u64) -> Vec<Record> {
+    let header = match header {
+        Record::Header {
+            model,
+            clock,
+            speed,
+            ..
+        } => Record::Header {
+            model,
+            seed: journal.seed,
+            clock,
+            speed,
+        },
+        other => other,
+    };
+    let mut v = vec![header];
+    v.extend(journal.entries.iter().map(|e| Record::Input {
+        at_ms: e.at_ms,
+        input: e.input.clone(),
+        from: e.from,
+    }));
+    v.push(Record::Clock { now_ms });
+    v
+}
+
+/// Reads `dir`'s journal without changing it (`journal show`).
+pub fn read_dir(dir: &Path) -> Result<Decoded, String> {
+    let path = dir.join(JOURNAL_FILE);
+    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests;
