@@ -9,6 +9,7 @@
 
 pub mod calendar;
 pub mod expresscluster;
+pub mod maxscale;
 pub mod xcat;
 
 use crate::host::App;
@@ -29,10 +30,16 @@ pub const FACES: &[Face] = &[Face {
 
 /// Faces served on their own listeners (`serve --face NAME=ADDR`), each with its own
 /// authentication and error bodies.
-pub const LISTENER_FACES: &[Face] = &[Face {
-    name: "xcat",
-    router: xcat::router,
-}];
+pub const LISTENER_FACES: &[Face] = &[
+    Face {
+        name: "maxscale",
+        router: maxscale::router,
+    },
+    Face {
+        name: "xcat",
+        router: xcat::router,
+    },
+];
 
 /// The listener face called `name`, or the list of valid names.
 pub fn listener_face(name: &str) -> Result<&'static Face, String> {
