@@ -317,3 +317,32 @@ fn its_openapi_document_lists_the_paths() {
         assert!(doc["paths"].get(p).is_some(), "{p}");
     }
 }
+
+#[test]
+fn power_through_the_face_is_journaled_and_replays_to_the_same_log() {
+    use clustersim::host::journal::{replay, Journal};
+    let s = start();
+    let x = xcat(&s);
+    s.advance(7_000);
+    put(&x, "/nodes/server1/power", r#"{"action":"off"}"#);
+    s.advance(120_000);
+    put(&x, "/nodes/server1/power", r#"{"action":"cycle"}"#);
+    s.advance(100_000);
+    put(&x, "/nodes/ALLRESOURCES/power", r#"{"action":"softoff"}"#);
+    s.advance(100_000);
+    let now = s.get("/sim/v1/clock").body["now_ms"].as_u64().unwrap();
+    let recorded = s.get("/sim/v1/events?limit=1000000").text;
+    let journal: Journal = serde_json::from_value(s.get("/sim/v1/journal").body).unwrap();
+    assert_eq!(journal.entries.len(), 4, "{journal:?}");
+    let text = std::fs::read_to_string(CLUSTER).unwrap();
+    let model = clustersim::Model::from_yaml(&text, CLUSTER).unwrap();
+    let sim = replay(std::sync::Arc::new(model), &journal, now);
+    let m = sim.model().clone();
+    let items: Vec<String> = sim
+        .events()
+        .iter()
+        .map(|e| e.to_json(&m).to_string())
+        .collect();
+    assert_eq!(format!("[{}]", items.join(",")), recorded);
+    assert!(recorded.contains("server-powered-off"));
+}
