@@ -7,7 +7,10 @@
 //! Adding a face: a folder `src/faces/<name>/` with `pub fn router(&App) -> Router`,
 //! plus one line in [`FACES`].
 
+pub mod calendar;
 pub mod expresscluster;
+pub mod maxscale;
+pub mod xcat;
 
 use crate::host::App;
 use axum::Router;
@@ -24,6 +27,30 @@ pub const FACES: &[Face] = &[Face {
     name: "expresscluster",
     router: expresscluster::routes::router,
 }];
+
+/// Faces served on their own listeners (`serve --face NAME=ADDR`), each with its own
+/// authentication and error bodies.
+pub const LISTENER_FACES: &[Face] = &[
+    Face {
+        name: "maxscale",
+        router: maxscale::router,
+    },
+    Face {
+        name: "xcat",
+        router: xcat::router,
+    },
+];
+
+/// The listener face called `name`, or the list of valid names.
+pub fn listener_face(name: &str) -> Result<&'static Face, String> {
+    LISTENER_FACES
+        .iter()
+        .find(|f| f.name == name)
+        .ok_or_else(|| {
+            let valid: Vec<&str> = LISTENER_FACES.iter().map(|f| f.name).collect();
+            format!("unknown face {name:?}; valid: {}", valid.join(", "))
+        })
+}
 
 /// All faces' routes over `app`.
 pub fn router(app: &App) -> Router {

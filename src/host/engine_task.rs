@@ -33,6 +33,9 @@ pub struct Snapshot {
     pub per_server: Vec<ClusterView>,
     /// Indexed by server id: powered and not hung (ground truth).
     pub reachable: Vec<bool>,
+    /// Indexed by server id: power, boot and maintenance state (ground truth, for the
+    /// hardware-facing faces).
+    pub power: Vec<crate::sim::PowerState>,
     /// Virtual time at publication.
     pub published_ms: u64,
     /// Realtime clock at publication: virtual time = `sim_base` + wall time since
@@ -424,6 +427,7 @@ impl Engine {
             view,
             per_server,
             reachable,
+            power: self.sim.power_states(),
             clock: self.spec.mode,
             wall_base: self.wall_base,
             sim_base: self.sim_base,
@@ -484,6 +488,7 @@ impl ClusterHandle {
             view: sim.view(),
             per_server: Vec::new(),
             reachable: Vec::new(),
+            power: sim.power_states(),
             published_ms: 0,
             clock: spec.mode,
             wall_base: Instant::now(),

@@ -27,6 +27,8 @@ pub struct ClusterSpec {
     /// One or more addresses for the cluster's face (port 0: any free port).
     pub listen: Vec<SocketAddr>,
     pub per_server_listeners: bool,
+    /// Faces on their own listeners: (face name, address), see `crate::faces::LISTENER_FACES`.
+    pub faces: Vec<(String, SocketAddr)>,
     pub api_version: ApiVersion,
     pub user: String,
     pub password: String,
@@ -53,6 +55,8 @@ pub struct Cluster {
     pub app: App,
     pub bound: Vec<Bound>,
     pub api_url: String,
+    /// The addresses of the faces on their own listeners: (face name, address bound).
+    pub face_listeners: Vec<(String, SocketAddr)>,
     /// The cluster's face routes without authentication, for
     /// `/sim/v1/clusters/{name}/api/...` (the dashboard's way to any cluster).
     pub face: Router,
@@ -244,8 +248,25 @@ impl Fleet {
                 }
             }
         }
+        let mut face_listeners = Vec::new();
+        for (name, addr) in &spec.faces {
+            let face = crate::faces::listener_face(name).map_err(FleetError::BadRequest)?;
+            let mut own = shared.clone();
+            own.router = (face.router)(&app);
+            match listeners::start(own, *addr, false).await {
+                Ok(b) => face_listeners.push((name.clone(), b.main)),
+                Err(e) => {
+                    let _ = stop.send(true);
+                    return Err(FleetError::Conflict(format!(
+                        "cluster {:?}: face {name}: {e:#}",
+                        spec.name
+                    )));
+                }
+            }
+        }
         let scheme = if s.tls.is_some() { "https" } else { "http" };
         let cluster = Arc::new(Cluster {
+            face_listeners,
             api_url: format!("{scheme}://{}", bound[0].main),
             app,
             bound,

@@ -14,6 +14,7 @@
 //!     listen: 127.0.0.1:29010  # or a list; absent: --listen for the first entry,
 //!                              # 127.0.0.1:0 (any free port) for the others
 //!     per_server_listeners: false
+//!     faces: {xcat: 127.0.0.1:8001, maxscale: 127.0.0.1:8989}  # own listeners
 //!     api_version: "1.2"
 //!     user: user
 //!     password: password
@@ -46,6 +47,9 @@ pub struct Entry {
     pub listen: Option<Value>,
     #[serde(default)]
     pub per_server_listeners: Option<bool>,
+    /// Faces on their own listeners: face name -> address (`xcat: 127.0.0.1:8001`).
+    #[serde(default)]
+    pub faces: Option<std::collections::BTreeMap<String, String>>,
     #[serde(default)]
     pub api_version: Option<Value>,
     #[serde(default)]
@@ -94,8 +98,12 @@ pub fn load(path: &Path, defaults: &ServeArgs) -> Result<Vec<ClusterSpec>, Strin
             ));
         }
         let listen = if i == 0 { defaults.listen } else { any_port() };
-        let spec = to_spec(entry, defaults, Origin::FleetFile(dir), listen)
+        let first_without_faces = i == 0 && entry.faces.is_none();
+        let mut spec = to_spec(entry, defaults, Origin::FleetFile(dir), listen)
             .map_err(|e| format!("{}: clusters[{i}]: {e}", path.display()))?;
+        if first_without_faces {
+            spec.faces = defaults.faces.clone();
+        }
         specs.push(spec);
     }
     Ok(specs)
@@ -150,6 +158,11 @@ pub fn to_spec(
             ))
         }
     };
+    let mut faces = Vec::new();
+    for (name, addr) in e.faces.iter().flatten() {
+        faces
+            .push(super::parse_face(&format!("{name}={addr}")).map_err(|m| format!("faces: {m}"))?);
+    }
     let state = match (e.state, origin) {
         (Some(p), Origin::FleetFile(dir)) => Some(dir.join(p)),
         (Some(p), Origin::Request) => Some(p),
@@ -158,6 +171,7 @@ pub fn to_spec(
     Ok(ClusterSpec {
         state,
         start: None,
+        faces,
         name: e.name,
         model: Arc::new(model),
         seed: e.seed.unwrap_or(defaults.seed),

@@ -101,6 +101,11 @@ pub struct ServeArgs {
     /// server and going silent while it is down or hung.
     #[arg(long)]
     pub per_server_listeners: bool,
+    /// Another product face on its own address, `NAME=ADDR` (repeatable):
+    /// `xcat=127.0.0.1:8001`, `maxscale=127.0.0.1:8989`. In a fleet file: the first
+    /// cluster's, unless its entry has `faces:`.
+    #[arg(long = "face", value_name = "NAME=ADDR", value_parser = parse_face)]
+    pub faces: Vec<(String, SocketAddr)>,
     /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
     #[arg(long, requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -145,6 +150,18 @@ fn parse_listen(s: &str) -> Result<SocketAddr, String> {
         .or(addrs.first())
         .copied()
         .ok_or_else(|| format!("`{s}` resolves to no address"))
+}
+
+/// `NAME=ADDR` of `--face`.
+pub fn parse_face(s: &str) -> Result<(String, SocketAddr), String> {
+    let (name, addr) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?} is not NAME=ADDR (e.g. xcat=127.0.0.1:8001)"))?;
+    let addr = addr
+        .parse()
+        .map_err(|_| format!("{addr:?} is not an address:port (e.g. 127.0.0.1:8001)"))?;
+    crate::faces::listener_face(name)?;
+    Ok((name.to_string(), addr))
 }
 
 impl ServeArgs {

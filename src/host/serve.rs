@@ -51,6 +51,7 @@ fn specs(args: &ServeArgs) -> anyhow::Result<Vec<ClusterSpec>> {
         speed: args.speed,
         listen: vec![args.listen],
         per_server_listeners: args.per_server_listeners,
+        faces: args.faces.clone(),
         api_version: args.api_version,
         user: args.user.clone(),
         password: args.password.clone(),
@@ -112,6 +113,12 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             for (_, addr) in &b.per_server {
                 eprintln!("clustersim: per-server listener {addr}");
             }
+        }
+        for (face, addr) in &c.face_listeners {
+            eprintln!(
+                "clustersim: cluster {:?} face {face} on http://{addr}",
+                app.name
+            );
         }
     }
     shutdown_signal().await?;

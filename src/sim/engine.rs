@@ -200,6 +200,8 @@ pub struct Sim {
     /// Phase and key of the event being processed: which heartbeats of this
     /// millisecond have already been sent.
     pub(crate) cursor: (Phase, u64),
+    /// Power operations and maintenance (`sim/power.rs`).
+    pub(crate) power_ctl: super::power::PowerCtl,
 }
 
 impl Sim {
@@ -270,6 +272,7 @@ impl Sim {
             startup_waiting: false,
             check_invariants: false,
             cursor: (Phase::Now, 0),
+            power_ctl: super::power::PowerCtl::new(n),
             servers,
             model,
             seed,

@@ -98,6 +98,42 @@ pub enum Operation {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         target: Option<String>,
     },
+    /// The server's power, as a hardware manager switches it (see `sim/power.rs`).
+    Power {
+        server: String,
+        action: PowerAction,
+    },
+    /// Maintenance on (`on: true`) or off: a server in maintenance is never a failover
+    /// destination.
+    Maintenance {
+        server: String,
+        on: bool,
+    },
+}
+
+/// xCAT `rpower` actions that change the power state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PowerAction {
+    /// Power on; the OS boots, then the cluster service starts.
+    On,
+    /// Power off at once, as a crash.
+    Off,
+    /// Orderly shutdown: the groups leave first, then the power goes off.
+    Softoff,
+    /// Hard reset of a powered-on server: a crash, then a boot.
+    Reset,
+    /// Off (if on), then on.
+    Cycle,
+    /// On if off, reset if on.
+    Boot,
+}
+
+impl PowerAction {
+    /// Whether the action ends with the server powered on.
+    pub fn powers_on(self) -> bool {
+        !matches!(self, PowerAction::Off | PowerAction::Softoff)
+    }
 }
 
 fn default_script_timeout() -> u64 {

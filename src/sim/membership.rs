@@ -331,6 +331,8 @@ impl Sim {
                 Some("not running")
             } else if !self.exclusive_ok(g, s) {
                 Some("already runs an exclusive group")
+            } else if self.in_maintenance(s) {
+                Some("in maintenance")
             } else {
                 None
             };

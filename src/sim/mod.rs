@@ -17,13 +17,17 @@ mod membership;
 mod monitor;
 pub mod names;
 mod ops;
+mod power;
 pub mod queue;
 mod snapshot;
 pub mod view;
 
 pub use engine::Sim;
 pub use event::{Arg, Event, EventKind};
-pub use input::{CheckResult, FaultId, FaultKind, FaultSpec, Input, InputError, Operation};
+pub use input::{
+    CheckResult, FaultId, FaultKind, FaultSpec, Input, InputError, Operation, PowerAction,
+};
+pub use power::PowerState;
 pub use view::{status, ClusterView};
 
 /// How heartbeats are simulated. `Lazy` costs events only when connectivity changes;

@@ -130,7 +130,9 @@ pub fn check_operation(model: &Model, op: &Operation) -> Result<(), NameError> {
         | ServerReboot { server }
         | ServerShutdown { server }
         | ServerDummyFailureStart { server }
-        | ServerDummyFailureStop { server } => need(model, "server", Kind::Server, server),
+        | ServerDummyFailureStop { server }
+        | Power { server, .. }
+        | Maintenance { server, .. } => need(model, "server", Kind::Server, server),
         GroupStart { group, target } | GroupStop { group, target } => {
             need_opt(model, "group", Kind::Group, group)?;
             need_opt(model, "target", Kind::Server, target)

@@ -65,6 +65,9 @@ impl Sim {
     }
 
     pub(crate) fn operation(&mut self, op: Operation) -> Result<(), InputError> {
+        if let Some(done) = self.power_operation(&op) {
+            return done;
+        }
         if self.busy() {
             return Err(refused(
                 "Another operation is in progress. Perform the next operation after it completes.",
@@ -282,6 +285,7 @@ impl Sim {
                     self.op_server(t)?;
                 }
             }
+            Power { .. } | Maintenance { .. } => {} // sim/power.rs, before this
         }
         Ok(())
     }
@@ -668,6 +672,7 @@ impl Sim {
                     self.mon_set_dummy(m, s, on);
                 }
             }
+            Power { .. } | Maintenance { .. } => {} // sim/power.rs
         }
     }
 

@@ -1,0 +1,134 @@
+//! The MariaDB MaxScale REST API face (`/v1`, `serve --face maxscale=ADDR`), after
+//! MaxScale 2.2 (`../shared/reference/other-faces.md` section 1): servers in the
+//! JSON:API envelope with links echoing the `Host` header, one monitor per cluster
+//! (`ECX-Monitor`), one service per failover group, `set`/`clear` of maintenance as
+//! [`Operation::Maintenance`](crate::sim::Operation::Maintenance), Basic auth
+//! `admin`/`mariadb`, `{"errors":[{"detail":...}]}` bodies, 404 with no body for unknown
+//! paths and names, 405 for other methods, pretty output unless `?pretty=false`.
+
+mod resources;
+mod state;
+
+use crate::host::auth::{Auth, Verdict};
+use crate::host::{App, Conn};
+use axum::extract::{Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex, Weak};
+
+/// MaxScale's default admin user and password.
+pub const USER: &str = "admin";
+pub const PASSWORD: &str = "mariadb";
+/// The one monitor of the cluster.
+pub const MONITOR: &str = "ECX-Monitor";
+
+pub struct MaxScale {
+    pub app: App,
+    auth: Auth,
+    /// The monitor's last view of each server.
+    seen: Mutex<Vec<state::Seen>>,
+    /// `PUT /v1/monitors/ECX-Monitor/stop`: states stay as they were last seen.
+    stopped: Mutex<bool>,
+}
+
+pub fn router(app: &App) -> axum::Router {
+    let m = Arc::new(MaxScale {
+        app: app.clone(),
+        auth: Auth::new(USER, PASSWORD, 0, std::time::Duration::ZERO),
+        seen: Mutex::new(Vec::new()),
+        stopped: Mutex::new(false),
+    });
+    m.tick();
+    tokio::spawn(monitor(Arc::downgrade(&m), app.engine.watch()));
+    axum::Router::new().fallback(handle).with_state(m)
+}
+
+/// The monitor: one tick per published snapshot, until the face or the engine is gone.
+async fn monitor(
+    m: Weak<MaxScale>,
+    mut rx: tokio::sync::watch::Receiver<Arc<crate::host::engine_task::Snapshot>>,
+) {
+    while rx.changed().await.is_ok() {
+        let Some(m) = m.upgrade() else { return };
+        m.tick();
+    }
+}
+
+impl MaxScale {
+    fn tick(&self) {
+        if *lock(&self.stopped) {
+            return;
+        }
+        let snap = self.app.engine.snapshot();
+        let now = state::observe(&self.app.engine.model, &snap);
+        state::tick(&mut lock(&self.seen), &now, snap.published_ms);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// An answer before rendering.
+pub enum Answer {
+    Json(StatusCode, Value),
+    /// A status with no body (204, 404, 405).
+    Bare(StatusCode),
+}
+
+pub fn error(status: StatusCode, detail: impl Into<String>) -> Answer {
+    Answer::Json(status, json!({"errors": [{"detail": detail.into()}]}))
+}
+
+async fn handle(State(m): State<Arc<MaxScale>>, req: Request) -> Response {
+    let pretty = !req.uri().query().is_some_and(|q| {
+        crate::host::body::query_pairs(Some(q))
+            .unwrap_or_default()
+            .iter()
+            .any(|(k, v)| k == "pretty" && v == "false")
+    });
+    let peer = req
+        .extensions()
+        .get::<Conn>()
+        .map(|c| c.peer.ip())
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+    let auth = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.as_bytes());
+    if req.uri().path() != "/openapi.json" && !matches!(m.auth.check(peer, auth), Verdict::Ok) {
+        let body = render(error(StatusCode::UNAUTHORIZED, "Access denied"), pretty);
+        let mut r = body;
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Basic realm=\"maxscale\""),
+        );
+        return r;
+    }
+    let method = override_method(&req);
+    let answer = resources::dispatch(&m, method, req).await;
+    render(answer, pretty)
+}
+
+/// `X-HTTP-Method-Override` replaces the request's method.
+fn override_method(req: &Request) -> Method {
+    req.headers()
+        .get("x-http-method-override")
+        .and_then(|v| Method::from_bytes(v.as_bytes()).ok())
+        .unwrap_or_else(|| req.method().clone())
+}
+
+fn render(a: Answer, pretty: bool) -> Response {
+    match a {
+        Answer::Bare(status) => status.into_response(),
+        Answer::Json(status, body) => {
+            let text = if pretty {
+                serde_json::to_string_pretty(&body).unwrap_or_default()
+            } else {
+                body.to_string()
+            };
+            (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
+        }
+    }
+}
