@@ -32,7 +32,8 @@ for f in files:
     for n, block in enumerate(re.findall(r"^```(?:sh|bash|shell)\n(.*?)^```", text, re.S | re.M), 1):
         lines.append(f"echo {shlex.quote(f'== {f} block {n}')}")
         for line in block.splitlines():
-            cmd = line.split("   #")[0].split("  #")[0].strip() if serve.match(line) else line
+            # A trailing `&` (a person backgrounds the server) is the runner's job here.
+            cmd = line.split("   #")[0].split("  #")[0].strip().rstrip("&").strip() if serve.match(line) else line
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
             lines.append(f"echo {shlex.quote('$ ' + line)}")

@@ -34,7 +34,7 @@ def test_corpus_junit_is_valid_and_timed(clustersim_binary, tmp_path):
 
 
 def test_a_failure_carries_the_last_events(clustersim_binary, tmp_path):
-    out = junit_of(clustersim_binary, tmp_path, "tests/discrepancies/")
+    out = junit_of(clustersim_binary, tmp_path, "tests/browser/failing/")
     xmlschema.XMLSchema(str(REPO / "tests/data/junit.xsd")).validate(str(out))
     case = ET.parse(out).getroot().find("./testsuite/testcase")
     assert case.find("failure") is not None

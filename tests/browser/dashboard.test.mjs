@@ -343,7 +343,8 @@ async function main() {
 
     await check(page, "the crash is healed, server1 started from its menu, failover1 moved back", async () => {
       await page.locator("#fault-list li[data-fault] button", { hasText: "Heal" }).first().click();
-      await page.locator("#fault-list li[data-fault]").waitFor({ state: "detached", timeout: WAIT });
+      // A healed fault stays listed as ended (its Heal button disabled).
+      await expectText(page.locator("#fault-list li[data-fault] .state").first(), "ended (healed)", "healed fault");
       await advanceBy(120000, "04:20.000"); // the machine boots; its service waits (cl 18)
       await server("server1").locator("details.menu summary").click();
       await server("server1").locator(".menu-body button", { hasText: /^Start$/ }).click();

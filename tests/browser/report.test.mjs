@@ -1,4 +1,4 @@
-// Opens the HTML report of a failing scenario (tests/discrepancies/) in Debian's headless
+// Opens the HTML report of a failing scenario (tests/browser/failing/) in Debian's headless
 // Chromium and checks what a reader sees: the FAIL verdict, the failed expectation in
 // the expectations table with what was seen, the explain lines listed and as hoverable
 // dots on the timeline, the steps listed, an m:ss time axis, labelled step marks, and a
@@ -18,7 +18,7 @@ const report = path.join(outDir, "report.html");
 fs.mkdirSync(outDir, { recursive: true });
 
 try {
-  execFileSync(bin, ["run", "tests/discrepancies/", "--report", report], { cwd: root, stdio: "ignore" });
+  execFileSync(bin, ["run", "tests/browser/failing/", "--report", report], { cwd: root, stdio: "ignore" });
 } catch (e) {
   if (e.status !== 1) throw e; // 1: the scenario fails, as it should here
 }

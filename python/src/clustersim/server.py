@@ -13,7 +13,7 @@ from typing import List, Optional, Sequence
 
 from .client import Client
 
-_SERVING = re.compile(r"clustersim: serving (https?://\S+)")
+_SERVING = re.compile(r"clustersim: (?:cluster \"[^\"]*\" )?serving (https?://\S+)")
 
 
 def find_binary(explicit: Optional[str] = None) -> str:
