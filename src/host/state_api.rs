@@ -158,6 +158,7 @@ pub async fn post_fork(
         speed: clock.speed,
         listen: vec![any_port()],
         per_server_listeners: false,
+        faces: Vec::new(),
         api_version: app.version,
         user: app.auth.user().to_string(),
         password: d.password.clone(),

@@ -112,7 +112,7 @@ pub enum Operation {
 }
 
 /// xCAT `rpower` actions that change the power state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PowerAction {
     /// Power on; the OS boots, then the cluster service starts.
