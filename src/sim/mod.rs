@@ -67,4 +67,8 @@ pub enum Applied {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_groups;
+#[cfg(test)]
+mod tests_monitors;
+#[cfg(test)]
 mod tests_partition;
