@@ -138,7 +138,7 @@ fn reference(steps: &[Step]) -> Reference {
         after,
         sim,
     };
-    let rest = s.get("/sim/v1/events?limit=1000000").text;
+    let rest = s.get("/sim/v1/events?limit=10000").text;
     assert_eq!(
         rest,
         r.log(r.sim.events().len()),
@@ -227,7 +227,7 @@ fn check(p: &Proc, r: &Reference, acked: usize, sent: usize) -> usize {
         .unwrap_or_else(|| {
             panic!("state (t={now}, {m} inputs) is not after any of steps {acked}..={sent}")
         });
-    let log = get("/sim/v1/events?limit=1000000").text;
+    let log = get("/sim/v1/events?limit=10000").text;
     assert_eq!(log, r.log(r.after[k].2), "event log after step {k}");
     k
 }

@@ -7,7 +7,6 @@
 //! Adding a face: a folder `src/faces/<name>/` with `pub fn router(&App) -> Router`,
 //! plus one line in [`FACES`].
 
-pub mod calendar;
 pub mod expresscluster;
 pub mod maxscale;
 pub mod xcat;

@@ -69,24 +69,76 @@ pub fn parse_iso(text: &str) -> Result<i64, String> {
     Ok(secs * 1000 + ms)
 }
 
+/// A civil date and time of day in UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Civil {
+    pub year: i64,
+    /// 1-12.
+    pub month: u32,
+    /// 1-31.
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+    pub millis: u32,
+    /// 0 = Sunday.
+    pub weekday: u32,
+}
+
+/// The civil date and time of Unix milliseconds.
+pub fn civil(unix_ms: i64) -> Civil {
+    let days = unix_ms.div_euclid(86_400_000);
+    let ms = unix_ms.rem_euclid(86_400_000) as u32;
+    let (y, m, d) = civil_from_days(days);
+    Civil {
+        year: y,
+        month: m as u32,
+        day: d as u32,
+        hour: ms / 3_600_000,
+        minute: ms / 60_000 % 60,
+        second: ms / 1000 % 60,
+        millis: ms % 1000,
+        weekday: (days + 4).rem_euclid(7) as u32,
+    }
+}
+
 /// Unix milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
 pub fn format_iso(unix_ms: i64) -> String {
-    let days = unix_ms.div_euclid(86_400_000);
-    let ms = unix_ms.rem_euclid(86_400_000);
-    let (y, m, d) = civil_from_days(days);
+    let c = civil(unix_ms);
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        ms / 3_600_000,
-        ms / 60_000 % 60,
-        ms / 1000 % 60,
-        ms % 1000
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        c.year, c.month, c.day, c.hour, c.minute, c.second, c.millis
     )
+}
+
+/// Unix milliseconds as an HTTP-date (`Thu, 01 Jan 2026 00:00:00 GMT`), as MaxScale
+/// shows times.
+pub fn http_date(unix_ms: i64) -> String {
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let c = civil(unix_ms);
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
+        DAYS[c.weekday as usize],
+        c.day,
+        MONTHS[c.month as usize - 1],
+        c.year,
+        c.hour,
+        c.minute,
+        c.second
+    )
+}
+
+/// Unix milliseconds of virtual time `t_ms` under `epoch` (an already validated ISO text).
+pub fn unix_ms_at(epoch: &str, t_ms: u64) -> i64 {
+    parse_iso(epoch).unwrap_or(0).saturating_add(t_ms as i64)
 }
 
 /// The date of virtual time `t_ms` under `epoch` (an already validated ISO text).
 pub fn date_at(epoch: &str, t_ms: u64) -> String {
-    let base = parse_iso(epoch).unwrap_or(0);
-    format_iso(base.saturating_add(t_ms as i64))
+    format_iso(unix_ms_at(epoch, t_ms))
 }
 
 #[cfg(test)]
@@ -108,6 +160,18 @@ mod tests {
         assert_eq!(
             format_iso(parse_iso("2027-06-15").unwrap()),
             "2027-06-15T00:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn http_dates_and_weekdays() {
+        let at = |t_ms| http_date(unix_ms_at(DEFAULT_EPOCH, t_ms));
+        assert_eq!(at(0), "Thu, 01 Jan 2026 00:00:00 GMT");
+        assert_eq!(at(86_400_000 * 365), "Fri, 01 Jan 2027 00:00:00 GMT");
+        let c = civil(unix_ms_at(DEFAULT_EPOCH, 86_400_000 * 59 + 3_723_004));
+        assert_eq!(
+            (c.year, c.month, c.day, c.hour, c.minute, c.second, c.millis, c.weekday),
+            (2026, 3, 1, 1, 2, 3, 4, 0)
         );
     }
 

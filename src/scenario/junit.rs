@@ -139,27 +139,16 @@ fn testcase(out: &mut String, class: &str, c: &Case) {
     out.push_str("    </testcase>\n");
 }
 
-/// `SystemTime` as ISO 8601 in UTC to the second (`2026-12-01T10:05:00Z`).
+/// `SystemTime` as ISO 8601 in UTC to the second (`2026-12-01T10:05:00Z`): the report's
+/// own wall-clock stamp, outside the simulation.
 pub fn iso8601(t: std::time::SystemTime) -> String {
-    let secs = t
+    let ms = t
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+        .map_or(0, |d| d.as_millis() as i64);
+    let c = crate::model::calendar::civil(ms);
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        c.year, c.month, c.day, c.hour, c.minute, c.second
     )
 }
 

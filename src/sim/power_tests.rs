@@ -64,9 +64,10 @@ fn power_off_is_a_crash_found_by_heartbeat_timeout_and_on_rejoins() {
     let start = sim.events().len();
     power(&mut sim, "server1", PowerAction::Off).unwrap();
     assert!(!sim.power_states()[0].on);
-    // Peers notice only by heartbeat timeout (90 s): nothing moves before it.
+    // Peers notice only by heartbeat timeout (90 s): until then the answering server
+    // (server2) still knows failover1 Online on server1.
     sim.advance(80 * S);
-    assert_eq!(current(&sim, "failover1"), "Offline None");
+    assert_eq!(current(&sim, "failover1"), "Online server1");
     sim.advance(40 * S);
     assert_eq!(current(&sim, "failover1"), "Online server2");
     let down = sim

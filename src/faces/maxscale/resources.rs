@@ -4,6 +4,7 @@
 use super::state::{node_id, Role};
 use super::{error, lock, Answer, MaxScale, MONITOR};
 use crate::host::command::{Command, Reply};
+use crate::model::calendar;
 use crate::sim::{Input, Operation};
 use axum::extract::Request;
 use axum::http::{header, Method, StatusCode};
@@ -200,7 +201,10 @@ fn servers(m: &MaxScale, base: &str, name: Option<&str>) -> Answer {
             "master_id": master_id,
             "replication_depth": depth,
             "last_event": s.last_event,
-            "triggered_at": crate::faces::calendar::http_date(s.triggered_at),
+            "triggered_at": calendar::http_date(calendar::unix_ms_at(
+                &model.settings.epoch,
+                s.triggered_at
+            )),
             "statistics": {
                 "connections": 0,
                 "total_connections": 0,

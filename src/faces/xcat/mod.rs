@@ -297,12 +297,16 @@ impl Xcat {
             }
         }
         tokens.insert(id.clone(), expire);
-        let (y, mo, d, h, mi, s, _) = super::calendar::civil(expire);
+        let epoch = &self.app.engine.model.settings.epoch;
+        let c = crate::model::calendar::civil(crate::model::calendar::unix_ms_at(epoch, expire));
         Answer {
             status: StatusCode::CREATED,
             body: Some(serde_json::json!({"token": {
                 "id": id,
-                "expire": format!("{y}-{mo}-{d} {h}:{mi:02}:{s:02}"),
+                "expire": format!(
+                    "{}-{}-{} {}:{:02}:{:02}",
+                    c.year, c.month, c.day, c.hour, c.minute, c.second
+                ),
             }})),
         }
     }
