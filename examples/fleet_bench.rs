@@ -15,12 +15,13 @@
 //!     [--clusters 1000] [--connections 64] [--seconds 5] [--idle-seconds 10]
 //! ```
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+#[path = "support/http.rs"]
+mod http;
 
-const AUTH: &str = "Basic dXNlcjpwYXNzd29yZA=="; // user:password
+use http::{connect, request};
+use std::net::SocketAddr;
+use std::process::Child;
+use std::time::{Duration, Instant};
 
 struct Opts {
     bin: String,
@@ -54,82 +55,12 @@ fn opts() -> Result<Opts, String> {
     Ok(o)
 }
 
-/// One request on a keep-alive connection: (status, body).
-fn request(
-    r: &mut BufReader<TcpStream>,
-    method: &str,
-    path: &str,
-    body: &str,
-) -> std::io::Result<(u16, String)> {
-    write!(
-        r.get_mut(),
-        "{method} {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: {AUTH}\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut line = String::new();
-    r.read_line(&mut line)?;
-    let status = line.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let mut len = 0usize;
-    loop {
-        line.clear();
-        if r.read_line(&mut line)? == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-        let l = line.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = l.split_once(':') {
-            if k.eq_ignore_ascii_case("content-length") {
-                len = v.trim().parse().unwrap_or(0);
-            }
-        }
-    }
-    let mut buf = vec![0u8; len];
-    r.read_exact(&mut buf)?;
-    Ok((status, String::from_utf8_lossy(&buf).into_owned()))
-}
-
-fn connect(addr: SocketAddr) -> std::io::Result<BufReader<TcpStream>> {
-    let s = TcpStream::connect(addr)?;
-    s.set_nodelay(true)?;
-    Ok(BufReader::new(s))
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(29009)
-}
-
 /// Starts `serve` in realtime mode at speed 1 and waits for its first answer.
 fn start(bin: &str) -> (Child, SocketAddr) {
-    let addr: SocketAddr = SocketAddr::from(([127, 0, 0, 1], free_port()));
-    let mut child = Command::new(bin)
-        .args([
-            "serve",
-            "--listen",
-            &addr.to_string(),
-            "--clock",
-            "realtime",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| fail(&format!("cannot start {bin}: {e} (cargo build --release)")));
-    let t0 = Instant::now();
-    while t0.elapsed() < Duration::from_secs(10) {
-        if let Ok(mut c) = connect(addr) {
-            if let Ok((200, _)) = request(&mut c, "GET", "/api/v1/cluster", "") {
-                return (child, addr);
-            }
-        }
-        std::thread::sleep(Duration::from_millis(2));
+    match http::start_serve(bin, "/api/v1/cluster") {
+        Ok((child, addr, _)) => (child, addr),
+        Err(e) => fail(&e),
     }
-    let _ = child.kill();
-    let _ = child.wait();
-    fail("serve did not answer within 10 s")
 }
 
 fn fail(msg: &str) -> ! {

@@ -12,12 +12,10 @@
 //! against a running `clustersim serve` gives the same figures from an independent
 //! client.)
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+#[path = "support/http.rs"]
+mod http;
 
-const AUTH: &str = "Basic dXNlcjpwYXNzd29yZA=="; // user:password
+use std::time::{Duration, Instant};
 
 struct Opts {
     bin: String,
@@ -47,43 +45,6 @@ fn opts() -> Result<Opts, String> {
     Ok(o)
 }
 
-/// One request on a keep-alive connection; returns the status code.
-fn request(r: &mut BufReader<TcpStream>, path: &str) -> std::io::Result<u16> {
-    write!(
-        r.get_mut(),
-        "GET {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: {AUTH}\r\n\r\n"
-    )?;
-    let mut line = String::new();
-    r.read_line(&mut line)?;
-    let status = line.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let mut len = 0usize;
-    loop {
-        line.clear();
-        if r.read_line(&mut line)? == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-        let l = line.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = l.split_once(':') {
-            if k.eq_ignore_ascii_case("content-length") {
-                len = v.trim().parse().unwrap_or(0);
-            }
-        }
-    }
-    let mut body = vec![0u8; len];
-    r.read_exact(&mut body)?;
-    Ok(status)
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(29009)
-}
-
 fn main() {
     let o = match opts() {
         Ok(o) => o,
@@ -92,45 +53,12 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let addr: SocketAddr = format!("127.0.0.1:{}", free_port())
-        .parse()
-        .expect("address");
-    let t0 = Instant::now();
-    let mut child = match Command::new(&o.bin)
-        .args([
-            "serve",
-            "--listen",
-            &addr.to_string(),
-            "--clock",
-            "realtime",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-    {
-        Ok(c) => c,
+    let (mut child, addr, first) = match http::start_serve(&o.bin, &o.path) {
+        Ok(started) => started,
         Err(e) => {
-            eprintln!(
-                "rest_load: cannot start {}: {e} (cargo build --release first)",
-                o.bin
-            );
-            std::process::exit(2);
-        }
-    };
-    // Time to the first answered request, polling every 0.5 ms.
-    let first = loop {
-        if let Ok(s) = TcpStream::connect(addr) {
-            let mut r = BufReader::new(s);
-            if let Ok(200) = request(&mut r, &o.path) {
-                break t0.elapsed();
-            }
-        }
-        if t0.elapsed() > Duration::from_secs(10) {
-            let _ = child.kill();
-            eprintln!("rest_load: no answer within 10 s");
+            eprintln!("rest_load: {e}");
             std::process::exit(1);
         }
-        std::thread::sleep(Duration::from_micros(500));
     };
 
     let deadline = Instant::now() + Duration::from_secs(o.seconds);
@@ -140,18 +68,15 @@ fn main() {
             std::thread::spawn(move || {
                 let mut lat = Vec::with_capacity(200_000);
                 let mut errors = 0u64;
-                let mut conn = TcpStream::connect(addr).map(|s| {
-                    let _ = s.set_nodelay(true);
-                    BufReader::new(s)
-                });
+                let mut conn = http::connect(addr);
                 while Instant::now() < deadline {
                     let Ok(r) = conn.as_mut() else {
                         errors += 1;
                         break;
                     };
                     let t = Instant::now();
-                    match request(r, &path) {
-                        Ok(200) => lat.push(t.elapsed()),
+                    match http::request(r, "GET", &path, "") {
+                        Ok((200, _)) => lat.push(t.elapsed()),
                         _ => errors += 1,
                     }
                 }
