@@ -11,6 +11,29 @@ use axum::Extension;
 use serde::Serialize;
 use serde_json::json;
 
+/// The objects a list GET (`name` None) or a named GET answers with; `None` when the
+/// named object does not exist, so the caller answers the reference's empty shape.
+fn matching<'v, T>(
+    all: &'v [T],
+    name: Option<&str>,
+    name_of: impl Fn(&T) -> &str,
+) -> Option<Vec<&'v T>> {
+    let list: Vec<_> = all
+        .iter()
+        .filter(|t| name.is_none_or(|n| n == name_of(t)))
+        .collect();
+    (!list.is_empty() || name.is_none()).then_some(list)
+}
+
+/// `{"field": [render(item), ...]}` with the result envelope.
+fn ok_each<'v, T, R: Serialize>(
+    field: &'static str,
+    items: &[&'v T],
+    render: impl Fn(&'v T) -> R,
+) -> Response {
+    ok(field, &items.iter().map(|t| render(t)).collect::<Vec<_>>())
+}
+
 // ------------------------------------------------------------------ cluster
 
 pub async fn get_cluster(State(app): State<App>, conn: Option<Extension<Conn>>) -> Response {
@@ -49,12 +72,7 @@ fn servers(
     };
     let snap = app.engine.snapshot();
     let v = view(&snap, conn);
-    let list: Vec<_> = v
-        .servers
-        .iter()
-        .filter(|s| name.is_none() || name == Some(s.name.as_str()))
-        .collect();
-    if list.is_empty() && name.is_some() {
+    let Some(list) = matching(&v.servers, name, |s| &s.name) else {
         return ApiError::not_found(
             "servers",
             match sel {
@@ -63,30 +81,18 @@ fn servers(
             },
         )
         .into();
-    }
+    };
     #[derive(Serialize)]
     struct S<'a> {
         name: &'a str,
         status: &'a str,
     }
     match sel {
-        Select::Name => ok(
-            "servers",
-            &list
-                .iter()
-                .map(|s| Named { name: &s.name })
-                .collect::<Vec<_>>(),
-        ),
-        _ => ok(
-            "servers",
-            &list
-                .iter()
-                .map(|s| S {
-                    name: &s.name,
-                    status: s.status,
-                })
-                .collect::<Vec<_>>(),
-        ),
+        Select::Name => ok_each("servers", &list, |s| Named { name: &s.name }),
+        _ => ok_each("servers", &list, |s| S {
+            name: &s.name,
+            status: s.status,
+        }),
     }
 }
 
@@ -126,12 +132,7 @@ fn groups(
     let with_resources = app.version >= ApiVersion::V1_1;
     let snap = app.engine.snapshot();
     let v = view(&snap, conn);
-    let list: Vec<_> = v
-        .groups
-        .iter()
-        .filter(|g| name.is_none() || name == Some(g.name.as_str()))
-        .collect();
-    if list.is_empty() && name.is_some() {
+    let Some(list) = matching(&v.groups, name, |g| &g.name) else {
         let empty = match sel {
             Select::Name => json!([{"name": ""}]),
             Select::Resources => json!([{"resources": []}]),
@@ -141,7 +142,7 @@ fn groups(
             Select::All => json!([{"name": "", "status": "", "current": ""}]),
         };
         return ApiError::not_found("groups", empty).into();
-    }
+    };
     #[derive(Serialize)]
     struct G<'a> {
         name: &'a str,
@@ -155,34 +156,16 @@ fn groups(
         resources: Vec<Named<'a>>,
     }
     match sel {
-        Select::Name => ok(
-            "groups",
-            &list
-                .iter()
-                .map(|g| Named { name: &g.name })
-                .collect::<Vec<_>>(),
-        ),
-        Select::Resources => ok(
-            "groups",
-            &list
-                .iter()
-                .map(|g| R {
-                    resources: resource_names(g),
-                })
-                .collect::<Vec<_>>(),
-        ),
-        Select::All => ok(
-            "groups",
-            &list
-                .iter()
-                .map(|g| G {
-                    name: &g.name,
-                    status: g.status,
-                    current: &g.current,
-                    resources: with_resources.then(|| resource_names(g)),
-                })
-                .collect::<Vec<_>>(),
-        ),
+        Select::Name => ok_each("groups", &list, |g| Named { name: &g.name }),
+        Select::Resources => ok_each("groups", &list, |g| R {
+            resources: resource_names(g),
+        }),
+        Select::All => ok_each("groups", &list, |g| G {
+            name: &g.name,
+            status: g.status,
+            current: &g.current,
+            resources: with_resources.then(|| resource_names(g)),
+        }),
     }
 }
 
@@ -218,12 +201,7 @@ fn resources(
     let with_group = app.version >= ApiVersion::V1_1;
     let snap = app.engine.snapshot();
     let v = view(&snap, conn);
-    let list: Vec<_> = v
-        .resources
-        .iter()
-        .filter(|r| name.is_none() || name == Some(r.name.as_str()))
-        .collect();
-    if list.is_empty() && name.is_some() {
+    let Some(list) = matching(&v.resources, name, |r| &r.name) else {
         let empty = match sel {
             Select::Name => json!([{"name": ""}]),
             _ if with_group => {
@@ -232,7 +210,7 @@ fn resources(
             _ => json!([{"name": "", "type": "", "status": "", "current": ""}]),
         };
         return ApiError::not_found("resources", empty).into();
-    }
+    };
     #[derive(Serialize)]
     struct R<'a> {
         name: &'a str,
@@ -244,26 +222,14 @@ fn resources(
         group: Option<&'a str>,
     }
     match sel {
-        Select::Name => ok(
-            "resources",
-            &list
-                .iter()
-                .map(|r| Named { name: &r.name })
-                .collect::<Vec<_>>(),
-        ),
-        _ => ok(
-            "resources",
-            &list
-                .iter()
-                .map(|r| R {
-                    name: &r.name,
-                    kind: r.kind,
-                    status: r.status,
-                    current: &r.current,
-                    group: with_group.then_some(r.group.as_str()),
-                })
-                .collect::<Vec<_>>(),
-        ),
+        Select::Name => ok_each("resources", &list, |r| Named { name: &r.name }),
+        _ => ok_each("resources", &list, |r| R {
+            name: &r.name,
+            kind: r.kind,
+            status: r.status,
+            current: &r.current,
+            group: with_group.then_some(r.group.as_str()),
+        }),
     }
 }
 
@@ -306,18 +272,13 @@ fn monitors(
     };
     let snap = app.engine.snapshot();
     let v = view(&snap, conn);
-    let list: Vec<_> = v
-        .monitors
-        .iter()
-        .filter(|m| name.is_none() || name == Some(m.name.as_str()))
-        .collect();
-    if list.is_empty() && name.is_some() {
+    let Some(list) = matching(&v.monitors, name, |m| &m.name) else {
         let empty = match sel {
             Select::Name => json!([{"name": ""}]),
             _ => json!([{"name": "", "type": "", "status": "", "servers": []}]),
         };
         return ApiError::not_found("monitors", empty).into();
-    }
+    };
     #[derive(Serialize)]
     struct MS<'a> {
         name: &'a str,
@@ -332,32 +293,20 @@ fn monitors(
         servers: Vec<MS<'a>>,
     }
     match sel {
-        Select::Name => ok(
-            "monitors",
-            &list
+        Select::Name => ok_each("monitors", &list, |m| Named { name: &m.name }),
+        _ => ok_each("monitors", &list, |m| M {
+            name: &m.name,
+            kind: monitor_type(&m.kind),
+            status: m.status,
+            servers: m
+                .servers
                 .iter()
-                .map(|m| Named { name: &m.name })
-                .collect::<Vec<_>>(),
-        ),
-        _ => ok(
-            "monitors",
-            &list
-                .iter()
-                .map(|m| M {
-                    name: &m.name,
-                    kind: monitor_type(&m.kind),
-                    status: m.status,
-                    servers: m
-                        .servers
-                        .iter()
-                        .map(|s| MS {
-                            name: &s.name,
-                            status: s.status,
-                        })
-                        .collect(),
+                .map(|s| MS {
+                    name: &s.name,
+                    status: s.status,
                 })
-                .collect::<Vec<_>>(),
-        ),
+                .collect(),
+        }),
     }
 }
 
