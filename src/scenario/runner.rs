@@ -88,6 +88,9 @@ struct Run<'a> {
     agenda: Agenda,
     groups: GroupTracker,
     folds: Folds,
+    /// Steps with a `when` trigger that has not fired yet (so a log entry is matched
+    /// against the triggers only, not against every step).
+    triggers: Vec<usize>,
     keep: Keep,
     digest: std::collections::hash_map::DefaultHasher,
     consumed: usize,
@@ -129,6 +132,12 @@ fn run_observed_kept<T>(
         agenda: Agenda::default(),
         groups: GroupTracker::default(),
         folds: Folds::new(sc),
+        triggers: sc
+            .steps
+            .iter()
+            .filter(|s| matches!(s.timing, Timing::When { .. }))
+            .map(|s| s.index)
+            .collect(),
         keep,
         digest: Default::default(),
         consumed: 0,
@@ -241,22 +250,25 @@ impl Run<'_> {
                 self.groups.observe(e);
                 self.folds.observe(sc, e);
                 std::hash::Hash::hash(e, &mut self.digest);
-                for s in &sc.steps {
+                for &i in &self.triggers {
                     if let Timing::When {
                         pattern,
                         from,
                         delay,
-                    } = &s.timing
+                    } = &sc.steps[i].timing
                     {
-                        if !self.fired[s.index] && e.t_ms >= *from && pattern.matches(e, &sc.model)
-                        {
-                            self.fired[s.index] = true;
-                            due.push((s.index, *delay));
+                        if !self.fired[i] && e.t_ms >= *from && pattern.matches(e, &sc.model) {
+                            self.fired[i] = true;
+                            due.push((i, *delay));
                         }
                     }
                 }
             }
             self.consumed += 1;
+            if !due.is_empty() {
+                let fired = &self.fired;
+                self.triggers.retain(|&i| !fired[i]);
+            }
             for (i, delay) in due {
                 if delay == 0 {
                     self.do_step(i);
