@@ -2,9 +2,10 @@
 //! 100,000, RSS sampled over time. The event log is trimmed to its retention, so RSS
 //! must level off; the bar is under 10 % growth after the first minute of 10.
 //!
-//! `cargo run --release --example soak -- [SECONDS] [SPEED] [load]` (defaults 600,
-//! 100000). With `load`, two clients keep `/api/v1` busy meanwhile (status GETs, a group
-//! move every 100 ms) and a fault with a duration is injected every 3 s.
+//! `cargo run --release --example soak -- [SECONDS] [SPEED] [load|reads]` (defaults
+//! 600, 100000). With `load`, two clients keep `/api/v1` busy meanwhile (status GETs, a
+//! group move every 100 ms each) and a fault with a duration is injected every 3 s;
+//! `reads` is the same without the moves.
 //! Prints one line per 10 s: wall s, virtual days, RSS MiB, events dropped so far,
 //! journal entries, and the latency of `GET /api/v1/cluster`.
 
@@ -24,7 +25,8 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let secs: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(600);
     let speed = args.next().unwrap_or_else(|| "100000".into());
-    let load = args.next().is_some_and(|a| a == "load");
+    let mode = args.next().unwrap_or_default();
+    let (load, moves) = (mode == "load" || mode == "reads", mode == "load");
     let flags = ["--listen", "127.0.0.1:0", "--speed", &speed];
     let run = Running::start(ServeArgs::from_flags(flags).expect("flags")).expect("serve");
     let base = format!("http://{}", run.addr());
@@ -40,7 +42,7 @@ fn main() {
     if load {
         for client in 0..2 {
             let (agent, base) = (agent.clone(), base.clone());
-            std::thread::spawn(move || rest_load(&agent, &base, client));
+            std::thread::spawn(move || rest_load(&agent, &base, client, moves));
         }
     }
     let start = Instant::now();
@@ -97,7 +99,7 @@ fn main() {
 
 /// Steady `/api/v1` traffic: status GETs, a group move every 100 ms, and (client 0) a
 /// fault with a duration every 3 s, alternating kinds.
-fn rest_load(agent: &ureq::Agent, base: &str, client: usize) {
+fn rest_load(agent: &ureq::Agent, base: &str, client: usize, moves: bool) {
     let auth = "Basic dXNlcjpwYXNzd29yZA==";
     let faults = [
         r#"{"kind": "server-crash", "server": "server2", "duration_ms": 600000}"#,
@@ -113,10 +115,12 @@ fn rest_load(agent: &ureq::Agent, base: &str, client: usize) {
                 .call();
         }
         let target = if i % 2 == 0 { "server2" } else { "server1" };
-        let _ = agent
-            .post(&format!("{base}/api/v1/groups/failover1/move"))
-            .set("Authorization", auth)
-            .send_string(&format!(r#"{{"target": "{target}"}}"#));
+        let _ = moves.then(|| {
+            agent
+                .post(&format!("{base}/api/v1/groups/failover1/move"))
+                .set("Authorization", auth)
+                .send_string(&format!(r#"{{"target": "{target}"}}"#))
+        });
         if client == 0 && last_fault.elapsed() >= Duration::from_secs(3) {
             last_fault = Instant::now();
             let _ = agent
