@@ -2,9 +2,12 @@
 //! 100,000, RSS sampled over time. The event log is trimmed to its retention, so RSS
 //! must level off; the bar is under 10 % growth after the first minute of 10.
 //!
-//! `cargo run --release --example soak -- [SECONDS] [SPEED]` (defaults 600, 100000).
-//! Prints one line per 10 s: wall s, virtual days, RSS MiB, events dropped so far, and
-//! the latency of `GET /api/v1/cluster`.
+//! `cargo run --release --example soak -- [SECONDS] [SPEED] [load|reads]` (defaults
+//! 600, 100000). With `load`, two clients keep `/api/v1` busy meanwhile (status GETs, a
+//! group move every 100 ms each) and a fault with a duration is injected every 3 s;
+//! `reads` is the same without the moves.
+//! Prints one line per 10 s: wall s, virtual days, RSS MiB, events dropped so far,
+//! journal entries, and the latency of `GET /api/v1/cluster`.
 
 use clustersim::host::{Running, ServeArgs};
 use std::time::{Duration, Instant};
@@ -22,6 +25,8 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let secs: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(600);
     let speed = args.next().unwrap_or_else(|| "100000".into());
+    let mode = args.next().unwrap_or_default();
+    let (load, moves) = (mode == "load" || mode == "reads", mode == "load");
     let flags = ["--listen", "127.0.0.1:0", "--speed", &speed];
     let run = Running::start(ServeArgs::from_flags(flags).expect("flags")).expect("serve");
     let base = format!("http://{}", run.addr());
@@ -34,9 +39,15 @@ fn main() {
         .set("Authorization", auth)
         .send_string(r#"{"kind": "monitor-result", "monitor": "fipw1", "result": "error"}"#)
         .expect("fault injected");
+    if load {
+        for client in 0..2 {
+            let (agent, base) = (agent.clone(), base.clone());
+            std::thread::spawn(move || rest_load(&agent, &base, client, moves));
+        }
+    }
     let start = Instant::now();
     let mut first_minute = None;
-    println!("wall_s  virtual_days  rss_mib  events_dropped  cluster_get_ms");
+    println!("wall_s  virtual_days  rss_mib  events_dropped  journal  cluster_get_ms");
     while start.elapsed() < Duration::from_secs(secs) {
         std::thread::sleep(Duration::from_secs(10));
         let t = Instant::now();
@@ -60,6 +71,14 @@ fn main() {
             .ok()
             .and_then(|r| r.header("x-events-dropped").map(str::to_string))
             .unwrap_or_default();
+        let journal = agent
+            .get(&format!("{base}/sim/v1/journal"))
+            .set("Authorization", auth)
+            .call()
+            .ok()
+            .and_then(|r| r.into_json::<serde_json::Value>().ok())
+            .and_then(|j| j["entries"].as_array().map(Vec::len))
+            .unwrap_or(0);
         let days = clock["now_ms"].as_u64().unwrap_or(0) as f64 / 86_400_000.0;
         let rss = rss_kib();
         let wall = start.elapsed().as_secs();
@@ -67,7 +86,7 @@ fn main() {
             first_minute = Some(rss);
         }
         println!(
-            "{wall:>6}  {days:>12.1}  {:>7.1}  {dropped:>14}  {get_ms:>8.2}{}",
+            "{wall:>6}  {days:>12.1}  {:>7.1}  {dropped:>14}  {journal:>7}  {get_ms:>8.2}{}",
             rss as f64 / 1024.0,
             if ok { "" } else { "  (GET failed)" }
         );
@@ -75,5 +94,40 @@ fn main() {
     if let Some(base_rss) = first_minute {
         let growth = (rss_kib() as f64 / base_rss as f64 - 1.0) * 100.0;
         println!("RSS growth after the first minute: {growth:.1} %");
+    }
+}
+
+/// Steady `/api/v1` traffic: status GETs, a group move every 100 ms, and (client 0) a
+/// fault with a duration every 3 s, alternating kinds.
+fn rest_load(agent: &ureq::Agent, base: &str, client: usize, moves: bool) {
+    let auth = "Basic dXNlcjpwYXNzd29yZA==";
+    let faults = [
+        r#"{"kind": "server-crash", "server": "server2", "duration_ms": 600000}"#,
+        r#"{"kind": "monitor-result", "monitor": "fipw1", "server": "server1", "result": "caution", "duration_ms": 60000}"#,
+        r#"{"kind": "heartbeat-path-down", "server": "server1", "path": "lankhb1", "duration_ms": 120000}"#,
+    ];
+    let mut last_fault = Instant::now();
+    for i in 0u64.. {
+        for path in ["/api/v1/cluster", "/api/v1/groups", "/api/v1/servers"] {
+            let _ = agent
+                .get(&format!("{base}{path}"))
+                .set("Authorization", auth)
+                .call();
+        }
+        let target = if i % 2 == 0 { "server2" } else { "server1" };
+        let _ = moves.then(|| {
+            agent
+                .post(&format!("{base}/api/v1/groups/failover1/move"))
+                .set("Authorization", auth)
+                .send_string(&format!(r#"{{"target": "{target}"}}"#))
+        });
+        if client == 0 && last_fault.elapsed() >= Duration::from_secs(3) {
+            last_fault = Instant::now();
+            let _ = agent
+                .post(&format!("{base}/sim/v1/faults"))
+                .set("Authorization", auth)
+                .send_string(faults[(i % 3) as usize]);
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
 }

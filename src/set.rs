@@ -76,6 +76,7 @@ pub fn parse_value(raw: &str) -> Result<Value, String> {
     if raw.trim().is_empty() {
         return Err("the value is empty".into());
     }
+    crate::model::limits::check_yaml_text(raw).map_err(|e| format!("`{raw}`: {e}"))?;
     serde_norway::from_str::<Value>(raw).map_err(|e| format!("`{raw}` is not a YAML value: {e}"))
 }
 

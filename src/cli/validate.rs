@@ -14,6 +14,7 @@ pub fn check_file(path: &Path) -> Result<String, Vec<String>> {
 /// As [`check_file`], for text already read; `origin` names it in every line. A
 /// clp.conf is accepted too; its import warnings go to stderr.
 pub fn check_text(text: &str, origin: &str) -> Result<String, Vec<String>> {
+    crate::model::limits::check_size(text).map_err(|e| vec![format!("{origin}: {e}")])?;
     if looks_like_scenario(text) {
         return Err(vec![format!(
             "{origin}: this is a scenario file (it has `steps:` or `expect:`), not a cluster file; run it with `clustersim run {origin}`"
@@ -33,6 +34,9 @@ pub fn check_text(text: &str, origin: &str) -> Result<String, Vec<String>> {
 
 /// A scenario file has top-level `steps` or `expect`, which no cluster file has.
 fn looks_like_scenario(text: &str) -> bool {
+    if crate::model::limits::check_yaml_text(text).is_err() {
+        return false; // the cluster loader names the problem
+    }
     let Ok(serde_norway::Value::Mapping(map)) = serde_norway::from_str::<serde_norway::Value>(text)
     else {
         return false;

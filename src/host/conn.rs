@@ -33,13 +33,20 @@ use tower::ServiceExt;
 /// waits for.
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 
-/// Waits until no request is being answered, at most `limit`; true if drained.
+/// Waits until no request is being answered and no event stream is open (listeners
+/// told to stop end their streams), at most `limit`; true if drained.
 pub async fn drained(limit: Duration) -> bool {
     let until = Instant::now() + limit;
-    while IN_FLIGHT.load(Ordering::Acquire) > 0 {
+    let busy = || IN_FLIGHT.load(Ordering::Acquire) > 0 || OPEN_STREAMS.load(Ordering::Acquire) > 0;
+    let streams = OPEN_STREAMS.load(Ordering::Acquire) > 0;
+    while busy() {
         if Instant::now() >= until {
             return false;
         }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    if streams {
+        // An ended stream's last chunk is written just after its body is dropped.
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     true
@@ -156,10 +163,36 @@ fn refuse(status: StatusCode, message: &str) -> Response {
     )
 }
 
-/// Keeps a slot taken while a response body (an event stream) is being sent.
+/// Event streams open in this process: a graceful shutdown ends them and waits until
+/// they are closed.
+static OPEN_STREAMS: AtomicUsize = AtomicUsize::new(0);
+
+/// An event stream's body: keeps its slot taken while it is being sent, and ends
+/// (cleanly, with the last chunk) when the listener is told to stop.
 struct Held {
     body: Body,
+    stopped: Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
     _permit: OwnedSemaphorePermit,
+}
+
+impl Held {
+    fn new(body: Body, mut stop: watch::Receiver<bool>, permit: OwnedSemaphorePermit) -> Held {
+        OPEN_STREAMS.fetch_add(1, Ordering::AcqRel);
+        let stopped = Box::pin(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        });
+        Held {
+            body,
+            stopped,
+            _permit: permit,
+        }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        OPEN_STREAMS.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl hyper::body::Body for Held {
@@ -169,11 +202,19 @@ impl hyper::body::Body for Held {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        if self.stopped.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
         Pin::new(&mut self.body).poll_frame(cx)
     }
 }
 
-async fn answer(req: hyper::Request<Incoming>, router: Router, slots: Slots) -> Response {
+async fn answer(
+    req: hyper::Request<Incoming>,
+    router: Router,
+    slots: Slots,
+    stop: watch::Receiver<bool>,
+) -> Response {
     let oneshot = |req| async move {
         AssertUnwindSafe(router.oneshot(req))
             .catch_unwind()
@@ -189,12 +230,7 @@ async fn answer(req: hyper::Request<Incoming>, router: Router, slots: Slots) -> 
             );
         };
         let resp = oneshot(req.map(Body::new)).await;
-        return resp.map(|body| {
-            Body::new(Held {
-                body,
-                _permit: permit,
-            })
-        });
+        return resp.map(|body| Body::new(Held::new(body, stop, permit)));
     }
     let (parts, body) = req.into_parts();
     let read = axum::body::to_bytes(Body::new(body), MAX_BUFFERED_BODY);
@@ -240,10 +276,11 @@ pub async fn http<I>(
         first_byte_ms: AtomicU64::new(u64::MAX),
         in_flight: AtomicUsize::new(0),
     });
-    let svc_act = act.clone();
+    let (svc_act, svc_stop) = (act.clone(), stop.clone());
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(conn);
         let (router, slots, act) = (router.clone(), slots.clone(), svc_act.clone());
+        let stop = svc_stop.clone();
         let mut down = down.clone();
         act.in_flight.fetch_add(1, Ordering::AcqRel);
         IN_FLIGHT.fetch_add(1, Ordering::AcqRel);
@@ -253,7 +290,7 @@ pub async fn http<I>(
                 let _ = d.wait_for(|d| !*d).await;
             }
             let answering =
-                super::listeners::ANSWERING.scope(conn.server, answer(req, router, slots));
+                super::listeners::ANSWERING.scope(conn.server, answer(req, router, slots, stop));
             let resp = answering.await;
             IN_FLIGHT.fetch_sub(1, Ordering::AcqRel);
             act.last_done_ms.store(act.ms(), Ordering::Release);

@@ -452,6 +452,7 @@ impl Engine {
         // Retention: trim in batches so the front is not shifted at every event.
         if self.sim.events().len() > EVENT_LOG_RETENTION + EVENT_LOG_RETENTION / 4 {
             self.sim.trim_log(EVENT_LOG_RETENTION);
+            super::memory::release_freed();
         }
     }
 }

@@ -81,6 +81,7 @@ pub enum Origin<'a> {
 pub fn load(path: &Path, defaults: &ServeArgs) -> Result<Vec<ClusterSpec>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    super::limits::check_yaml(&text, &path.display().to_string())?;
     let file: FleetFile = serde_norway::from_str(&text)
         .map_err(|e| format!("{}: not a fleet file: {e}", path.display()))?;
     if file.clusters.is_empty() {

@@ -21,7 +21,7 @@ pub const SLICE_EVENTS: u64 = 20_000;
 pub const MAX_EVENTS_LIMIT: usize = 10_000;
 /// Log entries kept per cluster; older ones are dropped (counted in `dropped` of
 /// the `X-Events-Dropped` header of `GET /sim/v1/events`).
-pub const EVENT_LOG_RETENTION: usize = 50_000;
+pub const EVENT_LOG_RETENTION: usize = 20_000;
 
 /// A connection must send a complete request header within this time of its first
 /// byte.
@@ -97,45 +97,8 @@ pub fn check_events_limit(limit: usize) -> Result<usize, String> {
     Ok(limit)
 }
 
-/// Largest cluster file `serve` reads.
-pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
-/// Deepest `[`/`{` nesting of a cluster file's flow collections, checked before the
-/// YAML parser sees it (a deep nest makes parsers slow or overflow their stack).
-pub const MAX_YAML_DEPTH: usize = 64;
-
-/// Size and flow-nesting limits of a YAML file, in one linear pass before parsing.
-/// Brackets inside quotes and comments do not count.
-pub fn check_yaml(text: &str, name: &str) -> Result<(), String> {
-    if text.len() > MAX_FILE_BYTES {
-        return Err(format!("{name}: larger than {MAX_FILE_BYTES} bytes"));
-    }
-    let (mut depth, mut quote) = (0usize, None::<char>);
-    for (line_no, line) in text.lines().enumerate() {
-        let (mut comment, mut prev) = (false, ' ');
-        for c in line.chars() {
-            match (quote, c) {
-                _ if comment => {}
-                (Some(q), c) if c == q && prev != '\\' => quote = None,
-                (Some(_), _) => {}
-                (None, '"' | '\'') => quote = Some(c),
-                (None, '#') if prev.is_whitespace() => comment = true,
-                (None, '[' | '{') => {
-                    depth += 1;
-                    if depth > MAX_YAML_DEPTH {
-                        return Err(format!(
-                            "{name}:{}: nested deeper than {MAX_YAML_DEPTH} levels",
-                            line_no + 1
-                        ));
-                    }
-                }
-                (None, ']' | '}') => depth = depth.saturating_sub(1),
-                _ => {}
-            }
-            prev = c;
-        }
-    }
-    Ok(())
-}
+/// File size and YAML depth limits live with the model, so every loader applies them.
+pub use crate::model::limits::{check_yaml, MAX_FILE_BYTES, MAX_YAML_DEPTH};
 
 #[cfg(test)]
 mod tests {
@@ -158,14 +121,5 @@ mod tests {
         assert!(check_events_limit(100_000_000)
             .unwrap_err()
             .contains("10000"));
-    }
-
-    #[test]
-    fn deep_yaml_is_refused_before_parsing() {
-        let deep = "[".repeat(100_000);
-        let e = check_yaml(&deep, "f.yaml").unwrap_err();
-        assert!(e.contains("deeper than 64"), "{e}");
-        let ok = "servers: [{name: a}, {name: b}]  # [[[[\nx: \"[[[[\"\n";
-        assert_eq!(check_yaml(ok, "f.yaml"), Ok(()));
     }
 }

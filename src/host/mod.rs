@@ -27,6 +27,7 @@ pub mod health;
 pub mod journal;
 pub mod limits;
 pub mod listeners;
+mod memory;
 pub mod metrics;
 pub mod router;
 pub mod serve;

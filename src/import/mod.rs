@@ -48,6 +48,7 @@ impl Import {
 /// Converts the text of a clp.conf. Errors (each `origin: /xml/path: problem`) when
 /// the model cannot be built; warnings otherwise.
 pub fn import(text: &str, origin: &str) -> Result<Import, Vec<String>> {
+    crate::model::limits::check_size(text).map_err(|e| vec![format!("{origin}: {e}")])?;
     let doc = roxmltree::Document::parse(text)
         .map_err(|e| vec![format!("{origin}: malformed XML: {e}")])?;
     if doc.root_element().tag_name().name() != "root" {
@@ -115,6 +116,7 @@ pub fn is_clp_conf(text: &str, origin: &str) -> bool {
 /// line per problem. What every shell calls to load a cluster.
 pub fn load_any(text: &str, origin: &str) -> Result<(Model, Vec<String>), Vec<String>> {
     let one_line = |s: String| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    crate::model::limits::check_size(text).map_err(|e| vec![format!("{origin}: {e}")])?;
     if !is_clp_conf(text, origin) {
         return Model::from_yaml(text, origin)
             .map(|m| (m, Vec::new()))

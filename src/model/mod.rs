@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod duration;
 pub mod file;
+pub mod limits;
 pub mod settings;
 pub mod types;
 mod validate;
@@ -139,6 +140,13 @@ struct Names {
 impl Model {
     /// Parses and validates a cluster file. `origin` names the file in error messages.
     pub fn from_yaml(text: &str, origin: &str) -> Result<Model, Vec<ConfigError>> {
+        limits::check_yaml_text(text).map_err(|e| {
+            vec![ConfigError {
+                file: origin.to_string(),
+                at: e.place(),
+                problem: e.problem,
+            }]
+        })?;
         let file: ClusterFile =
             serde_norway::from_str(text).map_err(|e| vec![ConfigError::from_yaml(origin, &e)])?;
         Model::from_file(file, origin)

@@ -4,20 +4,16 @@
 //! scenario file is broken or the command line is wrong.
 
 use super::error::ScenarioError;
-use super::explain::{event_line, narrative};
+use super::explain::narrative;
 use super::file::{load, Scenario};
+use super::jobs::{run_jobs, Bad, JobOpts};
 use super::junit;
 use super::report;
-use super::runner::{run, Outcome};
-use super::timeline::{fmt_ms, fmt_secs, Action};
+use super::runner::Outcome;
+use super::timeline::{fmt_ms, Action};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Instant;
-
-/// How many events before a failure to show.
-const LAST_EVENTS: usize = 8;
 
 use crate::cli::color::{verdict, ColorChoice};
 
@@ -107,14 +103,6 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The result of one job: one scenario under one seed.
-struct JobResult {
-    scenario: usize,
-    outcome: Outcome,
-    /// The determinism check's finding, if it found a difference.
-    nondeterminism: Option<String>,
-}
-
 /// Loads, runs and reports; writes the human output to `out`. Returns the exit code.
 pub fn run_to(args: &RunArgs, out: &mut dyn Write) -> i32 {
     let files = match discover(&args.paths) {
@@ -150,16 +138,22 @@ pub fn run_to(args: &RunArgs, out: &mut dyn Write) -> i32 {
     }
 
     // Jobs: every scenario under every seed asked for.
-    let mut jobs: Vec<(usize, u64)> = Vec::new();
-    for (i, s) in scenarios.iter().enumerate() {
-        let base = args.seed.unwrap_or(s.seed);
-        for k in 0..args.seeds.unwrap_or(1) {
-            jobs.push((i, base.wrapping_add(k)));
-        }
-    }
+    let bases: Vec<u64> = scenarios
+        .iter()
+        .map(|s| args.seed.unwrap_or(s.seed))
+        .collect();
     let started = Instant::now();
     let timestamp = junit::iso8601(std::time::SystemTime::now());
-    let results = run_jobs(&scenarios, &jobs, args);
+    let opts = JobOpts {
+        threads: args
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        determinism: args.check_determinism,
+        first_keeps_all: args.events.is_some() || args.report.is_some() || args.explain,
+        seeds: args.seeds.unwrap_or(1),
+        junit: args.junit.is_some(),
+    };
+    let results = run_jobs(&scenarios, &bases, opts);
     let wall = started.elapsed();
 
     // One line per scenario, failures in detail.
@@ -178,60 +172,62 @@ pub fn run_to(args: &RunArgs, out: &mut dyn Write) -> i32 {
             system_out: None,
         });
     }
-    for (i, sc) in scenarios.iter().enumerate() {
-        let mine: Vec<&JobResult> = results.iter().filter(|r| r.scenario == i).collect();
-        let bad: Vec<&JobResult> = mine.iter().copied().filter(|r| !job_passed(r)).collect();
-        let first = mine[0];
-        let wall_ms: f64 = mine
-            .iter()
-            .map(|r| r.outcome.wall.as_secs_f64() * 1000.0)
-            .sum();
-        let seeds = if mine.len() > 1 {
-            format!("  {} seeds", mine.len())
+    for (sc, mine) in scenarios.iter().zip(&results) {
+        let bad: Vec<&Bad> = mine.bad.values().collect();
+        let first = mine
+            .first
+            .as_ref()
+            .expect("the first seed keeps its outcome");
+        let wall_ms = mine.wall.as_secs_f64() * 1000.0;
+        let seeds = if mine.runs > 1 {
+            format!("  {} seeds", mine.runs)
         } else {
-            format!("  seed {}", first.outcome.seed)
+            format!("  seed {}", first.seed)
         };
         let word = verdict(if bad.is_empty() { "PASS" } else { "FAIL" }, colour);
         let _ = writeln!(
             out,
             "{word}  virtual {:>5}  wall {:>6.1}ms{seeds}  {}  ({})",
-            fmt_ms(first.outcome.end_ms),
+            fmt_ms(first.end_ms),
             wall_ms,
             sc.file,
             sc.name
         );
         if !bad.is_empty() {
             failed += 1;
-            if mine.len() > 1 {
-                let list: Vec<String> = bad.iter().map(|r| r.outcome.seed.to_string()).collect();
+            if mine.runs > 1 {
+                let list: Vec<String> = bad.iter().map(|r| r.seed.to_string()).collect();
                 let _ = writeln!(
                     out,
                     "      failing seeds: {} (replay: clustersim run {} --seed {})",
                     list.join(", "),
                     sc.file,
-                    bad[0].outcome.seed
+                    bad[0].seed
                 );
             }
-            let _ = write!(out, "{}", failure_details(bad[0]));
+            let _ = write!(out, "{}", bad[0].details);
         }
-        for r in &mine {
+        let mut runs = mine.junit.clone();
+        runs.sort_by_key(|r| r.0);
+        for (k, seed, wall) in runs {
+            let bad = mine.bad.get(&k);
             cases.push(junit::Case {
-                name: if mine.len() > 1 {
-                    format!("{} (seed {})", sc.name, r.outcome.seed)
+                name: if mine.runs > 1 {
+                    format!("{} (seed {seed})", sc.name)
                 } else {
                     sc.name.clone()
                 },
                 file: sc.file.clone(),
-                seed: Some(r.outcome.seed),
-                seconds: r.outcome.wall.as_secs_f64(),
-                failure: (!job_passed(r)).then(|| failure_details(r)),
+                seed: Some(seed),
+                seconds: wall.as_secs_f64(),
+                failure: bad.map(|b| b.details.clone()),
                 error: None,
-                system_out: (!job_passed(r)).then(|| last_events(r)),
+                system_out: bad.map(|b| b.last_events.clone()),
             });
         }
         if args.explain {
-            let _ = writeln!(out, "      why, in seed {}:", first.outcome.seed);
-            let lines = narrative(&first.outcome.model, &first.outcome.events);
+            let _ = writeln!(out, "      why, in seed {}:", first.seed);
+            let lines = narrative(&first.model, &first.events);
             if lines.is_empty() {
                 let _ = writeln!(
                     out,
@@ -249,7 +245,7 @@ pub fn run_to(args: &RunArgs, out: &mut dyn Write) -> i32 {
         scenarios.len() + broken.len(),
         scenarios.len() - failed,
         broken.len(),
-        results.len(),
+        results.iter().map(|r| r.runs).sum::<u64>(),
         wall.as_secs_f64()
     );
 
@@ -271,10 +267,10 @@ pub fn run_to(args: &RunArgs, out: &mut dyn Write) -> i32 {
             code = 2;
         }
     };
-    if let (Some(path), Some(r)) = (&args.events, results.first()) {
+    if let (Some(path), Some(o)) = (&args.events, results.first().and_then(|r| r.first.as_ref())) {
         let mut text = String::new();
-        for e in &r.outcome.events {
-            text.push_str(&e.to_json(&r.outcome.model).to_string());
+        for e in &o.events {
+            text.push_str(&e.to_json(&o.model).to_string());
             text.push('\n');
         }
         write_file(path, text, out);
@@ -286,18 +282,14 @@ pub fn run_to(args: &RunArgs, out: &mut dyn Write) -> i32 {
     if let Some(path) = &args.report {
         let mut pages = Vec::new();
         for (i, sc) in scenarios.iter().enumerate() {
-            if let Some(r) = results.iter().find(|r| r.scenario == i) {
+            if let Some(o) = results[i].first.as_ref() {
                 let texts = sc.expectations.iter().map(|x| x.text.clone()).collect();
-                pages.push((r.outcome.clone(), step_marks(sc, &r.outcome), texts));
+                pages.push((o.clone(), step_marks(sc, o), texts));
             }
         }
         write_file(path, report::render(&pages), out);
     }
     code
-}
-
-fn job_passed(r: &JobResult) -> bool {
-    r.outcome.passed() && r.nondeterminism.is_none()
 }
 
 /// The steps that ran, as report marks.
@@ -328,146 +320,4 @@ fn step_marks(sc: &Scenario, o: &Outcome) -> Vec<report::Mark> {
     }
     marks.sort_by_key(|m| m.0);
     marks
-}
-
-fn failure_details(r: &JobResult) -> String {
-    let o = &r.outcome;
-    let mut s = String::new();
-    if o.failures.is_empty() && r.nondeterminism.is_none() {
-        return s;
-    }
-    for f in &o.failures {
-        s.push_str(&format!(
-            "      expected: {}\n      seen:     {}\n",
-            f.what, f.seen
-        ));
-        let from = f.upto.saturating_sub(LAST_EVENTS);
-        s.push_str(&format!("      last events before {}:\n", fmt_secs(f.t_ms)));
-        if f.upto == 0 {
-            s.push_str("        (none)\n");
-        }
-        for e in &o.events[from..f.upto.min(o.events.len())] {
-            s.push_str(&format!("        {}\n", event_line(&o.model, e)));
-        }
-    }
-    if let Some(d) = &r.nondeterminism {
-        s.push_str(&format!("      not deterministic: {d}\n"));
-    }
-    s
-}
-
-/// The events before each failure of a run, for JUnit's `system-out`.
-fn last_events(r: &JobResult) -> String {
-    let o = &r.outcome;
-    let mut s = String::new();
-    for f in &o.failures {
-        let from = f.upto.saturating_sub(LAST_EVENTS);
-        s.push_str(&format!(
-            "last events before {} ({}):\n",
-            fmt_secs(f.t_ms),
-            f.what
-        ));
-        for e in &o.events[from..f.upto.min(o.events.len())] {
-            s.push_str(&format!("  {}\n", event_line(&o.model, e)));
-        }
-    }
-    s
-}
-
-/// Runs the jobs on worker threads; results come back in job order.
-fn run_jobs(scenarios: &[Scenario], jobs: &[(usize, u64)], args: &RunArgs) -> Vec<JobResult> {
-    let threads = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, jobs.len().max(1));
-    let next = AtomicUsize::new(0);
-    let slots: Mutex<Vec<Option<JobResult>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&(i, seed)) = jobs.get(k) else { break };
-                let r = run_job(&scenarios[i], i, seed, args.check_determinism);
-                slots.lock().unwrap_or_else(|p| p.into_inner())[k] = Some(r);
-            });
-        }
-    });
-    slots
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner())
-        .into_iter()
-        .flatten()
-        .collect()
-}
-
-fn run_job(sc: &Scenario, i: usize, seed: u64, determinism: bool) -> JobResult {
-    let outcome = guarded_run(sc, seed);
-    let nondeterminism = if determinism {
-        let again = guarded_run(sc, seed);
-        compare(&outcome, &again)
-    } else {
-        None
-    };
-    JobResult {
-        scenario: i,
-        outcome,
-        nondeterminism,
-    }
-}
-
-/// Runs a scenario; an engine panic becomes a failed run instead of ending the command.
-fn guarded_run(sc: &Scenario, seed: u64) -> Outcome {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(sc, seed))) {
-        Ok(o) => o,
-        Err(p) => {
-            let msg = p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".into());
-            Outcome {
-                file: sc.file.clone(),
-                name: sc.name.clone(),
-                description: sc.description.clone(),
-                seed,
-                end_ms: 0,
-                wall: Default::default(),
-                failures: vec![super::runner::Failure {
-                    what: format!("scenario `{}` runs to its end", sc.name),
-                    seen: format!("the engine panicked: {}", super::error::one_line(&msg)),
-                    t_ms: 0,
-                    upto: 0,
-                }],
-                events: Vec::new(),
-                model: sc.model.clone(),
-                step_times: vec![None; sc.steps.len()],
-                engine_steps: 0,
-            }
-        }
-    }
-}
-
-/// The first difference between two runs of the same scenario and seed.
-pub fn compare(a: &Outcome, b: &Outcome) -> Option<String> {
-    let model = &a.model;
-    for (i, (x, y)) in a.events.iter().zip(&b.events).enumerate() {
-        if x != y {
-            return Some(format!(
-                "event #{i} differs: first run {} / second run {}",
-                x.to_json(model),
-                y.to_json(model)
-            ));
-        }
-    }
-    if a.events.len() != b.events.len() {
-        return Some(format!(
-            "first run logged {} events, second run {}",
-            a.events.len(),
-            b.events.len()
-        ));
-    }
-    if a.failures != b.failures {
-        return Some("the two runs judged the expectations differently".into());
-    }
-    None
 }

@@ -4,8 +4,9 @@
 //! steps (in file order, each followed by the engine events it causes at that instant),
 //! then the checks.
 
-use super::expect::{check_sequence, count, Anchor, Check, GroupTracker, Probe};
+use super::expect::{Anchor, Check, GroupTracker, Probe};
 use super::file::Scenario;
+use super::fold::Folds;
 use super::timeline::{fmt_ms, fmt_secs, Action, Agenda, Item, Refusal, Timing};
 use crate::model::Model;
 use crate::sim::{Event, FaultId, Sim};
@@ -15,6 +16,20 @@ use std::time::{Duration, Instant};
 
 /// An engine that keeps producing events without advancing time is a bug; stop there.
 const MAX_ENGINE_STEPS: u64 = 20_000_000;
+/// Log entries a run keeps under [`Keep::Tail`] (~5 MB); older ones are dropped once
+/// the expectations have seen them (trimmed when 25 % over).
+pub const RUN_LOG_TAIL: usize = 10_000;
+/// Events before a failure kept with it (shown under the failure).
+pub const CONTEXT_EVENTS: usize = 8;
+
+/// How much of its event log a run hands back in [`Outcome::events`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// The whole log (for `--events`, `--report`, `--explain`, sweep metrics).
+    All,
+    /// The last [`RUN_LOG_TAIL`] entries: memory stays constant however long the run.
+    Tail,
+}
 
 /// What one run of one scenario gave.
 #[derive(Clone, Debug)]
@@ -27,7 +42,12 @@ pub struct Outcome {
     pub end_ms: u64,
     pub wall: Duration,
     pub failures: Vec<Failure>,
+    /// The log, or its tail under [`Keep::Tail`]: `events[0]` is entry `events_dropped`.
     pub events: Vec<Event>,
+    /// Entries dropped from the front of `events`.
+    pub events_dropped: u64,
+    /// A hash of the whole log, entry by entry (the determinism check compares it).
+    pub digest: u64,
     pub model: Arc<Model>,
     /// When each step ran (`None`: its trigger never fired, or the run ended first).
     pub step_times: Vec<Option<u64>>,
@@ -51,6 +71,8 @@ pub struct Failure {
     pub t_ms: u64,
     /// The length of the event log at that moment: the events before it are `..upto`.
     pub upto: usize,
+    /// The last [`CONTEXT_EVENTS`] events before that moment.
+    pub context: Vec<Event>,
 }
 
 #[derive(Clone, Debug)]
@@ -65,6 +87,12 @@ struct Run<'a> {
     sim: Sim,
     agenda: Agenda,
     groups: GroupTracker,
+    folds: Folds,
+    /// Steps with a `when` trigger that has not fired yet (so a log entry is matched
+    /// against the triggers only, not against every step).
+    triggers: Vec<usize>,
+    keep: Keep,
+    digest: std::collections::hash_map::DefaultHasher,
     consumed: usize,
     fired: Vec<bool>,
     step_times: Vec<Option<u64>>,
@@ -76,19 +104,42 @@ struct Run<'a> {
     end: u64,
 }
 
-/// Runs `sc` under `seed`.
+/// Runs `sc` under `seed`, keeping the whole log.
 pub fn run(sc: &Scenario, seed: u64) -> Outcome {
-    run_observed(sc, seed, |_| ()).0
+    run_kept(sc, seed, Keep::All)
+}
+
+/// Runs `sc` under `seed`, keeping `keep` of the log.
+pub fn run_kept(sc: &Scenario, seed: u64, keep: Keep) -> Outcome {
+    run_observed_kept(sc, seed, keep, |_| ()).0
 }
 
 /// As [`run`], and hands the finished `Sim` to `look` (for views at the end of the run).
 pub fn run_observed<T>(sc: &Scenario, seed: u64, look: impl FnOnce(&Sim) -> T) -> (Outcome, T) {
+    run_observed_kept(sc, seed, Keep::All, look)
+}
+
+fn run_observed_kept<T>(
+    sc: &Scenario,
+    seed: u64,
+    keep: Keep,
+    look: impl FnOnce(&Sim) -> T,
+) -> (Outcome, T) {
     let started = Instant::now();
     let mut r = Run {
         sc,
         sim: Sim::new(sc.model.clone(), seed),
         agenda: Agenda::default(),
         groups: GroupTracker::default(),
+        folds: Folds::new(sc),
+        triggers: sc
+            .steps
+            .iter()
+            .filter(|s| matches!(s.timing, Timing::When { .. }))
+            .map(|s| s.index)
+            .collect(),
+        keep,
+        digest: Default::default(),
         consumed: 0,
         fired: vec![false; sc.steps.len()],
         step_times: vec![None; sc.steps.len()],
@@ -155,6 +206,8 @@ pub fn run_observed<T>(sc: &Scenario, seed: u64, look: impl FnOnce(&Sim) -> T) -
         wall: started.elapsed(),
         failures: failures.into_iter().map(|(_, f)| f).collect(),
         events: r.sim.events().to_vec(),
+        events_dropped: r.sim.events_dropped(),
+        digest: std::hash::Hasher::finish(&r.digest),
         model: sc.model.clone(),
         step_times: r.step_times,
         engine_steps,
@@ -195,22 +248,27 @@ impl Run<'_> {
             {
                 let e = &self.sim.events()[self.consumed];
                 self.groups.observe(e);
-                for s in &sc.steps {
+                self.folds.observe(sc, e);
+                std::hash::Hash::hash(e, &mut self.digest);
+                for &i in &self.triggers {
                     if let Timing::When {
                         pattern,
                         from,
                         delay,
-                    } = &s.timing
+                    } = &sc.steps[i].timing
                     {
-                        if !self.fired[s.index] && e.t_ms >= *from && pattern.matches(e, &sc.model)
-                        {
-                            self.fired[s.index] = true;
-                            due.push((s.index, *delay));
+                        if !self.fired[i] && e.t_ms >= *from && pattern.matches(e, &sc.model) {
+                            self.fired[i] = true;
+                            due.push((i, *delay));
                         }
                     }
                 }
             }
             self.consumed += 1;
+            if !due.is_empty() {
+                let fired = &self.fired;
+                self.triggers.retain(|&i| !fired[i]);
+            }
             for (i, delay) in due {
                 if delay == 0 {
                     self.do_step(i);
@@ -220,7 +278,29 @@ impl Run<'_> {
                 }
             }
         }
-        self.consumed > start
+        let absorbed = self.consumed > start;
+        if self.keep == Keep::Tail && self.consumed > RUN_LOG_TAIL + RUN_LOG_TAIL / 4 {
+            let dropped = self.sim.trim_log(RUN_LOG_TAIL);
+            self.consumed -= dropped as usize;
+        }
+        absorbed
+    }
+
+    /// The log's length so far, dropped entries included.
+    fn logged(&self) -> usize {
+        self.sim.events_dropped() as usize + self.sim.events().len()
+    }
+
+    /// A failure found now, with the events before it.
+    fn failure(&self, what: String, seen: String) -> Failure {
+        let events = self.sim.events();
+        Failure {
+            what,
+            seen,
+            t_ms: self.sim.now(),
+            upto: self.logged(),
+            context: events[events.len().saturating_sub(CONTEXT_EVENTS)..].to_vec(),
+        }
     }
 
     fn do_step(&mut self, i: usize) {
@@ -276,33 +356,19 @@ impl Run<'_> {
     }
 
     fn fail_step(&mut self, i: usize, seen: String) {
-        let f = Failure {
-            what: self.sc.steps[i].text.clone(),
-            seen,
-            t_ms: self.sim.now(),
-            upto: self.sim.events().len(),
-        };
+        let f = self.failure(self.sc.steps[i].text.clone(), seen);
         self.failures.push((usize::MAX - 1, f));
     }
 
     fn fail_run(&mut self, seen: String) {
-        let f = Failure {
-            what: format!("scenario `{}`", self.sc.name),
-            seen,
-            t_ms: self.sim.now(),
-            upto: self.sim.events().len(),
-        };
+        let f = self.failure(format!("scenario `{}`", self.sc.name), seen);
         self.failures.push((usize::MAX, f));
     }
 
     fn fail(&mut self, x: usize, seen: String) {
         self.xstate[x] = XState::Failed;
-        let f = Failure {
-            what: format!("expect[{x}] {}", self.sc.expectations[x].text),
-            seen,
-            t_ms: self.sim.now(),
-            upto: self.sim.events().len(),
-        };
+        let what = format!("expect[{x}] {}", self.sc.expectations[x].text);
+        let f = self.failure(what, seen);
         self.failures.push((x, f));
     }
 
@@ -380,31 +446,12 @@ impl Run<'_> {
     /// Whole-log expectations, and windows that never opened.
     fn finish(&mut self) {
         let sc = self.sc;
-        let model = sc.model.clone();
         for x in &sc.expectations {
             if !matches!(self.xstate[x.index], XState::Pending) {
                 continue;
             }
-            let events = self.sim.events();
             let verdict = match &x.check {
-                Check::Sequence { items, window } => {
-                    check_sequence(&model, events, items, *window).err()
-                }
-                Check::Count {
-                    pattern,
-                    bound,
-                    window,
-                } => {
-                    let times = count(&model, events, pattern, *window);
-                    if bound.holds(times.len() as u64) {
-                        None
-                    } else if times.is_empty() {
-                        Some("none happened".to_string())
-                    } else {
-                        let list: Vec<String> = times.iter().map(|t| fmt_secs(*t)).collect();
-                        Some(format!("{} happened, at {}", times.len(), list.join(", ")))
-                    }
-                }
+                Check::Sequence { .. } | Check::Count { .. } => self.folds.verdict(sc, x.index),
                 Check::Within {
                     since: Anchor::Step(s),
                     ..

@@ -113,7 +113,7 @@ impl EventKind {
 }
 
 /// An argument of an alert message, kept as an index until the message is rendered.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Arg {
     Server(usize),
     Group(usize),
@@ -126,7 +126,7 @@ pub enum Arg {
 }
 
 /// One entry of the event log.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Event {
     pub seq: u64,
     pub t_ms: u64,

@@ -171,6 +171,7 @@ pub struct Levels {
 
 impl SweepFile {
     pub fn parse(text: &str, origin: &str) -> Result<SweepFile, String> {
+        crate::model::limits::check_yaml(text, origin)?;
         serde_norway::from_str(text).map_err(|e| format!("{origin}: {e}"))
     }
 

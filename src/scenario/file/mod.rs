@@ -89,6 +89,8 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// Parses scenario text; `file` names it in errors, `dir` anchors a relative cluster path.
 pub fn parse(text: &str, file: &str, dir: &Path) -> Result<Scenario, ScenarioError> {
+    crate::model::limits::check_yaml_text(text)
+        .map_err(|e| ScenarioError::new(file, e.place(), e.problem))?;
     let raw: ScenarioFile = serde_norway::from_str(text).map_err(|e| {
         let at = e
             .location()
