@@ -198,7 +198,27 @@ impl Engine {
             processed: self.sim.processed() - a.processed_before,
         });
         self.publish();
-        let _ = a.reply.send(answer.map_err(EngineError::Panicked));
+        self.answer(a.reply, answer.map_err(EngineError::Panicked));
+    }
+
+    /// Sends `answer` once the records it acknowledges are durable (group commit with
+    /// `--state`, see `host::group_commit`); the engine goes on meanwhile.
+    fn answer(
+        &self,
+        reply: oneshot::Sender<Result<Reply, EngineError>>,
+        answer: Result<Reply, EngineError>,
+    ) {
+        let Some(d) = &self.spec.durable else {
+            let _ = reply.send(answer);
+            return;
+        };
+        d.release(Box::new(move |synced| {
+            let answer = match synced {
+                Ok(()) => answer,
+                Err(e) => Err(EngineError::NotDurable(e)),
+            };
+            let _ = reply.send(answer);
+        }));
     }
 
     /// Realtime: the wall instant the next scheduled event is due (`None`: sleep until
@@ -389,7 +409,7 @@ impl Engine {
             Err(why) => Err(EngineError::Panicked(why)),
         };
         self.publish();
-        let _ = reply.send(answer);
+        self.answer(reply, answer);
     }
 
     /// Realtime: an event fell due with no command around it.

@@ -23,6 +23,7 @@ pub mod engine_task;
 pub mod fleet;
 pub mod fleet_api;
 pub mod fleet_file;
+pub mod group_commit;
 pub mod health;
 pub mod journal;
 pub mod limits;
