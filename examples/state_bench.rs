@@ -1,12 +1,13 @@
 //! `serve --state` overhead and recovery time.
 //!
 //! ```sh
-//! cargo run --release --example state_bench            # 3,000 ops, 1,000,000-input journal
-//! cargo run --release --example state_bench -- 3000 200000
+//! cargo run --release --example state_bench            # 3,000 ops, 1,000,000-input journal, 32 clients
+//! cargo run --release --example state_bench -- 3000 200000 16
 //! ```
 //!
-//! 1. Operations/s over HTTP (one keep-alive client, sequential) against a manual-clock
-//!    server without `--state`, with `--state` and fsync per input, and `batch:64`.
+//! 1. Operations/s over HTTP against a manual-clock server without `--state`, with
+//!    `--state` and fsync per input (group commit), and `batch:64`: first one
+//!    sequential keep-alive client, then N concurrent ones.
 //! 2. Recovery of a journal of N inputs written with the on-disk format: reading and
 //!    checking the file, and replaying it into a `Sim` (what `serve --state` does at start).
 
@@ -18,29 +19,42 @@ use clustersim::Model;
 use std::sync::Arc;
 use std::time::Instant;
 
-fn ops_per_sec(extra: &[&str], n: usize) -> f64 {
+/// Operations/s of `clients` keep-alive clients, each posting `n / clients`
+/// suspend/resume pairs one after the other, all at the same time.
+fn ops_per_sec(extra: &[&str], n: usize, clients: usize) -> f64 {
     let mut flags = vec!["--clock", "manual", "--listen", "127.0.0.1:0"];
     flags.extend_from_slice(extra);
     let run = Running::start(ServeArgs::from_flags(flags).expect("flags")).expect("starts");
     let base = format!("http://{}", run.addr());
-    let agent = ureq::agent();
     use base64::Engine as _;
     let auth = format!(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode("user:password")
     );
+    let per = n / clients;
     let t = Instant::now();
-    for i in 0..n {
-        let op = if i % 2 == 0 { "suspend" } else { "resume" };
-        let r = agent
-            .post(&format!("{base}/api/v1/cluster/{op}"))
-            .set("Authorization", &auth)
-            .call();
-        if let Err(e) = r {
-            panic!("request {i}: {e}");
+    std::thread::scope(|s| {
+        for c in 0..clients {
+            let (base, auth) = (&base, &auth);
+            s.spawn(move || {
+                let agent = ureq::agent();
+                for i in 0..per {
+                    let op = if i % 2 == 0 { "suspend" } else { "resume" };
+                    // A refusal (the other clients' suspend came first) is an answered,
+                    // journaled input too.
+                    match agent
+                        .post(&format!("{base}/api/v1/cluster/{op}"))
+                        .set("Authorization", auth)
+                        .call()
+                    {
+                        Ok(_) | Err(ureq::Error::Status(..)) => {}
+                        Err(e) => panic!("client {c} request {i}: {e}"),
+                    }
+                }
+            });
         }
-    }
-    n as f64 / t.elapsed().as_secs_f64()
+    });
+    (per * clients) as f64 / t.elapsed().as_secs_f64()
 }
 
 fn main() {
@@ -50,16 +64,25 @@ fn main() {
         .collect();
     let n_ops = args.first().copied().unwrap_or(3_000);
     let n_journal = args.get(1).copied().unwrap_or(1_000_000);
+    let clients = args.get(2).copied().unwrap_or(32).max(1);
     let dir = tempfile::tempdir().expect("temp dir");
     let d = |name: &str| dir.path().join(name).display().to_string();
 
-    let plain = ops_per_sec(&[], n_ops);
-    let every = ops_per_sec(&["--state", &d("every")], n_ops);
-    let batch = ops_per_sec(
-        &["--state", &d("batch"), "--state-fsync", "batch:64"],
-        n_ops,
-    );
-    println!("operations/s ({n_ops} sequential POSTs): no --state {plain:.0}, --state every-input {every:.0}, --state batch:64 {batch:.0}");
+    for clients in [1, clients] {
+        let plain = ops_per_sec(&[], n_ops, clients);
+        let every = ops_per_sec(&["--state", &d(&format!("every{clients}"))], n_ops, clients);
+        let batch = ops_per_sec(
+            &[
+                "--state",
+                &d(&format!("batch{clients}")),
+                "--state-fsync",
+                "batch:64",
+            ],
+            n_ops,
+            clients,
+        );
+        println!("operations/s ({n_ops} POSTs, {clients} concurrent clients): no --state {plain:.0}, --state every-input {every:.0}, --state batch:64 {batch:.0}");
+    }
 
     // The disk's own bound: appending ~80 bytes and fsyncing, in a loop.
     let raw = {

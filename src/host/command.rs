@@ -89,6 +89,9 @@ pub enum EngineError {
     Panicked(String),
     /// The cluster was deleted or its engine is gone.
     Gone,
+    /// The input was applied and written, but the state journal's fsync failed: it
+    /// may not survive a crash (answered as a 500).
+    NotDurable(String),
     /// The command does not apply (e.g. the test hook on a cluster that refuses it).
     NotAllowed(&'static str),
 }
@@ -97,6 +100,9 @@ impl std::fmt::Display for EngineError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             EngineError::Panicked(m) => write!(f, "the simulation engine panicked: {m}"),
+            EngineError::NotDurable(e) => {
+                write!(f, "the state journal could not be forced to disk: {e}")
+            }
             EngineError::Gone => f.write_str("the cluster's engine has stopped"),
             EngineError::NotAllowed(m) => f.write_str(m),
         }

@@ -15,8 +15,9 @@
 //! command is answered with [`EngineError::Panicked`] (a 500).
 
 use super::command::{ClockInfo, Command, EngineError, Reply};
+use super::event_archive::EventArchive;
 use super::journal::{replay, Journal};
-use super::limits::{EVENT_LOG_RETENTION, MAX_TIME_MS, SLICE_EVENTS};
+use super::limits::{MAX_TIME_MS, SLICE_EVENTS};
 use super::ClockMode;
 use crate::model::Model;
 use crate::sim::{ClusterView, Sim};
@@ -109,6 +110,9 @@ pub struct EngineSpec {
     pub durable: Option<super::state::Durable>,
     /// Start from this journal instead of t=0 (recovery, fork).
     pub start: Option<super::state::Start>,
+    /// Log entries kept in memory (`--event-retention`); older ones go to the state
+    /// directory's archive when there is one (`host::event_archive`), else are dropped.
+    pub retention: usize,
 }
 
 /// The engine task's state.
@@ -130,6 +134,8 @@ struct Engine {
     behind: bool,
     /// A manual advance running slice by slice; answered when it reaches its target.
     advancing: Option<Advancing>,
+    /// `--state`: the log entries trimmed from memory.
+    archive: Option<EventArchive>,
 }
 
 struct Advancing {
@@ -198,7 +204,27 @@ impl Engine {
             processed: self.sim.processed() - a.processed_before,
         });
         self.publish();
-        let _ = a.reply.send(answer.map_err(EngineError::Panicked));
+        self.answer(a.reply, answer.map_err(EngineError::Panicked));
+    }
+
+    /// Sends `answer` once the records it acknowledges are durable (group commit with
+    /// `--state`, see `host::group_commit`); the engine goes on meanwhile.
+    fn answer(
+        &self,
+        reply: oneshot::Sender<Result<Reply, EngineError>>,
+        answer: Result<Reply, EngineError>,
+    ) {
+        let Some(d) = &self.spec.durable else {
+            let _ = reply.send(answer);
+            return;
+        };
+        d.release(Box::new(move |synced| {
+            let answer = match synced {
+                Ok(()) => answer,
+                Err(e) => Err(EngineError::NotDurable(e)),
+            };
+            let _ = reply.send(answer);
+        }));
     }
 
     /// Realtime: the wall instant the next scheduled event is due (`None`: sleep until
@@ -268,22 +294,13 @@ impl Engine {
                 self.sim_base = 0;
                 self.broadcast_upto = 0;
                 self.behind = false;
+                self.clear_archive();
                 let _ = self.events_tx.send(StreamItem::Reset);
                 Reply::Clock(self.clock())
             }
             Command::Clock => Reply::Clock(self.clock()),
             Command::Faults => Reply::Faults(self.sim.fault_history()),
-            Command::Events { since, limit } => {
-                let events = self.sim.events();
-                let start = events.partition_point(|ev| ev.seq < since);
-                Reply::Events(
-                    events[start..]
-                        .iter()
-                        .take(limit)
-                        .map(|ev| (ev.seq, ev.to_json(&self.spec.model).to_string()))
-                        .collect(),
-                )
-            }
+            Command::Events { since, limit } => Reply::Events(self.events_from(since, limit)),
             Command::Journal => Reply::Journal(self.journal.clone()),
             Command::Restore(start) => self.restore(start),
             Command::GroupOnlineMs => {
@@ -330,6 +347,7 @@ impl Engine {
         self.wall_base = Instant::now();
         self.sim_base = start.now_ms;
         self.broadcast_upto = 0;
+        self.clear_archive();
         if let Some(d) = &self.spec.durable {
             d.rewrite(&self.journal, start.now_ms);
         }
@@ -389,7 +407,7 @@ impl Engine {
             Err(why) => Err(EngineError::Panicked(why)),
         };
         self.publish();
-        let _ = reply.send(answer);
+        self.answer(reply, answer);
     }
 
     /// Realtime: an event fell due with no command around it.
@@ -433,7 +451,10 @@ impl Engine {
             sim_base: self.sim_base,
             speed: self.speed,
             next_event_ms: self.sim.next_event_time(),
-            events_dropped: self.sim.events_dropped(),
+            events_dropped: match &self.archive {
+                Some(_) => 0,
+                None => self.sim.events_dropped(),
+            },
         }));
 
         let events = self.sim.events();
@@ -449,10 +470,70 @@ impl Engine {
             }
             self.broadcast_upto = logged;
         }
-        // Retention: trim in batches so the front is not shifted at every event.
-        if self.sim.events().len() > EVENT_LOG_RETENTION + EVENT_LOG_RETENTION / 4 {
-            self.sim.trim_log(EVENT_LOG_RETENTION);
-            super::memory::release_freed();
+        self.retain();
+    }
+
+    /// Retention: trims the in-memory log in batches (so the front is not shifted at
+    /// every event), archiving the trimmed entries first when there is an archive.
+    fn retain(&mut self) {
+        let keep = self.spec.retention;
+        let len = self.sim.events().len();
+        if len <= keep + keep / 4 {
+            return;
+        }
+        if let Some(a) = &mut self.archive {
+            let model = &self.spec.model;
+            let old = self.sim.events()[..len - keep]
+                .iter()
+                .map(|e| (e.seq, e.to_json(model).to_string()));
+            if let Err(e) = a.append(old) {
+                eprintln!(
+                    "clustersim: cluster {:?}: the event archive cannot be written ({e}); older entries are no longer served",
+                    self.spec.name
+                );
+                self.archive = None;
+            }
+        }
+        self.sim.trim_log(keep);
+        super::memory::release_freed();
+    }
+
+    /// Log entries with `seq >= since`, at most `limit`: from the archive first when
+    /// `since` is older than memory, then from memory.
+    fn events_from(&self, since: u64, limit: usize) -> Vec<(u64, String)> {
+        let events = self.sim.events();
+        let first_in_memory = events.first().map_or(self.logged(), |e| e.seq);
+        let mut out = Vec::new();
+        if let (Some(a), true) = (&self.archive, since < first_in_memory) {
+            let n = limit.min((first_in_memory - since) as usize);
+            match a.read(since, n) {
+                Ok(v) => out = v,
+                Err(e) => eprintln!(
+                    "clustersim: cluster {:?}: event archive: {e}",
+                    self.spec.name
+                ),
+            }
+        }
+        let from = out.last().map_or(since, |(s, _)| s + 1);
+        let start = events.partition_point(|ev| ev.seq < from);
+        out.extend(
+            events[start..]
+                .iter()
+                .take(limit - out.len())
+                .map(|ev| (ev.seq, ev.to_json(&self.spec.model).to_string())),
+        );
+        out
+    }
+
+    fn clear_archive(&mut self) {
+        if let Some(a) = &mut self.archive {
+            if let Err(e) = a.clear() {
+                eprintln!(
+                    "clustersim: cluster {:?}: event archive: {e}",
+                    self.spec.name
+                );
+                self.archive = None;
+            }
         }
     }
 }
@@ -506,7 +587,13 @@ impl ClusterHandle {
             model: spec.model.clone(),
             mode: spec.mode,
         };
+        let archive = spec.durable.as_ref().and_then(|d| {
+            EventArchive::create(&d.info.dir)
+                .map_err(|e| eprintln!("clustersim: cluster {:?}: event archive: {e}", spec.name))
+                .ok()
+        });
         let mut engine = Engine {
+            archive,
             journal,
             speed: spec.speed,
             spec,

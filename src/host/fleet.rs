@@ -207,6 +207,7 @@ impl Fleet {
             allow_panic_hook: s.allow_test_panics,
             durable: durable.clone(),
             start,
+            retention: s.defaults.event_retention as usize,
         });
         let app: App = Arc::new(AppInner {
             name: spec.name.clone(),

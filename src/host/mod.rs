@@ -20,9 +20,11 @@ pub mod command;
 pub mod conn;
 pub mod control;
 pub mod engine_task;
+pub mod event_archive;
 pub mod fleet;
 pub mod fleet_api;
 pub mod fleet_file;
+pub mod group_commit;
 pub mod health;
 pub mod journal;
 pub mod limits;
@@ -129,6 +131,10 @@ pub struct ServeArgs {
     /// or `batch:N` (written before the answer, fsynced every N records).
     #[arg(long, default_value = "every-input")]
     pub state_fsync: crate::persist::FsyncPolicy,
+    /// Log entries kept in memory per cluster (`GET /sim/v1/events` beyond them: from
+    /// the state directory's `events.log` with --state, else gone).
+    #[arg(long, default_value_t = limits::EVENT_LOG_RETENTION as u64, value_parser = clap::value_parser!(u64).range(100..))]
+    pub event_retention: u64,
     /// Test hook: accept `POST /sim/v1/test/panic` (an input applied, then a panic).
     #[arg(long, hide = true)]
     pub allow_test_panics: bool,

@@ -4,6 +4,7 @@
 //! virtual time, event log, faults and groups: the engine is deterministic).
 
 use super::fleet::ClusterSpec;
+use super::group_commit::{Counters, GroupCommit, Release};
 use super::journal::Journal;
 use crate::model::Model;
 use crate::persist::{FsyncPolicy, Record, State, Store};
@@ -29,6 +30,13 @@ pub struct StateInfo {
     pub recovered_records: usize,
     /// What was wrong with the journal's tail at start, if anything.
     pub recovery_problem: Option<String>,
+    /// Group commit (`every-input`): fsyncs run and answers they released.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "counters")]
+    pub group_commit: Option<Arc<super::group_commit::Counters>>,
+}
+
+fn counters<S: serde::Serializer>(c: &Option<Arc<Counters>>, s: S) -> Result<S::Ok, S::Error> {
+    c.as_deref().serialize(s)
 }
 
 struct Inner {
@@ -36,6 +44,10 @@ struct Inner {
     header: Record,
     /// When the last unacknowledged clock mark was written (realtime ticks).
     last_mark: Option<std::time::Instant>,
+    /// A durable record was written since the last answer was queued for an fsync.
+    dirty: bool,
+    /// `every-input`: the thread that fsyncs and then releases answers.
+    commit: Option<GroupCommit>,
 }
 
 /// Realtime clock marks (no request waits for them) are written at most this often,
@@ -67,7 +79,7 @@ impl Durable {
             input: input.clone(),
             from,
         };
-        self.with(|i| i.store.append(&r, true))
+        self.with(|i| i.append(&r, true))
             .map_err(|e| format!("the state journal cannot be written: {e}"))
     }
 
@@ -80,23 +92,40 @@ impl Durable {
                 return Ok(());
             }
             i.last_mark = Some(now);
-            i.store.append(&Record::Clock { now_ms }, durable)
+            i.append(&Record::Clock { now_ms }, durable)
         });
         self.log(r);
     }
 
     pub fn speed(&self, speed: f64) {
-        self.log(self.with(|i| i.store.append(&Record::Speed { speed }, true)));
+        self.log(self.with(|i| i.append(&Record::Speed { speed }, true)));
     }
 
     /// Replaces the journal on disk (reset, restore, panic recovery).
     pub fn rewrite(&self, journal: &Journal, now_ms: u64) {
         let r = self.with(|i| {
             let h = i.header.clone();
+            i.dirty = false; // the rewrite is fsynced
             i.store.rewrite(h, journal, now_ms)
         });
         if let Err(e) = r {
             eprintln!("clustersim: state {}: {e}", self.info.dir.display());
+        }
+    }
+
+    /// Runs `release` once every durable record written so far is on disk: at once
+    /// when nothing awaits an fsync, else after the group commit's next fsync.
+    pub fn release(&self, release: Release) {
+        let queued = self.with(|i| match (&i.commit, i.dirty) {
+            (Some(c), true) => {
+                i.dirty = false;
+                c.after_sync(i.store.file(), release);
+                None
+            }
+            _ => Some(release),
+        });
+        if let Some(r) = queued {
+            r(Ok(()));
         }
     }
 
@@ -107,6 +136,14 @@ impl Durable {
                 self.info.dir.display()
             );
         }
+    }
+}
+
+impl Inner {
+    fn append(&mut self, r: &Record, durable: bool) -> std::io::Result<()> {
+        let needs_sync = self.store.append(r, durable)?;
+        self.dirty |= needs_sync;
+        Ok(())
     }
 }
 
@@ -139,6 +176,17 @@ pub fn open(
         },
         recovered_records: 0,
         recovery_problem: None,
+        group_commit: None,
+    };
+    let commit = match policy {
+        FsyncPolicy::EveryInput => {
+            let counters = Arc::new(Counters::default());
+            info.group_commit = Some(counters.clone());
+            let c = GroupCommit::start(&spec.name, counters)
+                .map_err(|e| format!("cannot start the fsync thread: {e}"))?;
+            Some(c)
+        }
+        FsyncPolicy::Batch(_) => None,
     };
     let mut start = None;
     let mut header = header_of(spec);
@@ -184,6 +232,8 @@ pub fn open(
             store: opened.store,
             header,
             last_mark: None,
+            dirty: false,
+            commit,
         })),
         info,
     };

@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub const MAGIC: &[u8; 8] = b"CSIMJRNL";
 pub const VERSION: u32 = 1;
@@ -66,7 +67,9 @@ pub enum Record {
 /// When appended records are forced to disk (`--state-fsync`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FsyncPolicy {
-    /// fsync after every input, advance and speed change, before the answer.
+    /// Every input, advance and speed change is fsynced before it is answered. Inputs
+    /// that arrive together share one fsync (group commit): each answer waits for the
+    /// first fsync that started after its record was written.
     EveryInput,
     /// Records are written (to the page cache) before the answer, fsynced after at
     /// most N of them: a process kill loses nothing, a power cut up to N-1.
@@ -239,7 +242,8 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
 #[derive(Debug)]
 pub struct Store {
     dir: PathBuf,
-    file: File,
+    /// Shared with the group-commit thread, which fsyncs it (`host::group_commit`).
+    file: Arc<File>,
     policy: FsyncPolicy,
     unsynced: u32,
 }
@@ -278,7 +282,7 @@ impl Store {
         file.sync_all().map_err(io)?;
         let mut store = Store {
             dir: dir.to_path_buf(),
-            file,
+            file: Arc::new(file),
             policy,
             unsynced: 0,
         };
@@ -291,7 +295,7 @@ impl Store {
 
     fn seek_end(&mut self) -> std::io::Result<()> {
         use std::io::Seek;
-        self.file.seek(std::io::SeekFrom::End(0)).map(|_| ())
+        (&*self.file).seek(std::io::SeekFrom::End(0)).map(|_| ())
     }
 
     /// Writes a complete journal of `records` atomically (tmp file, fsync, rename).
@@ -313,7 +317,7 @@ impl Store {
         let file = OpenOptions::new().append(true).open(&path).map_err(io)?;
         Ok(Store {
             dir: dir.to_path_buf(),
-            file,
+            file: Arc::new(file),
             policy,
             unsynced: 0,
         })
@@ -332,19 +336,27 @@ impl Store {
         Ok(())
     }
 
-    /// Appends a record; `durable`: an acknowledged change (fsynced by the policy).
-    pub fn append(&mut self, r: &Record, durable: bool) -> std::io::Result<()> {
-        self.file.write_all(&frame(r))?;
+    /// Appends a record; `durable`: an acknowledged change. Returns true when the
+    /// record still needs an fsync before its answer (`every-input`: the caller hands
+    /// the answer to the group commit, [`Store::file`]); `batch:N` fsyncs here.
+    pub fn append(&mut self, r: &Record, durable: bool) -> std::io::Result<bool> {
+        (&*self.file).write_all(&frame(r))?;
         self.unsynced += 1;
-        let sync = match self.policy {
-            FsyncPolicy::EveryInput => durable,
-            FsyncPolicy::Batch(n) => self.unsynced >= n,
-        };
-        if sync {
-            self.file.sync_data()?;
-            self.unsynced = 0;
+        match self.policy {
+            FsyncPolicy::EveryInput => Ok(durable),
+            FsyncPolicy::Batch(n) => {
+                if self.unsynced >= n {
+                    self.file.sync_data()?;
+                    self.unsynced = 0;
+                }
+                Ok(false)
+            }
         }
-        Ok(())
+    }
+
+    /// The journal file now (a rewrite replaces it), for the group commit's fsync.
+    pub fn file(&self) -> Arc<File> {
+        self.file.clone()
     }
 }
 
