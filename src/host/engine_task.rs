@@ -28,6 +28,10 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 /// per-server listeners) as each server sees it.
 #[derive(Debug)]
 pub struct Snapshot {
+    /// The model in force (live reconfiguration swaps in new versions).
+    pub model: Arc<Model>,
+    /// Virtual time the configuration was last applied (0: as loaded).
+    pub config_applied_ms: u64,
     pub view: ClusterView,
     /// Indexed by server id; empty unless per-server listeners are on.
     pub per_server: Vec<ClusterView>,
@@ -280,7 +284,7 @@ impl Engine {
                     events[start..]
                         .iter()
                         .take(limit)
-                        .map(|ev| (ev.seq, ev.to_json(&self.spec.model).to_string()))
+                        .map(|ev| (ev.seq, ev.to_json(self.sim.model()).to_string()))
                         .collect(),
                 )
             }
@@ -408,7 +412,7 @@ impl Engine {
 
     /// Publishes a fresh snapshot and offers new log entries to stream subscribers.
     fn publish(&mut self) {
-        let model = &self.spec.model;
+        let model = &self.sim.model().clone();
         let view = self.sim.view();
         let n = model.servers.len();
         let mut reachable = vec![false; n];
@@ -423,6 +427,8 @@ impl Engine {
             Vec::new()
         };
         self.snap_tx.send_replace(Arc::new(Snapshot {
+            model: model.clone(),
+            config_applied_ms: self.sim.config_applied_ms(),
             published_ms: self.sim.now(),
             view,
             per_server,
@@ -463,7 +469,6 @@ pub struct ClusterHandle {
     tx: mpsc::UnboundedSender<Envelope>,
     snap: watch::Receiver<Arc<Snapshot>>,
     events_tx: broadcast::Sender<StreamItem>,
-    pub model: Arc<Model>,
     pub mode: ClockMode,
 }
 
@@ -485,6 +490,8 @@ impl ClusterHandle {
             ),
         };
         let first = Snapshot {
+            model: sim.model().clone(),
+            config_applied_ms: sim.config_applied_ms(),
             view: sim.view(),
             per_server: Vec::new(),
             reachable: Vec::new(),
@@ -502,7 +509,6 @@ impl ClusterHandle {
             tx,
             snap,
             events_tx: events_tx.clone(),
-            model: spec.model.clone(),
             mode: spec.mode,
         };
         let mut engine = Engine {
@@ -522,6 +528,11 @@ impl ClusterHandle {
         engine.publish();
         tokio::spawn(run(engine, rx));
         handle
+    }
+
+    /// The model in force, from the latest snapshot (servers may have joined or left).
+    pub fn model(&self) -> Arc<Model> {
+        self.snapshot().model.clone()
     }
 
     /// The latest published snapshot (never blocks on the engine).
