@@ -407,10 +407,13 @@ pub async fn get_journal(Target(app): Target) -> Result<Response, ApiError> {
     Ok(ok(&j))
 }
 
+/// The loaded file, or after a live reconfiguration the file as it now stands.
 pub async fn get_config(Target(app): Target) -> Response {
+    let snap = app.engine.snapshot();
+    let body = serde_json::to_vec(&snap.model.source).unwrap_or_else(|_| app.config_json.clone());
     (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
-        app.config_json.clone(),
+        body,
     )
         .into_response()
 }
@@ -426,7 +429,7 @@ pub async fn get_view(Target(app): Target, RawQuery(q): RawQuery) -> Result<Resp
         None => None,
         Some((_, name)) => Some(
             app.engine
-                .model
+                .model()
                 .server_id(&name)
                 .ok_or_else(|| ApiError::bad_request_msg(format!("unknown server \"{name}\"")))?,
         ),

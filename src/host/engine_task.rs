@@ -29,6 +29,10 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 /// per-server listeners) as each server sees it.
 #[derive(Debug)]
 pub struct Snapshot {
+    /// The model in force (live reconfiguration swaps in new versions).
+    pub model: Arc<Model>,
+    /// Virtual time the configuration was last applied (0: as loaded).
+    pub config_applied_ms: u64,
     pub view: ClusterView,
     /// Indexed by server id; empty unless per-server listeners are on.
     pub per_server: Vec<ClusterView>,
@@ -426,7 +430,7 @@ impl Engine {
 
     /// Publishes a fresh snapshot and offers new log entries to stream subscribers.
     fn publish(&mut self) {
-        let model = &self.spec.model;
+        let model = &self.sim.model().clone();
         let view = self.sim.view();
         let n = model.servers.len();
         let mut reachable = vec![false; n];
@@ -441,6 +445,8 @@ impl Engine {
             Vec::new()
         };
         self.snap_tx.send_replace(Arc::new(Snapshot {
+            model: model.clone(),
+            config_applied_ms: self.sim.config_applied_ms(),
             published_ms: self.sim.now(),
             view,
             per_server,
@@ -482,7 +488,7 @@ impl Engine {
             return;
         }
         if let Some(a) = &mut self.archive {
-            let model = &self.spec.model;
+            let model = self.sim.model();
             let old = self.sim.events()[..len - keep]
                 .iter()
                 .map(|e| (e.seq, e.to_json(model).to_string()));
@@ -520,7 +526,7 @@ impl Engine {
             events[start..]
                 .iter()
                 .take(limit - out.len())
-                .map(|ev| (ev.seq, ev.to_json(&self.spec.model).to_string())),
+                .map(|ev| (ev.seq, ev.to_json(self.sim.model()).to_string())),
         );
         out
     }
@@ -545,7 +551,6 @@ pub struct ClusterHandle {
     tx: mpsc::UnboundedSender<Envelope>,
     snap: watch::Receiver<Arc<Snapshot>>,
     events_tx: broadcast::Sender<StreamItem>,
-    pub model: Arc<Model>,
     pub mode: ClockMode,
 }
 
@@ -567,6 +572,8 @@ impl ClusterHandle {
             ),
         };
         let first = Snapshot {
+            model: sim.model().clone(),
+            config_applied_ms: sim.config_applied_ms(),
             view: sim.view(),
             per_server: Vec::new(),
             reachable: Vec::new(),
@@ -584,7 +591,6 @@ impl ClusterHandle {
             tx,
             snap,
             events_tx: events_tx.clone(),
-            model: spec.model.clone(),
             mode: spec.mode,
         };
         let archive = spec.durable.as_ref().and_then(|d| {
@@ -610,6 +616,11 @@ impl ClusterHandle {
         engine.publish();
         tokio::spawn(run(engine, rx));
         handle
+    }
+
+    /// The model in force, from the latest snapshot (servers may have joined or left).
+    pub fn model(&self) -> Arc<Model> {
+        self.snapshot().model.clone()
     }
 
     /// The latest published snapshot (never blocks on the engine).

@@ -108,7 +108,7 @@ pub async fn start(shared: Shared, listen: SocketAddr, per_server: bool) -> anyh
 }
 
 fn server_ips(app: &App) -> anyhow::Result<Vec<(usize, IpAddr)>> {
-    let model = &app.engine.model;
+    let model = &app.engine.model();
     model
         .servers
         .iter()

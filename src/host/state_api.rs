@@ -47,7 +47,7 @@ pub async fn get_snapshot(Target(app): Target) -> Result<Response, ApiError> {
         format: SNAPSHOT_FORMAT.into(),
         version: 1,
         name: app.name.clone(),
-        cluster: app.engine.model.source.clone(),
+        cluster: app.engine.model().source.clone(),
         now_ms,
         journal,
     };
@@ -90,7 +90,7 @@ pub async fn post_restore(
         .map_err(|e| ApiError::bad_request_msg(format!("invalid snapshot: {e}")))?;
     check_snapshot(&snap).map_err(ApiError::bad_request_msg)?;
     let same = serde_json::to_value(&snap.cluster).ok()
-        == serde_json::to_value(&app.engine.model.source).ok();
+        == serde_json::to_value(&app.engine.model().source).ok();
     if !same {
         return Err(ApiError::bad_request_msg(
             "the snapshot is of another cluster file; create a cluster from it with POST /sim/v1/clusters instead",
@@ -152,7 +152,7 @@ pub async fn post_fork(
     let d = &fleet.settings.defaults;
     let spec = ClusterSpec {
         name: body.name.clone(),
-        model: app.engine.model.clone(),
+        model: app.engine.model().clone(),
         seed: journal.seed,
         clock: app.engine.mode,
         speed: clock.speed,
@@ -224,7 +224,7 @@ pub async fn get_journal(Target(app): Target, RawQuery(q): RawQuery) -> Result<R
     let now_ms = app.engine.clock().await.map_err(engine_error)?.now_ms;
     let yaml = crate::persist::scenario::render_with(
         &app.name,
-        &app.engine.model,
+        &app.engine.model(),
         &j,
         now_ms,
         expect_final,

@@ -6,12 +6,14 @@ pub mod calendar;
 pub mod duration;
 pub mod file;
 pub mod limits;
+mod reconfig;
 pub mod settings;
 pub mod types;
 mod validate;
 
 pub use duration::{parse_duration, Millis};
 pub use file::ClusterFile;
+pub use reconfig::DEPARTED_BASE;
 pub use settings::{InitialState, Settings};
 pub use types::*;
 pub use validate::ConfigError;
@@ -37,6 +39,9 @@ pub struct Model {
     pub scripts: Vec<Script>,
     /// The file this model was resolved from, for `GET /sim/v1/config`.
     pub source: ClusterFile,
+    /// Names of servers removed by live reconfiguration, oldest first: the event log
+    /// refers to the k-th as [`DEPARTED_BASE`]` + k` (see `model/reconfig.rs`).
+    pub departed: Vec<String>,
     index: Names,
 }
 

@@ -509,6 +509,7 @@ pub(super) fn resolve(file: ClusterFile, origin: &str) -> Result<Model, Vec<Conf
         resources,
         monitors,
         scripts,
+        departed: Vec::new(),
         index: Names {
             servers,
             paths: paths_ix,

@@ -92,7 +92,7 @@ pub fn event_line(model: &Model, e: &Event) -> String {
     let mut s = format!(
         "{:>10}  {:<8} {}",
         fmt_secs(e.t_ms),
-        e.server.map_or("-", |x| model.servers[x].name.as_str()),
+        e.server.map_or("-", |x| model.server_name(x)),
         e.kind.as_str()
     );
     for (field, name) in e.named(model).into_iter().filter(|(f, _)| *f != "server") {

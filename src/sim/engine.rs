@@ -118,6 +118,24 @@ pub(crate) struct ServerState {
 }
 
 impl ServerState {
+    /// A powered-on machine whose cluster service has not started.
+    pub fn new(n_paths: usize) -> ServerState {
+        ServerState {
+            power: true,
+            hung: false,
+            service: Service::Stopped,
+            abnormal: false,
+            after_stop: AfterStop::Nothing,
+            cluster_wide_stop: false,
+            op_stop: false,
+            crash_faults: 0,
+            hang_faults: 0,
+            hung_since: 0,
+            dummy_failure: false,
+            boot_gen: 0,
+            path_down: vec![0; n_paths],
+        }
+    }
     /// Sends heartbeats and does work.
     pub fn alive(&self) -> bool {
         self.power && !self.hung && self.service != Service::Stopped
@@ -202,6 +220,8 @@ pub struct Sim {
     pub(crate) cursor: (Phase, u64),
     /// Power operations and maintenance (`sim/power.rs`).
     pub(crate) power_ctl: super::power::PowerCtl,
+    /// Live reconfiguration (`sim/reconfig.rs`).
+    pub(crate) reconfig: super::reconfig::Reconfig,
 }
 
 impl Sim {
@@ -232,21 +252,7 @@ impl Sim {
             }
         }
         let servers = (0..n)
-            .map(|_| ServerState {
-                power: true,
-                hung: false,
-                service: Service::Stopped,
-                abnormal: false,
-                after_stop: AfterStop::Nothing,
-                cluster_wide_stop: false,
-                op_stop: false,
-                crash_faults: 0,
-                hang_faults: 0,
-                hung_since: 0,
-                dummy_failure: false,
-                boot_gen: 0,
-                path_down: vec![0; model.paths.len()],
-            })
+            .map(|_| ServerState::new(model.paths.len()))
             .collect();
         let mut sim = Sim {
             hb: Heartbeats::new(hb_phase, model.paths.len()),
@@ -273,6 +279,7 @@ impl Sim {
             check_invariants: false,
             cursor: (Phase::Now, 0),
             power_ctl: super::power::PowerCtl::new(n),
+            reconfig: Default::default(),
             servers,
             model,
             seed,
@@ -409,6 +416,7 @@ impl Sim {
         self.cursor = (phase, key);
         self.processed += 1;
         self.dispatch(ev);
+        self.reconfig_settle();
         if self.check_invariants {
             if let Err(e) = self.invariants() {
                 panic!("invariant violated at t={} ms: {e}", self.now);

@@ -103,6 +103,8 @@ event_kinds! {
     DummyFailureStopped => "dummy-failure-stopped",
     FaultInjected => "fault-injected",
     FaultHealed => "fault-healed",
+    ServerAdded => "server-added",
+    ServerRemoved => "server-removed",
 }
 
 impl EventKind {
@@ -183,11 +185,8 @@ impl Event {
     /// server, peer, group, resource, monitor, path, resolver.
     pub fn named<'m>(&self, model: &'m Model) -> Vec<(&'static str, &'m str)> {
         let fields = [
-            (
-                "server",
-                self.server.map(|x| model.servers[x].name.as_str()),
-            ),
-            ("peer", self.peer.map(|x| model.servers[x].name.as_str())),
+            ("server", self.server.map(|x| model.server_name(x))),
+            ("peer", self.peer.map(|x| model.server_name(x))),
             ("group", self.group.map(|x| model.groups[x].name.as_str())),
             (
                 "resource",
@@ -250,7 +249,7 @@ impl Event {
 
 fn arg_text(model: &Model, a: &Arg) -> String {
     match a {
-        Arg::Server(s) => model.servers[*s].name.clone(),
+        Arg::Server(s) => model.server_name(*s).to_string(),
         Arg::Group(g) => model.groups[*g].name.clone(),
         Arg::Resource(r) => model.resources[*r].name.clone(),
         Arg::Monitor(m) => model.monitors[*m].name.clone(),

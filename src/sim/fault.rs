@@ -369,6 +369,33 @@ impl Sim {
         Ok(())
     }
 
+    /// Live reconfiguration: faults not yet ended whose names do not resolve in `model`.
+    pub(crate) fn faults_unresolved_in(&self, model: &Model) -> Vec<FaultId> {
+        let list = &self.faults.list;
+        let bad = list
+            .iter()
+            .filter(|(_, f)| resolve(model, &f.spec.kind).is_err());
+        bad.map(|(&id, _)| id).collect()
+    }
+
+    /// Live reconfiguration: every fault re-resolved against the new `model` (their
+    /// names are unchanged; those naming a removed server have ended) and resource
+    /// failures moved to the new server ids by `map`.
+    pub(crate) fn faults_reresolve(
+        &mut self,
+        model: &Model,
+        map: impl Fn(ServerId) -> Option<ServerId>,
+    ) {
+        for f in self.faults.list.values_mut() {
+            if let Ok(what) = resolve(model, &f.spec.kind) {
+                f.what = what;
+            }
+        }
+        let old = std::mem::take(&mut self.faults.failed_resources);
+        let moved = old.into_iter().filter_map(|(r, s)| Some((r, map(s)?)));
+        self.faults.failed_resources = moved.collect();
+    }
+
     /// Live faults and the last ended ones, by id: what `/sim/v1/faults` shows.
     pub fn fault_history(&self) -> Vec<FaultInfo> {
         let mut all = self.fault_list();

@@ -48,6 +48,26 @@ impl Heartbeats {
         self.next_id += 1;
         self.next_id
     }
+    /// Live reconfiguration: a server joins with these phases, one per path.
+    pub fn join(&mut self, phases: Vec<u64>) {
+        debug_assert_eq!(phases.len(), self.n_paths);
+        self.phase.extend(phases);
+    }
+
+    /// Live reconfiguration: server `x` leaves; ids above it move down by one.
+    pub fn remove_server(&mut self, x: usize) {
+        let np = self.n_paths;
+        self.phase.drain(x * np..(x + 1) * np);
+        let x = x as u32;
+        let old = std::mem::take(&mut self.links);
+        let down = |s: u32| if s > x { s - 1 } else { s };
+        self.links = old
+            .into_iter()
+            .filter(|((r, s, _), _)| *r != x && *s != x)
+            .map(|((r, s, p), l)| ((down(r), down(s), p), l))
+            .collect();
+    }
+
     pub fn timed_out(&self, recv: usize, send: usize, path: usize) -> bool {
         self.links
             .get(&(recv as u32, send as u32, path as u16))
@@ -60,14 +80,14 @@ fn key(r: usize, s: usize, p: usize) -> (u32, u32, u16) {
 }
 
 /// Orders simultaneous timeouts by (receiver, sender, path).
-fn link_key(r: usize, s: usize, p: usize) -> u64 {
+pub(crate) fn link_key(r: usize, s: usize, p: usize) -> u64 {
     ((r as u64) << 40) | ((s as u64) << 16) | p as u64
 }
 
 /// Orders simultaneous transmissions by (sender, path) and then receiver; the naive
 /// model's one transmission per (sender, path) has receiver 0 and delivers to
 /// receivers in index order, so both models deliver in the same order.
-fn send_key(s: usize, p: usize, r: usize) -> u64 {
+pub(crate) fn send_key(s: usize, p: usize, r: usize) -> u64 {
     ((s as u64) << 40) | ((p as u64) << 24) | r as u64
 }
 
@@ -164,6 +184,32 @@ impl Sim {
                     if r != s && self.model.paths[p].on_server[r] {
                         self.arm_link(r, s, p, true, 0);
                     }
+                }
+            }
+        }
+    }
+
+    /// A server that joined the running cluster (live reconfiguration): the naive model
+    /// starts its transmissions and arms its links as `hb_init` does at t=0; the lazy
+    /// model needs nothing until the server's service starts.
+    pub(crate) fn hb_join(&mut self, x: usize) {
+        if self.hb_model != HeartbeatModel::Naive {
+            return;
+        }
+        for p in 0..self.model.paths.len() {
+            if !self.model.paths[p].on_server[x] {
+                continue;
+            }
+            let t = self.next_tick(x, p, self.now);
+            let ev = Ev::HbSend {
+                send: x as u32,
+                path: p as u16,
+            };
+            self.schedule_hb(t, Phase::Late, send_key(x, p, 0), ev);
+            for r in 0..self.n() {
+                if r != x && self.model.paths[p].on_server[r] {
+                    self.arm_link(r, x, p, true, self.now);
+                    self.arm_link(x, r, p, true, self.now);
                 }
             }
         }

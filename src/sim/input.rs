@@ -109,6 +109,28 @@ pub enum Operation {
         server: String,
         on: bool,
     },
+    /// Live reconfiguration (`sim/reconfig.rs`): a new server joins the running cluster,
+    /// on every heartbeat path, Offline until its service starts (`start: true` starts
+    /// it at once, as `server-start` would).
+    ServerAdd {
+        server: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ip: Option<String>,
+        /// 0 is the master server; after the existing servers when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        priority: Option<u32>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        start: bool,
+    },
+    /// Live reconfiguration: the server leaves the cluster (a running one stops first,
+    /// its groups failing over to their next servers) and is removed from the configuration.
+    ServerRemove {
+        server: String,
+    },
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// xCAT `rpower` actions that change the power state.

@@ -19,6 +19,7 @@ pub mod names;
 mod ops;
 mod power;
 pub mod queue;
+mod reconfig;
 mod snapshot;
 pub mod view;
 

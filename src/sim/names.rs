@@ -132,7 +132,9 @@ pub fn check_operation(model: &Model, op: &Operation) -> Result<(), NameError> {
         | ServerDummyFailureStart { server }
         | ServerDummyFailureStop { server }
         | Power { server, .. }
-        | Maintenance { server, .. } => need(model, "server", Kind::Server, server),
+        | Maintenance { server, .. }
+        | ServerRemove { server } => need(model, "server", Kind::Server, server),
+        ServerAdd { .. } => Ok(()),
         GroupStart { group, target } | GroupStop { group, target } => {
             need_opt(model, "group", Kind::Group, group)?;
             need_opt(model, "target", Kind::Server, target)

@@ -35,6 +35,18 @@ impl PowerCtl {
         }
     }
 
+    /// Live reconfiguration: a server joins (no boot pending, not in maintenance).
+    pub fn join(&mut self) {
+        self.boot_at.push(None);
+        self.maintenance.push(false);
+    }
+
+    /// Live reconfiguration: server `x` leaves; ids above it move down by one.
+    pub fn remove_server(&mut self, x: ServerId) {
+        self.boot_at.remove(x);
+        self.maintenance.remove(x);
+    }
+
     pub fn in_maintenance(&self, s: ServerId) -> bool {
         self.maintenance.get(s).copied().unwrap_or(false)
     }

@@ -96,6 +96,32 @@ impl<T> EventQueue<T> {
         self.heap.peek().map(|e| e.time)
     }
 
+    /// Rewrites every queued item and its key, dropping those `f` maps to `None` (live
+    /// reconfiguration renumbers servers). Survivors keep their time, phase and
+    /// insertion sequence, so with an order-preserving renumbering their order stays.
+    pub fn rewrite(&mut self, mut f: impl FnMut(u64, T) -> Option<(u64, T)>) {
+        let old = std::mem::take(&mut self.heap).into_vec();
+        self.heap = old
+            .into_iter()
+            .filter_map(|e| {
+                let (time, phase, seq) = (e.time, e.phase, e.seq);
+                let (key, item) = f(e.key, e.item)?;
+                Some(Entry {
+                    time,
+                    phase,
+                    key,
+                    seq,
+                    item,
+                })
+            })
+            .collect();
+    }
+
+    /// Whether any queued item satisfies `f` (a scan: for rare checks only).
+    pub fn any(&self, f: impl Fn(&T) -> bool) -> bool {
+        self.heap.iter().any(|e| f(&e.item))
+    }
+
     pub fn len(&self) -> usize {
         self.heap.len()
     }

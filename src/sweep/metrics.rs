@@ -137,7 +137,8 @@ impl MetricSet {
 /// One group's outages and double activations over a run.
 #[derive(Clone, Debug, Default)]
 struct Track {
-    online_on: Vec<bool>,
+    /// By server id as the log has it (servers may join and leave: a map, not a Vec).
+    online_on: std::collections::BTreeMap<usize, bool>,
     ever_online: bool,
     outage_since: Option<u64>,
     first_outage: Option<u64>,
@@ -167,10 +168,9 @@ fn is_reaction(k: EventKind) -> bool {
 }
 
 fn track(model: &Model, events: &[Event], end_ms: u64) -> Vec<Track> {
-    let n = model.servers.len();
     let mut tracks: Vec<Track> = (0..model.groups.len())
         .map(|_| Track {
-            online_on: vec![false; n],
+            online_on: Default::default(),
             ..Track::default()
         })
         .collect();
@@ -188,9 +188,9 @@ fn track(model: &Model, events: &[Event], end_ms: u64) -> Vec<Track> {
         let (EventKind::GroupStatus, Some(s), Some(st)) = (e.kind, e.server, e.status) else {
             continue;
         };
-        let before = t.online_on.iter().filter(|x| **x).count();
-        t.online_on[s] = st == status::ONLINE;
-        let after = t.online_on.iter().filter(|x| **x).count();
+        let before = t.online_on.values().filter(|x| **x).count();
+        t.online_on.insert(s, st == status::ONLINE);
+        let after = t.online_on.values().filter(|x| **x).count();
         t.observe(e.t_ms, before, after);
     }
     for t in &mut tracks {

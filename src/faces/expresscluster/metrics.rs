@@ -27,7 +27,7 @@ async fn uptimes(app: &App) -> Result<Vec<Uptime>, ApiError> {
         .map_err(|_| ApiError::internal())?;
     Ok(app
         .engine
-        .model
+        .model()
         .groups
         .iter()
         .zip(ms)
@@ -55,9 +55,10 @@ pub async fn get_uptime(State(app): State<App>, NamePath(group): NamePath) -> Re
     }
 }
 
-/// When the configuration was applied: the simulation applies it at t=0, so the
-/// answer is the calendar's epoch (`settings.epoch`, `serve --epoch`).
+/// When the configuration was applied: at t=0 (the calendar's epoch, `settings.epoch`,
+/// `serve --epoch`), then at each live reconfiguration (`server-add`, `server-remove`).
 pub async fn get_last_applied_date(State(app): State<App>) -> Response {
-    let date = crate::model::calendar::date_at(&app.engine.model.settings.epoch, 0);
+    let snap = app.engine.snapshot();
+    let date = crate::model::calendar::date_at(&snap.model.settings.epoch, snap.config_applied_ms);
     ok("config", &json!({"lastAppliedDate": date}))
 }

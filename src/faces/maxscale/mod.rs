@@ -28,6 +28,8 @@ pub struct MaxScale {
     auth: Auth,
     /// The monitor's last view of each server.
     seen: Mutex<Vec<state::Seen>>,
+    /// The server names `seen` is in the order of (servers join and leave).
+    seen_names: Mutex<Vec<String>>,
     /// `PUT /v1/monitors/ECX-Monitor/stop`: states stay as they were last seen.
     stopped: Mutex<bool>,
 }
@@ -37,6 +39,7 @@ pub fn router(app: &App) -> axum::Router {
         app: app.clone(),
         auth: Auth::new(USER, PASSWORD, 0, std::time::Duration::ZERO),
         seen: Mutex::new(Vec::new()),
+        seen_names: Mutex::new(Vec::new()),
         stopped: Mutex::new(false),
     });
     m.tick();
@@ -61,8 +64,32 @@ impl MaxScale {
             return;
         }
         let snap = self.app.engine.snapshot();
-        let now = state::observe(&self.app.engine.model, &snap);
-        state::tick(&mut lock(&self.seen), &now, snap.published_ms);
+        let now = state::observe(&snap.model, &snap);
+        let mut seen = lock(&self.seen);
+        self.realign(&mut seen, &snap.model, snap.published_ms);
+        state::tick(&mut seen, &now, snap.published_ms);
+    }
+
+    /// `seen` in the order of `model`'s servers: a server that joined is `Down` until
+    /// the monitor sees it up; one that left is forgotten.
+    fn realign(&self, seen: &mut Vec<state::Seen>, model: &crate::model::Model, t: u64) {
+        let mut names = lock(&self.seen_names);
+        let now: Vec<String> = model.servers.iter().map(|s| s.name.clone()).collect();
+        if *names == now {
+            return;
+        }
+        if !seen.is_empty() {
+            *seen = state::realign(seen, &names, &now, t);
+        }
+        *names = now;
+    }
+
+    /// The monitor's view in the order of `model`'s servers (what handlers render).
+    pub(crate) fn aligned(&self, model: &crate::model::Model) -> Vec<state::Seen> {
+        let mut seen = lock(&self.seen);
+        let t = self.app.engine.snapshot().published_ms;
+        self.realign(&mut seen, model, t);
+        seen.clone()
     }
 }
 

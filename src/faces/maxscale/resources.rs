@@ -44,7 +44,7 @@ pub async fn dispatch(m: &MaxScale, method: Method, req: Request) -> Answer {
                 StatusCode::FORBIDDEN,
                 format!(
                     "Cannot destroy server '{}' as it is used by at least one service or monitor",
-                    m.app.engine.model.servers[i].name
+                    m.app.engine.model().servers[i].name
                 ),
             ),
         },
@@ -90,7 +90,7 @@ fn known_path(m: &MaxScale, segs: &[&str]) -> bool {
 fn server_id(m: &MaxScale, name: &str) -> Option<usize> {
     m.app
         .engine
-        .model
+        .model()
         .servers
         .iter()
         .position(|s| s.name.eq_ignore_ascii_case(name))
@@ -139,7 +139,7 @@ async fn set_clear(m: &MaxScale, name: &str, set: bool, query: &[(String, String
         }
     }
     let op = Operation::Maintenance {
-        server: m.app.engine.model.servers[i].name.clone(),
+        server: m.app.engine.model().servers[i].name.clone(),
         on: set,
     };
     match m
@@ -161,8 +161,8 @@ async fn set_clear(m: &MaxScale, name: &str, set: bool, query: &[(String, String
 }
 
 fn servers(m: &MaxScale, base: &str, name: Option<&str>) -> Answer {
-    let seen = lock(&m.seen).clone();
-    let model = &m.app.engine.model;
+    let model = &m.app.engine.model();
+    let seen = m.aligned(model);
     let master = seen.iter().position(|s| s.role == Role::Master);
     let item = |i: usize| -> Value {
         let s = &seen[i];
@@ -249,8 +249,8 @@ fn monitors(m: &MaxScale, base: &str, name: Option<&str>) -> Answer {
     if name.is_some_and(|n| !n.eq_ignore_ascii_case(MONITOR)) {
         return NOT_FOUND;
     }
-    let seen = lock(&m.seen).clone();
-    let model = &m.app.engine.model;
+    let model = &m.app.engine.model();
+    let seen = m.aligned(model);
     let stopped = *lock(&m.stopped) || m.app.engine.snapshot().view.suspended;
     let master = seen.iter().position(|s| s.role == Role::Master);
     let info: Vec<Value> = seen

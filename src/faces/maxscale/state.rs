@@ -85,6 +85,24 @@ fn event(before: Role, after: Role) -> Option<&'static str> {
     })
 }
 
+/// `seen` (in the order of `old` names) in the order of `new` names; new servers are
+/// `Down` from `t`.
+pub fn realign(seen: &[Seen], old: &[String], new: &[String], t: u64) -> Vec<Seen> {
+    new.iter()
+        .map(
+            |n| match old.iter().position(|o| o == n).and_then(|j| seen.get(j)) {
+                Some(s) => s.clone(),
+                None => Seen {
+                    role: Role::Down,
+                    maintenance: false,
+                    last_event: "server_down",
+                    triggered_at: t,
+                },
+            },
+        )
+        .collect()
+}
+
 /// One monitor tick: `seen` updated to what `now` shows, at virtual time `t`.
 pub fn tick(seen: &mut Vec<Seen>, now: &[(Role, bool)], t: u64) {
     if seen.len() != now.len() {

@@ -297,7 +297,7 @@ impl Xcat {
             }
         }
         tokens.insert(id.clone(), expire);
-        let epoch = &self.app.engine.model.settings.epoch;
+        let epoch = &self.app.engine.model().settings.epoch;
         let c = crate::model::calendar::civil(crate::model::calendar::unix_ms_at(epoch, expire));
         Answer {
             status: StatusCode::CREATED,

@@ -50,7 +50,7 @@ pub async fn dispatch(r: Req<'_>) -> Answer {
 fn names(r: &Req<'_>) -> Vec<String> {
     r.x.app
         .engine
-        .model
+        .model()
         .servers
         .iter()
         .map(|s| s.name.clone())
@@ -59,10 +59,10 @@ fn names(r: &Req<'_>) -> Vec<String> {
 
 /// Groups: `all` and the cluster's name, both with every server.
 fn groups(r: &Req<'_>) -> Vec<(String, Vec<usize>)> {
-    let n = r.x.app.engine.model.servers.len();
+    let n = r.x.app.engine.model().servers.len();
     let all: Vec<usize> = (0..n).collect();
     let mut g = vec![("all".to_string(), all.clone())];
-    let cluster = &r.x.app.engine.model.source.cluster.name;
+    let cluster = &r.x.app.engine.model().source.cluster.name;
     if cluster != "all" {
         g.push((cluster.clone(), all));
     }
@@ -141,7 +141,7 @@ fn node_attrs(r: &Req<'_>, nr: &str, list: Option<&str>) -> Answer {
         Err(a) => return a,
     };
     let snap = r.x.app.engine.snapshot();
-    let model = &r.x.app.engine.model;
+    let model = &r.x.app.engine.model();
     let groups: Vec<String> = groups(r).into_iter().map(|(g, _)| g).collect();
     let wanted: Option<Vec<&str>> = list.map(|l| l.split(',').collect());
     per_node(r, &ids, |i| {
