@@ -28,6 +28,7 @@ pub mod journal;
 pub mod limits;
 pub mod listeners;
 pub mod metrics;
+pub mod rolling_api;
 pub mod router;
 pub mod serve;
 pub mod state;

@@ -77,6 +77,10 @@ pub(crate) enum Ev {
         server: u32,
         lost: u32,
     },
+    /// A rolling operation's poll (`sim/rolling.rs`).
+    RollingTick {
+        gen: u64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -202,6 +206,8 @@ pub struct Sim {
     pub(crate) cursor: (Phase, u64),
     /// Power operations and maintenance (`sim/power.rs`).
     pub(crate) power_ctl: super::power::PowerCtl,
+    /// Rolling restart/upgrade/deploy (`sim/rolling.rs`).
+    pub(crate) rolling: super::rolling::RollingCtl,
 }
 
 impl Sim {
@@ -273,6 +279,7 @@ impl Sim {
             check_invariants: false,
             cursor: (Phase::Now, 0),
             power_ctl: super::power::PowerCtl::new(n),
+            rolling: Default::default(),
             servers,
             model,
             seed,
@@ -490,6 +497,7 @@ impl Sim {
             Ev::FailoverWaitEnd { server, lost } => {
                 self.failover_wait_end(server as usize, lost as usize)
             }
+            Ev::RollingTick { gen } => self.rolling_tick(gen),
         }
     }
 

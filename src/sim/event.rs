@@ -103,6 +103,11 @@ event_kinds! {
     DummyFailureStopped => "dummy-failure-stopped",
     FaultInjected => "fault-injected",
     FaultHealed => "fault-healed",
+    RollingStarted => "rolling-started",
+    RollingHostStarted => "rolling-host-started",
+    RollingHostDone => "rolling-host-done",
+    RollingFinished => "rolling-finished",
+    RollingFailed => "rolling-failed",
 }
 
 impl EventKind {

@@ -109,6 +109,14 @@ pub enum Operation {
         server: String,
         on: bool,
     },
+    /// Restart every server in turn, its groups moved away first (`sim/rolling.rs`).
+    RollingRestart,
+    /// As a rolling restart, with an upgrade of each drained server before its reboot.
+    RollingUpgrade,
+    /// As a rolling upgrade, to `version`.
+    RollingDeploy {
+        version: String,
+    },
 }
 
 /// xCAT `rpower` actions that change the power state.

@@ -19,6 +19,7 @@ pub mod names;
 mod ops;
 mod power;
 pub mod queue;
+pub mod rolling;
 mod snapshot;
 pub mod view;
 
@@ -28,6 +29,7 @@ pub use input::{
     CheckResult, FaultId, FaultKind, FaultSpec, Input, InputError, Operation, PowerAction,
 };
 pub use power::PowerState;
+pub use rolling::{RollingKind, RollingRecord, RollingStatus};
 pub use view::{status, ClusterView};
 
 /// How heartbeats are simulated. `Lazy` costs events only when connectivity changes;
@@ -64,6 +66,8 @@ pub enum Applied {
     Healed,
 }
 
+#[cfg(test)]
+mod rolling_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

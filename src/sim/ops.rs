@@ -68,6 +68,9 @@ impl Sim {
         if let Some(done) = self.power_operation(&op) {
             return done;
         }
+        if let Some(done) = self.rolling_operation(&op) {
+            return done;
+        }
         if self.busy() {
             return Err(refused(
                 "Another operation is in progress. Perform the next operation after it completes.",
@@ -286,6 +289,7 @@ impl Sim {
                 }
             }
             Power { .. } | Maintenance { .. } => {} // sim/power.rs, before this
+            RollingRestart | RollingUpgrade | RollingDeploy { .. } => {} // sim/rolling.rs
         }
         Ok(())
     }
@@ -673,6 +677,7 @@ impl Sim {
                 }
             }
             Power { .. } | Maintenance { .. } => {} // sim/power.rs
+            RollingRestart | RollingUpgrade | RollingDeploy { .. } => {} // sim/rolling.rs
         }
     }
 
