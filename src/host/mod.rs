@@ -22,6 +22,7 @@ pub mod control;
 pub mod engine_task;
 pub mod fleet;
 pub mod fleet_api;
+pub mod fleet_faces;
 pub mod fleet_file;
 pub mod health;
 pub mod journal;
@@ -161,7 +162,9 @@ pub fn parse_face(s: &str) -> Result<(String, SocketAddr), String> {
     let addr = addr
         .parse()
         .map_err(|_| format!("{addr:?} is not an address:port (e.g. 127.0.0.1:8001)"))?;
-    crate::faces::listener_face(name)?;
+    if crate::faces::fleet_face(name).is_none() {
+        crate::faces::listener_face(name)?;
+    }
     Ok((name.to_string(), addr))
 }
 
