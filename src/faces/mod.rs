@@ -7,12 +7,16 @@
 //! Adding a face: a folder `src/faces/<name>/` with `pub fn router(&App) -> Router`,
 //! plus one line in [`FACES`].
 
+pub mod commissaire;
 pub mod expresscluster;
 pub mod maxscale;
 pub mod xcat;
 
+use crate::host::fleet::Fleet;
 use crate::host::App;
 use axum::Router;
+use std::net::SocketAddr;
+use std::sync::Weak;
 
 /// A registered face.
 pub struct Face {
@@ -40,13 +44,42 @@ pub const LISTENER_FACES: &[Face] = &[
     },
 ];
 
+/// A face over the whole fleet (a manager of many clusters), on its own listener.
+pub struct FleetFace {
+    pub name: &'static str,
+    pub router: fn(Weak<Fleet>) -> Router,
+}
+
+/// Every fleet face (`serve [--fleet FLEET.yaml] --face NAME=ADDR`).
+pub const FLEET_FACES: &[FleetFace] = &[FleetFace {
+    name: "commissaire",
+    router: commissaire::router,
+}];
+
+pub fn fleet_face(name: &str) -> Option<&'static FleetFace> {
+    FLEET_FACES.iter().find(|f| f.name == name)
+}
+
+/// The `--face` entries that belong to one cluster (not to the fleet).
+pub fn cluster_faces(faces: &[(String, SocketAddr)]) -> Vec<(String, SocketAddr)> {
+    faces
+        .iter()
+        .filter(|(n, _)| fleet_face(n).is_none())
+        .cloned()
+        .collect()
+}
+
 /// The listener face called `name`, or the list of valid names.
 pub fn listener_face(name: &str) -> Result<&'static Face, String> {
     LISTENER_FACES
         .iter()
         .find(|f| f.name == name)
         .ok_or_else(|| {
-            let valid: Vec<&str> = LISTENER_FACES.iter().map(|f| f.name).collect();
+            let valid: Vec<&str> = LISTENER_FACES
+                .iter()
+                .map(|f| f.name)
+                .chain(FLEET_FACES.iter().map(|f| f.name))
+                .collect();
             format!("unknown face {name:?}; valid: {}", valid.join(", "))
         })
 }

@@ -41,6 +41,8 @@ pub struct Snapshot {
     /// Indexed by server id: power, boot and maintenance state (ground truth, for the
     /// hardware-facing faces).
     pub power: Vec<crate::sim::PowerState>,
+    /// The latest rolling restart/upgrade/deploy records (`sim/rolling.rs`).
+    pub rolling: Vec<crate::sim::RollingRecord>,
     /// Virtual time at publication.
     pub published_ms: u64,
     /// Realtime clock at publication: virtual time = `sim_base` + wall time since
@@ -452,6 +454,7 @@ impl Engine {
             per_server,
             reachable,
             power: self.sim.power_states(),
+            rolling: self.sim.rolling_records(),
             clock: self.spec.mode,
             wall_base: self.wall_base,
             sim_base: self.sim_base,
@@ -578,6 +581,7 @@ impl ClusterHandle {
             per_server: Vec::new(),
             reachable: Vec::new(),
             power: sim.power_states(),
+            rolling: sim.rolling_records(),
             published_ms: 0,
             clock: spec.mode,
             wall_base: Instant::now(),

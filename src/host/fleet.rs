@@ -95,6 +95,10 @@ pub struct Fleet {
     pub settings: HostSettings,
     clusters: RwLock<Vec<Arc<Cluster>>>,
     me: Weak<Fleet>,
+    /// The fleet faces' listeners (`host/fleet_faces.rs`), stopped with the fleet.
+    pub face_stops: super::fleet_faces::FleetFaceStops,
+    /// Where the fleet faces listen: (face name, address bound).
+    pub face_listeners: RwLock<Vec<(String, SocketAddr)>>,
 }
 
 /// Cluster names are URL path segments: 1-63 of `A-Z a-z 0-9 _ . -`, starting with a
@@ -124,6 +128,8 @@ impl Fleet {
             settings,
             clusters: RwLock::new(Vec::new()),
             me: me.clone(),
+            face_stops: Default::default(),
+            face_listeners: RwLock::new(Vec::new()),
         })
     }
 

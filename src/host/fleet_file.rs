@@ -103,7 +103,7 @@ pub fn load(path: &Path, defaults: &ServeArgs) -> Result<Vec<ClusterSpec>, Strin
         let mut spec = to_spec(entry, defaults, Origin::FleetFile(dir), listen)
             .map_err(|e| format!("{}: clusters[{i}]: {e}", path.display()))?;
         if first_without_faces {
-            spec.faces = defaults.faces.clone();
+            spec.faces = crate::faces::cluster_faces(&defaults.faces);
         }
         specs.push(spec);
     }

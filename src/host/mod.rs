@@ -23,6 +23,7 @@ pub mod engine_task;
 pub mod event_archive;
 pub mod fleet;
 pub mod fleet_api;
+pub mod fleet_faces;
 pub mod fleet_file;
 pub mod group_commit;
 pub mod health;
@@ -31,6 +32,7 @@ pub mod limits;
 pub mod listeners;
 mod memory;
 pub mod metrics;
+pub mod rolling_api;
 pub mod router;
 pub mod serve;
 pub mod state;
@@ -167,7 +169,9 @@ pub fn parse_face(s: &str) -> Result<(String, SocketAddr), String> {
     let addr = addr
         .parse()
         .map_err(|_| format!("{addr:?} is not an address:port (e.g. 127.0.0.1:8001)"))?;
-    crate::faces::listener_face(name)?;
+    if crate::faces::fleet_face(name).is_none() {
+        crate::faces::listener_face(name)?;
+    }
     Ok((name.to_string(), addr))
 }
 

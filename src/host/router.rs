@@ -84,6 +84,8 @@ pub fn control_routes() -> Vec<RouteSpec<Ctx>> {
         route!(get "/sim/v1/state" V1_0 => super::state_api::get_state),
         route!(get "/sim/v1/view" V1_0 => ctl::get_view),
         route!(get "/sim/v1/vocabulary" V1_0 => ctl::get_vocabulary),
+        route!(post "/sim/v1/operations" V1_0 => super::rolling_api::post_operation),
+        route!(get "/sim/v1/rolling" V1_0 => super::rolling_api::get_rolling),
     ]
 }
 

@@ -51,7 +51,7 @@ fn specs(args: &ServeArgs) -> anyhow::Result<Vec<ClusterSpec>> {
         speed: args.speed,
         listen: vec![args.listen],
         per_server_listeners: args.per_server_listeners,
-        faces: args.faces.clone(),
+        faces: crate::faces::cluster_faces(&args.faces),
         api_version: args.api_version,
         user: args.user.clone(),
         password: args.password.clone(),
@@ -88,6 +88,11 @@ pub async fn bind(args: &ServeArgs) -> anyhow::Result<Arc<Fleet>> {
             FleetError::Conflict(m) => anyhow::anyhow!(m),
         })?;
     }
+    let bound = super::fleet_faces::start(&fleet, &args.faces).await?;
+    *fleet
+        .face_listeners
+        .write()
+        .unwrap_or_else(|p| p.into_inner()) = bound;
     Ok(fleet)
 }
 
@@ -120,6 +125,14 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 app.name
             );
         }
+    }
+    for (face, addr) in fleet
+        .face_listeners
+        .read()
+        .map(|l| l.clone())
+        .unwrap_or_default()
+    {
+        eprintln!("clustersim: fleet face {face} on http://{addr}");
     }
     shutdown_signal().await?;
     // Stop accepting, let in-flight requests finish (bounded), then exit 0.

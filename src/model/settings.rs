@@ -75,6 +75,16 @@ pub struct Settings {
     /// The date of virtual time 0 (ISO 8601): every date the API shows and the event
     /// log's `time` [assume: a fixed date, `2026-01-01T00:00:00.000Z`, so runs repeat].
     pub epoch: String,
+    /// A rolling restart/upgrade/deploy gives each server this long to move its groups
+    /// away, and again to come back Online after its reboot [assume: Commissaire's
+    /// restart playbook waits 200 s for the host's SSH port].
+    pub rolling_host_timeout: Millis,
+    /// How long a rolling upgrade or deploy spends upgrading each drained server
+    /// before rebooting it [assume 30 s].
+    pub rolling_upgrade_duration: Millis,
+    /// How often a rolling operation checks its progress [assume 1 s; Commissaire's
+    /// playbook polls every 5 s].
+    pub rolling_check_interval: Millis,
 }
 
 #[derive(
@@ -159,6 +169,9 @@ impl Default for Settings {
             server_stop_fails_over_groups: true,
             suspend_blocks_failover: true,
             epoch: super::calendar::DEFAULT_EPOCH.to_string(),
+            rolling_host_timeout: Millis::secs(200),
+            rolling_upgrade_duration: Millis::secs(30),
+            rolling_check_interval: Millis::secs(1),
         }
     }
 }

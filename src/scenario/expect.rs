@@ -110,6 +110,8 @@ pub enum Subject {
     Monitor(usize),
     Path(usize),
     Resolver(usize),
+    /// Every group: the condition holds when any group meets it.
+    AnyGroup,
 }
 
 /// For groups and resources, where they run (`current`); for monitors and heartbeat
@@ -214,6 +216,23 @@ impl Condition {
             };
         }
         let v = p.view(self.view_from);
+        if self.subject == Subject::AnyGroup {
+            let hit: Vec<String> = v
+                .groups
+                .iter()
+                .filter(|g| self.status_ok(g.status))
+                .map(|g| format!("group {} {}", g.name, g.status))
+                .collect();
+            let seen = if hit.is_empty() {
+                "no group matching".to_string()
+            } else {
+                hit.join(", ")
+            };
+            return Observed {
+                holds: !hit.is_empty(),
+                seen,
+            };
+        }
         let suffix = match self.view_from {
             Some(s) => format!(" (as {} sees it)", model.servers[s].name),
             None => String::new(),
@@ -299,6 +318,7 @@ impl Condition {
                     }
                 }
             }
+            Subject::AnyGroup => (status::UNKNOWN, None, "any group".to_string()),
             Subject::Resolver(r) => {
                 let name = &model.resolvers[r].name;
                 let st = v
@@ -340,6 +360,7 @@ pub fn describe_condition(model: &Model, c: &Condition) -> String {
         Subject::Monitor(i) => format!("monitor {}", model.monitors[i].name),
         Subject::Path(i) => format!("heartbeat {}", model.paths[i].name),
         Subject::Resolver(i) => format!("resolver {}", model.resolvers[i].name),
+        Subject::AnyGroup => "any group".to_string(),
     };
     if let Some(n) = c.online_on_servers {
         s.push_str(&format!(" Online on {n} or more servers"));

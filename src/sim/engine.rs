@@ -77,6 +77,10 @@ pub(crate) enum Ev {
         server: u32,
         lost: u32,
     },
+    /// A rolling operation's poll (`sim/rolling.rs`).
+    RollingTick {
+        gen: u64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -222,6 +226,8 @@ pub struct Sim {
     pub(crate) power_ctl: super::power::PowerCtl,
     /// Live reconfiguration (`sim/reconfig.rs`).
     pub(crate) reconfig: super::reconfig::Reconfig,
+    /// Rolling restart/upgrade/deploy (`sim/rolling.rs`).
+    pub(crate) rolling: super::rolling::RollingCtl,
 }
 
 impl Sim {
@@ -280,6 +286,7 @@ impl Sim {
             cursor: (Phase::Now, 0),
             power_ctl: super::power::PowerCtl::new(n),
             reconfig: Default::default(),
+            rolling: Default::default(),
             servers,
             model,
             seed,
@@ -498,6 +505,7 @@ impl Sim {
             Ev::FailoverWaitEnd { server, lost } => {
                 self.failover_wait_end(server as usize, lost as usize)
             }
+            Ev::RollingTick { gen } => self.rolling_tick(gen),
         }
     }
 

@@ -105,6 +105,11 @@ event_kinds! {
     FaultHealed => "fault-healed",
     ServerAdded => "server-added",
     ServerRemoved => "server-removed",
+    RollingStarted => "rolling-started",
+    RollingHostStarted => "rolling-host-started",
+    RollingHostDone => "rolling-host-done",
+    RollingFinished => "rolling-finished",
+    RollingFailed => "rolling-failed",
 }
 
 impl EventKind {

@@ -127,6 +127,14 @@ pub enum Operation {
     ServerRemove {
         server: String,
     },
+    /// Restart every server in turn, its groups moved away first (`sim/rolling.rs`).
+    RollingRestart,
+    /// As a rolling restart, with an upgrade of each drained server before its reboot.
+    RollingUpgrade,
+    /// As a rolling upgrade, to `version`.
+    RollingDeploy {
+        version: String,
+    },
 }
 
 fn is_false(b: &bool) -> bool {

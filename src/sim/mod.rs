@@ -20,6 +20,7 @@ mod ops;
 mod power;
 pub mod queue;
 mod reconfig;
+pub mod rolling;
 mod snapshot;
 pub mod view;
 
@@ -29,6 +30,7 @@ pub use input::{
     CheckResult, FaultId, FaultKind, FaultSpec, Input, InputError, Operation, PowerAction,
 };
 pub use power::PowerState;
+pub use rolling::{RollingKind, RollingRecord, RollingStatus};
 pub use view::{status, ClusterView};
 
 /// How heartbeats are simulated. `Lazy` costs events only when connectivity changes;
@@ -65,6 +67,8 @@ pub enum Applied {
     Healed,
 }
 
+#[cfg(test)]
+mod rolling_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -124,7 +124,10 @@ pub fn check_operation(model: &Model, op: &Operation) -> Result<(), NameError> {
         | ClusterSuspend
         | ClusterResume
         | ResetTimeoutRatio
-        | SetTimeoutRatio { .. } => Ok(()),
+        | SetTimeoutRatio { .. }
+        | RollingRestart
+        | RollingUpgrade
+        | RollingDeploy { .. } => Ok(()),
         ServerStart { server }
         | ServerStop { server }
         | ServerReboot { server }

@@ -71,6 +71,9 @@ impl Sim {
         if let Some(done) = self.reconfig_operation(&op) {
             return done;
         }
+        if let Some(done) = self.rolling_operation(&op) {
+            return done;
+        }
         if self.busy() {
             return Err(refused(
                 "Another operation is in progress. Perform the next operation after it completes.",
@@ -290,6 +293,7 @@ impl Sim {
             }
             Power { .. } | Maintenance { .. } => {} // sim/power.rs, before this
             ServerAdd { .. } | ServerRemove { .. } => {} // sim/reconfig.rs, before this
+            RollingRestart | RollingUpgrade | RollingDeploy { .. } => {} // sim/rolling.rs
         }
         Ok(())
     }
@@ -678,6 +682,7 @@ impl Sim {
             }
             Power { .. } | Maintenance { .. } => {} // sim/power.rs
             ServerAdd { .. } | ServerRemove { .. } => {} // sim/reconfig.rs
+            RollingRestart | RollingUpgrade | RollingDeploy { .. } => {} // sim/rolling.rs
         }
     }
 

@@ -89,6 +89,18 @@ fn subject(model: &Model, c: &ConditionFile) -> Result<Subject, FieldErr> {
     .into_iter()
     .filter_map(|(field, v, kind, make)| v.map(|v| (field, v, kind, make)))
     .collect();
+    if let Some(any) = c.any_group {
+        if !any {
+            return Err(("any_group".into(), "write `any_group: true`".into()));
+        }
+        if c.cluster.is_some() || !named.is_empty() {
+            return Err((
+                "any_group".into(),
+                "a condition is about one object only".into(),
+            ));
+        }
+        return Ok(Subject::AnyGroup);
+    }
     match (c.cluster.as_ref(), named.as_slice()) {
         (Some(v), []) => {
             if matches!(v, Value::Bool(true)) || v.as_str() == Some(model.name.as_str()) {

@@ -223,6 +223,9 @@ pub struct ConditionFile {
     pub view_from: Option<String>,
     pub online_on_servers: Option<u32>,
     pub suspended: Option<bool>,
+    /// `true`: the condition is about every group, and holds when any group meets it
+    /// (`never: {any_group: true, status: Offline}`: no group was ever Offline).
+    pub any_group: Option<bool>,
 }
 
 impl ConditionFile {
@@ -241,6 +244,7 @@ impl ConditionFile {
         "view_from",
         "online_on_servers",
         "suspended",
+        "any_group",
     ];
 }
 

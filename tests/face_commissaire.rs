@@ -1,0 +1,299 @@
+//! The Commissaire face (`serve --face commissaire=ADDR`) over real sockets: clusters,
+//! hosts, a rolling restart watched to the end, and the product's codes and bodies
+//! for bad input (reference: other-faces.md section 4).
+
+mod rest_support;
+
+use rest_support::{manual, Server};
+use serde_json::{json, Value};
+
+const LAB: &str = "scenarios/clusters/four-node-four-groups.yaml";
+const AUTH: &str = "Basic dXNlcjpwYXNzd29yZA=="; // user:password
+
+fn start() -> (Server, String) {
+    let s = manual(&[LAB, "--face", "commissaire=127.0.0.1:0"]);
+    let (name, addr) = s.run.fleet.face_listeners.read().unwrap()[0].clone();
+    assert_eq!(name, "commissaire");
+    (s, format!("http://{addr}"))
+}
+
+/// (status, content type, body text).
+fn call(method: &str, url: &str, body: Option<&str>, auth: Option<&str>) -> (u16, String, String) {
+    let mut req = ureq::request(method, url);
+    if let Some(a) = auth {
+        req = req.set("Authorization", a);
+    }
+    let r = match body {
+        Some(b) => req.send_string(b),
+        None => req.call(),
+    };
+    let r = match r {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{method} {url}: {e}"),
+    };
+    let ct = r.content_type().to_string();
+    (r.status(), ct, r.into_string().unwrap())
+}
+
+fn api(base: &str, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
+    let (st, _, text) = call(method, &format!("{base}/api/v0{path}"), body, Some(AUTH));
+    (
+        st,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+#[test]
+fn bad_credentials_are_a_plain_403_forbidden() {
+    let (_s, c) = start();
+    for auth in [None, Some("Basic dXNlcjpiYWQ=")] {
+        let (st, ct, text) = call("GET", &format!("{c}/api/v0/clusters/"), None, auth);
+        assert_eq!((st, text.as_str()), (403, "Forbidden"));
+        assert_eq!(ct, "text/html");
+    }
+}
+
+#[test]
+fn clusters_and_hosts_follow_the_simulation() {
+    let (s, c) = start();
+    assert_eq!(api(&c, "GET", "/clusters/", None), (200, json!(["lab"])));
+    let ips = json!(["127.0.0.11", "127.0.0.12", "127.0.0.13", "127.0.0.14"]);
+    let (st, cl) = api(&c, "GET", "/cluster/lab", None);
+    assert_eq!(st, 200);
+    assert_eq!(cl["status"], "ok");
+    assert_eq!(cl["hostset"], ips);
+    assert_eq!(
+        cl["hosts"],
+        json!({"total": 4, "available": 4, "unavailable": 0})
+    );
+    assert_eq!(api(&c, "GET", "/cluster/lab/hosts", None), (200, ips));
+    assert_eq!(
+        api(&c, "GET", "/cluster/lab/hosts/127.0.0.12", None),
+        (200, json!(["127.0.0.12"]))
+    );
+    let f = s.post(
+        "/sim/v1/faults",
+        Some(r#"{"kind":"server-crash","server":"server2"}"#),
+    );
+    assert_eq!(f.status, 200, "{f:?}");
+    s.advance(120_000);
+    let (_, h) = api(&c, "GET", "/host/127.0.0.12/", None);
+    assert_eq!(h["status"], "failed");
+    assert_eq!(h["last_check"], "2026-01-01T00:02:00.000000");
+    let (_, cl) = api(&c, "GET", "/cluster/lab/", None);
+    assert_eq!(cl["status"], "degraded");
+    assert_eq!(cl["hosts"]["unavailable"], 1);
+    let (_, st) = api(&c, "GET", "/host/127.0.0.11/status", None);
+    assert_eq!(st["type"], "host_only");
+    assert_eq!(st["host"]["status"], "active");
+    let (_, all) = api(&c, "GET", "/hosts/", None);
+    assert_eq!(all.as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn a_rolling_restart_is_watched_to_the_end() {
+    let (s, c) = start();
+    assert_eq!(api(&c, "GET", "/cluster/lab/restart", None).0, 404);
+    let (st, rec) = api(&c, "PUT", "/cluster/lab/restart", None);
+    assert_eq!(st, 201);
+    assert_eq!(rec["status"], "in_process");
+    assert_eq!(rec["restarted"], json!([]));
+    assert_eq!(rec["in_process"], json!(["127.0.0.11"]));
+    assert_eq!(rec["started_at"], "2026-01-01T00:00:00.000000");
+    assert_eq!(rec["finished_at"], "");
+    assert_eq!(api(&c, "PUT", "/cluster/lab/upgrade", None).0, 409);
+    s.advance(100_000);
+    let (_, mid) = api(&c, "GET", "/cluster/lab/restart", None);
+    assert_eq!(mid["status"], "in_process");
+    assert_eq!(mid["restarted"], json!(["127.0.0.11"]));
+    s.advance(800_000);
+    let (st, done) = api(&c, "GET", "/cluster/lab/restart/", None);
+    assert_eq!(st, 200);
+    assert_eq!(done["status"], "finished", "{done}");
+    assert_eq!(done["restarted"].as_array().unwrap().len(), 4);
+    assert_eq!(done["in_process"], json!([]));
+    assert!(done["finished_at"]
+        .as_str()
+        .unwrap()
+        .starts_with("2026-01-01T00:"));
+    // The control API shows the same record.
+    let r = s.get("/sim/v1/rolling");
+    assert_eq!(r.body[0]["status"], "finished");
+    assert_eq!(r.body[0]["done"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn deploy_needs_a_version_and_records_it() {
+    let (_s, c) = start();
+    assert_eq!(api(&c, "PUT", "/cluster/lab/deploy", None).0, 400);
+    assert_eq!(
+        api(&c, "PUT", "/cluster/lab/deploy", Some(r#"{"version":""}"#)).0,
+        400
+    );
+    assert_eq!(
+        api(&c, "PUT", "/cluster/lab/deploy", Some(r#"{"version":7}"#)).0,
+        400
+    );
+    let (st, rec) = api(
+        &c,
+        "PUT",
+        "/cluster/lab/deploy",
+        Some(r#"{"version":"7.2.6"}"#),
+    );
+    assert_eq!(st, 201);
+    assert_eq!(rec["version"], "7.2.6");
+    assert_eq!(rec["deployed"], json!([]));
+}
+
+#[test]
+fn put_creates_a_cluster_in_the_fleet_and_delete_removes_it() {
+    let (s, c) = start();
+    let (st, body) = api(&c, "PUT", "/cluster/extra", Some(r#"{"network":"nope"}"#));
+    assert_eq!(st, 201);
+    assert_eq!(
+        body,
+        json!({"name": "extra", "status": "", "network": "default", "container_manager": "ecx"})
+    );
+    assert_eq!(
+        api(&c, "GET", "/clusters", None),
+        (200, json!(["lab", "extra"]))
+    );
+    assert!(s.run.fleet.get("extra").is_some());
+    assert_eq!(api(&c, "DELETE", "/cluster/extra", None), (200, json!([])));
+    assert!(s.run.fleet.get("extra").is_none());
+    assert_eq!(api(&c, "DELETE", "/cluster/extra", None).0, 404);
+}
+
+#[test]
+fn bad_input_gets_the_products_codes_and_reason_phrases() {
+    let (_s, c) = start();
+    let cases: &[(&str, &str, Option<&str>, u16, &str)] = &[
+        ("GET", "/nothing", None, 404, "Not Found"),
+        ("GET", "/cluster/nope", None, 500, "Internal Server Error"),
+        ("PUT", "/cluster/nope/restart", None, 404, "Not Found"),
+        ("GET", "/cluster/nope/hosts", None, 404, "Not Found"),
+        ("GET", "/host/10.9.9.9", None, 404, "Not Found"),
+        ("GET", "/cluster/lab/hosts/10.9.9.9", None, 404, "Not Found"),
+        ("PUT", "/cluster/lab", Some("{not json"), 400, "Bad Request"),
+        (
+            "PUT",
+            "/cluster/lab",
+            Some(r#"{"network":5}"#),
+            400,
+            "Bad Request",
+        ),
+        ("PUT", "/cluster/bad%20name", None, 400, "Bad Request"),
+        (
+            "PUT",
+            "/cluster/lab/hosts",
+            Some(r#"{"old":[]}"#),
+            400,
+            "Bad Request",
+        ),
+        (
+            "PUT",
+            "/cluster/lab/hosts",
+            Some(r#"{"old":[],"new":[]}"#),
+            409,
+            "Conflict",
+        ),
+        (
+            "PUT",
+            "/cluster/lab/hosts",
+            Some(
+                r#"{"old":["127.0.0.11","127.0.0.12","127.0.0.13","127.0.0.14"],"new":["10.0.0.1"]}"#,
+            ),
+            405,
+            "Method Not Allowed",
+        ),
+        ("POST", "/clusters", None, 405, "Method Not Allowed"),
+        (
+            "PUT",
+            "/host/10.9.9.9",
+            Some(r#"{"ssh_priv_key":"a2V5"}"#),
+            409,
+            "Conflict",
+        ),
+        (
+            "PUT",
+            "/host/127.0.0.11",
+            Some(r#"{"ssh_priv_key":"a2V5","cluster":"nope"}"#),
+            409,
+            "Conflict",
+        ),
+        (
+            "PUT",
+            "/host/127.0.0.11",
+            Some(r#"{"remote_user":"root"}"#),
+            400,
+            "Bad Request",
+        ),
+    ];
+    for (m, p, body, code, text) in cases {
+        let (st, ct, got) = call(m, &format!("{c}/api/v0{p}"), *body, Some(AUTH));
+        assert_eq!((st, got.as_str()), (*code, *text), "{m} {p}");
+        assert_eq!(ct, "text/html", "{m} {p}");
+    }
+    let ok = r#"{"old":["127.0.0.14","127.0.0.11","127.0.0.12","127.0.0.13"],"new":["127.0.0.11","127.0.0.12","127.0.0.13","127.0.0.14"]}"#;
+    assert_eq!(api(&c, "PUT", "/cluster/lab/hosts", Some(ok)).0, 200);
+}
+
+#[test]
+fn host_credentials_networks_and_container_managers() {
+    let (_s, c) = start();
+    let put = r#"{"ssh_priv_key":"dGVzdAo=","remote_user":"root","cluster":"lab"}"#;
+    let (st, h) = api(&c, "PUT", "/host/127.0.0.13", Some(put));
+    assert_eq!((st, h["address"].clone()), (201, json!("127.0.0.13")));
+    assert_eq!(
+        api(&c, "GET", "/host/127.0.0.13/creds", None),
+        (
+            200,
+            json!({"ssh_priv_key": "dGVzdAo=", "remote_user": "root"})
+        )
+    );
+    let other = r#"{"ssh_priv_key":"b3RoZXI="}"#;
+    assert_eq!(api(&c, "PUT", "/host/127.0.0.13", Some(other)).0, 409);
+    assert_eq!(
+        api(&c, "GET", "/networks/", None),
+        (200, json!(["default"]))
+    );
+    let net = r#"{"type":"flannel_server","options":{"address":"192.168.152.101:8080"}}"#;
+    let (st, n) = api(&c, "PUT", "/network/mynetwork", Some(net));
+    assert_eq!((st, n["name"].clone()), (201, json!("mynetwork")));
+    assert_eq!(
+        api(&c, "GET", "/network/mynetwork/", None).1["type"],
+        "flannel_server"
+    );
+    assert_eq!(
+        api(&c, "DELETE", "/network/mynetwork", None),
+        (200, json!([]))
+    );
+    assert_eq!(api(&c, "GET", "/network/mynetwork", None).0, 404);
+    assert_eq!(
+        api(&c, "GET", "/containermanagers/", None),
+        (200, json!(["ecx"]))
+    );
+    assert_eq!(
+        api(&c, "PUT", "/containermanager/x", Some(r#"{"options":{}}"#)).0,
+        400
+    );
+}
+
+#[test]
+fn its_openapi_document_lists_the_paths() {
+    let (_s, c) = start();
+    let (st, _, text) = call("GET", &format!("{c}/openapi.json"), None, None);
+    assert_eq!(st, 200);
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    for p in [
+        "/api/v0/clusters/",
+        "/api/v0/cluster/{name}/",
+        "/api/v0/cluster/{name}/hosts",
+        "/api/v0/cluster/{name}/restart",
+        "/api/v0/host/{ip}/",
+        "/api/v0/networks/",
+    ] {
+        assert!(doc["paths"].get(p).is_some(), "{p}");
+    }
+}
