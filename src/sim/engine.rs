@@ -77,6 +77,18 @@ pub(crate) enum Ev {
         server: u32,
         lost: u32,
     },
+    /// A mirror recovery's copy is complete.
+    MirrorCopyDone {
+        mirror: u32,
+        gen: u64,
+    },
+    /// A backup/restore action's script has run: its cluster effect follows.
+    MirrorActionStep {
+        gen: u64,
+    },
+    MirrorActionTimeout {
+        gen: u64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -200,6 +212,10 @@ pub struct Sim {
     /// Phase and key of the event being processed: which heartbeats of this
     /// millisecond have already been sent.
     pub(crate) cursor: (Phase, u64),
+    /// Per mirror disk (`Model::mirrors`).
+    pub(crate) mirror: Vec<super::mirror::MirrorState>,
+    /// The last backup and restore actions.
+    pub(crate) mirror_actions: super::mirror_action::Actions,
 }
 
 impl Sim {
@@ -270,6 +286,8 @@ impl Sim {
             startup_waiting: false,
             check_invariants: false,
             cursor: (Phase::Now, 0),
+            mirror: vec![super::mirror::MirrorState::new(n); model.mirrors.len()],
+            mirror_actions: Default::default(),
             servers,
             model,
             seed,
@@ -283,6 +301,7 @@ impl Sim {
         if sim.model.settings.initial_state == InitialState::Running {
             sim.boot_running();
         }
+        sim.mirror_init();
         sim
     }
 
@@ -362,17 +381,23 @@ impl Sim {
 
     /// An operator operation, now. Refused with a message when it cannot be done.
     pub fn operate(&mut self, op: Operation) -> Result<(), InputError> {
-        self.operation(op)
+        let r = self.operation(op);
+        self.mirror_refresh();
+        r
     }
 
     /// Injects a fault (at `at_ms` if given and in the future, else now).
     pub fn inject(&mut self, fault: FaultSpec) -> Result<FaultId, InputError> {
-        self.fault_inject(fault)
+        let r = self.fault_inject(fault);
+        self.mirror_refresh();
+        r
     }
 
     /// Heals an active fault, or cancels a scheduled one.
     pub fn heal(&mut self, id: FaultId) -> Result<(), InputError> {
-        self.fault_heal(id)
+        let r = self.fault_heal(id);
+        self.mirror_refresh();
+        r
     }
 
     /// Active and scheduled faults, by id.
@@ -406,6 +431,7 @@ impl Sim {
         self.cursor = (phase, key);
         self.processed += 1;
         self.dispatch(ev);
+        self.mirror_refresh();
         if self.check_invariants {
             if let Err(e) = self.invariants() {
                 panic!("invariant violated at t={} ms: {e}", self.now);
@@ -487,6 +513,9 @@ impl Sim {
             Ev::FailoverWaitEnd { server, lost } => {
                 self.failover_wait_end(server as usize, lost as usize)
             }
+            Ev::MirrorCopyDone { mirror, gen } => self.mirror_copy_done(mirror as usize, gen),
+            Ev::MirrorActionStep { gen } => self.mirror_action_step(gen),
+            Ev::MirrorActionTimeout { gen } => self.mirror_action_timeout(gen),
         }
     }
 

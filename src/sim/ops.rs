@@ -79,7 +79,7 @@ impl Sim {
     }
 
     /// Everything that can refuse an operation, without changing any state.
-    fn check_operation(&self, op: &Operation) -> Result<(), InputError> {
+    pub(crate) fn check_operation(&self, op: &Operation) -> Result<(), InputError> {
         use Operation::*;
         match op {
             ClusterStart => {
@@ -282,6 +282,7 @@ impl Sim {
                     self.op_server(t)?;
                 }
             }
+            MirrorRecover { .. } | MirrorAction { .. } => self.check_mirror_op(op)?,
         }
         Ok(())
     }
@@ -409,7 +410,7 @@ impl Sim {
         Ok(s)
     }
 
-    fn perform(&mut self, op: Operation) {
+    pub(crate) fn perform(&mut self, op: Operation) {
         use Operation::*;
         match op.clone() {
             ClusterStart => {
@@ -668,6 +669,7 @@ impl Sim {
                     self.mon_set_dummy(m, s, on);
                 }
             }
+            MirrorRecover { .. } | MirrorAction { .. } => self.perform_mirror_op(op),
         }
     }
 
