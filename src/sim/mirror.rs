@@ -163,11 +163,13 @@ impl Sim {
 
     /// Reconciles every mirror with the servers, faults and resources; logs what changed.
     pub(crate) fn mirror_refresh(&mut self) {
+        if self.model.mirrors.is_empty() {
+            return;
+        }
+        // An action that just finished may set a mode the mirrors must see now.
+        self.mirror_action_poll();
         for k in 0..self.model.mirrors.len() {
             self.mirror_refresh_one(k);
-        }
-        if !self.model.mirrors.is_empty() {
-            self.mirror_action_poll();
         }
     }
 

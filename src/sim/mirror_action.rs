@@ -29,6 +29,9 @@ pub(crate) struct ActionState {
     pub stepped: bool,
     pub message: String,
     pub gen: u64,
+    /// An offline pre-action sets its mode once the cluster has stopped, so nothing
+    /// is written on one side after the other stopped following.
+    pub mode_when_done: Option<Mode>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -164,6 +167,7 @@ impl Sim {
                     stepped: false,
                     message: String::new(),
                     gen,
+                    mode_when_done: None,
                 });
                 self.op_pending += 1;
                 let o = self.first_running_observer();
@@ -210,13 +214,12 @@ impl Sim {
         } else if only_reboot {
             Some(Operation::ClusterReboot)
         } else if stage == MirrorStage::Pre {
-            let mode = if online {
-                Mode::Isolated
-            } else {
-                Mode::Offline
-            };
-            for st in self.mirror.iter_mut() {
-                st.mode = Some(mode);
+            if online {
+                for st in self.mirror.iter_mut() {
+                    st.mode = Some(Mode::Isolated);
+                }
+            } else if let Some(a) = self.mirror_actions.running() {
+                a.mode_when_done = Some(Mode::Offline);
             }
             match (online, no_shutdown) {
                 (true, _) => None,
@@ -293,6 +296,11 @@ impl Sim {
         }
         a.running = false;
         a.message = DONE.into();
+        if let Some(mode) = a.mode_when_done.take() {
+            for st in self.mirror.iter_mut() {
+                st.mode = Some(mode);
+            }
+        }
         let o = self.first_running_observer();
         self.log(EventKind::MirrorActionDone, |e| {
             e.server = o;
