@@ -130,6 +130,7 @@ impl SynthSpec {
                     depends_on: None,
                     activation: ActivationFile::default(),
                     deactivation: DeactivationFile::default(),
+                    mirror: None,
                 })
                 .collect();
             groups.push(GroupFile {
@@ -184,6 +185,7 @@ impl SynthSpec {
             groups,
             monitors,
             scripts: Vec::new(),
+            mirror_connects: Vec::new(),
         }
     }
 

@@ -35,7 +35,7 @@ pub fn record_json(epoch: &str, r: &RollingRecord) -> Value {
 
 pub async fn get_rolling(Target(app): Target) -> Result<Response, ApiError> {
     let snap = app.engine.snapshot();
-    let epoch = &app.engine.model.settings.epoch;
+    let epoch = &app.engine.model().settings.epoch;
     let list: Vec<Value> = snap.rolling.iter().map(|r| record_json(epoch, r)).collect();
     Ok(json_response(StatusCode::OK, &list))
 }

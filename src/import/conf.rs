@@ -186,6 +186,35 @@ pub fn heartbeats(c: &Conf, out: &mut Import) {
     }
 }
 
+/// `<mdc><mdc name="mdc1"><device>400</device></mdc>`: mirror connects, in priority order.
+pub fn mirror_connects(c: &Conf, out: &mut Import) {
+    let Some(root) = c.at(c.root(), "mdc") else {
+        return;
+    };
+    for t in c.children(root, "types") {
+        c.take(t);
+    }
+    let mut list = Vec::new();
+    for el in c.children(root, "mdc") {
+        c.take(el);
+        let Some(name) = el.attribute("name") else {
+            out.error(format!("{}: a mirror connect without a name", xml_path(el)));
+            continue;
+        };
+        let priority = out.num(c, el, "priority").ok().flatten();
+        let device = c.text(el, "device");
+        list.push((
+            priority.unwrap_or(list.len() as u64),
+            crate::model::mirror::MirrorConnectFile {
+                name: name.to_string(),
+                servers: servers_with_device(c, device.as_deref()),
+            },
+        ));
+    }
+    list.sort_by_key(|(p, _)| *p);
+    out.file.mirror_connects = list.into_iter().map(|(_, m)| m).collect();
+}
+
 pub fn resolvers(c: &Conf, out: &mut Import) {
     let Some(np) = c.at(c.root(), "networkpartition") else {
         return;

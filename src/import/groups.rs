@@ -170,6 +170,29 @@ fn resource(c: &Conf, out: &mut Import, name: &str, d: &Def, names: &[String]) -
             retry: num(out, "deact/retry").map(|v| v as u32),
             final_action: deact_action,
         },
+        mirror: (d.kind == ResourceKind::Md).then(|| mirror(c, n)),
+    }
+}
+
+/// An md resource's mirror: its connects (`parameters/netdev/mdcname`) and NMP device.
+fn mirror(c: &Conf, n: Node) -> crate::model::mirror::MirrorFile {
+    let connects: Vec<String> = c
+        .at(n, "parameters")
+        .map(|p| c.children(p, "netdev"))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|nd| {
+            c.take(nd);
+            c.text(nd, "priority");
+            c.text(nd, "device");
+            c.text(nd, "mdcname")
+        })
+        .collect();
+    crate::model::mirror::MirrorFile {
+        servers: None,
+        connects: (!connects.is_empty()).then_some(connects),
+        size_mib: None,
+        device: c.text(n, "parameters/nmppath"),
     }
 }
 
@@ -300,7 +323,13 @@ fn monitor(c: &Conf, out: &mut Import, el: Node, name: &str) -> Option<MonitorFi
         .collect();
     let groups: Vec<String> = out.file.groups.iter().map(|g| g.name.clone()).collect();
     let servers: Vec<String> = out.file.servers.iter().map(|s| s.name.clone()).collect();
-    let target = c.text(el, "target");
+    // Mirror monitors name their mirror disk as `parameters/object`.
+    let mirror_monitor = matches!(el.tag_name().name(), "mdw" | "mdnw");
+    let target = c.text(el, "target").or_else(|| {
+        mirror_monitor
+            .then(|| c.text(el, "parameters/object"))
+            .flatten()
+    });
     if let Some(t) = &target {
         if !resources.contains(t) {
             out.error(format!("{p}/target: no group resource `{t}`"));
@@ -312,7 +341,7 @@ fn monitor(c: &Conf, out: &mut Import, el: Node, name: &str) -> Option<MonitorFi
     // Timing is Always, do not set target"], so a target without a timing means active.
     let timing = match num(out, "polling/timing") {
         Some(1) => MonitorTiming::Active,
-        None if target.is_some() => MonitorTiming::Active,
+        None if target.is_some() && !mirror_monitor => MonitorTiming::Active,
         _ => MonitorTiming::Always,
     };
     let recovery_target = match (c.text(el, "relation/type"), c.text(el, "relation/name")) {

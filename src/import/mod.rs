@@ -71,6 +71,7 @@ pub fn import(text: &str, origin: &str) -> Result<Import, Vec<String>> {
             groups: Vec::new(),
             monitors: Vec::new(),
             scripts: Vec::new(),
+            mirror_connects: Vec::new(),
         },
         warnings: Vec::new(),
         errors: Vec::new(),
@@ -80,6 +81,7 @@ pub fn import(text: &str, origin: &str) -> Result<Import, Vec<String>> {
     conf::servers(&c, &mut out);
     conf::heartbeats(&c, &mut out);
     conf::resolvers(&c, &mut out);
+    conf::mirror_connects(&c, &mut out);
     groups::groups(&c, &mut out);
     groups::monitors(&c, &mut out);
     for path in c.unused() {

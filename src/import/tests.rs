@@ -186,22 +186,32 @@ fn windows_types_are_simulated_by_their_nearest_kind() {
 }
 
 #[test]
-fn mirror_disk_parts_warn_until_the_model_has_mirror_disks() {
+fn mirror_disks_import_with_their_connects_device_and_monitors() {
     let i = ok("mirror-disk.conf");
     assert_eq!(i.file.groups[0].resources[1].kind.as_str(), "md");
+    assert_eq!(i.file.mirror_connects[0].name, "mdc1");
     for part in [
         "/root/mdc: no equivalent",
         r#"/root/server[@name="m1"]/device[@id="400"]: no equivalent"#,
-        r#"/root/resource/md[@name="md1"]/parameters: no equivalent"#,
     ] {
-        assert!(warned(&i, part), "{part}: {:#?}", i.warnings);
+        assert!(!warned(&i, part), "{part}: {:#?}", i.warnings);
     }
+    // The mount point, the partitions and the file system have no equivalent.
+    assert!(warned(
+        &i,
+        r#"/root/resource/md[@name="md1"]/parameters/mount: no equivalent"#
+    ));
     let (m, _) = load_any(&conf("mirror-disk.conf"), "mirror-disk.conf").unwrap();
     assert_eq!(
         m.monitors[0].timeout,
         Millis::secs(999),
         "mdw's own default"
     );
+    let md = m.mirror_of(m.resource_id("md1").unwrap()).unwrap();
+    assert_eq!(md.device, "/dev/NMP1");
+    assert_eq!(m.mirror_connects[md.connects[0]].name, "mdc1");
+    let mdw = &m.monitors[0];
+    assert_eq!(mdw.target, m.resource_id("md1"));
 }
 
 /// Import, export the model's settings as YAML (what `default-config` prints for the

@@ -23,6 +23,9 @@ pub struct ClusterFile {
     pub monitors: Vec<MonitorFile>,
     #[serde(default)]
     pub scripts: Vec<ScriptFile>,
+    /// Mirror disk connects (the networks `md` resources mirror over), like heartbeat paths.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mirror_connects: Vec<super::mirror::MirrorConnectFile>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
@@ -113,6 +116,9 @@ pub struct ResourceFile {
     pub activation: ActivationFile,
     #[serde(default)]
     pub deactivation: DeactivationFile,
+    /// `md` only: the mirror's servers, connects, size and device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mirror: Option<super::mirror::MirrorFile>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]

@@ -7,6 +7,7 @@ pub mod duration;
 pub mod file;
 pub mod limits;
 mod reconfig;
+pub mod mirror;
 pub mod settings;
 pub mod types;
 mod validate;
@@ -37,6 +38,9 @@ pub struct Model {
     pub resources: Vec<Resource>,
     pub monitors: Vec<Monitor>,
     pub scripts: Vec<Script>,
+    /// Mirror connects (networks of mirror disks), and the mirror of each `md` resource.
+    pub mirror_connects: Vec<mirror::MirrorConnect>,
+    pub mirrors: Vec<mirror::MirrorDisk>,
     /// The file this model was resolved from, for `GET /sim/v1/config`.
     pub source: ClusterFile,
     /// Names of servers removed by live reconfiguration, oldest first: the event log
@@ -97,6 +101,8 @@ pub struct Resource {
     pub deactivation_duration: Millis,
     pub deactivation_retry: u32,
     pub deactivation_final_action: FinalAction,
+    /// `md` resources: their index in `Model::mirrors`.
+    pub mirror: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,6 +146,7 @@ struct Names {
     resources: BTreeMap<String, ResourceId>,
     monitors: BTreeMap<String, MonitorId>,
     scripts: BTreeMap<String, ScriptId>,
+    mirror_connects: BTreeMap<String, usize>,
 }
 
 impl Model {
@@ -187,6 +194,13 @@ impl Model {
     }
     pub fn script_id(&self, name: &str) -> Option<ScriptId> {
         self.index.scripts.get(name).copied()
+    }
+    pub fn mirror_connect_id(&self, name: &str) -> Option<usize> {
+        self.index.mirror_connects.get(name).copied()
+    }
+    /// The mirror of resource `r`, if it is an `md` resource.
+    pub fn mirror_of(&self, r: ResourceId) -> Option<&mirror::MirrorDisk> {
+        self.resources[r].mirror.map(|k| &self.mirrors[k])
     }
     /// The server whose `ip` is `ip`, or whose name is `ip` (handy on loopback).
     pub fn server_by_ip(&self, ip: &str) -> Option<ServerId> {

@@ -85,6 +85,25 @@ pub struct Settings {
     /// How often a rolling operation checks its progress [assume 1 s; Commissaire's
     /// playbook polls every 5 s].
     pub rolling_check_interval: Millis,
+    /// Data partition size of a mirror disk that sets none, in MiB [assume 10240].
+    pub mirror_disk_size_mib: u64,
+    /// Mirror recovery copy rate, MiB per second: a copy of N MiB takes N / rate
+    /// seconds [assume 100, a 1 Gbit/s mirror connect].
+    pub mirror_copy_rate_mib_s: u64,
+    /// How fast the active side changes data while the mirror is broken, KiB per
+    /// second; a differential copy moves what changed, at most the whole disk
+    /// [assume 1024].
+    pub mirror_change_rate_kib_s: u64,
+    /// Auto mirror recovery: when the mirror connects again, copy from the side with
+    /// the latest data to the other at once [doc: on by default].
+    pub auto_mirror_recovery: bool,
+    /// Mirror recovery copies only the changed blocks (the product's `FAST` mode)
+    /// when both sides' difference information exists; `false` always copies all
+    /// (`NORMAL`) [doc: differential by default].
+    pub mirror_differential_copy: bool,
+    /// How long clpbackup.sh / clprestore.sh themselves run before their cluster
+    /// effect (service stop, shutdown, reboot) [assume 5 s].
+    pub mirror_action_duration: Millis,
 }
 
 #[derive(
@@ -172,6 +191,12 @@ impl Default for Settings {
             rolling_host_timeout: Millis::secs(200),
             rolling_upgrade_duration: Millis::secs(30),
             rolling_check_interval: Millis::secs(1),
+            mirror_disk_size_mib: 10_240,
+            mirror_copy_rate_mib_s: 100,
+            mirror_change_rate_kib_s: 1_024,
+            auto_mirror_recovery: true,
+            mirror_differential_copy: true,
+            mirror_action_duration: Millis::secs(5),
         }
     }
 }

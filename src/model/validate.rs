@@ -345,6 +345,7 @@ pub(super) fn resolve(file: ClusterFile, origin: &str) -> Result<Model, Vec<Conf
                     .deactivation
                     .final_action
                     .unwrap_or(s.deactivation_final_action),
+                mirror: None,
             });
         }
         let members: Vec<ResourceId> = (first..resources.len()).collect();
@@ -446,6 +447,8 @@ pub(super) fn resolve(file: ClusterFile, origin: &str) -> Result<Model, Vec<Conf
                     RecoveryTarget::LocalServer
                 }
             }
+            // The mirror monitors report; their recovery target is the server [infer].
+            None if matches!(m.kind.as_str(), "mdw" | "mdnw") => RecoveryTarget::LocalServer,
             None => match target {
                 Some(r) => RecoveryTarget::Group(resources[r].group),
                 None => RecoveryTarget::LocalServer,
@@ -486,6 +489,22 @@ pub(super) fn resolve(file: ClusterFile, origin: &str) -> Result<Model, Vec<Conf
         });
     }
 
+    let mut mirror_errs = Vec::new();
+    let policies: Vec<Vec<ServerId>> = groups.iter().map(|g: &Group| g.policy.clone()).collect();
+    let mirrors = super::mirror::resolve(
+        &file,
+        &servers,
+        &paths_ix,
+        &mut resources,
+        &policies,
+        s.mirror_disk_size_mib,
+        &mut mirror_errs,
+    );
+    super::mirror::check_monitors(&monitors, &resources, &mut mirror_errs);
+    for (at, problem) in mirror_errs {
+        errs.push(at, problem);
+    }
+
     let scripts = file
         .scripts
         .iter()
@@ -510,6 +529,8 @@ pub(super) fn resolve(file: ClusterFile, origin: &str) -> Result<Model, Vec<Conf
         monitors,
         scripts,
         departed: Vec::new(),
+        mirror_connects: mirrors.connects,
+        mirrors: mirrors.disks,
         index: Names {
             servers,
             paths: paths_ix,
@@ -518,6 +539,7 @@ pub(super) fn resolve(file: ClusterFile, origin: &str) -> Result<Model, Vec<Conf
             resources: resources_ix,
             monitors: monitors_ix,
             scripts: scripts_ix,
+            mirror_connects: mirrors.connect_ix,
         },
         source: file,
     })

@@ -112,6 +112,8 @@ pub enum Subject {
     Resolver(usize),
     /// Every group: the condition holds when any group meets it.
     AnyGroup,
+    /// An `md` resource's mirror (by resource id).
+    Mirror(usize),
 }
 
 /// For groups and resources, where they run (`current`); for monitors and heartbeat
@@ -328,6 +330,24 @@ impl Condition {
                     .map_or(status::UNKNOWN, |x| x.status);
                 (st, None, format!("resolver {name}"))
             }
+            Subject::Mirror(r) => {
+                let name = &model.resources[r].name;
+                let mv = v.mirror(name);
+                match self.on {
+                    Some(On::Server(s)) => {
+                        let sname = &model.servers[s].name;
+                        let st = mv
+                            .and_then(|x| x.servers.iter().find(|i| &i.name == sname))
+                            .map_or(status::UNKNOWN, |i| i.status);
+                        (st, None, format!("mirror {name} on {sname}"))
+                    }
+                    _ => (
+                        mv.map_or(status::UNKNOWN, |x| x.status),
+                        None,
+                        format!("mirror {name}"),
+                    ),
+                }
+            }
         };
         let mut holds = self.status_ok(st);
         let mut seen = format!("{name} {st}");
@@ -361,6 +381,7 @@ pub fn describe_condition(model: &Model, c: &Condition) -> String {
         Subject::Path(i) => format!("heartbeat {}", model.paths[i].name),
         Subject::Resolver(i) => format!("resolver {}", model.resolvers[i].name),
         Subject::AnyGroup => "any group".to_string(),
+        Subject::Mirror(i) => format!("mirror {}", model.resources[i].name),
     };
     if let Some(n) = c.online_on_servers {
         s.push_str(&format!(" Online on {n} or more servers"));

@@ -73,6 +73,8 @@ pub const STATUSES: &[&str] = &[
     status::OFFLINE_PENDING,
     status::ONLINE_FAILURE,
     status::OFFLINE_FAILURE,
+    crate::sim::mirror::mstatus::RECOVERING,
+    crate::sim::mirror::mstatus::ABNORMAL,
 ];
 
 /// The interned status string equal to `s`, or a message listing the valid ones.

@@ -64,7 +64,7 @@ pub fn render(template: &str, args: &[String]) -> String {
                     }
                     continue;
                 }
-                if d == 's' {
+                if d == 's' || d == 'd' {
                     chars.next();
                     if let Some(a) = args.get(next_s) {
                         out.push_str(a);

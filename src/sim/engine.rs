@@ -81,6 +81,18 @@ pub(crate) enum Ev {
     RollingTick {
         gen: u64,
     },
+    /// A mirror recovery's copy is complete.
+    MirrorCopyDone {
+        mirror: u32,
+        gen: u64,
+    },
+    /// A backup/restore action's script has run: its cluster effect follows.
+    MirrorActionStep {
+        gen: u64,
+    },
+    MirrorActionTimeout {
+        gen: u64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -228,6 +240,10 @@ pub struct Sim {
     pub(crate) reconfig: super::reconfig::Reconfig,
     /// Rolling restart/upgrade/deploy (`sim/rolling.rs`).
     pub(crate) rolling: super::rolling::RollingCtl,
+    /// Per mirror disk (`Model::mirrors`).
+    pub(crate) mirror: Vec<super::mirror::MirrorState>,
+    /// The last backup and restore actions.
+    pub(crate) mirror_actions: super::mirror_action::Actions,
 }
 
 impl Sim {
@@ -287,6 +303,8 @@ impl Sim {
             power_ctl: super::power::PowerCtl::new(n),
             reconfig: Default::default(),
             rolling: Default::default(),
+            mirror: vec![super::mirror::MirrorState::new(n); model.mirrors.len()],
+            mirror_actions: Default::default(),
             servers,
             model,
             seed,
@@ -300,6 +318,7 @@ impl Sim {
         if sim.model.settings.initial_state == InitialState::Running {
             sim.boot_running();
         }
+        sim.mirror_init();
         sim
     }
 
@@ -379,17 +398,23 @@ impl Sim {
 
     /// An operator operation, now. Refused with a message when it cannot be done.
     pub fn operate(&mut self, op: Operation) -> Result<(), InputError> {
-        self.operation(op)
+        let r = self.operation(op);
+        self.mirror_refresh();
+        r
     }
 
     /// Injects a fault (at `at_ms` if given and in the future, else now).
     pub fn inject(&mut self, fault: FaultSpec) -> Result<FaultId, InputError> {
-        self.fault_inject(fault)
+        let r = self.fault_inject(fault);
+        self.mirror_refresh();
+        r
     }
 
     /// Heals an active fault, or cancels a scheduled one.
     pub fn heal(&mut self, id: FaultId) -> Result<(), InputError> {
-        self.fault_heal(id)
+        let r = self.fault_heal(id);
+        self.mirror_refresh();
+        r
     }
 
     /// Active and scheduled faults, by id.
@@ -424,6 +449,7 @@ impl Sim {
         self.processed += 1;
         self.dispatch(ev);
         self.reconfig_settle();
+        self.mirror_refresh();
         if self.check_invariants {
             if let Err(e) = self.invariants() {
                 panic!("invariant violated at t={} ms: {e}", self.now);
@@ -506,6 +532,9 @@ impl Sim {
                 self.failover_wait_end(server as usize, lost as usize)
             }
             Ev::RollingTick { gen } => self.rolling_tick(gen),
+            Ev::MirrorCopyDone { mirror, gen } => self.mirror_copy_done(mirror as usize, gen),
+            Ev::MirrorActionStep { gen } => self.mirror_action_step(gen),
+            Ev::MirrorActionTimeout { gen } => self.mirror_action_timeout(gen),
         }
     }
 

@@ -110,6 +110,17 @@ event_kinds! {
     RollingHostDone => "rolling-host-done",
     RollingFinished => "rolling-finished",
     RollingFailed => "rolling-failed",
+    MirrorAgentStarted => "mirror-agent-started",
+    MirrorAgentStopped => "mirror-agent-stopped",
+    MirrorStatus => "mirror-status",
+    MirrorBreak => "mirror-break",
+    MirrorRecoveryMode => "mirror-recovery-mode",
+    MirrorRecoveryStarting => "mirror-recovery-starting",
+    MirrorRecoveryDone => "mirror-recovery-done",
+    MirrorRecoveryFailed => "mirror-recovery-failed",
+    MirrorActivationRefused => "mirror-activation-refused",
+    MirrorActionStarted => "mirror-action-started",
+    MirrorActionDone => "mirror-action-done",
 }
 
 impl EventKind {

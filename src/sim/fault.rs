@@ -21,6 +21,7 @@ pub(super) enum Resolved {
     ActivationFailure(usize, ServerId),
     DeactivationFailure(usize, ServerId),
     ResourceFailure(usize, ServerId),
+    MirrorConnectDown(usize, Option<ServerId>),
 }
 
 #[derive(Clone, Debug)]
@@ -30,6 +31,8 @@ pub(crate) struct Partition {
     /// Per resolver: the side its target is on, if placed.
     resolver_side: BTreeMap<usize, usize>,
     paths: Option<Vec<usize>>,
+    /// Mirror connects cut: all when `paths` is absent, else those `paths` names.
+    connects: Option<Vec<usize>>,
     oneway: bool,
     members: Vec<Vec<ServerId>>,
 }
@@ -110,6 +113,13 @@ pub(super) fn resolve(model: &Model, kind: &FaultKind) -> Result<Resolved, NameE
             id("resource", Kind::Resource, r)?,
             id("server", Kind::Server, s)?,
         ),
+        FaultKind::MirrorConnectDown { connect, server } => Resolved::MirrorConnectDown(
+            id("connect", Kind::MirrorConnect, connect)?,
+            server
+                .as_deref()
+                .map(|s| id("server", Kind::Server, s))
+                .transpose()?,
+        ),
     })
 }
 
@@ -150,18 +160,23 @@ fn resolve_partition(
             }
         }
     }
-    let paths = paths
-        .as_ref()
-        .map(|list| {
-            list.iter()
-                .map(|p| at("paths", lookup(model, Kind::Path, p)))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .transpose()?;
+    // `paths` may name heartbeat paths and mirror connects.
+    let (mut hb, mut mc) = (Vec::new(), Vec::new());
+    for p in paths.iter().flatten() {
+        match model.mirror_connect_id(p) {
+            Some(c) => mc.push(c),
+            None => hb.push(at("paths", lookup(model, Kind::Path, p))?),
+        }
+    }
+    let (paths, connects) = match paths {
+        Some(_) => (Some(hb), Some(mc)),
+        None => (None, None),
+    };
     Ok(Partition {
         side_of,
         resolver_side,
         paths,
+        connects,
         oneway,
         members,
     })
@@ -181,6 +196,18 @@ impl Faults {
                     (Some(a), Some(b)) if a != b && on_path => !pt.oneway || a == 0,
                     _ => false,
                 }
+            }
+            _ => false,
+        })
+    }
+
+    /// Whether mirror connect c carries nothing between a and b (either way).
+    pub fn mirror_connect_cut(&self, c: usize, a: ServerId, b: ServerId) -> bool {
+        self.active().any(|f| match &f.what {
+            Resolved::MirrorConnectDown(x, on) => *x == c && on.is_none_or(|s| s == a || s == b),
+            Resolved::Partition(pt) => {
+                let on = pt.connects.as_ref().is_none_or(|cs| cs.contains(&c));
+                matches!((pt.side_of[a], pt.side_of[b]), (Some(x), Some(y)) if x != y && on)
             }
             _ => false,
         })
@@ -510,7 +537,10 @@ impl Sim {
                     }
                 }
             },
-            Resolved::ActivationFailure(..) | Resolved::DeactivationFailure(..) => {}
+            // Mirrors are reconciled after every input (`Sim::mirror_refresh`).
+            Resolved::ActivationFailure(..)
+            | Resolved::DeactivationFailure(..)
+            | Resolved::MirrorConnectDown(..) => {}
             Resolved::ResourceFailure(r, s) => {
                 if on && self.rstate(r, s) == RState::Online {
                     self.faults.failed_resources.insert((r, s));
@@ -587,6 +617,10 @@ pub(crate) fn describe(model: &Model, spec: &FaultSpec) -> String {
         FaultKind::ResourceFailure { resource, server } => {
             format!("resource-failure {resource} on {server}")
         }
+        FaultKind::MirrorConnectDown { connect, server } => format!(
+            "mirror-connect-down {connect} on {}",
+            server.as_deref().unwrap_or("every server")
+        ),
     }
 }
 

@@ -312,7 +312,7 @@ impl Sim {
         }
         match t.stage {
             Stage::Activate => {
-                if self.faults.take_activation_failure(r, s) {
+                if self.faults.take_activation_failure(r, s) || self.mirror_refuses(r, s) {
                     self.step_failed(id, r, s, true);
                 } else {
                     self.set_rstate(r, s, RState::Online);

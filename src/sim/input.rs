@@ -135,6 +135,35 @@ pub enum Operation {
     RollingDeploy {
         version: String,
     },
+    /// clpmdctrl --recovery: copy mirror disk `resource` from the side with the latest
+    /// data to the other; `full` copies everything (NORMAL mode).
+    MirrorRecover {
+        resource: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        full: bool,
+    },
+    /// clpbackup.sh / clprestore.sh `--pre` or `--post` (the X 5.x
+    /// `/api/v1/mirrors/{backup|restore}/{preaction|postaction}`), with their options.
+    MirrorAction {
+        action: MirrorActionKind,
+        stage: MirrorStage,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        no_shutdown: bool,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        no_reboot: bool,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        only_shutdown: bool,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        only_reboot: bool,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        online: bool,
+        /// Restore only: the restored data is already on both servers; no copy.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        skip_copy: bool,
+        /// Seconds the action may take before it is reported as timed out.
+        #[serde(default = "default_mirror_timeout")]
+        timeout_s: u64,
+    },
 }
 
 fn is_false(b: &bool) -> bool {
@@ -166,8 +195,27 @@ impl PowerAction {
     }
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MirrorActionKind {
+    Backup,
+    Restore,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MirrorStage {
+    Pre,
+    Post,
+}
+
 fn default_script_timeout() -> u64 {
     180
+}
+
+/// clpbackup.sh / clprestore.sh's own default timeout [doc: 900 s].
+pub fn default_mirror_timeout() -> u64 {
+    900
 }
 
 /// A fault with its timing. `at_ms` absent: now. `duration_ms` absent: until healed.
@@ -243,6 +291,12 @@ pub enum FaultKind {
         resource: String,
         server: String,
     },
+    /// Mirror connect `connect` carries nothing; `server` absent: on every server.
+    MirrorConnectDown {
+        connect: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        server: Option<String>,
+    },
 }
 
 impl FaultKind {
@@ -256,6 +310,7 @@ impl FaultKind {
         "activation-failure",
         "deactivation-failure",
         "resource-failure",
+        "mirror-connect-down",
     ];
 
     pub fn name(&self) -> &'static str {
@@ -269,6 +324,7 @@ impl FaultKind {
             FaultKind::ActivationFailure { .. } => "activation-failure",
             FaultKind::DeactivationFailure { .. } => "deactivation-failure",
             FaultKind::ResourceFailure { .. } => "resource-failure",
+            FaultKind::MirrorConnectDown { .. } => "mirror-connect-down",
         }
     }
 }

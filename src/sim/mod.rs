@@ -14,6 +14,8 @@ mod heartbeat;
 pub mod input;
 mod knowledge;
 mod membership;
+pub mod mirror;
+mod mirror_action;
 mod monitor;
 pub mod names;
 mod ops;

@@ -82,7 +82,11 @@ impl Sim {
                 worst = Some(CheckResult::Error);
             }
         }
-        worst
+        match self.mirror_monitor_result(m, s) {
+            Some(CheckResult::Error) => Some(CheckResult::Error),
+            Some(c) if worst.is_none() => Some(c),
+            _ => worst,
+        }
     }
 
     pub(crate) fn mon_refresh_server(&mut self, s: ServerId) {

@@ -17,6 +17,7 @@ pub enum Kind {
     Resource,
     Monitor,
     Script,
+    MirrorConnect,
 }
 
 impl Kind {
@@ -29,6 +30,7 @@ impl Kind {
             Kind::Resource => "resource",
             Kind::Monitor => "monitor",
             Kind::Script => "script",
+            Kind::MirrorConnect => "mirror connect",
         }
     }
 
@@ -45,6 +47,7 @@ impl Kind {
             Kind::Resource => of(&model.resources, |x| &x.name),
             Kind::Monitor => of(&model.monitors, |x| &x.name),
             Kind::Script => of(&model.scripts, |x| &x.name),
+            Kind::MirrorConnect => of(&model.mirror_connects, |x| &x.name),
         }
     }
 }
@@ -60,6 +63,7 @@ pub fn lookup(model: &Model, kind: Kind, name: &str) -> Result<usize, InputError
         Kind::Resource => model.resource_id(name),
         Kind::Monitor => model.monitor_id(name),
         Kind::Script => model.script_id(name),
+        Kind::MirrorConnect => model.mirror_connect_id(name),
     };
     found.ok_or_else(|| InputError::unknown_name(kind.noun(), name, kind.names(model)))
 }
@@ -162,6 +166,22 @@ pub fn check_operation(model: &Model, op: &Operation) -> Result<(), NameError> {
             need(model, "script", Kind::Script, script)?;
             at("target", script_target(model, target)).map(|_| ())
         }
+        MirrorRecover { resource, .. } => {
+            let r = at("resource", lookup(model, Kind::Resource, resource))?;
+            if model.resources[r].mirror.is_none() {
+                let mds = model
+                    .resources
+                    .iter()
+                    .filter(|x| x.mirror.is_some())
+                    .map(|x| x.name.as_str());
+                return Err(NameError {
+                    field: "resource",
+                    error: InputError::unknown_name("mirror disk resource", resource, mds),
+                });
+            }
+            Ok(())
+        }
+        MirrorAction { .. } => Ok(()),
     }
 }
 

@@ -88,7 +88,7 @@ impl Sim {
     }
 
     /// Everything that can refuse an operation, without changing any state.
-    fn check_operation(&self, op: &Operation) -> Result<(), InputError> {
+    pub(crate) fn check_operation(&self, op: &Operation) -> Result<(), InputError> {
         use Operation::*;
         match op {
             ClusterStart => {
@@ -294,6 +294,7 @@ impl Sim {
             Power { .. } | Maintenance { .. } => {} // sim/power.rs, before this
             ServerAdd { .. } | ServerRemove { .. } => {} // sim/reconfig.rs, before this
             RollingRestart | RollingUpgrade | RollingDeploy { .. } => {} // sim/rolling.rs
+            MirrorRecover { .. } | MirrorAction { .. } => self.check_mirror_op(op)?,
         }
         Ok(())
     }
@@ -421,7 +422,7 @@ impl Sim {
         Ok(s)
     }
 
-    fn perform(&mut self, op: Operation) {
+    pub(crate) fn perform(&mut self, op: Operation) {
         use Operation::*;
         match op.clone() {
             ClusterStart => {
@@ -683,6 +684,7 @@ impl Sim {
             Power { .. } | Maintenance { .. } => {} // sim/power.rs
             ServerAdd { .. } | ServerRemove { .. } => {} // sim/reconfig.rs
             RollingRestart | RollingUpgrade | RollingDeploy { .. } => {} // sim/rolling.rs
+            MirrorRecover { .. } | MirrorAction { .. } => self.perform_mirror_op(op),
         }
     }
 

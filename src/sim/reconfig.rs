@@ -81,7 +81,8 @@ impl Sim {
                 self.model.servers[*x].name
             )));
         }
-        if self.busy() {
+        // A rolling operation holds server ids in its order: the configuration waits.
+        if self.busy() || self.rolling_in_progress() {
             return Err(refused(
                 "Another operation is in progress. Perform the next operation after it completes.",
             ));
@@ -161,6 +162,9 @@ impl Sim {
             rng.gen_range(0..model.monitors[m].interval.0)
         });
         self.power_ctl.join();
+        for m in &mut self.mirror {
+            m.agent_up.push(true);
+        }
         self.faults_reresolve(&model, Some);
     }
 
@@ -280,6 +284,9 @@ impl Sim {
             t.to = t.to.and_then(down);
         }
         self.power_ctl.remove_server(x);
+        for m in &mut self.mirror {
+            m.agent_up.remove(x);
+        }
         self.queue.rewrite(|key, ev| remap_ev(ev, key, down));
         let departed = DEPARTED_BASE + model.departed.len() - 1;
         self.remap_log(x, departed);
@@ -419,7 +426,11 @@ fn remap_ev(ev: Ev, key: u64, down: impl Fn(usize) -> Option<usize>) -> Option<(
         | Ev::FaultStart { .. }
         | Ev::FaultEnd { .. }
         | Ev::StartupWaitEnd { .. }
-        | Ev::RatioExpire { .. }) => (key, other),
+        | Ev::RatioExpire { .. }
+        | Ev::RollingTick { .. }
+        | Ev::MirrorCopyDone { .. }
+        | Ev::MirrorActionStep { .. }
+        | Ev::MirrorActionTimeout { .. }) => (key, other),
     })
 }
 

@@ -135,6 +135,11 @@ enum Step {
 }
 
 impl Sim {
+    /// Whether a rolling operation is under way (it holds server ids).
+    pub(crate) fn rolling_in_progress(&self) -> bool {
+        self.rolling.job.is_some()
+    }
+
     /// Starts a rolling operation; `None` for every other operation.
     pub(crate) fn rolling_operation(&mut self, op: &Operation) -> Option<Result<(), InputError>> {
         let (kind, version) = match op {

@@ -259,7 +259,50 @@ impl Sim {
             groups,
             resources,
             monitors,
+            mirrors: self.mirror_views(),
+            mirror_actions: (!m.mirrors.is_empty()).then(|| MirrorActionsView {
+                backup: self.mirror_action_status(super::input::MirrorActionKind::Backup),
+                restore: self.mirror_action_status(super::input::MirrorActionKind::Restore),
+            }),
         }
+    }
+
+    fn mirror_views(&self) -> Vec<MirrorView> {
+        let m = &self.model;
+        (0..m.mirrors.len())
+            .map(|k| {
+                let d = &m.mirrors[k];
+                let st = &self.mirror[k];
+                let servers = (0..2)
+                    .map(|side| {
+                        let (status, color) = self.mirror_side(k, side);
+                        MirrorServerView {
+                            name: m.servers[d.servers[side]].name.clone(),
+                            status,
+                            color,
+                            latest: st.latest[side],
+                            last_update_ms: st.last_update[side],
+                            break_time_ms: st.break_time,
+                        }
+                    })
+                    .collect();
+                MirrorView {
+                    name: m.resources[d.resource].name.clone(),
+                    device: d.device.clone(),
+                    status: self.mirror_overall(k),
+                    size_mib: d.size_mib,
+                    servers,
+                    recovery: st.recovery.as_ref().map(|r| MirrorRecoveryView {
+                        from: m.servers[d.servers[r.from]].name.clone(),
+                        to: m.servers[d.servers[r.to]].name.clone(),
+                        mode: if r.full { "NORMAL" } else { "FAST" },
+                        bytes: r.bytes,
+                        started_ms: r.started,
+                        done_ms: r.done_at,
+                    }),
+                }
+            })
+            .collect()
     }
 }
 

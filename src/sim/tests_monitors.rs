@@ -524,7 +524,9 @@ fn cluster_reboot_brings_everything_back_and_shutdown_leaves_it_off() {
 #[test]
 fn mirror_disk_monitors_default_to_a_999_second_timeout() {
     let m = Model::from_yaml(
-        "cluster: {name: c}\nservers: [{name: a}]\nmonitors: [{name: m, type: mdw}, {name: u, type: userw}]\n",
+        "cluster: {name: c}\nservers: [{name: a}, {name: b}]\nheartbeats: [{name: h, type: lankhb}]\n\
+         mirror_connects: [{name: mdc1}]\ngroups: [{name: g, resources: [{name: md1, type: md}]}]\n\
+         monitors: [{name: m, type: mdw, target: md1}, {name: u, type: userw}]\n",
         "t.yaml",
     )
     .unwrap();

@@ -38,6 +38,58 @@ pub struct ClusterView {
     pub groups: Vec<GroupView>,
     pub resources: Vec<ResourceView>,
     pub monitors: Vec<MonitorView>,
+    /// Mirror disks as their mirror agents report them (absent without `md` resources).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mirrors: Vec<MirrorView>,
+    /// The last backup / restore action's status (absent without `md` resources).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mirror_actions: Option<MirrorActionsView>,
+}
+
+/// One mirror disk (`clpmdstat --mirror`).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct MirrorView {
+    /// The `md` resource.
+    pub name: String,
+    pub device: String,
+    /// "Mirror Status": `Normal`, `Recovering`, `Abnormal`.
+    pub status: &'static str,
+    pub size_mib: u64,
+    pub servers: Vec<MirrorServerView>,
+    pub recovery: Option<MirrorRecoveryView>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct MirrorServerView {
+    pub name: String,
+    /// `Normal`, `Recovering`, `Error` or `Unknown`.
+    pub status: &'static str,
+    /// "Mirror Color": `GREEN`, `YELLOW`, `RED` or `GRAY`.
+    pub color: &'static str,
+    /// Whether this server holds the latest data.
+    pub latest: bool,
+    /// When this server last had the latest data (absent while it has it).
+    pub last_update_ms: Option<u64>,
+    /// When the mirror broke (absent while it is whole).
+    pub break_time_ms: Option<u64>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct MirrorRecoveryView {
+    pub from: String,
+    pub to: String,
+    /// `NORMAL` (full copy) or `FAST` (differential).
+    pub mode: &'static str,
+    pub bytes: u64,
+    pub started_ms: u64,
+    pub done_ms: u64,
+}
+
+/// `detail.status` of the mirror backup and restore status endpoints.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct MirrorActionsView {
+    pub backup: String,
+    pub restore: String,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -117,5 +169,8 @@ impl ClusterView {
     }
     pub fn monitor(&self, name: &str) -> Option<&MonitorView> {
         self.monitors.iter().find(|m| m.name == name)
+    }
+    pub fn mirror(&self, name: &str) -> Option<&MirrorView> {
+        self.mirrors.iter().find(|m| m.name == name)
     }
 }

@@ -30,7 +30,7 @@ pub fn list(c: &Commissaire, r: &Req) -> Answer {
 
 /// The cluster's hosts, in member (server) order.
 pub fn hostset(cl: &Cluster) -> Vec<String> {
-    let model = &cl.app.engine.model;
+    let model = &cl.app.engine.model();
     (0..model.servers.len())
         .map(|s| address(model, s))
         .collect()
@@ -48,7 +48,7 @@ fn meta(c: &Commissaire, name: &str) -> (String, String) {
 /// (hosts, none active).
 pub fn cluster_json(c: &Commissaire, cl: &Cluster) -> Value {
     let snap = cl.app.engine.snapshot();
-    let n = cl.app.engine.model.servers.len();
+    let n = cl.app.engine.model().servers.len();
     let active = (0..n).filter(|&s| host_status(&snap, s) == ACTIVE).count();
     let status = match (n, active) {
         (0, _) => "ok",
@@ -207,7 +207,7 @@ fn kind_of(op: &str) -> RollingKind {
 /// The product's record: the finished list is named after the operation, hosts are
 /// addresses, times `%Y-%m-%dT%H:%M:%S.%f` and `finished_at` `""` until it ends.
 pub fn record_json(cl: &Cluster, rec: &RollingRecord) -> Value {
-    let model = &cl.app.engine.model;
+    let model = &cl.app.engine.model();
     let epoch = &model.settings.epoch;
     let ips = |names: &[String]| -> Vec<String> {
         names

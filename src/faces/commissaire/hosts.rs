@@ -58,7 +58,7 @@ pub fn host_status(snap: &Snapshot, s: usize) -> &'static str {
 /// The cluster and server at `ip`.
 fn find(c: &Commissaire, ip: &str) -> Option<(Arc<Cluster>, usize)> {
     c.fleet()?.list().into_iter().find_map(|cl| {
-        let m = &cl.app.engine.model;
+        let m = &cl.app.engine.model();
         let s = (0..m.servers.len()).find(|&s| address(m, s) == ip)?;
         Some((cl.clone(), s))
     })
@@ -66,7 +66,7 @@ fn find(c: &Commissaire, ip: &str) -> Option<(Arc<Cluster>, usize)> {
 
 fn host_json(cl: &Cluster, s: usize) -> Value {
     let snap = cl.app.engine.snapshot();
-    let model = &cl.app.engine.model;
+    let model = &cl.app.engine.model();
     json!({
         "address": address(model, s),
         "status": host_status(&snap, s),
@@ -85,7 +85,7 @@ pub fn list(c: &Commissaire, r: &Req) -> Answer {
     }
     let mut out = Vec::new();
     for cl in c.fleet().map(|f| f.list()).unwrap_or_default() {
-        for s in 0..cl.app.engine.model.servers.len() {
+        for s in 0..cl.app.engine.model().servers.len() {
             out.push(host_json(&cl, s));
         }
     }

@@ -15,6 +15,7 @@
 
 pub mod errors;
 mod metrics;
+pub mod mirrors;
 mod operations;
 pub mod routes;
 mod status;

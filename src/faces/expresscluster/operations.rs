@@ -27,7 +27,7 @@ fn result(code: i64, message: impl Into<Cow<'static, str>>) -> Response {
 
 /// Sends an operation to the engine and answers at once with its acceptance or the
 /// reason it was refused.
-async fn operate(app: &App, op: Operation) -> Response {
+pub(super) async fn operate(app: &App, op: Operation) -> Response {
     // Judged on the knowledge of the server whose address received the request; on
     // the single listener, of the first running server by priority.
     let from = crate::host::listeners::ANSWERING

@@ -18,6 +18,11 @@ pub const OPENAPI_JSON: &str = include_str!("openapi.json");
 type St = State<App>;
 type N = crate::host::body::NamePath;
 type B = crate::host::body::ApiJson<api::TargetBody>;
+type MB = crate::host::body::ApiJson<mirrors::MirrorBody>;
+type C = Option<axum::Extension<crate::host::Conn>>;
+use crate::sim::input::MirrorActionKind::{Backup, Restore};
+use crate::sim::input::MirrorStage::{Post, Pre};
+use api::mirrors;
 
 /// Every endpoint, in the reference's order, then section 8's.
 pub fn routes() -> Vec<RouteSpec> {
@@ -62,6 +67,12 @@ pub fn routes() -> Vec<RouteSpec> {
         route!(get "/api/v1/metrics/groups/uptime" V1_2 => api::get_uptimes),
         route!(get "/api/v1/metrics/groups/{name}/uptime" V1_2 => api::get_uptime),
         route!(get "/api/v1/metrics/config/last-applied-date" V1_2 => api::get_last_applied_date),
+        route!(post "/api/v1/mirrors/backup/preaction" V1_2 => |s: St, b: MB| mirrors::post_mirror_action(s, b, Backup, Pre)),
+        route!(post "/api/v1/mirrors/backup/postaction" V1_2 => |s: St, b: MB| mirrors::post_mirror_action(s, b, Backup, Post)),
+        route!(get "/api/v1/mirrors/backup/status" V1_2 => |s: St, c: C| mirrors::get_mirror_status(s, c, Backup)),
+        route!(post "/api/v1/mirrors/restore/preaction" V1_2 => |s: St, b: MB| mirrors::post_mirror_action(s, b, Restore, Pre)),
+        route!(post "/api/v1/mirrors/restore/postaction" V1_2 => |s: St, b: MB| mirrors::post_mirror_action(s, b, Restore, Post)),
+        route!(get "/api/v1/mirrors/restore/status" V1_2 => |s: St, c: C| mirrors::get_mirror_status(s, c, Restore)),
         route!(get "/openapi.json" V1_0 => openapi),
     ]
 }

@@ -85,6 +85,7 @@ fn subject(model: &Model, c: &ConditionFile) -> Result<Subject, FieldErr> {
             Kind::Resolver,
             Subject::Resolver,
         ),
+        ("mirror", c.mirror.as_ref(), Kind::Resource, Subject::Mirror),
     ]
     .into_iter()
     .filter_map(|(field, v, kind, make)| v.map(|v| (field, v, kind, make)))
@@ -115,12 +116,26 @@ fn subject(model: &Model, c: &ConditionFile) -> Result<Subject, FieldErr> {
                 ))
             }
         }
+        (None, [("mirror", name, ..)]) => match model.resource_id(name) {
+            Some(r) if model.resources[r].mirror.is_some() => Ok(Subject::Mirror(r)),
+            _ => {
+                let mds: Vec<&str> = model
+                    .mirrors
+                    .iter()
+                    .map(|d| model.resources[d.resource].name.as_str())
+                    .collect();
+                Err((
+                    "mirror".into(),
+                    format!("`{name}` is not a mirror disk resource (md: {})", mds.join(", ")),
+                ))
+            }
+        },
         (None, [(field, name, kind, make)]) => lookup(model, *kind, name)
             .map(make)
             .map_err(|e| (field.to_string(), e.to_string())),
         (None, []) => Err((
             "group".into(),
-            "name the object: one of `cluster`, `server`, `group`, `resource`, `monitor`, `heartbeat`, `resolver`".into(),
+            "name the object: one of `cluster`, `server`, `group`, `resource`, `monitor`, `heartbeat`, `resolver`, `mirror`".into(),
         )),
         _ => Err(("group".into(), "a condition is about one object only".into())),
     }
@@ -153,7 +168,10 @@ fn on(
             )?)))
         }
         (None, Some(s)) => {
-            if !matches!(subject, Subject::Monitor(_) | Subject::Path(_)) {
+            if !matches!(
+                subject,
+                Subject::Monitor(_) | Subject::Path(_) | Subject::Mirror(_)
+            ) {
                 return Err(("instance".into(), "`instance` applies to monitors and heartbeats; for groups and resources use `current`".into()));
             }
             Ok(Some(On::Server(unprefixed(

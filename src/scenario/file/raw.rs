@@ -216,6 +216,8 @@ pub struct ConditionFile {
     pub monitor: Option<String>,
     pub heartbeat: Option<String>,
     pub resolver: Option<String>,
+    /// An `md` resource: its mirror status (with `instance`, one server's).
+    pub mirror: Option<String>,
     pub status: Option<String>,
     pub not: Option<String>,
     pub current: Option<String>,
@@ -237,6 +239,7 @@ impl ConditionFile {
         "monitor",
         "heartbeat",
         "resolver",
+        "mirror",
         "status",
         "not",
         "current",
