@@ -115,12 +115,12 @@ fn rest_load(agent: &ureq::Agent, base: &str, client: usize, moves: bool) {
                 .call();
         }
         let target = if i % 2 == 0 { "server2" } else { "server1" };
-        let _ = moves.then(|| {
-            agent
+        if moves {
+            let _ = agent
                 .post(&format!("{base}/api/v1/groups/failover1/move"))
                 .set("Authorization", auth)
-                .send_string(&format!(r#"{{"target": "{target}"}}"#))
-        });
+                .send_string(&format!(r#"{{"target": "{target}"}}"#));
+        }
         if client == 0 && last_fault.elapsed() >= Duration::from_secs(3) {
             last_fault = Instant::now();
             let _ = agent

@@ -21,7 +21,7 @@ use serde_json::json;
 use std::convert::Infallible;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -38,15 +38,10 @@ static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 pub async fn drained(limit: Duration) -> bool {
     let until = Instant::now() + limit;
     let busy = || IN_FLIGHT.load(Ordering::Acquire) > 0 || OPEN_STREAMS.load(Ordering::Acquire) > 0;
-    let streams = OPEN_STREAMS.load(Ordering::Acquire) > 0;
     while busy() {
         if Instant::now() >= until {
             return false;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    if streams {
-        // An ended stream's last chunk is written just after its body is dropped.
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     true
@@ -163,9 +158,28 @@ fn refuse(status: StatusCode, message: &str) -> Response {
     )
 }
 
-/// Event streams open in this process: a graceful shutdown ends them and waits until
-/// they are closed.
+/// Connections in this process that carry an event stream: a graceful shutdown ends the
+/// streams and waits until these connections are closed (their last chunk sent).
 static OPEN_STREAMS: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts its connection in [`OPEN_STREAMS`] from its first stream until it closes.
+struct StreamConn(AtomicBool);
+
+impl StreamConn {
+    fn opened(&self) {
+        if !self.0.swap(true, Ordering::AcqRel) {
+            OPEN_STREAMS.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+}
+
+impl Drop for StreamConn {
+    fn drop(&mut self) {
+        if self.0.load(Ordering::Acquire) {
+            OPEN_STREAMS.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
 
 /// An event stream's body: keeps its slot taken while it is being sent, and ends
 /// (cleanly, with the last chunk) when the listener is told to stop.
@@ -177,7 +191,6 @@ struct Held {
 
 impl Held {
     fn new(body: Body, mut stop: watch::Receiver<bool>, permit: OwnedSemaphorePermit) -> Held {
-        OPEN_STREAMS.fetch_add(1, Ordering::AcqRel);
         let stopped = Box::pin(async move {
             let _ = stop.wait_for(|s| *s).await;
         });
@@ -186,12 +199,6 @@ impl Held {
             stopped,
             _permit: permit,
         }
-    }
-}
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        OPEN_STREAMS.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -276,11 +283,13 @@ pub async fn http<I>(
         first_byte_ms: AtomicU64::new(u64::MAX),
         in_flight: AtomicUsize::new(0),
     });
-    let (svc_act, svc_stop) = (act.clone(), stop.clone());
+    let streaming = Arc::new(StreamConn(AtomicBool::new(false)));
+    let (svc_act, svc_stop, svc_streaming) = (act.clone(), stop.clone(), streaming.clone());
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(conn);
         let (router, slots, act) = (router.clone(), slots.clone(), svc_act.clone());
-        let stop = svc_stop.clone();
+        let (stop, streaming) = (svc_stop.clone(), svc_streaming.clone());
+        let is_stream = req.uri().path().ends_with("/events/stream");
         let mut down = down.clone();
         act.in_flight.fetch_add(1, Ordering::AcqRel);
         IN_FLIGHT.fetch_add(1, Ordering::AcqRel);
@@ -292,6 +301,9 @@ pub async fn http<I>(
             let answering =
                 super::listeners::ANSWERING.scope(conn.server, answer(req, router, slots, stop));
             let resp = answering.await;
+            if is_stream && resp.status() == StatusCode::OK {
+                streaming.opened();
+            }
             IN_FLIGHT.fetch_sub(1, Ordering::AcqRel);
             act.last_done_ms.store(act.ms(), Ordering::Release);
             act.first_byte_ms.store(u64::MAX, Ordering::Release);
