@@ -32,6 +32,10 @@ export const FAULT_KINDS = {
     { name: "resource", from: "resources" },
     { name: "server", from: "servers" },
   ],
+  "mirror-connect-down": [
+    { name: "connect", from: "connects" },
+    { name: "server", from: "servers", optional: "every server" },
+  ],
 };
 
 function select(name, options, optionalLabel) {
@@ -49,6 +53,7 @@ export function choices(config) {
     resolvers: config.resolvers.map((r) => r.name),
     monitors: config.monitors.map((m) => m.name),
     resources: config.groups.flatMap((g) => g.resources.map((r) => r.name)),
+    connects: config.connects || [],
   };
 }
 

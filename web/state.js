@@ -62,7 +62,8 @@ export function normalizeConfig(raw) {
     servers: m.servers ? names(m.servers) : allServers,
   }));
   const clusterName = (cfg.cluster && cfg.cluster.name) || cfg.name || "cluster";
-  return { clusterName, servers, paths, resolvers, groups, monitors };
+  const connects = (cfg.mirror_connects || []).map((c) => c.name);
+  return { clusterName, servers, paths, resolvers, groups, monitors, connects };
 }
 
 export function createStore() {

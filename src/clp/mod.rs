@@ -10,6 +10,7 @@
 mod cl;
 pub mod client;
 mod grp;
+mod mdstat;
 mod monctrl;
 pub mod msg;
 mod opts;
@@ -34,6 +35,7 @@ pub const COMMANDS: &[&str] = &[
     "clpdown",
     "clpstdn",
     "clprexec",
+    "clpmdstat",
 ];
 
 /// What a command printed and how it ended.
@@ -130,6 +132,7 @@ pub fn run(cmd: &str, mut args: Vec<String>, env: impl Fn(&str) -> Option<String
         "clpmonctrl" => monctrl::run(&client, &args),
         "clptoratio" => toratio::run(&client, &args),
         "clprexec" => rexec::run(&client, &args),
+        "clpmdstat" => mdstat::run(&client, &args),
         _ => Out::fail(format!("{cmd}: not a clp command")),
     }
 }
