@@ -28,6 +28,7 @@ fn concrete(path: &str, fault: u64) -> (String, Option<&'static str>) {
         "/api/v1/cluster/toratio/set" => Some(r#"{"ratio": 1}"#),
         "/api/v1/scripts/run" => Some(r#"{"script": "script.sh", "target": "127.0.0.11"}"#),
         "/sim/v1/clock/advance" => Some(r#"{"ms": 0}"#),
+        "/sim/v1/operations" => Some(r#"{"op": "reset-timeout-ratio"}"#),
         // Created here, deleted by `DELETE /sim/v1/clusters/{cluster}` (listed after).
         "/sim/v1/clusters" => Some(r#"{"name": "extra", "clock": "manual"}"#),
         "/sim/v1/clock/speed" => Some(r#"{"speed": 1}"#),

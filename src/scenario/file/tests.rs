@@ -141,3 +141,27 @@ fn an_inline_cluster_is_checked_like_a_cluster_file() {
     assert_eq!(at, "cluster");
     assert!(problem.contains("duplicate name `a`"), "{problem}");
 }
+
+#[test]
+fn any_group_offline_fails_when_a_group_stops_and_is_refused_when_misused() {
+    let text = |expect: &str| {
+        format!(
+            "name: n\nsteps:\n  - {{at: 10s, op: group-stop, group: failover2}}\nexpect:\n  - {expect}\n  - {{at: 30s, cluster: true, status: Normal}}\n"
+        )
+    };
+    let sc = load_text(&text("never: {any_group: true, status: Offline}")).unwrap();
+    let out = crate::scenario::runner::run(&sc, sc.seed);
+    assert!(!out.passed(), "failover2 stopped: some group was Offline");
+    let sc = load_text(&text("never: {any_group: true, status: Offline Failure}")).unwrap();
+    assert!(crate::scenario::runner::run(&sc, sc.seed).passed());
+    let (at, problem) = err(&text("never: {any_group: false, status: Offline}"));
+    assert_eq!(
+        (at.ends_with("never.any_group"), problem.as_str()),
+        (true, "write `any_group: true`"),
+        "{at}"
+    );
+    let (at, _) = err(&text(
+        "never: {any_group: true, group: failover1, status: Offline}",
+    ));
+    assert!(at.ends_with("never.any_group"), "{at}");
+}
