@@ -205,6 +205,9 @@ pub struct Sim {
     /// `declared_down[o][j]`: o declared j down by heartbeat timeout while j ran, and
     /// has not counted it since (its heartbeats tell j so once j hears them).
     pub(crate) declared_down: Vec<Vec<bool>>,
+    /// (observer, lost peer) -> when the observer's `np_failover_wait` for it ends:
+    /// until then it takes none of the peer's groups, whatever else it takes over.
+    pub(crate) failover_waits: BTreeMap<(ServerId, ServerId), u64>,
     /// (observer, peer) -> the peer's statuses as the observer last heard them.
     pub(crate) known: BTreeMap<(ServerId, ServerId), super::knowledge::Frozen>,
     /// The server whose API received the operation being judged (`operate_from`).
@@ -280,6 +283,7 @@ impl Sim {
             hb: Heartbeats::new(hb_phase, model.paths.len()),
             believes_up: vec![vec![false; n]; n],
             declared_down: vec![vec![false; n]; n],
+            failover_waits: BTreeMap::new(),
             known: BTreeMap::new(),
             answering: None,
             rstate: vec![RState::Offline; model.resources.len() * n],

@@ -65,6 +65,7 @@ event_kinds! {
     FailbackFailed => "failback-failed",
     DestinationChosen => "destination-chosen",
     NoDestination => "no-destination",
+    FailoverBlocked => "failover-blocked",
     GroupStatus => "group-status",
     ResourceActivating => "resource-activating",
     ResourceActivated => "resource-activated",

@@ -211,9 +211,14 @@ impl Sim {
                     t.stage = Stage::Activate;
                     self.note_group_status(g, from, before);
                     // The target must still run, and the source must still count it
-                    // (it hands the group over; it cannot to a server it lost).
-                    if !self.servers[to].running() || to != from && !self.believes_up[from][to] {
+                    // and hear it both ways (it hands the group over by a request
+                    // and its answer; it cannot to a server it lost or cannot reach).
+                    if !self.servers[to].running() || to != from && !self.can_hand_over(from, to) {
                         self.task_redirect(id);
+                        continue;
+                    }
+                    if let Some(x) = self.known_elsewhere(to, g, from) {
+                        self.task_refused_by_target(id, x);
                         continue;
                     }
                     let t = self.tasks.get(&id).expect("task");
@@ -265,13 +270,50 @@ impl Sim {
         });
     }
 
+    /// Whether `from` can hand a group over to `to`: it counts it, and heartbeats flow
+    /// both ways now (the request and its answer travel on the same paths).
+    pub(crate) fn can_hand_over(&self, from: ServerId, to: ServerId) -> bool {
+        self.believes_up[from][to] && self.hears_now(from, to) && self.hears_now(to, from)
+    }
+
+    /// A server other than `to` and the handing-over `from` where `to` knows group g
+    /// holds resources (behaviour §0): `to` does not start a group it knows runs there.
+    pub(crate) fn known_elsewhere(
+        &self,
+        to: ServerId,
+        g: usize,
+        from: ServerId,
+    ) -> Option<ServerId> {
+        (0..self.n()).find(|&x| x != to && x != from && self.known_active(to, g, x))
+    }
+
+    /// The target knows the group runs on x: the hand-over fails, the group stays
+    /// stopped on the source, and x keeps it.
+    fn task_refused_by_target(&mut self, id: u64, x: ServerId) {
+        let t = self.tasks.get_mut(&id).expect("task");
+        let to = t.to.take().expect("target");
+        t.failed = true;
+        t.todo.clear();
+        t.stage = Stage::Deactivate;
+        t.reason = Some(format!(
+            "{} knows {} is active on {}",
+            self.model.servers[to].name,
+            self.model.groups[t.group].name,
+            self.model.servers[x].name
+        ));
+        self.home[t.group] = Some(x);
+    }
+
     /// The move/failover target went away before activation: pick another or give up.
     fn task_redirect(&mut self, id: u64) {
         let t = self.tasks.get(&id).expect("task");
         let (g, from, to) = (t.group, t.from.expect("source"), t.to.expect("target"));
-        // A server the source still counts but that is down cannot take the group.
+        // A server the source still counts but that is down, or cannot reach, cannot
+        // take the group.
         let mut exclude = vec![from, to];
-        exclude.extend((0..self.n()).filter(|&x| !self.servers[x].running()));
+        exclude.extend(
+            (0..self.n()).filter(|&x| !self.servers[x].running() || !self.can_hand_over(from, x)),
+        );
         let (dest, explain) = self.choose_destination(from, g, &exclude);
         match dest {
             Some(d) => {

@@ -159,6 +159,24 @@ impl Sim {
             && !self.faults.blocks(send, recv, p)
     }
 
+    /// Ground truth, for properties: when `recv` times `send` out on its last shared
+    /// path if nothing more arrives (the latest of the paths' deadlines, after the
+    /// timeout ratio); None when every shared path has already timed out or none is
+    /// shared. A path that flows without stored state delivers every tick.
+    pub fn heartbeat_deadline(&self, recv: usize, send: usize) -> Option<u64> {
+        (0..self.model.paths.len())
+            .filter(|&p| self.model.paths[p].on_server[recv] && self.model.paths[p].on_server[send])
+            .filter_map(|p| {
+                let last = match self.hb.links.get(&key(recv, send, p)) {
+                    Some(l) if l.timed_out => return None,
+                    Some(l) => l.last_heard,
+                    None => self.last_tick_before(send, p, self.now + 1),
+                };
+                Some(last + self.hb_timeout(p))
+            })
+            .max()
+    }
+
     /// Sets up the heartbeat model at t=0.
     pub(crate) fn hb_init(&mut self) {
         if self.hb_model != HeartbeatModel::Naive {

@@ -55,6 +55,7 @@ impl Sim {
         let wait = self.np_failover_wait();
         if resolved && wait > 0 {
             let at = self.now + wait;
+            self.failover_waits.insert((o, j), at);
             self.schedule(
                 at,
                 Ev::FailoverWaitEnd {
@@ -80,6 +81,10 @@ impl Sim {
     /// The wait after a resolved server-down is over: o fails j's groups over, unless o
     /// has stopped meanwhile (take_over_orphans checks the rest again).
     pub(crate) fn failover_wait_end(&mut self, o: ServerId, j: ServerId) {
+        if self.failover_waits.get(&(o, j)) != Some(&self.now) {
+            return; // an earlier wait, superseded or cancelled
+        }
+        self.failover_waits.remove(&(o, j));
         if self.servers[o].running() && !self.believes_up[o][j] {
             self.take_over_lost(o, j, Loss::Heartbeat);
         }
@@ -250,9 +255,15 @@ impl Sim {
         if self.suspended && self.model.settings.suspend_blocks_failover {
             return;
         }
+        // A member o counts but cannot talk to now may have started a group since o
+        // last heard it: o takes nothing over until it hears it again or declares it
+        // down (then it looks again), and says so once (rc 77).
+        let unreachable =
+            (0..self.n()).find(|&x| x != o && self.believes_up[o][x] && !self.can_hand_over(o, x));
+        let mut blocked = false;
         for g in 0..self.model.groups.len() {
             let Some(h) = self.home[g] else { continue };
-            if h == o || self.believes_up[o][h] {
+            if h == o || self.believes_up[o][h] || self.failover_waits.contains_key(&(o, h)) {
                 continue;
             }
             if self.active_on[g]
@@ -269,6 +280,26 @@ impl Sim {
             }
             let (dest, explain) = self.choose_destination(o, g, &[h]);
             match dest {
+                Some(d) if d == o && unreachable.is_some() => {
+                    if !blocked {
+                        blocked = true;
+                        let x = unreachable.expect("checked");
+                        let reason = format!(
+                            "{why}; {} cannot communicate with {}, which it still counts as a member",
+                            self.model.servers[o].name, self.model.servers[x].name
+                        );
+                        self.alert(
+                            Some(o),
+                            EventKind::FailoverBlocked,
+                            ("rc", 77),
+                            vec![],
+                            |e| {
+                                e.peer = Some(x);
+                                e.reason = Some(reason);
+                            },
+                        );
+                    }
+                }
                 Some(d) if d == o => {
                     let reason = format!("{why}; {explain}");
                     self.alert(
@@ -372,6 +403,7 @@ impl Sim {
     pub(crate) fn peer_found(&mut self, o: ServerId, j: ServerId) {
         self.believes_up[o][j] = true;
         self.declared_down[o][j] = false;
+        self.failover_waits.remove(&(o, j));
         self.unfreeze(o, j);
         self.alert(
             Some(o),
@@ -490,6 +522,22 @@ impl Sim {
         }
     }
 
+    /// Powers off a server whose cluster service is not running (shutdown or reboot by
+    /// the operator): whatever a failed stop left active goes with the power.
+    pub(crate) fn power_off_stopped(&mut self, s: ServerId, reboot: bool) {
+        self.abort_tasks_on(s);
+        for r in 0..self.model.resources.len() {
+            if self.rstate(r, s) != RState::Offline {
+                self.set_rstate(r, s, RState::Offline);
+            }
+        }
+        self.servers[s].power = false;
+        self.log_at(s, EventKind::ServerPoweredOff, |_| {});
+        if reboot {
+            self.schedule_boot(s, true);
+        }
+    }
+
     pub(crate) fn schedule_boot(&mut self, s: ServerId, autostart: bool) {
         self.servers[s].boot_gen += 1;
         let gen = self.servers[s].boot_gen;
@@ -548,6 +596,7 @@ impl Sim {
         let n = self.n();
         for o in 0..n {
             self.declared_down[o][s] = false;
+            self.failover_waits.remove(&(s, o));
         }
         self.forget_all(s);
         for j in 0..n {

@@ -33,15 +33,21 @@ impl Sim {
         &self.model.servers[s].name
     }
 
-    /// Running, and counted as a member by the answering server (§0).
+    /// Running, and counted as a member by the answering server (§0), which must also
+    /// reach it: the request travels on the heartbeat paths, both ways (nm 80 is the
+    /// product's word for a member it cannot talk to).
     fn need_running(&self, s: ServerId) -> Result<(), InputError> {
-        let known = self
-            .answering()
-            .is_none_or(|o| o == s || self.believes_up[o][s]);
-        if self.servers[s].running() && known {
-            Ok(())
-        } else {
-            Err(refused(format!("Server {} is not running.", self.sname(s))))
+        let answering = self.answering();
+        let known = answering.is_none_or(|o| o == s || self.believes_up[o][s]);
+        if !self.servers[s].running() || !known {
+            return Err(refused(format!("Server {} is not running.", self.sname(s))));
+        }
+        match answering {
+            Some(o) if o != s && !self.can_hand_over(o, s) => Err(refused(format!(
+                "Cannot communicate with server {}.",
+                self.sname(s)
+            ))),
+            _ => Ok(()),
         }
     }
 
@@ -447,11 +453,7 @@ impl Sim {
                     if st.running() {
                         self.graceful_stop(s, after, true, true);
                     } else if after != AfterStop::Nothing {
-                        self.servers[s].power = false;
-                        self.log_at(s, EventKind::ServerPoweredOff, |_| {});
-                        if after == AfterStop::Reboot {
-                            self.schedule_boot(s, true);
-                        }
+                        self.power_off_stopped(s, after == AfterStop::Reboot);
                     }
                 }
             }
@@ -499,11 +501,7 @@ impl Sim {
                 if self.servers[s].running() {
                     self.graceful_stop(s, after, false, true);
                 } else {
-                    self.servers[s].power = false;
-                    self.log_at(s, EventKind::ServerPoweredOff, |_| {});
-                    if after == AfterStop::Reboot {
-                        self.schedule_boot(s, true);
-                    }
+                    self.power_off_stopped(s, after == AfterStop::Reboot);
                 }
             }
             GroupStart {

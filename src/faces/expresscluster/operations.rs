@@ -62,16 +62,8 @@ pub struct TargetBody {
     target: Option<String>,
 }
 
-pub async fn post_cluster(State(app): State<App>, action: &'static str) -> Response {
-    let op = match action {
-        "start" => Operation::ClusterStart,
-        "stop" => Operation::ClusterStop,
-        "reboot" => Operation::ClusterReboot,
-        "shutdown" => Operation::ClusterShutdown,
-        "suspend" => Operation::ClusterSuspend,
-        "resume" => Operation::ClusterResume,
-        _ => return ApiError::bad_request().into(),
-    };
+/// The route names its operation itself, so no action string can be unknown here.
+pub async fn post_cluster(State(app): State<App>, op: Operation) -> Response {
     operate(&app, op).await
 }
 
@@ -152,16 +144,9 @@ pub async fn post_toratio_reset(State(app): State<App>) -> Response {
 pub async fn post_server(
     State(app): State<App>,
     NamePath(server): NamePath,
-    action: &'static str,
+    op: fn(String) -> Operation,
 ) -> Response {
-    let op = match action {
-        "start" => Operation::ServerStart { server },
-        "stop" => Operation::ServerStop { server },
-        "reboot" => Operation::ServerReboot { server },
-        "shutdown" => Operation::ServerShutdown { server },
-        _ => return ApiError::bad_request().into(),
-    };
-    operate(&app, op).await
+    operate(&app, op(server)).await
 }
 
 /// `POST /groups/start|stop`: every group that can start on (or runs on) `target`,
@@ -169,77 +154,39 @@ pub async fn post_server(
 pub async fn post_groups(
     State(app): State<App>,
     ApiJson(body): ApiJson<TargetBody>,
-    action: &'static str,
+    op: fn(Option<String>, Option<String>) -> Operation,
 ) -> Response {
     let Some(target) = body.target else {
         return ApiError::bad_request().into();
     };
-    let op = match action {
-        "start" => Operation::GroupStart {
-            group: None,
-            target: Some(target),
-        },
-        "stop" => Operation::GroupStop {
-            group: None,
-            target: Some(target),
-        },
-        _ => return ApiError::bad_request().into(),
-    };
-    operate(&app, op).await
+    operate(&app, op(None, Some(target))).await
 }
 
 pub async fn post_group(
     State(app): State<App>,
     NamePath(group): NamePath,
     ApiJson(body): ApiJson<TargetBody>,
-    action: &'static str,
+    op: fn(String, Option<String>) -> Operation,
 ) -> Response {
-    let target = body.target;
-    let op = match action {
-        "start" => Operation::GroupStart {
-            group: Some(group),
-            target,
-        },
-        "stop" => Operation::GroupStop {
-            group: Some(group),
-            target,
-        },
-        "move" => Operation::GroupMove { group, target },
-        _ => return ApiError::bad_request().into(),
-    };
-    operate(&app, op).await
+    operate(&app, op(group, body.target)).await
 }
 
 pub async fn post_resource(
     State(app): State<App>,
     NamePath(resource): NamePath,
     ApiJson(body): ApiJson<TargetBody>,
-    action: &'static str,
+    op: fn(String, Option<String>) -> Operation,
 ) -> Response {
-    let op = match action {
-        "start" => Operation::ResourceStart {
-            resource,
-            target: body.target,
-        },
-        "stop" => Operation::ResourceStop { resource },
-        _ => return ApiError::bad_request().into(),
-    };
-    operate(&app, op).await
+    operate(&app, op(resource, body.target)).await
 }
 
 pub async fn post_monitor(
     State(app): State<App>,
     NamePath(monitor): NamePath,
     ApiJson(body): ApiJson<TargetBody>,
-    action: &'static str,
+    op: fn(String, Option<String>) -> Operation,
 ) -> Response {
-    let target = body.target;
-    let op = match action {
-        "suspend" => Operation::MonitorSuspend { monitor, target },
-        "resume" => Operation::MonitorResume { monitor, target },
-        _ => return ApiError::bad_request().into(),
-    };
-    operate(&app, op).await
+    operate(&app, op(monitor, body.target)).await
 }
 
 #[derive(Deserialize)]
@@ -281,29 +228,19 @@ pub async fn post_script_run(
 pub async fn post_server_dummy(
     State(app): State<App>,
     NamePath(server): NamePath,
-    action: &'static str,
+    op: fn(String) -> Operation,
 ) -> Response {
-    let op = match action {
-        "start" => Operation::ServerDummyFailureStart { server },
-        "stop" => Operation::ServerDummyFailureStop { server },
-        _ => return ApiError::bad_request().into(),
-    };
-    operate(&app, op).await
+    operate(&app, op(server)).await
 }
 
 pub async fn post_monitor_dummy(
     State(app): State<App>,
     NamePath(monitor): NamePath,
     ApiJson(body): ApiJson<TargetBody>,
-    action: &'static str,
+    op: fn(String, Option<String>) -> Operation,
 ) -> Response {
     let target = body.target.filter(|t| !t.is_empty());
-    let op = match action {
-        "start" => Operation::MonitorDummyFailureStart { monitor, target },
-        "stop" => Operation::MonitorDummyFailureStop { monitor, target },
-        _ => return ApiError::bad_request().into(),
-    };
-    operate(&app, op).await
+    operate(&app, op(monitor, target)).await
 }
 
 #[cfg(test)]
