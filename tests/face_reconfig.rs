@@ -365,3 +365,26 @@ fn xcat_bad_creates_and_deletes_get_the_product_codes() {
     let names: Vec<String> = api_servers(&s).into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["server2"]);
 }
+
+#[test]
+fn the_control_api_applies_reconfiguration_operations() {
+    let (s, _, _) = start();
+    let add = r#"{"op":"server-add","server":"server3","ip":"127.0.0.13"}"#;
+    let r = s.post("/sim/v1/operations", Some(add));
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(api_servers(&s)[2], ("server3".into(), "Offline".into()));
+    let again = s.post("/sim/v1/operations", Some(add));
+    assert_ne!(again.status, 200);
+    assert!(
+        again.message().contains("Server server3 already exists."),
+        "{again:?}"
+    );
+    let bad = s.post("/sim/v1/operations", Some(r#"{"op":"server-add"}"#));
+    assert_eq!(bad.status, 400, "{bad:?}");
+    let r = s.post(
+        "/sim/v1/operations",
+        Some(r#"{"op":"server-remove","server":"server3"}"#),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(api_servers(&s).len(), 2);
+}

@@ -71,6 +71,7 @@ pub fn control_routes() -> Vec<RouteSpec<Ctx>> {
         route!(post "/sim/v1/clock/advance" V1_0 => ctl::post_advance),
         route!(post "/sim/v1/clock/speed" V1_0 => ctl::post_speed),
         route!(post "/sim/v1/faults" V1_0 => ctl::post_fault),
+        route!(post "/sim/v1/operations" V1_0 => ctl::post_operation),
         route!(get "/sim/v1/faults" V1_0 => ctl::get_faults),
         route!(delete "/sim/v1/faults/{id}" V1_0 => ctl::delete_fault),
         route!(get "/sim/v1/events" V1_0 => ctl::get_events),
