@@ -184,6 +184,21 @@ pub async fn post_fault(
     }
 }
 
+/// `POST /sim/v1/operations`: any [`crate::sim::Operation`] as JSON (`{"op": ...}`),
+/// e.g. the live reconfiguration ones (`server-add`, `server-remove`); journaled like
+/// every input. Answers `{"result":"applied"}` or the refusal.
+pub async fn post_operation(
+    Target(app): Target,
+    SimJson(body): SimJson<Value>,
+) -> Result<Response, ApiError> {
+    let op: crate::sim::Operation = serde_json::from_value(body)
+        .map_err(|e| ApiError::bad_request_msg(format!("bad operation: {e}")))?;
+    match apply(&app, Input::Operation(op)).await? {
+        Applied::Operation => Ok(ok(&json!({"result": "applied"}))),
+        _ => Err(ApiError::internal()),
+    }
+}
+
 /// Test hook (`serve --allow-test-panics`): applies a fault, then the engine panics;
 /// the cluster must come back as it was before, and the answer is a 500.
 pub async fn post_test_panic(

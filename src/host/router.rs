@@ -71,6 +71,7 @@ pub fn control_routes() -> Vec<RouteSpec<Ctx>> {
         route!(post "/sim/v1/clock/advance" V1_0 => ctl::post_advance),
         route!(post "/sim/v1/clock/speed" V1_0 => ctl::post_speed),
         route!(post "/sim/v1/faults" V1_0 => ctl::post_fault),
+        route!(post "/sim/v1/operations" V1_0 => ctl::post_operation),
         route!(get "/sim/v1/faults" V1_0 => ctl::get_faults),
         route!(delete "/sim/v1/faults/{id}" V1_0 => ctl::delete_fault),
         route!(get "/sim/v1/events" V1_0 => ctl::get_events),
@@ -84,7 +85,6 @@ pub fn control_routes() -> Vec<RouteSpec<Ctx>> {
         route!(get "/sim/v1/state" V1_0 => super::state_api::get_state),
         route!(get "/sim/v1/view" V1_0 => ctl::get_view),
         route!(get "/sim/v1/vocabulary" V1_0 => ctl::get_vocabulary),
-        route!(post "/sim/v1/operations" V1_0 => super::rolling_api::post_operation),
         route!(get "/sim/v1/rolling" V1_0 => super::rolling_api::get_rolling),
     ]
 }

@@ -50,9 +50,9 @@ pub fn narrative(model: &Model, events: &[Event]) -> Vec<String> {
 }
 
 fn line(model: &Model, e: &Event, what: &str) -> String {
-    let who = e
-        .server
-        .map_or("the cluster".to_string(), |s| model.servers[s].name.clone());
+    let who = e.server.map_or("the cluster".to_string(), |s| {
+        model.server_name(s).to_string()
+    });
     let mut objects = Vec::new();
     if let Some(g) = e.group {
         objects.push(format!("group {}", model.groups[g].name));
@@ -63,7 +63,7 @@ fn line(model: &Model, e: &Event, what: &str) -> String {
     if let Some(m) = e.monitor {
         objects.push(format!("monitor {}", model.monitors[m].name));
     }
-    let name = |s: usize| model.servers[s].name.as_str();
+    let name = |s: usize| model.server_name(s);
     match (route(e), e.peer) {
         ((None, None), Some(p)) => objects.push(format!("server {}", name(p))),
         ((None, None), None) => {}

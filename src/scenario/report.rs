@@ -85,7 +85,7 @@ pub(super) struct Band {
 /// each server.
 pub(super) fn bands(model: &Model, events: &[Event]) -> Vec<Band> {
     let mut rows: BTreeMap<(u8, String), Vec<(u64, &'static str)>> = BTreeMap::new();
-    let name = |s: Option<usize>| s.map_or("?".to_string(), |s| model.servers[s].name.clone());
+    let name = |s: Option<usize>| s.map_or("?".to_string(), |s| model.server_name(s).to_string());
     // The state a hung server returns to when it resumes.
     let mut before_hang: BTreeMap<usize, &'static str> = BTreeMap::new();
     let mut own: BTreeMap<usize, &'static str> = BTreeMap::new();

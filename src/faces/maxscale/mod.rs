@@ -6,6 +6,7 @@
 //! `admin`/`mariadb`, `{"errors":[{"detail":...}]}` bodies, 404 with no body for unknown
 //! paths and names, 405 for other methods, pretty output unless `?pretty=false`.
 
+mod admin;
 mod resources;
 mod state;
 

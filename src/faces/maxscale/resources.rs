@@ -3,9 +3,8 @@
 
 use super::state::{node_id, Role};
 use super::{error, lock, Answer, MaxScale, MONITOR};
-use crate::host::command::{Command, Reply};
 use crate::model::calendar;
-use crate::sim::{Input, Operation};
+use crate::sim::Operation;
 use axum::extract::Request;
 use axum::http::{header, Method, StatusCode};
 use serde_json::{json, Value};
@@ -33,20 +32,14 @@ pub async fn dispatch(m: &MaxScale, method: Method, req: Request) -> Answer {
         [] | ["v1"] if get => Answer::Bare(StatusCode::OK),
         ["v1", "servers"] if get => servers(m, &base, None),
         ["v1", "servers", name] if get => servers(m, &base, Some(name)),
-        ["v1", "servers"] if method == Method::POST => read_only(req).await,
+        ["v1", "servers"] if method == Method::POST => super::admin::create(m, req).await,
         ["v1", "servers", name] if method == Method::PATCH => match server_id(m, name) {
             None => NOT_FOUND,
             Some(_) => read_only(req).await,
         },
         ["v1", "servers", name] if method == Method::DELETE => match server_id(m, name) {
             None => NOT_FOUND,
-            Some(i) => error(
-                StatusCode::FORBIDDEN,
-                format!(
-                    "Cannot destroy server '{}' as it is used by at least one service or monitor",
-                    m.app.engine.model().servers[i].name
-                ),
-            ),
+            Some(i) => super::admin::destroy(m, i).await,
         },
         ["v1", "servers", name, action @ ("set" | "clear")] if put => {
             set_clear(m, name, *action == "set", &query).await
@@ -142,22 +135,7 @@ async fn set_clear(m: &MaxScale, name: &str, set: bool, query: &[(String, String
         server: m.app.engine.model().servers[i].name.clone(),
         on: set,
     };
-    match m
-        .app
-        .engine
-        .send(Command::Apply(Input::Operation(op)))
-        .await
-    {
-        Ok(Reply::Applied { result: Ok(_), .. }) => {
-            m.tick();
-            Answer::Bare(StatusCode::NO_CONTENT)
-        }
-        Ok(Reply::Applied { result: Err(e), .. }) => error(StatusCode::FORBIDDEN, e.message()),
-        Ok(_) | Err(_) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the simulation engine did not answer",
-        ),
-    }
+    super::admin::apply(m, op).await
 }
 
 fn servers(m: &MaxScale, base: &str, name: Option<&str>) -> Answer {

@@ -9,6 +9,7 @@
 //! script itself are `{"error":"...","errorcode":"2"}`, errors from the daemon (unknown
 //! nodes, refused actions) are 403 `{"error":[...],"errorcode":"1"}`.
 
+mod admin;
 mod noderange;
 mod resources;
 

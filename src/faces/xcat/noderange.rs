@@ -34,6 +34,14 @@ pub fn resolve(
 }
 
 /// `prefixA-prefixB` or `prefixA-B`: the existing servers `prefixN` with A <= N <= B.
+/// A single node name for mkdef: letters, digits, `_` and `.` (no range or list syntax).
+pub fn plain_name(n: &str) -> bool {
+    !n.is_empty()
+        && n != "ALLRESOURCES"
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+}
+
 fn span(item: &str, names: &[String]) -> Option<Vec<usize>> {
     let (from, to) = item.split_once('-')?;
     let (prefix, a) = split_number(from)?;

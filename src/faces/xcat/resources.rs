@@ -35,6 +35,11 @@ pub async fn dispatch(r: Req<'_>) -> Answer {
         (["nodes", nr, "power"], true) => power_stat(&r, nr),
         (["nodes", nr, "power"], false) if r.method == Method::PUT => power_put(&r, nr).await,
         (["nodes", nr, "nodestat"], true) => nodestat(&r, nr),
+        (["nodes", nr], false) if r.method == Method::POST => super::admin::create(&r, nr).await,
+        (["nodes", nr], false) if r.method == Method::DELETE => match nodes(&r, nr, false) {
+            Ok(ids) => super::admin::destroy(&r, ids).await,
+            Err(a) => a,
+        },
         (["groups"], true) => Answer::ok(json!(group_names(&r))),
         (["groups", g], true) => group_attrs(&r, g, None),
         (["groups", g, "attrs", list], true) => group_attrs(&r, g, Some(list)),
@@ -273,6 +278,27 @@ async fn power_put(r: &Req<'_>, nr: &str) -> Answer {
         Answer::empty(StatusCode::OK)
     } else {
         Answer::daemon(errors)
+    }
+}
+
+/// Applies one operation for node `n`: `None` when applied, else the daemon's error
+/// with the engine's reason (or 503 when the engine is gone).
+pub(super) async fn refused_by(r: &Req<'_>, n: &str, op: Operation) -> Option<Answer> {
+    match r
+        .x
+        .app
+        .engine
+        .send(Command::Apply(Input::Operation(op)))
+        .await
+    {
+        Ok(Reply::Applied { result: Ok(_), .. }) => None,
+        Ok(Reply::Applied { result: Err(e), .. }) => {
+            Some(Answer::daemon(vec![format!("{n}: Error: {}", e.message())]))
+        }
+        Ok(_) | Err(_) => Some(Answer::script(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "communication with the xCAT server seems to have been ended prematurely",
+        )),
     }
 }
 
