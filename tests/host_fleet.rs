@@ -124,10 +124,16 @@ fn create(s: &Server, body: Value) -> Resp {
 #[test]
 fn clusters_are_created_listed_reached_and_deleted() {
     let s = manual(&[]);
-    let r = create(&s, json!({"name": "b", "clock": "manual", "seed": 3}));
+    let r = create(
+        &s,
+        json!({"name": "b", "clock": "manual", "seed": 3, "epoch": "2030-05-01T08:00:00Z"}),
+    );
     assert_eq!(r.status, 201, "{r:?}");
     let b_url = r.body["api_url"].as_str().unwrap().to_string();
     let b = at(&s, &b_url);
+    // Its calendar starts at its epoch: the configuration's last-applied date is t=0.
+    let applied = b("GET", "/api/v1/metrics/config/last-applied-date", None);
+    assert!(applied.text.contains("2030-05-01"), "{applied:?}");
     assert_eq!(
         b("GET", "/api/v1/cluster", None).body["cluster"]["name"],
         "cluster"
@@ -171,6 +177,7 @@ fn clusters_are_created_listed_reached_and_deleted() {
     for (body, status, want) in [
         (json!({"name": "b"}), 409, "already exists"),
         (json!({"name": "no/slash"}), 400, "invalid cluster name"),
+        (json!({"name": "x", "epoch": "soon"}), 400, "epoch"),
         (
             json!({"name": "x", "cluster": "servers: [1"}),
             400,

@@ -59,6 +59,10 @@ pub struct Entry {
     /// State directory (fleet file: relative to it); default: `--state`/NAME.
     #[serde(default)]
     pub state: Option<std::path::PathBuf>,
+    /// The date of virtual time 0 (ISO 8601); default `--epoch`, else the cluster
+    /// file's `settings.epoch`.
+    #[serde(default)]
+    pub epoch: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,10 +127,14 @@ pub fn to_spec(
     default_listen: SocketAddr,
 ) -> Result<ClusterSpec, String> {
     super::fleet::check_name(&e.name)?;
-    let model = match &e.cluster {
+    let mut model = match &e.cluster {
         None => Model::default_cluster(),
         Some(v) => load_cluster(v, origin, &e.name)?,
     };
+    if let Some(epoch) = e.epoch.as_ref().or(defaults.epoch.as_ref()) {
+        crate::model::calendar::parse_iso(epoch).map_err(|m| format!("epoch: {m}"))?;
+        model.settings.epoch = epoch.clone();
+    }
     let clock = match &e.clock {
         None => defaults.clock,
         Some(c) => ClockMode::from_str(c, false)
@@ -237,6 +245,21 @@ mod tests {
         assert_eq!((specs[1].seed, specs[1].clock), (4, ClockMode::Realtime));
         assert_eq!(specs[1].api_version, ApiVersion::V1_1);
         assert_eq!(specs[1].listen.len(), 2);
+        assert_eq!(
+            specs[0].model.settings.epoch,
+            crate::model::calendar::DEFAULT_EPOCH
+        );
+
+        // An entry's epoch wins over --epoch, which wins over the cluster file's.
+        std::fs::write(
+            &f,
+            "clusters:\n  - name: a\n  - name: b\n    epoch: 2030-05-01T08:00:00Z\n",
+        )
+        .unwrap();
+        let args = ServeArgs::from_flags(["--clock", "manual", "--epoch", "2027-01-01"]).unwrap();
+        let specs = load(&f, &args).unwrap();
+        assert_eq!(specs[0].model.settings.epoch, "2027-01-01");
+        assert_eq!(specs[1].model.settings.epoch, "2030-05-01T08:00:00Z");
 
         for (body, want) in [
             ("clusters:\n  - name: a\n  - name: a\n", "used twice"),
@@ -251,6 +274,10 @@ mod tests {
             ),
             ("clusters:\n  - name: a\n    colour: red\n", "colour"),
             ("clusters: []\n", "no cluster"),
+            (
+                "clusters:\n  - name: a\n    epoch: yesterday\n",
+                "epoch: `yesterday`",
+            ),
         ] {
             std::fs::write(&f, body).unwrap();
             let e = load(&f, &defaults()).unwrap_err();
