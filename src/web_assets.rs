@@ -30,7 +30,8 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
     web!("graph.js", JS),
     web!("log.js", JS),
     web!("timeline.js", JS),
-    web!("faults.js", JS),
+    web!("forms.js", JS),
+    web!("calendar.js", JS),
     web!("fleet.js", JS),
     web!("screenshot.png", PNG),
 ];

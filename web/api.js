@@ -111,7 +111,8 @@ export async function get(path, { direct = false } = {}) {
  */
 export async function post(path, body) {
   const json = await request("POST", path, body);
-  if (json && json.result) {
+  // `/sim/v1/operations` answers `{"result": "applied"}`; only an object is the product's.
+  if (json && json.result && typeof json.result === "object") {
     const { code, message } = json.result;
     if (message) throw new ApiError(message, 200);
     if (code !== 0) throw new ApiError(`The operation failed (code ${code}).`, 200);

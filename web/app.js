@@ -6,8 +6,9 @@ import * as api from "./api.js";
 import { virtualNow } from "./state.js";
 import { Sync } from "./sync.js";
 import { ServersView, GroupsView, MonitorsView, h, badge, setBadge } from "./views.js";
-import { LogView, fmtTime } from "./log.js";
-import { drawTimeline, describeAt } from "./timeline.js";
+import { LogView } from "./log.js";
+import { fmtDateTime, fmtElapsed, epoch } from "./calendar.js";
+import { drawTimeline, describeAt, pointFor } from "./timeline.js";
 import { initControls } from "./controls.js";
 import { initPicker, refreshPicker } from "./fleet.js";
 
@@ -39,13 +40,14 @@ function setConn(state, text, title) {
 const log = new LogView($("log"), { alertsOnly: $("log-alerts-only"), filter: $("log-filter"), count: $("log-count") });
 
 const sync = new Sync({
-  loaded(config) {
+  loaded(config, vocab) {
     log.clear();
     $("cluster-name").textContent = config.clusterName;
     views.servers.build(config);
     views.groups.build(config);
     views.monitors.build(config);
-    controls.buildFaultPanel(config);
+    controls.buildFaultPanel(config, vocab);
+    controls.buildOperationPanel(config, vocab);
     $("resolvers").replaceChildren(
       ...config.resolvers.map((r) => h("span", { "data-resolver": r.name, title: `${r.type} resolver` }, r.name + " ", badge("Normal", "small"))),
     );
@@ -164,7 +166,10 @@ function drawFrame() {
     controls.renderClockPanel(store);
     controls.renderFaultList(store);
   }
-  $("clock-now").textContent = fmtTime(virtualNow(store));
+  const now = virtualNow(store);
+  $("clock-now").textContent = fmtDateTime(now);
+  $("clock-now").title = `virtual time on the cluster's calendar (UTC); t=0 is ${epoch()}`;
+  $("clock-elapsed").textContent = fmtElapsed(now);
   renderTimeline(store);
 }
 
@@ -225,4 +230,5 @@ window.clustersimDebug = () => ({
   frames: frameStats.count,
   frameAvgMs: frameStats.count ? frameStats.totalMs / frameStats.count : 0,
   frameMaxMs: frameStats.maxMs,
+  timelinePoint: pointFor,
 });

@@ -5,8 +5,8 @@
 import * as api from "./api.js";
 import { faultLabel, virtualNow } from "./state.js";
 import { h } from "./views.js";
-import { fmtTime } from "./log.js";
-import { FAULT_KINDS, buildFields, readFault } from "./faults.js";
+import { fmtDateTime, fmtTimeOfDay } from "./calendar.js";
+import { buildFields, readFault, readFields } from "./forms.js";
 
 const $ = (id) => document.getElementById(id);
 const enc = encodeURIComponent;
@@ -103,7 +103,7 @@ export function initControls({ sync, toast, authLost }) {
     await call(
       "advance",
       () => api.post("/sim/v1/clock/advance", { ms: Math.round(ms) }),
-      (r) => `advanced to ${fmtTime(r && r.now_ms)}${r && typeof r.events === "number" ? `, ${r.events} events` : ""}`,
+      (r) => `advanced to ${fmtDateTime(r && r.now_ms)}${r && typeof r.events === "number" ? `, ${r.events} events` : ""}`,
     );
     // The stream brings the events too; this makes sure the log has them even if not.
     await sync.catchUp().catch(() => {});
@@ -147,13 +147,29 @@ export function initControls({ sync, toast, authLost }) {
 
   // ------------------------------------------------------------ faults
 
-  $("fault-kind").addEventListener("change", () => buildFields($("fault-fields"), $("fault-kind").value, sync.store.config));
+  const vocab = () => sync.store.vocab || {};
+  const faultFields = () => (vocab().fault_kinds || {})[$("fault-kind").value];
+  const opFields = () => (vocab().operations || {})[$("operation-op").value];
+
+  $("fault-kind").addEventListener("change", () => buildFields($("fault-fields"), faultFields(), sync.store.config));
+  $("operation-op").addEventListener("change", () => buildFields($("operation-fields"), opFields(), sync.store.config));
+
+  $("operation-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    let body;
+    try {
+      body = { op: $("operation-op").value, ...readFields(opFields(), $("operation-fields")) };
+    } catch (err) {
+      return toast(err.message);
+    }
+    await call(`operation ${body.op}`, () => api.post("/sim/v1/operations", body));
+  });
 
   $("fault-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     let fault;
     try {
-      fault = readFault($("fault-kind").value, $("fault-fields"), {
+      fault = readFault($("fault-kind").value, faultFields(), $("fault-fields"), {
         delayS: $("fault-delay").value,
         durationS: $("fault-duration").value,
         now: virtualNow(sync.store),
@@ -164,13 +180,23 @@ export function initControls({ sync, toast, authLost }) {
     await call(`inject ${fault.kind}`, () => api.post("/sim/v1/faults", fault), (r) => `fault #${r && r.id} injected: ${faultLabel(fault)}`);
   });
 
-  /** Fills the fault panel's choices from the cluster's names. */
-  function buildFaultPanel(config) {
-    const kind = $("fault-kind");
-    if (!kind.childElementCount) {
-      for (const k of Object.keys(FAULT_KINDS)) kind.append(h("option", { value: k, text: k }));
-    }
-    buildFields($("fault-fields"), kind.value, config);
+  /** Fills a kind menu with the vocabulary's kinds (keeping the choice if it still exists). */
+  function fillKinds(select, kinds) {
+    const was = select.value;
+    select.replaceChildren(...Object.keys(kinds || {}).map((k) => h("option", { value: k, text: k })));
+    if (was && kinds && kinds[was]) select.value = was;
+  }
+
+  /** The fault panel: every fault kind of the vocabulary, fields from the cluster's names. */
+  function buildFaultPanel(config, vocab) {
+    fillKinds($("fault-kind"), vocab.fault_kinds);
+    buildFields($("fault-fields"), faultFields(), config);
+  }
+
+  /** The operation panel: every operation of the vocabulary. */
+  function buildOperationPanel(config, vocab) {
+    fillKinds($("operation-op"), vocab.operations);
+    buildFields($("operation-fields"), opFields(), config);
   }
 
   /** The faults, each with its Heal (or Cancel) button; ended ones say why. */
@@ -183,8 +209,8 @@ export function initControls({ sync, toast, authLost }) {
     list.dataset.key = key;
     list.replaceChildren(
       ...faults.map((f) => {
-        const when = f.state === "scheduled" ? `at ${fmtTime(f.start_ms)}` : `since ${fmtTime(f.start_ms)}`;
-        const until = f.end_ms !== null && f.end_ms !== undefined ? ` until ${fmtTime(f.end_ms)}` : "";
+        const when = f.state === "scheduled" ? `at ${fmtTimeOfDay(f.start_ms)}` : `since ${fmtTimeOfDay(f.start_ms)}`;
+        const until = f.end_ms !== null && f.end_ms !== undefined ? ` until ${fmtTimeOfDay(f.end_ms)}` : "";
         const ended = f.state === "ended";
         const heal = h("button", { type: "button", text: f.state === "scheduled" ? "Cancel" : "Heal" });
         heal.addEventListener("click", () => call(`heal #${f.id}`, () => api.del(`/sim/v1/faults/${enc(f.id)}`), () => `fault #${f.id} healed`));
@@ -214,7 +240,7 @@ export function initControls({ sync, toast, authLost }) {
     $("speed-form").hidden = manual || !c.mode;
   }
 
-  return { operate, buildFaultPanel, renderFaultList, renderClockPanel };
+  return { operate, buildFaultPanel, buildOperationPanel, renderFaultList, renderClockPanel };
 }
 
 function setText(el, text) {

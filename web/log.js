@@ -1,24 +1,15 @@
-// The event and alert log, newest first: the product's alert text where the event has
+// The event and alert log, newest first, each entry at its time of day on the
+// cluster's calendar: the product's alert text where the event has
 // one, the event kind and objects otherwise, and the engine's explanation (`reason`) of
 // failovers and recovery actions on its own line. Appends in batches (one per frame) and
 // keeps a bounded number of rows in the DOM.
 
 import { h } from "./views.js";
+import { fmtTimeOfDay, fmtDateTime, fmtElapsed } from "./calendar.js";
 
 const MAX_ROWS = 600;
 /** At most this many rows are added per frame; the rest of a burst is summarized. */
 const MAX_PER_FRAME = 200;
-
-/** Virtual time as `h:mm:ss.mmm` (hours only when needed). */
-export function fmtTime(ms) {
-  ms = Math.max(0, Math.floor(ms || 0));
-  const s = Math.floor(ms / 1000);
-  const hh = Math.floor(s / 3600);
-  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, "0");
-  const ss = String(s % 60).padStart(2, "0");
-  const mmm = String(ms % 1000).padStart(3, "0");
-  return `${hh ? hh + ":" : ""}${mm}:${ss}.${mmm}`;
-}
 
 function level(ev) {
   const l = String(ev.level || "").toLowerCase();
@@ -126,7 +117,8 @@ export class LogView {
         "data-group": ev.group,
         "data-seq": ev.seq,
       },
-      h("span", { class: "t", text: fmtTime(ev.t_ms) }),
+      // Time of day on the cluster's calendar; the date and t+ elapsed on hover.
+      h("span", { class: "t", text: ev.time ? ev.time.slice(11, 23) : fmtTimeOfDay(ev.t_ms), title: `${ev.time || fmtDateTime(ev.t_ms)} (t+${fmtElapsed(ev.t_ms)})` }),
       h("span", { class: "src", text: ev.module ? `${ev.module} ${ev.id ?? ""}` : ev.kind || "", title: ev.kind || "" }),
       h("span", { class: "msg", text: ev.message || describe(ev) }),
     );

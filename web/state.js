@@ -1,34 +1,24 @@
-// The page's picture of the simulation: the cluster's shape (from /sim/v1/config), the
-// latest statuses (from the /api/v1 GETs), heartbeat paths (from path events), and a
-// bounded history of status changes and faults for the timeline. Renderers read it;
-// only app.js writes it.
+// The page's picture of the simulation: the cluster's shape (from /sim/v1/config and
+// the vocabulary's resolved dependencies), the latest statuses (from the /api/v1 GETs),
+// heartbeat paths (from path events), mirror disks (from /sim/v1/view), and a bounded
+// history for the timeline: status changes as the answering server knew them (from
+// /sim/v1/history, so a band agrees with /api/v1 at every moment) and fault spans.
+// Renderers read it; only sync.js writes it.
 
 /** Most events kept for the log and the timeline; older ones are dropped. */
 export const MAX_EVENTS = 5000;
 /** Most status changes kept per object. */
 const MAX_HISTORY = 400;
 
-/** Resource type tiers of the default activation order, as `ResourceKind::default_tier`. */
-const DEFAULT_ORDER = [
-  ["fip", "vip", "awsvip", "awseip", "awsdns", "azurepp", "azuredns"],
-  ["volmgr"],
-  ["disk", "md", "hd", "nas"],
-  ["ddns"],
-];
-
-function typeClass(type) {
-  const i = DEFAULT_ORDER.findIndex((c) => c.includes(type));
-  return i < 0 ? DEFAULT_ORDER.length : i;
-}
-
 const names = (list) => (Array.isArray(list) ? list : []).map((x) => (typeof x === "string" ? x : x && x.name)).filter(Boolean);
 
 /**
- * Normalizes the config JSON (the cluster file as written): tolerant of omitted lists,
- * resolves each resource's dependencies as the engine does (explicit `depends_on`, else
- * every resource of the group in an earlier type tier: `ResourceKind::default_tier`).
+ * Normalizes the config JSON (the cluster file as written), tolerant of omitted lists.
+ * Each resource's dependencies are the engine's own resolution, from the vocabulary's
+ * `dependencies` (explicit `depends_on`, else the default order by type).
  */
-export function normalizeConfig(raw) {
+export function normalizeConfig(raw, vocab) {
+  const resolved = (vocab && vocab.dependencies) || {};
   const cfg = raw && raw.config ? raw.config : raw || {};
   const servers = (cfg.servers || []).map((s) => ({ name: s.name, ip: s.ip || null }));
   const allServers = servers.map((s) => s.name);
@@ -42,17 +32,8 @@ export function normalizeConfig(raw) {
     const res = (g.resources || []).map((r) => ({
       name: r.name,
       type: r.type || r.kind || "",
-      explicit: Array.isArray(r.depends_on) ? names(r.depends_on) : null,
+      depends_on: resolved[r.name] || (Array.isArray(r.depends_on) ? names(r.depends_on) : []),
     }));
-    for (const r of res) {
-      if (r.explicit) {
-        r.depends_on = r.explicit;
-      } else {
-        const mine = typeClass(r.type);
-        r.depends_on = res.filter((o) => typeClass(o.type) < mine).map((o) => o.name);
-      }
-      delete r.explicit;
-    }
     return { name: g.name, servers: g.servers ? names(g.servers) : allServers, resources: res };
   });
   const monitors = (cfg.monitors || []).map((m) => ({
@@ -63,7 +44,9 @@ export function normalizeConfig(raw) {
   }));
   const clusterName = (cfg.cluster && cfg.cluster.name) || cfg.name || "cluster";
   const connects = (cfg.mirror_connects || []).map((c) => c.name);
-  return { clusterName, servers, paths, resolvers, groups, monitors, connects };
+  const scripts = (cfg.scripts || []).map((x) => x.name);
+  const mirrored = groups.some((g) => g.resources.some((r) => r.type === "md"));
+  return { clusterName, servers, paths, resolvers, groups, monitors, connects, scripts, mirrored };
 }
 
 export function createStore() {
@@ -78,10 +61,12 @@ export function createStore() {
     paths: new Map(), // "server/path" -> status of server's heartbeats on path, from path events
     resolvers: new Map(), // name -> status, from resolver events
     clock: { now_ms: 0, mode: "", speed: 1, seed: 0, at: 0 },
+    mirrors: new Map(), // md resource -> {status, servers: Map(server -> {status, color, latest})}
     faults: [],
     events: [],
     lastSeq: null,
-    history: new Map(), // "s:name" | "g:name" | "m:name" -> [[t_ms, status], ...]
+    history: new Map(), // "s:name" | "g:name" | "r:name" | "m:name" -> [[t_ms, status, current], ...]
+    historySeq: 0, // the next /sim/v1/history seq to ask for
     faultSpans: new Map(), // fault id -> {id, label, start, end}
   };
 }
@@ -95,30 +80,46 @@ export function virtualNow(store) {
   return c.now_ms;
 }
 
-/** Records `status` for `key` at `t`, keeping each history sorted and free of repeats. */
-export function recordStatus(store, key, t, status) {
+/** Records `status` (on `current`) for `key` at `t`, keeping each history sorted. */
+export function recordStatus(store, key, t, status, current) {
   if (!status) return;
   let h = store.history.get(key);
   if (!h) store.history.set(key, (h = []));
   let i = h.length;
   while (i > 0 && h[i - 1][0] > t) i--;
-  if (i > 0 && h[i - 1][1] === status) return;
-  h.splice(i, 0, [t, status]);
+  if (i > 0 && h[i - 1][1] === status && h[i - 1][2] === current) return;
+  h.splice(i, 0, [t, status, current]);
   if (h.length > MAX_HISTORY) h.splice(0, h.length - MAX_HISTORY);
 }
 
-/** Applies a full status poll (the /api/v1 GETs) taken at virtual time `t`. */
-export function applySnapshot(store, snap, t) {
+const HISTORY_KEYS = { server: "s:", group: "g:", resource: "r:", monitor: "m:" };
+
+/** Folds entries of GET /sim/v1/history (the answering server's changes) into the bands. */
+export function applyHistory(store, entries) {
+  for (const e of entries) {
+    if (typeof e.seq !== "number" || e.seq < store.historySeq) continue;
+    store.historySeq = e.seq + 1;
+    const prefix = HISTORY_KEYS[e.object];
+    if (prefix) recordStatus(store, prefix + e.name, e.t_ms, e.status, e.current);
+  }
+}
+
+/** Mirror disks from a /sim/v1/view (`mirrors`: per md resource, per server). */
+export function applyMirrors(store, mirrors) {
+  store.mirrors = new Map(
+    (mirrors || []).map((m) => [
+      m.name,
+      { status: m.status, servers: new Map((m.servers || []).map((s) => [s.name, { status: s.status, color: s.color, latest: s.latest }])) },
+    ]),
+  );
+}
+
+/** Applies a full status poll (the /api/v1 GETs). */
+export function applySnapshot(store, snap) {
   if (snap.cluster) store.cluster = { name: snap.cluster.name, status: snap.cluster.status };
   if (snap.toratio !== undefined) store.toratio = snap.toratio;
-  if (snap.servers) {
-    store.servers = new Map(snap.servers.map((s) => [s.name, s.status]));
-    for (const [n, s] of store.servers) recordStatus(store, "s:" + n, t, s);
-  }
-  if (snap.groups) {
-    store.groups = new Map(snap.groups.map((g) => [g.name, { status: g.status, current: g.current }]));
-    for (const [n, g] of store.groups) recordStatus(store, "g:" + n, t, g.status);
-  }
+  if (snap.servers) store.servers = new Map(snap.servers.map((s) => [s.name, s.status]));
+  if (snap.groups) store.groups = new Map(snap.groups.map((g) => [g.name, { status: g.status, current: g.current }]));
   if (snap.resources) {
     store.resources = new Map(snap.resources.map((r) => [r.name, r]));
   }
@@ -129,32 +130,7 @@ export function applySnapshot(store, snap, t) {
         { status: m.status, type: m.type, servers: new Map((m.servers || []).map((s) => [s.name, s.status])) },
       ]),
     );
-    for (const [n, m] of store.monitors) {
-      const h = store.history.get("m:" + n);
-      if (h && h.length && h[h.length - 1][1] === m.status) continue;
-      recordStatus(store, "m:" + n, monitorChangeTime(store, n, t, h), m.status);
-    }
   }
-}
-
-/**
- * When a monitor's status seen in a poll at `t` most likely changed. The engine logs no
- * event when an `active` monitor starts or stops with its target, so in manual mode a
- * poll after a long advance would date the change to the advance's end: use the last
- * logged event about the monitor or its target resource instead, if any is newer than
- * the previous recorded status.
- */
-function monitorChangeTime(store, name, t, history) {
-  const since = history && history.length ? history[history.length - 1][0] : -1;
-  const m = store.config && store.config.monitors.find((x) => x.name === name);
-  const target = m ? m.target : null;
-  for (let i = store.events.length - 1; i >= 0; i--) {
-    const e = store.events[i];
-    if (e.t_ms <= since) break;
-    if (e.t_ms > t) continue;
-    if (e.monitor === name || (target && e.resource === target)) return e.t_ms;
-  }
-  return t;
 }
 
 /** Status of a heartbeat path as seen for `server`; Normal until an event says otherwise. */
@@ -179,7 +155,7 @@ export function faultLabel(f) {
   return [kind, ...parts].join(" ");
 }
 
-/** Folds one stream or log event into the store (log, paths, history, fault spans). */
+/** Folds one stream or log event into the store (log, paths, resolvers, fault spans). */
 export function applyEvent(store, ev) {
   if (typeof ev.seq === "number") {
     if (store.lastSeq !== null && ev.seq <= store.lastSeq) return false;
@@ -197,18 +173,9 @@ export function applyEvent(store, ev) {
     if (st) store.paths.set((ev.peer || ev.server) + "/" + ev.path, st);
   } else if (ev.resolver && kind.startsWith("resolver-")) {
     store.resolvers.set(ev.resolver, ev.status || (kind === "resolver-error" ? "Error" : "Normal"));
-  } else if (ev.status) {
-    if (ev.resource) recordStatus(store, "r:" + ev.resource, t, ev.status);
-    else if (ev.monitor) {
-      /* per-server monitor statuses come from polls */
-    } else if (ev.group) recordStatus(store, "g:" + ev.group, t, ev.status);
-    else if ((kind === "server-down" || kind === "server-up") && ev.peer) {
-      // Detection events: `server` noticed, `peer` is the one that went or came back.
-      recordStatus(store, "s:" + ev.peer, t, ev.status);
-    } else if (ev.server && (kind.startsWith("server") || kind.startsWith("service"))) {
-      recordStatus(store, "s:" + ev.server, t, ev.status);
-    }
   }
+  // Status bands come from /sim/v1/history, not from events: the log is ground truth,
+  // the bands are what the answering server knew.
   if (kind === "fault-injected" && ev.fault !== undefined) {
     const prev = store.faultSpans.get(ev.fault);
     store.faultSpans.set(ev.fault, {

@@ -1,15 +1,19 @@
-// Keeps the page's store in step with the server: the cluster's shape, the newest
-// events, the live event stream (with catch-up over gaps), and throttled status polls.
+// Keeps the page's store in step with the server: the cluster's shape and vocabulary,
+// the newest events, the live event stream (with catch-up over gaps), and throttled
+// status polls (with the answering server's status history for the timeline).
 // It knows nothing of the DOM; the page reacts through the hooks it is given.
 
 import * as api from "./api.js";
-import { createStore, normalizeConfig, applySnapshot, applyEvent, applyFaults, MAX_EVENTS } from "./state.js";
+import { createStore, normalizeConfig, applySnapshot, applyEvent, applyFaults, applyHistory, applyMirrors, MAX_EVENTS } from "./state.js";
+import { setEpoch } from "./calendar.js";
 
 /** Least wall time between two status polls while events keep arriving. */
 const POLL_MIN_MS = 150;
 /** Status poll period when nothing happens (the realtime clock still moves). */
 const POLL_IDLE_MS = 1000;
 const PAGE = 1000;
+/** History entries per request. */
+const HISTORY_PAGE = 5000;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const settled = (p) => p.then((v) => ({ ok: true, v }), (e) => ({ ok: false, e }));
@@ -25,7 +29,7 @@ async function fetchEvents(since, limit) {
 }
 
 /**
- * Hooks: `loaded(config)` after the shape is known (build the views), `event(ev)` for
+ * Hooks: `loaded(config, vocab)` after the shape is known (build the views), `event(ev)` for
  * each new event (the log), `changed()` after new statuses, `conn(state, text)` for
  * the stream indicator, `authLost(err)` on a 401, `reset(why)` when the simulation was
  * reset by someone else, `failed(err)` when a reload failed.
@@ -57,10 +61,12 @@ export class Sync {
     this.stop();
     const gen = this.generation;
     this.store = createStore();
-    const config = normalizeConfig(await api.get("/sim/v1/config"));
+    const [raw, vocab] = await Promise.all([api.get("/sim/v1/config"), api.get("/sim/v1/vocabulary")]);
     if (gen !== this.generation) return;
+    const config = normalizeConfig(raw, vocab);
     this.store.config = config;
-    this.hooks.loaded(config);
+    this.store.vocab = vocab;
+    this.hooks.loaded(config, vocab);
     await this.refresh();
     await this.loadHistory(gen);
     if (gen !== this.generation) return;
@@ -232,7 +238,7 @@ export class Sync {
     poll.inFlight = true;
     poll.dirty = false;
     try {
-      const [clock, cluster, toratio, servers, groups, resources, monitors, faults] = await Promise.all(
+      const [clock, cluster, toratio, servers, groups, resources, monitors, faults, history, view] = await Promise.all(
         [
           "/sim/v1/clock",
           "/api/v1/cluster",
@@ -242,6 +248,9 @@ export class Sync {
           "/api/v1/resources",
           "/api/v1/monitors",
           "/sim/v1/faults",
+          `/sim/v1/history?since=${store.historySeq}&limit=${HISTORY_PAGE}`,
+          // Mirror disk status per server is in the answering server's whole view.
+          store.config.mirrored ? "/sim/v1/view" : null,
         ].map((p) => (p ? settled(api.get(p)) : { ok: false })),
       );
       if (gen !== this.generation) return;
@@ -259,18 +268,20 @@ export class Sync {
         return this.reload("The simulation was reset; reloading.");
       }
       store.clock = { now_ms: c.now_ms || 0, mode: c.mode || "", speed: c.speed ?? 1, seed: c.seed ?? "", at: performance.now() };
-      applySnapshot(
-        store,
-        {
-          cluster: cluster.v.cluster,
-          toratio: toratio.ok && toratio.v.cluster ? toratio.v.cluster.toratio : null,
-          servers: servers.v.servers,
-          groups: groups.v.groups,
-          resources: resources.ok ? resources.v.resources : null,
-          monitors: monitors.ok ? monitors.v.monitors : null,
-        },
-        store.clock.now_ms,
-      );
+      setEpoch(c.epoch);
+      applySnapshot(store, {
+        cluster: cluster.v.cluster,
+        toratio: toratio.ok && toratio.v.cluster ? toratio.v.cluster.toratio : null,
+        servers: servers.v.servers,
+        groups: groups.v.groups,
+        resources: resources.ok ? resources.v.resources : null,
+        monitors: monitors.ok ? monitors.v.monitors : null,
+      });
+      if (history.ok && Array.isArray(history.v)) {
+        applyHistory(store, history.v);
+        if (history.v.length === HISTORY_PAGE) poll.dirty = true; // more to fetch at once
+      }
+      if (view.ok) applyMirrors(store, view.v.mirrors);
       if (faults.ok) applyFaults(store, Array.isArray(faults.v) ? faults.v : faults.v.faults || []);
       this.hooks.changed(true);
     } finally {

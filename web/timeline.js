@@ -1,6 +1,11 @@
 // The timeline: the last minutes of virtual time as one status band per server, group
-// and monitor, with a lane of fault spans and a mark at each injection and heal. Drawn
-// on a canvas so 100+ rows redraw cheaply on every animation frame.
+// and monitor, with a lane of fault spans and a mark at each injection and heal. Bands
+// are what the answering server knew (GET /sim/v1/history), so a crashed server's
+// group stays Online until the heartbeat timeout, as /api/v1 says. The axis shows
+// times of day on the cluster's calendar. Drawn on a canvas so 100+ rows redraw
+// cheaply on every animation frame.
+
+import { fmtDate, fmtTimeOfDay, unixMs } from "./calendar.js";
 
 export const STATUS_COLORS = {
   Online: "#2f9e58",
@@ -25,14 +30,10 @@ const FAULT_LANE_H = 12;
 /** Geometry of the last drawing, for `describeAt`. */
 let last = null;
 
-function fmtAxis(ms) {
-  const s = Math.floor(ms / 1000);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  const mm = String(m).padStart(2, "0");
-  const ss = String(sec).padStart(2, "0");
-  return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+/** A tick's label: the time of day (without seconds for minute steps). */
+function fmtAxis(ms, step) {
+  const t = fmtTimeOfDay(ms, false);
+  return step >= 60000 ? t.slice(0, 5) : t;
 }
 
 function niceStep(spanMs, px) {
@@ -73,14 +74,20 @@ export function drawTimeline(canvas, { rows, history, faults, now, windowMs }) {
   ctx.fillStyle = "#5b6472";
   ctx.strokeStyle = "#e3e6ea";
   const step = niceStep(windowMs, plotW);
-  for (let t = Math.ceil(start / step) * step; t <= end; t += step) {
+  // Ticks on round times of day, wherever the epoch falls.
+  const offset = unixMs(0) % step;
+  for (let t = Math.ceil((start + offset) / step) * step - offset; t <= end; t += step) {
     const xx = x(t);
     ctx.beginPath();
     ctx.moveTo(xx, AXIS_H - 3);
     ctx.lineTo(xx, cssH);
     ctx.stroke();
-    ctx.fillText(fmtAxis(t), xx + 2, AXIS_H / 2);
+    ctx.fillText(fmtAxis(t, step), xx + 2, AXIS_H / 2);
   }
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, LABEL_W - 2, AXIS_H - 2);
+  ctx.fillStyle = "#5b6472";
+  ctx.fillText(fmtDate(start), 4, AXIS_H / 2); // the date at the window's left edge
   ctx.fillText("faults", 4, AXIS_H + FAULT_LANE_H / 2);
 
   // Fault lane(s): one bar per fault while active.
@@ -165,16 +172,24 @@ function layoutFaults(faults, now, windowMs) {
   return lanes.map((l) => l.items);
 }
 
+/** Canvas point (CSS pixels) of row `key` at virtual time `t` in the last drawing, or null. */
+export function pointFor(key, t) {
+  if (!last) return null;
+  const i = last.rows.findIndex((r) => r.key === key);
+  if (i < 0 || t < last.start || t > last.now) return null;
+  return { x: LABEL_W + ((t - last.start) / last.windowMs) * last.plotW, y: last.bandsTop + i * ROW_H + ROW_H / 2 };
+}
+
 /** What is under canvas point (x, y) in CSS pixels, as a line of text, or null. */
 export function describeAt(x, y) {
   if (!last || x < LABEL_W) return null;
   const t = last.start + ((x - LABEL_W) / last.plotW) * last.windowMs;
   if (t > last.now) return null;
-  const at = fmtAxis(t);
+  const at = fmtTimeOfDay(t);
   if (y >= AXIS_H && y < last.bandsTop - 4) {
     const lane = last.lanes[Math.floor((y - AXIS_H) / FAULT_LANE_H)] || [];
     const f = lane.find((f) => f.start <= t && (f.end === null || f.end >= t));
-    return f ? `#${f.id} ${f.label} (${fmtAxis(f.start)}–${f.end === null ? "now" : fmtAxis(f.end)})` : null;
+    return f ? `#${f.id} ${f.label} (${fmtTimeOfDay(f.start)}–${f.end === null ? "now" : fmtTimeOfDay(f.end)})` : null;
   }
   const row = last.rows[Math.floor((y - last.bandsTop) / ROW_H)];
   if (!row || y < last.bandsTop) return null;
@@ -182,6 +197,7 @@ export function describeAt(x, y) {
   let i = h.length - 1;
   while (i >= 0 && h[i][0] > t) i--;
   if (i < 0) return `${row.label} at ${at}: no status known yet`;
-  const until = i + 1 < h.length ? fmtAxis(h[i + 1][0]) : "now";
-  return `${row.label}: ${h[i][1]} from ${fmtAxis(h[i][0])} to ${until}`;
+  const until = i + 1 < h.length ? fmtTimeOfDay(h[i + 1][0]) : "now";
+  const on = h[i][2] && h[i][2] !== "None" ? ` on ${h[i][2]}` : "";
+  return `${row.label}: ${h[i][1]}${on} from ${fmtTimeOfDay(h[i][0])} to ${until}`;
 }

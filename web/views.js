@@ -47,7 +47,7 @@ function opButton(label, onclick, cls) {
   return h("button", { type: "button", class: cls || "", text: label, onclick });
 }
 
-/** Servers: status, address, heartbeat paths, and server operations. */
+/** Servers: status, address, heartbeat paths, mirror disks, and server operations. */
 export class ServersView {
   constructor(root, act) {
     this.root = root;
@@ -67,6 +67,15 @@ export class ServersView {
         paths.append(h("li", { "data-path": p.name, title: `${p.name} (${p.type})` }, h("span", { class: "pname", text: p.name }), st));
         pathEls.set(p.name, st);
       }
+      // Mirror disks as this server's mirror agent reports them (clpmdstat's colours).
+      const mirrors = h("ul", { class: "mirrors" });
+      const mirrorEls = new Map();
+      for (const md of config.groups.flatMap((g) => g.resources.filter((r) => r.type === "md"))) {
+        const st = badge("Unknown", "small");
+        const color = h("span", { class: "mcolor", text: "" });
+        mirrors.append(h("li", { "data-mirror": md.name, title: `mirror disk ${md.name} on ${s.name}` }, h("span", { class: "pname", text: md.name }), st, color));
+        mirrorEls.set(md.name, { st, color });
+      }
       const run = (op) => () => this.act({ what: "server", op, server: s.name });
       const card = h(
         "article",
@@ -74,6 +83,7 @@ export class ServersView {
         h("header", {}, h("span", { class: "name", text: s.name, title: s.name }), status),
         s.ip ? h("div", { class: "meta", text: s.ip }) : null,
         paths,
+        mirrorEls.size ? mirrors : null,
         menu("Server ▾", [
           opButton("Start", run("start")),
           opButton("Stop", run("stop")),
@@ -86,7 +96,7 @@ export class ServersView {
         ]),
       );
       this.root.append(card);
-      this.cards.set(s.name, { card, status, pathEls });
+      this.cards.set(s.name, { card, status, pathEls, mirrorEls });
     }
   }
 
@@ -96,6 +106,14 @@ export class ServersView {
       setBadge(c.status, st);
       c.card.classList.toggle("down", st === "Offline" || st === "Unknown");
       for (const [p, el] of c.pathEls) setBadge(el, pathStatus(store, name, p));
+      for (const [md, el] of c.mirrorEls) {
+        const m = store.mirrors.get(md);
+        const mine = m && m.servers.get(name);
+        setBadge(el.st, mine ? mine.status : "Unknown");
+        const text = mine ? `${mine.color}${mine.latest ? " latest" : ""}` : "";
+        setText(el.color, text);
+        el.color.className = `mcolor c-${mine ? String(mine.color).toLowerCase() : "none"}`;
+      }
     }
   }
 }

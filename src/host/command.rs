@@ -28,6 +28,9 @@ pub enum Command {
     Faults,
     /// Log entries with `seq >= since`, at most `limit`, as JSON text.
     Events { since: u64, limit: usize },
+    /// The answering server's status changes with `seq >= since`, at most `limit`
+    /// (`host::history`).
+    History { since: u64, limit: usize },
     /// The seed and the inputs applied since the last reset.
     Journal,
     /// Replace the state with a journal replayed to its time (a snapshot restored);
@@ -75,6 +78,7 @@ pub enum Reply {
     Clock(ClockInfo),
     Faults(Vec<FaultInfo>),
     Events(Vec<(u64, String)>),
+    History(Vec<super::history::Change>),
     Journal(Journal),
     GroupOnlineMs(Vec<u64>),
     View(Box<crate::sim::ClusterView>),

@@ -79,9 +79,15 @@ pub fn engine_error(e: EngineError) -> ApiError {
     }
 }
 
+/// The clock, with the cluster's calendar: `epoch` (virtual time 0) and `time` (now),
+/// so clients show dates and times of day as the event log's `time` does.
 pub async fn get_clock(Target(app): Target) -> Result<Response, ApiError> {
     let c = app.engine.clock().await.map_err(engine_error)?;
-    Ok(ok(&c))
+    let epoch = app.engine.model().settings.epoch.clone();
+    let mut v = json!(c);
+    v["time"] = json!(crate::model::calendar::date_at(&epoch, c.now_ms));
+    v["epoch"] = json!(epoch);
+    Ok(ok(&v))
 }
 
 #[derive(Deserialize)]
@@ -260,7 +266,7 @@ pub async fn delete_fault(
 }
 
 /// `since` and `limit` from the query; `since` may also come from `Last-Event-ID`.
-fn events_query(q: Option<&str>, headers: &HeaderMap) -> Result<(u64, usize), ApiError> {
+pub(super) fn events_query(q: Option<&str>, headers: &HeaderMap) -> Result<(u64, usize), ApiError> {
     let pairs =
         query_pairs(q).ok_or_else(|| ApiError::bad_request_msg("malformed query string"))?;
     let mut since = headers

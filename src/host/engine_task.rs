@@ -142,6 +142,8 @@ struct Engine {
     advancing: Option<Advancing>,
     /// `--state`: the log entries trimmed from memory.
     archive: Option<EventArchive>,
+    /// The answering server's status changes (`GET /sim/v1/history`).
+    history: super::history::History,
 }
 
 struct Advancing {
@@ -168,6 +170,7 @@ impl Engine {
             match self.sim.next_event_time() {
                 Some(t) if t <= target => {
                     self.sim.step();
+                    self.observe_history();
                 }
                 _ => {
                     self.sim.run_until(target);
@@ -176,6 +179,16 @@ impl Engine {
             }
         }
         false
+    }
+
+    /// Records the answering server's status changes when the log grew (every state
+    /// change logs), so the timeline can show what `/api/v1` answered at each moment.
+    fn observe_history(&mut self) {
+        let logged = self.logged();
+        if self.history.stale(logged) {
+            self.history
+                .observe(self.sim.now(), logged, &self.sim.view());
+        }
     }
 
     /// Realtime: runs the simulation toward wall instant `at`, one slice at most
@@ -301,12 +314,14 @@ impl Engine {
                 self.broadcast_upto = 0;
                 self.behind = false;
                 self.clear_archive();
+                self.history.clear();
                 let _ = self.events_tx.send(StreamItem::Reset);
                 Reply::Clock(self.clock())
             }
             Command::Clock => Reply::Clock(self.clock()),
             Command::Faults => Reply::Faults(self.sim.fault_history()),
             Command::Events { since, limit } => Reply::Events(self.events_from(since, limit)),
+            Command::History { since, limit } => Reply::History(self.history.since(since, limit)),
             Command::Journal => Reply::Journal(self.journal.clone()),
             Command::Restore(start) => self.restore(start),
             Command::GroupOnlineMs => {
@@ -354,6 +369,7 @@ impl Engine {
         self.sim_base = start.now_ms;
         self.broadcast_upto = 0;
         self.clear_archive();
+        self.history.clear();
         if let Some(d) = &self.spec.durable {
             d.rewrite(&self.journal, start.now_ms);
         }
@@ -365,6 +381,7 @@ impl Engine {
     /// was before and says why.
     fn guarded<R>(&mut self, f: impl FnOnce(&mut Engine) -> R) -> Result<R, String> {
         let (before_ms, journal_len) = (self.sim.now(), self.journal.entries.len());
+        let history_mark = self.history.mark();
         let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
         ran.map_err(|payload| {
             let why = payload
@@ -375,6 +392,7 @@ impl Engine {
             self.journal.entries.truncate(journal_len);
             self.sim = replay(self.spec.model.clone(), &self.journal, before_ms);
             self.broadcast_upto = self.broadcast_upto.min(self.logged());
+            self.history.roll_back(history_mark);
             if let Some(d) = &self.spec.durable {
                 d.rewrite(&self.journal, before_ms);
             }
@@ -434,6 +452,9 @@ impl Engine {
     fn publish(&mut self) {
         let model = &self.sim.model().clone();
         let view = self.sim.view();
+        // Always, not only when the log grew: the view this snapshot serves is recorded.
+        let logged = self.logged();
+        self.history.observe(self.sim.now(), logged, &view);
         let n = model.servers.len();
         let mut reachable = vec![false; n];
         for s in &view.servers {
@@ -603,6 +624,7 @@ impl ClusterHandle {
                 .ok()
         });
         let mut engine = Engine {
+            history: super::history::History::new(spec.retention),
             archive,
             journal,
             speed: spec.speed,
@@ -675,6 +697,18 @@ impl ClusterHandle {
     ) -> Result<Vec<(u64, String)>, EngineError> {
         match self.send(Command::Events { since, limit }).await? {
             Reply::Events(list) => Ok(list),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// The answering server's status changes with `seq >= since`, at most `limit`.
+    pub async fn history(
+        &self,
+        since: u64,
+        limit: usize,
+    ) -> Result<Vec<super::history::Change>, EngineError> {
+        match self.send(Command::History { since, limit }).await? {
+            Reply::History(list) => Ok(list),
             other => Err(unexpected(other)),
         }
     }

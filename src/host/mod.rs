@@ -27,6 +27,7 @@ pub mod fleet_faces;
 pub mod fleet_file;
 pub mod group_commit;
 pub mod health;
+pub mod history;
 pub mod journal;
 pub mod limits;
 pub mod listeners;

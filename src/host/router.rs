@@ -86,6 +86,7 @@ pub fn control_routes() -> Vec<RouteSpec<Ctx>> {
         route!(get "/sim/v1/view" V1_0 => ctl::get_view),
         route!(get "/sim/v1/vocabulary" V1_0 => ctl::get_vocabulary),
         route!(get "/sim/v1/rolling" V1_0 => super::rolling_api::get_rolling),
+        route!(get "/sim/v1/history" V1_0 => super::history::get_history),
     ]
 }
 

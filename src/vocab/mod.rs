@@ -10,6 +10,8 @@
 //! `tests/generated.rs` regenerates the committed files in memory and fails when they
 //! are stale; `UPDATE_EXPECT=1 cargo test --release --test generated` rewrites them.
 
+#[cfg(test)]
+mod names_check;
 mod records;
 
 pub use crate::scenario::file::scenario_schema;
@@ -162,8 +164,28 @@ pub fn pretty(v: &Value) -> String {
     s
 }
 
-/// One input kind's fields, read from its schema: name, JSON type, required, choices.
-fn fields_of(variant: &Value, tag: &str) -> Value {
+/// What kind of cluster object a field of input kind `input` names, as the section of
+/// the cluster file that lists them (a form offers those names). Checked against the
+/// engine's own name resolver (`sim::names`) by the tests below.
+pub fn names_of(input: &str, field: &str) -> &'static [&'static str] {
+    match (input, field) {
+        ("server-add", "server") => &[], // a new server's name
+        (_, "server" | "target") => &["servers"],
+        (_, "path" | "paths") => &["heartbeats"],
+        (_, "resolver") => &["resolvers"],
+        (_, "group") => &["groups"],
+        (_, "resource") => &["resources"],
+        (_, "monitor") => &["monitors"],
+        (_, "script") => &["scripts"],
+        (_, "connect") => &["mirror_connects"],
+        (_, "sides") => &["servers", "resolvers"],
+        _ => &[],
+    }
+}
+
+/// One input kind's fields, read from its schema: name, JSON type, required, choices,
+/// and the kind of object it names.
+fn fields_of(variant: &Value, tag: &str, input: &str) -> Value {
     let required: Vec<&str> = variant["required"]
         .as_array()
         .map(|r| r.iter().filter_map(Value::as_str).collect())
@@ -186,6 +208,10 @@ fn fields_of(variant: &Value, tag: &str) -> Value {
                 f["enum"] = json!(enum_of(r));
                 f["type"] = json!("string");
             }
+            let names = names_of(input, k);
+            if !names.is_empty() {
+                f["names"] = json!(names);
+            }
             f
         })
         .collect();
@@ -196,15 +222,25 @@ fn fields_of(variant: &Value, tag: &str) -> Value {
 fn enum_of(reference: &str) -> Vec<String> {
     let all = openapi_components();
     let name = reference.rsplit('/').next().unwrap_or_default();
-    all.get(name)
-        .and_then(|s| s.get("enum"))
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default()
+    let Some(schema) = all.get(name) else {
+        return Vec::new();
+    };
+    let words = |a: &Vec<Value>| -> Vec<String> {
+        a.iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect()
+    };
+    if let Some(a) = schema.get("enum").and_then(Value::as_array) {
+        return words(a);
+    }
+    // Variants with doc comments come out as `oneOf` of `const`s.
+    schema["oneOf"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.get("const").or_else(|| v["enum"].get(0)))
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect()
 }
 
 /// Kind name -> its fields, for a tagged enum's schema (`oneOf` of tagged objects).
@@ -215,7 +251,7 @@ fn kinds(schema: &Value, tag: &str) -> Map<String, Value> {
             .as_str()
             .or_else(|| v["properties"][tag]["enum"][0].as_str());
         if let Some(name) = name {
-            out.insert(name.to_string(), fields_of(v, tag));
+            out.insert(name.to_string(), fields_of(v, tag, name));
         }
     }
     out

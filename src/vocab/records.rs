@@ -94,4 +94,7 @@ pub struct FieldRecord {
     pub description: Option<String>,
     pub items: Option<serde_json::Value>,
     pub minimum: Option<serde_json::Value>,
+    /// The cluster file sections whose names the field takes (`servers`, `heartbeats`,
+    /// `resources`, ...); absent for free values.
+    pub names: Option<Vec<String>>,
 }

@@ -2,13 +2,18 @@
 // --clock manual` on a free loopback port: login, the default cluster's statuses, an API
 // error shown to the user, a server-crash injected from the fault panel, the clock
 // advanced past the heartbeat timeout from the clock controls, and the failover seen on
-// the page with its explanation in the log; monitor, resource, fault, server and group
-// controls; then 32 servers and 50 groups at speed 100.
+// the page with its explanation in the log, and the timeline band of failover1 Online on
+// server1 until server2 noticed (the answering server's knowledge, GET /sim/v1/history);
+// dates and times of day from the cluster's calendar (`--epoch`); every fault kind and
+// operation of the vocabulary offered; monitor, resource, fault, server and group
+// controls; the fleet picker; mirror disk status per server on the mirror-disk cluster;
+// then 32 servers and 50 groups at speed 100.
 // One screenshot per stage in target/browser/.
 //
 // Env: CLUSTERSIM_BIN (default: $CARGO_TARGET_DIR or target, then /release/clustersim),
 // CHROMIUM (default /usr/bin/chromium), UPDATE_README_SCREENSHOT=1 to copy the final
-// stage to web/screenshot.png.
+// stage to web/screenshot.png, DASHBOARD_FROM_DISK=1 to serve the page's files from web/
+// instead of the binary's embedded copy (while editing them; CI tests the binary's).
 
 import { chromium } from "playwright-core";
 import { spawn } from "node:child_process";
@@ -26,6 +31,8 @@ const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
 const USER = "user";
 const PASSWORD = "password";
 const WAIT = 15000;
+/** The main server's calendar: virtual time 0 is this date. */
+const EPOCH = "2026-03-14T09:00:00Z";
 
 const results = [];
 let shotNo = 0;
@@ -118,7 +125,7 @@ async function scaleChecks(browser) {
   let page = null;
   try {
     await waitForServer(base, proc, 20000);
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page = await newPage(browser);
     await page.goto(base + "/");
     await page.fill("#login-password", PASSWORD);
     await page.click("#login-submit");
@@ -166,6 +173,60 @@ async function scaleChecks(browser) {
   }
 }
 
+/**
+ * Issue 9's dashboard bar on the corpus' mirror-disk cluster: each server's card shows
+ * md1's mirror status and clpmdstat colour, and a cut mirror connect turns the side
+ * without the latest data to Error / RED.
+ */
+async function mirrorChecks(browser) {
+  const file = path.join(root, "scenarios", "clusters", "two-node-mirror.yaml");
+  const { base, proc, serverLog } = await startServer([file, "--clock", "manual"], "server-mirror.log");
+  let page = null;
+  try {
+    await waitForServer(base, proc, 20000);
+    page = await newPage(browser);
+    await page.goto(base + "/");
+    await page.fill("#login-password", PASSWORD);
+    await page.click("#login-submit");
+    await page.locator("#conn.live").waitFor({ timeout: WAIT });
+    const md = (s) => page.locator(`#servers .server[data-name="${s}"] .mirrors li[data-mirror="md1"]`);
+    await check(page, "each server's card shows its mirror disk status and colour", async () => {
+      for (const s of ["server1", "server2"]) {
+        await expectText(md(s).locator(".badge"), "Normal", `md1 on ${s}`);
+        await expectText(md(s).locator(".mcolor"), "GREEN latest", `md1 colour on ${s}`);
+      }
+    });
+    await check(page, "a cut mirror connect shows md1 Error / RED on the stale server", async () => {
+      await page.selectOption("#fault-kind", "mirror-connect-down");
+      const connects = await page.locator("#fault-fields select[name=connect] option").allTextContents();
+      if (connects.join() !== "mdc1") throw new Error(`connect choices: ${connects}`);
+      await page.click("#fault-inject");
+      await page.locator("#fault-list li[data-fault]", { hasText: "mirror-connect-down" }).waitFor({ timeout: WAIT });
+      await page.click('#advance-quick button[data-advance="10000"]');
+      await expectText(md("server2").locator(".badge"), "Error", "md1 on server2");
+      await expectText(md("server2").locator(".mcolor"), "RED", "md1 colour on server2");
+      await expectText(md("server1").locator(".mcolor"), "GREEN latest", "md1 colour on server1");
+      await screenshot(page, "mirror");
+    });
+  } finally {
+    if (page) await page.close().catch(() => {});
+    proc.kill("SIGTERM");
+    fs.closeSync(serverLog);
+  }
+}
+
+/** A page of the size the checks expect; with DASHBOARD_FROM_DISK its files come from web/. */
+async function newPage(browser) {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  if (process.env.DASHBOARD_FROM_DISK === "1") {
+    await page.route(/^http:\/\/127\.0\.0\.1:\d+\/([a-z]+\.(js|css|html))?$/, (route) => {
+      const name = new URL(route.request().url()).pathname.slice(1) || "index.html";
+      route.fulfill({ path: path.join(root, "web", name) });
+    });
+  }
+  return page;
+}
+
 async function screenshot(page, name) {
   const file = path.join(outDir, `${String(++shotNo).padStart(2, "0")}-${name}.png`);
   await page.screenshot({ path: file });
@@ -189,6 +250,24 @@ async function check(page, name, fn) {
   }
 }
 
+/** The timeline's tooltip and pixel colour for row `key` at virtual time `t`. */
+async function bandAt(page, key, t) {
+  await page.waitForTimeout(300); // a frame after the last poll
+  const p = await page.evaluate(([k, tt]) => window.clustersimDebug().timelinePoint(k, tt), [key, t]);
+  if (!p) throw new Error(`no point for ${key} at ${t} ms`);
+  const box = await page.locator("#timeline").boundingBox();
+  await page.mouse.move(box.x + p.x, box.y + p.y);
+  const tip = (await page.locator("#timeline-tip").textContent()).trim();
+  const color = await page.evaluate(([x, y]) => {
+    const c = document.getElementById("timeline");
+    const dpr = c.width / c.getBoundingClientRect().width;
+    const d = c.getContext("2d").getImageData(Math.round(x * dpr), Math.round(y * dpr), 1, 1).data;
+    return "#" + [d[0], d[1], d[2]].map((v) => v.toString(16).padStart(2, "0")).join("");
+  }, [p.x, p.y]);
+  await page.mouse.move(0, 0);
+  return { tip, color };
+}
+
 async function expectText(locator, expected, what) {
   await locator.waitFor({ state: "visible", timeout: WAIT });
   const until = Date.now() + WAIT;
@@ -207,7 +286,7 @@ async function main() {
   if (!fs.existsSync(bin)) throw new Error(`no clustersim binary at ${bin} (cargo build --release)`);
   if (!fs.existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}`);
 
-  const { base, proc, serverLog } = await startServer(["--clock", "manual"], "server.log");
+  const { base, proc, serverLog } = await startServer(["--clock", "manual", "--epoch", EPOCH], "server.log");
   let browser;
   try {
     await waitForServer(base, proc, 20000);
@@ -224,7 +303,7 @@ async function main() {
         "--disable-sync",
       ],
     });
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await newPage(browser);
     const pageErrors = [];
     page.on("pageerror", (e) => pageErrors.push(e.message));
     page.on("console", (m) => {
@@ -273,6 +352,41 @@ async function main() {
       await screenshot(page, "dashboard");
     });
 
+    await check(page, "the fault and operation panels offer every kind of the vocabulary, with its fields", async () => {
+      const vocab = await api(base, "GET", "/sim/v1/vocabulary");
+      for (const [select, fields, kinds] of [
+        ["#fault-kind", "#fault-fields", vocab.fault_kinds],
+        ["#operation-op", "#operation-fields", vocab.operations],
+      ]) {
+        const offered = await page.locator(`${select} option`).evaluateAll((os) => os.map((o) => o.value));
+        const want = Object.keys(kinds);
+        if (want.length < 10 || JSON.stringify([...offered].sort()) !== JSON.stringify([...want].sort())) {
+          throw new Error(`${select} offers ${offered} but the vocabulary has ${want}`);
+        }
+        for (const kind of want) {
+          await page.selectOption(select, kind);
+          const drawn = await page.locator(`${fields} > [data-field]`).evaluateAll((es) => es.map((e) => e.dataset.field));
+          const expected = kinds[kind].map((f) => f.name);
+          if (JSON.stringify(drawn) !== JSON.stringify(expected)) throw new Error(`${kind}: fields ${drawn}, vocabulary ${expected}`);
+        }
+      }
+      // A named field offers the cluster's names: server-crash's server lists both servers.
+      await page.selectOption("#fault-kind", "server-crash");
+      const names = await page.locator("#fault-fields select[name=server] option").allTextContents();
+      if (names.join() !== "server1,server2") throw new Error(`server choices: ${names}`);
+    });
+
+    await check(page, "an operation of the vocabulary is sent from the operation panel", async () => {
+      await page.selectOption("#operation-op", "set-timeout-ratio");
+      await page.fill('#operation-fields input[name="ratio"]', "3");
+      await page.fill('#operation-fields input[name="duration_ms"]', "600000");
+      await page.click("#operation-send");
+      await expectText(page.locator("#toratio-value"), "3", "timeout ratio");
+      await page.selectOption("#operation-op", "reset-timeout-ratio");
+      await page.click("#operation-send");
+      await expectText(page.locator("#toratio-value"), "1", "timeout ratio");
+    });
+
     await check(page, "a refused operation shows the API's result.message", async () => {
       // failover1 is already Online: the product refuses to start it again.
       await group("failover1").locator(".actions button", { hasText: "Start" }).click();
@@ -294,13 +408,35 @@ async function main() {
       await page.fill("#advance-amount", "120");
       await page.selectOption("#advance-unit", "1000");
       await page.click("#advance-btn");
-      await expectText(page.locator("#clock-now"), "02:00.000", "virtual clock");
+      await expectText(page.locator("#clock-elapsed"), "02:00.000", "virtual clock");
+      await expectText(page.locator("#clock-now"), "2026-03-14 09:02:00.000", "date and time of day");
     });
 
     await check(page, "failover1 is shown Online on server2", async () => {
       await expectText(group("failover1").locator("header .status"), "Online", "failover1 status");
       await expectText(group("failover1").locator(".current"), "server2", "failover1 current server");
       await expectText(server("server1").locator("header .status"), "Offline", "server1 status");
+    });
+
+    await check(page, "the timeline keeps failover1 Online on server1 until server2 noticed the crash", async () => {
+      // Crash at t≈0, default heartbeat timeout 90 s: at 45 s server2 still knew
+      // failover1 Online on server1 (as /api/v1/groups answered then).
+      const at45 = await bandAt(page, "g:failover1", 45000);
+      if (!/^failover1: Online on server1 from 09:00:\d\d\.\d{3} to (09:0\d:\d\d\.\d{3})$/.test(at45.tip)) throw new Error(`tip "${at45.tip}"`);
+      const until = at45.tip.split(" to ")[1];
+      if (until < "09:01:27.000") throw new Error(`the band ended at ${until}, before the heartbeat timeout`);
+      if (at45.color !== "#2f9e58") throw new Error(`band colour ${at45.color} at 45 s, not Online green`);
+      const s45 = await bandAt(page, "s:server1", 45000);
+      if (!s45.tip.startsWith("server1: Online from")) throw new Error(`server1 tip "${s45.tip}"`);
+      const at119 = await bandAt(page, "g:failover1", 119500);
+      if (!/on server2/.test(at119.tip)) throw new Error(`after the failover: "${at119.tip}"`);
+    });
+
+    await check(page, "the log shows times of day on the cluster's calendar", async () => {
+      const t = (await page.locator("#log .entry .t").first().textContent()).trim();
+      if (!/^09:0[0-2]:\d\d\.\d{3}$/.test(t)) throw new Error(`log time "${t}"`);
+      const title = await page.locator("#log .entry .t").first().getAttribute("title");
+      if (!title.startsWith("2026-03-14T09:0")) throw new Error(`log date "${title}"`);
     });
 
     await check(page, "the log explains the failover of failover1", async () => {
@@ -318,7 +454,7 @@ async function main() {
 
     const advanceBy = async (ms, expected) => {
       await page.click(`#advance-quick button[data-advance="${ms}"]`);
-      await expectText(page.locator("#clock-now"), expected, "virtual clock");
+      await expectText(page.locator("#clock-elapsed"), expected, "virtual clock");
     };
 
     await check(page, "a monitor is suspended and resumed on one server from its chip", async () => {
@@ -376,7 +512,7 @@ async function main() {
       await page.waitForURL(/#cluster=lab2/, { timeout: WAIT });
       await page.locator("#conn.live").waitFor({ timeout: WAIT });
       // lab2 is fresh: its clock is at zero, whatever the first cluster went through.
-      await expectText(page.locator("#clock-now"), "00:00.000", "lab2's clock");
+      await expectText(page.locator("#clock-elapsed"), "00:00.000", "lab2's clock");
       await expectText(group("failover1").locator(".current"), "server1", "lab2 failover1");
       await screenshot(page, "fleet-picker");
     });
@@ -386,6 +522,7 @@ async function main() {
     });
     await page.close();
 
+    await mirrorChecks(browser);
     await scaleChecks(browser);
   } catch (e) {
     results.push({ name: "test setup", ok: false, msg: e.message });

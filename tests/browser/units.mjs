@@ -1,22 +1,53 @@
 // Checks of the dashboard's pure functions, run in Node before the browser test: the
-// graph layout, dependency defaults, and how events fold into the page's state.
+// graph layout, dependencies from the vocabulary, the calendar, the picker's labels,
+// and how events and history fold into the page's state.
 
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import { layers } from "../../web/graph.js";
-import { FAULT_KINDS } from "../../web/faults.js";
-import { normalizeConfig, createStore, applyEvent, recordStatus, pathStatus, faultLabel } from "../../web/state.js";
+import { normalizeConfig, createStore, applyEvent, applyHistory, recordStatus, pathStatus, faultLabel } from "../../web/state.js";
+import { setEpoch, fmtDateTime, fmtTimeOfDay, fmtElapsed } from "../../web/calendar.js";
+import { pickerLabel } from "../../web/fleet.js";
 
 export const unitChecks = [
   [
-    "the fault panel offers every fault kind of the engine",
+    "dates and times of day follow the cluster's epoch",
     () => {
-      const rust = fs.readFileSync(new URL("../../src/sim/input.rs", import.meta.url), "utf8");
-      const list = rust.match(/const KINDS: &'static \[&'static str\] = &\[([^\]]*)\]/);
-      assert.ok(list, "FaultKind::KINDS not found in src/sim/input.rs");
-      const kinds = [...list[1].matchAll(/"([a-z-]+)"/g)].map((m) => m[1]).sort();
-      assert.ok(kinds.length >= 9, `only ${kinds.length} kinds parsed`);
-      assert.deepEqual(Object.keys(FAULT_KINDS).sort(), kinds);
+      setEpoch("2025-12-31T23:59:30Z");
+      assert.equal(fmtDateTime(45_500), "2026-01-01 00:00:15.500");
+      assert.equal(fmtTimeOfDay(45_500, false), "00:00:15");
+      assert.equal(fmtElapsed(3_723_004), "1:02:03.004");
+      setEpoch("not a date"); // ignored: the last good epoch stays
+      assert.equal(fmtDateTime(0), "2025-12-31 23:59:30.000");
+      setEpoch("2026-01-01T00:00:00Z");
+    },
+  ],
+  [
+    "the cluster picker names the holder of a lent-out cluster, and only then",
+    () => {
+      assert.equal(pickerLabel({ name: "lab2", status: "Normal" }), "lab2 — Normal");
+      assert.equal(pickerLabel({ name: "lab2", status: "Normal", holder: "alice" }), "lab2 — Normal — held by alice");
+      assert.equal(pickerLabel({ name: "lab2", status: "Normal", holder: null }), "lab2 — Normal");
+    },
+  ],
+  [
+    "history entries become bands once, in seq order, with the group's server",
+    () => {
+      const st = createStore();
+      applyHistory(st, [
+        { seq: 0, t_ms: 0, object: "group", name: "failover1", status: "Offline", current: "None" },
+        { seq: 1, t_ms: 5000, object: "group", name: "failover1", status: "Online", current: "server1" },
+        { seq: 2, t_ms: 5000, object: "server", name: "server1", status: "Online" },
+      ]);
+      // A repeated page (a retried poll) changes nothing.
+      applyHistory(st, [{ seq: 1, t_ms: 5000, object: "group", name: "failover1", status: "Online", current: "server1" }]);
+      applyHistory(st, [{ seq: 3, t_ms: 150000, object: "group", name: "failover1", status: "Online", current: "server2" }]);
+      assert.deepEqual(st.history.get("g:failover1"), [
+        [0, "Offline", "None"],
+        [5000, "Online", "server1"],
+        [150000, "Online", "server2"],
+      ]);
+      assert.deepEqual(st.history.get("s:server1"), [[5000, "Online", undefined]]);
+      assert.equal(st.historySeq, 4);
     },
   ],
   [
@@ -42,8 +73,9 @@ export const unitChecks = [
     },
   ],
   [
-    "resources without depends_on follow the default order by type",
+    "resource dependencies are the vocabulary's, as the engine resolved them",
     () => {
+      const vocab = { dependencies: { x: ["d", "f", "v"], d: ["f", "v"], f: [], v: [], y: ["f"] } };
       const cfg = normalizeConfig({
         cluster: { name: "c" },
         servers: [{ name: "s1" }, { name: "s2" }],
@@ -59,7 +91,7 @@ export const unitChecks = [
             ],
           },
         ],
-      });
+      }, vocab);
       const deps = Object.fromEntries(cfg.groups[0].resources.map((r) => [r.name, r.depends_on]));
       assert.deepEqual(deps, { x: ["d", "f", "v"], d: ["f", "v"], f: [], v: [], y: ["f"] });
       assert.deepEqual(cfg.groups[0].servers, ["s1", "s2"]);
@@ -83,22 +115,20 @@ export const unitChecks = [
     },
   ],
   [
-    "events fold into status history once, in time order",
+    "events fold into the log once; the bands ignore them (they are ground truth)",
     () => {
       const st = createStore();
       assert.equal(applyEvent(st, { seq: 5, t_ms: 0, kind: "group-status", group: "g", status: "Online" }), true);
       assert.equal(applyEvent(st, { seq: 5, t_ms: 0, kind: "group-status", group: "g", status: "Online" }), false);
       applyEvent(st, { seq: 6, t_ms: 90000, kind: "server-down", server: "server2", peer: "server1", status: "Offline" });
+      assert.equal(st.history.size, 0);
       recordStatus(st, "g:g", 50, "Online Pending");
       recordStatus(st, "g:g", 20, "Offline");
       recordStatus(st, "g:g", 60, "Online Pending");
       assert.deepEqual(st.history.get("g:g"), [
-        [0, "Online"],
-        [20, "Offline"],
-        [50, "Online Pending"],
+        [20, "Offline", undefined],
+        [50, "Online Pending", undefined],
       ]);
-      assert.deepEqual(st.history.get("s:server1"), [[90000, "Offline"]]);
-      assert.equal(st.history.get("s:server2"), undefined);
       assert.equal(st.events.length, 2);
     },
   ],
