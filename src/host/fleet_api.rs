@@ -85,7 +85,7 @@ pub async fn delete(State(ctx): State<Ctx>, req: Request) -> Result<Response, Ap
     let name = path_param(&mut parts, &ctx, "cluster")
         .await?
         .unwrap_or_default();
-    match fleet(&ctx)?.remove(&name) {
+    match fleet(&ctx)?.remove(&name).await {
         Some(_) => Ok(json_response(
             StatusCode::OK,
             &json!({"name": name, "deleted": true}),

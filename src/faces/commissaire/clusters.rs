@@ -75,7 +75,10 @@ pub async fn one(c: &Commissaire, r: &Req, name: &str) -> Answer {
         },
         Method::PUT => put_cluster(c, r, name).await,
         Method::DELETE => {
-            let gone = c.fleet().and_then(|f| f.remove(name));
+            let gone = match c.fleet() {
+                Some(f) => f.remove(name).await,
+                None => None,
+            };
             match gone {
                 Some(_) => {
                     c.store().clusters.remove(name);
