@@ -101,6 +101,8 @@ pub struct Fleet {
     pub face_stops: super::fleet_faces::FleetFaceStops,
     /// Where the fleet faces listen: (face name, address bound).
     pub face_listeners: RwLock<Vec<(String, SocketAddr)>>,
+    /// The pool of lab clusters a manager face hands out (`host/fleet_pool.rs`).
+    pub pool: super::fleet_pool::Pool,
 }
 
 /// Cluster names are URL path segments: 1-63 of `A-Z a-z 0-9 _ . -`, starting with a
@@ -132,6 +134,7 @@ impl Fleet {
             me: me.clone(),
             face_stops: Default::default(),
             face_listeners: RwLock::new(Vec::new()),
+            pool: Default::default(),
         })
     }
 
