@@ -470,3 +470,39 @@ fn bad_input_gets_the_products_code_and_body() {
     // The service still answers.
     assert_eq!(op(base, json!({"action": "apply", "user_id": "x"})).0, 200);
 }
+
+#[test]
+fn the_openapi_document_matches_the_routes() {
+    let lab = lab(1, 0);
+    let base = &lab.cello;
+    let (st, doc) = call("GET", &format!("{base}/openapi.json"), None);
+    assert_eq!(st, 200);
+    let paths = doc["paths"].as_object().unwrap();
+    for p in ["/v2/cluster_op", "/v2/clusters", "/v2/cluster/{id}"] {
+        assert!(paths.contains_key(p), "{p} is served: document it");
+    }
+    let (_, list) = call("GET", &format!("{base}/v2/clusters"), None);
+    let id = list["data"][0]["id"].as_str().unwrap().to_string();
+    let mut checked = 0;
+    for (path, item) in paths {
+        for method in item
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|m| *m != "parameters")
+        {
+            let m = method.to_uppercase();
+            for prefix in ["/v2", "/api"] {
+                let mut p = path.replacen("/v2", prefix, 1).replace("{id}", &id);
+                if m == "GET" && p.ends_with("/cluster_op") {
+                    p.push_str("?action=apply&user_id=doc");
+                }
+                let body = (m == "POST").then_some(r#"{"action":"apply","user_id":"doc"}"#);
+                let (st, v) = call(&m, &format!("{base}{p}"), body);
+                assert_eq!((st, &v["status"]), (200, &json!("OK")), "{m} {p}: {v}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 10);
+}
