@@ -211,7 +211,7 @@ fn bad_input_gets_the_products_codes_and_reason_phrases() {
         (
             "PUT",
             "/host/10.9.9.9",
-            Some(r#"{"ssh_priv_key":"a2V5"}"#),
+            Some(r#"{"ssh_priv_key":"a2V5","cluster":"nope"}"#),
             409,
             "Conflict",
         ),
@@ -295,5 +295,156 @@ fn its_openapi_document_lists_the_paths() {
         "/api/v0/networks/",
     ] {
         assert!(doc["paths"].get(p).is_some(), "{p}");
+    }
+}
+
+/// The hosts of cluster `lab`, as its hosts list says.
+fn members_of(c: &str) -> Vec<String> {
+    let (st, v) = api(c, "GET", "/cluster/lab/hosts", None);
+    assert_eq!(st, 200);
+    serde_json::from_value(v).unwrap()
+}
+
+#[test]
+fn new_hosts_join_as_servers_and_deleted_ones_leave() {
+    let (s, c) = start();
+    s.settle();
+    // PUT /host/{ip} with a cluster: a new server joins it, started.
+    let put = r#"{"ssh_priv_key":"a2V5","remote_user":"root","cluster":"lab"}"#;
+    let (st, h) = api(&c, "PUT", "/host/127.0.0.15", Some(put));
+    assert_eq!((st, &h["address"]), (201, &json!("127.0.0.15")), "{h}");
+    assert_eq!(members_of(&c).len(), 5);
+    let servers = s.get("/api/v1/servers").body;
+    assert_eq!(servers["servers"][4]["name"], "server5", "{servers}");
+    s.advance(60_000);
+    let (_, st) = api(&c, "GET", "/host/127.0.0.15/status", None);
+    assert_eq!(st["host"]["status"], "active", "{st}");
+    assert_eq!(
+        s.get("/api/v1/servers/server5").body["servers"][0]["status"],
+        "Online"
+    );
+
+    // Without a cluster it waits disassociated; a membership PUT adds it.
+    let (st, h) = api(
+        &c,
+        "PUT",
+        "/host/127.0.0.16",
+        Some(r#"{"ssh_priv_key":"a2V5"}"#),
+    );
+    assert_eq!((st, &h["status"]), (201, &json!("disassociated")));
+    let mut now = members_of(&c);
+    let old = serde_json::to_string(&now).unwrap();
+    now.push("127.0.0.16".into());
+    let body = format!(
+        r#"{{"old":{old},"new":{}}}"#,
+        serde_json::to_string(&now).unwrap()
+    );
+    let (st, cl) = api(&c, "PUT", "/cluster/lab/hosts", Some(&body));
+    assert_eq!(
+        (st, cl["hostset"].as_array().unwrap().len()),
+        (200, 6),
+        "{cl}"
+    );
+    // An address that is not a registered host is not ready: 405.
+    assert_eq!(api(&c, "PUT", "/cluster/lab/hosts/10.1.1.1", None).0, 405);
+
+    // DELETE /host/{ip}: the server stops, then leaves the configuration.
+    assert_eq!(
+        api(&c, "DELETE", "/host/127.0.0.15", None),
+        (200, json!([]))
+    );
+    s.advance(60_000);
+    assert!(!members_of(&c).contains(&"127.0.0.15".to_string()));
+    assert_eq!(api(&c, "GET", "/host/127.0.0.15", None).0, 404);
+    // DELETE of a member through the cluster's hosts.
+    assert_eq!(
+        api(&c, "DELETE", "/cluster/lab/hosts/127.0.0.16", None),
+        (200, json!([]))
+    );
+    s.advance(60_000);
+    assert_eq!(members_of(&c).len(), 4);
+    let names: Vec<Value> = s.get("/api/v1/servers").body["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].clone())
+        .collect();
+    assert_eq!(names, vec!["server1", "server2", "server3", "server4"]);
+    assert_eq!(api(&c, "DELETE", "/host/10.1.1.1", None).0, 404);
+}
+
+#[test]
+fn the_openapi_document_matches_the_dispatcher() {
+    // Every documented path and method is answered by a handler (never the 405 of a
+    // method the path does not take, nor an undocumented 404), so the document cannot
+    // go stale; and every path the dispatcher serves is documented.
+    let (s, c) = start();
+    s.settle();
+    let (_, _, text) = call("GET", &format!("{c}/openapi.json"), None, None);
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    let concrete = |p: &str| {
+        p.replace("{name}", "lab")
+            .replace("{ip}", "127.0.0.11")
+            .replace("/network/lab/", "/network/default/")
+            .replace("/containermanager/lab/", "/containermanager/ecx/")
+    };
+    let mut served = 0;
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            if method == "parameters" || method == "delete" {
+                continue;
+            }
+            let m = method.to_uppercase();
+            let body = match (m.as_str(), path.as_str()) {
+                ("PUT", p) if p.ends_with("/deploy") => Some(r#"{"version":"1"}"#),
+                ("PUT", p) if p.contains("/host/") => {
+                    Some(r#"{"ssh_priv_key":"a2V5","cluster":"lab"}"#)
+                }
+                ("PUT", p)
+                    if p.starts_with("/api/v0/network") || p.contains("containermanager") =>
+                {
+                    Some(r#"{"type":"t","options":{}}"#)
+                }
+                ("PUT", p) if p.ends_with("/hosts") => Some(
+                    r#"{"old":["127.0.0.11","127.0.0.12","127.0.0.13","127.0.0.14"],"new":["127.0.0.11","127.0.0.12","127.0.0.13","127.0.0.14"]}"#,
+                ),
+                _ => None,
+            };
+            let url = format!("{c}{}", concrete(path));
+            let (st, _, text) = call(&m, &url, body, Some(AUTH));
+            // A 404 only where the document says the operation answers it (a rolling
+            // record before the first run).
+            let documented_404 = item[method]["responses"].get("404").is_some();
+            assert!(
+                st != 405 && (st != 404 || documented_404),
+                "{m} {path}: {st} {text}"
+            );
+            served += 1;
+        }
+    }
+    assert!(served >= 25, "{served} operations checked");
+    for p in [
+        "/api/v0/clusters/",
+        "/api/v0/cluster/{name}/",
+        "/api/v0/cluster/{name}/hosts",
+        "/api/v0/cluster/{name}/hosts/{ip}",
+        "/api/v0/cluster/{name}/restart",
+        "/api/v0/cluster/{name}/upgrade",
+        "/api/v0/cluster/{name}/deploy",
+        "/api/v0/hosts/",
+        "/api/v0/host/",
+        "/api/v0/host/{ip}/",
+        "/api/v0/host/{ip}/creds",
+        "/api/v0/host/{ip}/status",
+        "/api/v0/networks/",
+        "/api/v0/network/{name}/",
+        "/api/v0/containermanagers/",
+        "/api/v0/containermanager/{name}/",
+    ] {
+        assert!(
+            paths.contains_key(p),
+            "the dispatcher serves {p}: document it"
+        );
     }
 }

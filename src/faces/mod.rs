@@ -7,6 +7,7 @@
 //! Adding a face: a folder `src/faces/<name>/` with `pub fn router(&App) -> Router`,
 //! plus one line in [`FACES`].
 
+pub mod cello;
 pub mod commissaire;
 pub mod expresscluster;
 pub mod maxscale;
@@ -51,10 +52,16 @@ pub struct FleetFace {
 }
 
 /// Every fleet face (`serve [--fleet FLEET.yaml] --face NAME=ADDR`).
-pub const FLEET_FACES: &[FleetFace] = &[FleetFace {
-    name: "commissaire",
-    router: commissaire::router,
-}];
+pub const FLEET_FACES: &[FleetFace] = &[
+    FleetFace {
+        name: "commissaire",
+        router: commissaire::router,
+    },
+    FleetFace {
+        name: "cello",
+        router: cello::router,
+    },
+];
 
 pub fn fleet_face(name: &str) -> Option<&'static FleetFace> {
     FLEET_FACES.iter().find(|f| f.name == name)

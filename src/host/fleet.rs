@@ -60,6 +60,8 @@ pub struct Cluster {
     /// The cluster's face routes without authentication, for
     /// `/sim/v1/clusters/{name}/api/...` (the dashboard's way to any cluster).
     pub face: Router,
+    /// The faces' own listeners, waited for on removal.
+    face_bound: Vec<Bound>,
     stop: watch::Sender<bool>,
 }
 
@@ -99,6 +101,8 @@ pub struct Fleet {
     pub face_stops: super::fleet_faces::FleetFaceStops,
     /// Where the fleet faces listen: (face name, address bound).
     pub face_listeners: RwLock<Vec<(String, SocketAddr)>>,
+    /// The pool of lab clusters a manager face hands out (`host/fleet_pool.rs`).
+    pub pool: super::fleet_pool::Pool,
 }
 
 /// Cluster names are URL path segments: 1-63 of `A-Z a-z 0-9 _ . -`, starting with a
@@ -130,6 +134,7 @@ impl Fleet {
             me: me.clone(),
             face_stops: Default::default(),
             face_listeners: RwLock::new(Vec::new()),
+            pool: Default::default(),
         })
     }
 
@@ -154,12 +159,22 @@ impl Fleet {
         self.read().first().cloned()
     }
 
-    /// Removes a cluster: its listeners close, in-flight requests finish.
-    pub fn remove(&self, name: &str) -> Option<Arc<Cluster>> {
-        let mut all = self.write();
-        let i = all.iter().position(|c| c.name() == name)?;
-        let c = all.remove(i);
+    /// Removes a cluster and answers once its listeners' accept tasks have ended
+    /// (their sockets are closed; bounded by `LISTENER_CLOSE_WAIT`); in-flight
+    /// requests still finish.
+    pub async fn remove(&self, name: &str) -> Option<Arc<Cluster>> {
+        let c = {
+            let mut all = self.write();
+            let i = all.iter().position(|c| c.name() == name)?;
+            all.remove(i)
+        };
         let _ = c.stop.send(true);
+        let all_closed = async {
+            for b in c.bound.iter().chain(&c.face_bound) {
+                b.closed().await;
+            }
+        };
+        let _ = tokio::time::timeout(super::limits::LISTENER_CLOSE_WAIT, all_closed).await;
         Some(c)
     }
 
@@ -255,13 +270,16 @@ impl Fleet {
                 }
             }
         }
-        let mut face_listeners = Vec::new();
+        let (mut face_listeners, mut face_bound) = (Vec::new(), Vec::new());
         for (name, addr) in &spec.faces {
             let face = crate::faces::listener_face(name).map_err(FleetError::BadRequest)?;
             let mut own = shared.clone();
             own.router = (face.router)(&app);
             match listeners::start(own, *addr, false).await {
-                Ok(b) => face_listeners.push((name.clone(), b.main)),
+                Ok(b) => {
+                    face_listeners.push((name.clone(), b.main));
+                    face_bound.push(b);
+                }
                 Err(e) => {
                     let _ = stop.send(true);
                     return Err(FleetError::Conflict(format!(
@@ -274,6 +292,7 @@ impl Fleet {
         let scheme = if s.tls.is_some() { "https" } else { "http" };
         let cluster = Arc::new(Cluster {
             face_listeners,
+            face_bound,
             api_url: format!("{scheme}://{}", bound[0].main),
             app,
             bound,

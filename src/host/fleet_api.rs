@@ -29,6 +29,10 @@ struct Listed<'a> {
     status: &'a str,
     api_url: &'a str,
     clock: ListedClock,
+    /// The user holding this pool cluster (`host/fleet_pool.rs`); absent when free
+    /// or not a pool member.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    holder: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -41,7 +45,8 @@ struct ListedClock {
 /// Every cluster, in creation order (the first is the unprefixed `/sim/v1`'s), from
 /// the published snapshots: no engine is asked.
 pub async fn list(State(ctx): State<Ctx>) -> Result<Response, ApiError> {
-    let all = fleet(&ctx)?.list();
+    let fleet = fleet(&ctx)?;
+    let all = fleet.list();
     let snaps: Vec<_> = all.iter().map(|c| c.app.engine.snapshot()).collect();
     let body: Vec<Listed> = all
         .iter()
@@ -55,6 +60,7 @@ pub async fn list(State(ctx): State<Ctx>) -> Result<Response, ApiError> {
                 mode: s.clock.as_str(),
                 speed: s.speed,
             },
+            holder: fleet.pool.holder(c.name()),
         })
         .collect();
     Ok(json_response(StatusCode::OK, &body))
@@ -85,7 +91,7 @@ pub async fn delete(State(ctx): State<Ctx>, req: Request) -> Result<Response, Ap
     let name = path_param(&mut parts, &ctx, "cluster")
         .await?
         .unwrap_or_default();
-    match fleet(&ctx)?.remove(&name) {
+    match fleet(&ctx)?.remove(&name).await {
         Some(_) => Ok(json_response(
             StatusCode::OK,
             &json!({"name": name, "deleted": true}),

@@ -65,10 +65,41 @@ pub struct Entry {
     pub epoch: Option<String>,
 }
 
+impl Entry {
+    /// A pool member's entry (`host/fleet_pool.rs`): the rest takes the defaults.
+    pub fn pool_member(
+        name: &str,
+        cluster: Option<Value>,
+        seed: Option<u64>,
+        clock: Option<String>,
+        speed: Option<f64>,
+    ) -> Entry {
+        Entry {
+            name: name.to_string(),
+            cluster,
+            seed,
+            clock,
+            speed,
+            listen: None,
+            per_server_listeners: None,
+            faces: None,
+            api_version: None,
+            user: None,
+            password: None,
+            state: None,
+            epoch: None,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FleetFile {
+    #[serde(default)]
     clusters: Vec<Entry>,
+    /// A pool of lab clusters for a manager face (`host/fleet_pool.rs`).
+    #[serde(default)]
+    pool: Vec<super::fleet_pool::PoolEntry>,
 }
 
 /// Where a `cluster` string comes from.
@@ -83,13 +114,24 @@ pub enum Origin<'a> {
 /// Reads a fleet file into cluster specs (every problem named with the file and
 /// the entry).
 pub fn load(path: &Path, defaults: &ServeArgs) -> Result<Vec<ClusterSpec>, String> {
+    load_with_pool(path, defaults).map(|(specs, _)| specs)
+}
+
+/// A fleet file's clusters, then its pool's (after them), and the pool's members.
+pub fn load_with_pool(
+    path: &Path,
+    defaults: &ServeArgs,
+) -> Result<(Vec<ClusterSpec>, Vec<super::fleet_pool::PoolMember>), String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     super::limits::check_yaml(&text, &path.display().to_string())?;
     let file: FleetFile = serde_norway::from_str(&text)
         .map_err(|e| format!("{}: not a fleet file: {e}", path.display()))?;
-    if file.clusters.is_empty() {
-        return Err(format!("{}: `clusters` lists no cluster", path.display()));
+    if file.clusters.is_empty() && file.pool.is_empty() {
+        return Err(format!(
+            "{}: `clusters` lists no cluster (and there is no `pool`)",
+            path.display()
+        ));
     }
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut names = std::collections::BTreeSet::new();
@@ -111,7 +153,27 @@ pub fn load(path: &Path, defaults: &ServeArgs) -> Result<Vec<ClusterSpec>, Strin
         }
         specs.push(spec);
     }
-    Ok(specs)
+    let (pooled, members) = super::fleet_pool::expand(file.pool, defaults, Origin::FleetFile(dir))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    for spec in &pooled {
+        if !names.insert(spec.name.clone()) {
+            return Err(format!(
+                "{}: the pool's cluster name {:?} is also in `clusters`",
+                path.display(),
+                spec.name
+            ));
+        }
+    }
+    if specs.is_empty() {
+        // The first cluster is the one `--listen` and the unprefixed /sim/v1 mean.
+        let mut pooled = pooled;
+        if let Some(first) = pooled.first_mut() {
+            first.faces = crate::faces::cluster_faces(&defaults.faces);
+        }
+        return Ok((pooled, members));
+    }
+    specs.extend(pooled);
+    Ok((specs, members))
 }
 
 /// `127.0.0.1:0`.

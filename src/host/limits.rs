@@ -46,6 +46,9 @@ pub const MAX_EVENT_STREAMS: usize = 256;
 pub const STREAM_HEARTBEAT: Duration = Duration::from_secs(15);
 /// How long in-flight requests may finish after a shutdown or cluster removal.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long removing a cluster waits for its listeners' accept tasks to end (they
+/// end as soon as they see the stop; the bound only guards a stuck task).
+pub const LISTENER_CLOSE_WAIT: Duration = Duration::from_secs(5);
 /// Distinct user names one source may fail for within a lockout window before the
 /// whole source is locked out (the lockout stays per source and user otherwise).
 pub const AUTH_USERS_PER_SOURCE: usize = 16;

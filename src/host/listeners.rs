@@ -54,6 +54,16 @@ pub struct Bound {
     pub main: SocketAddr,
     /// (server id, address) for each per-server listener.
     pub per_server: Vec<(usize, SocketAddr)>,
+    /// Each accept task holds a receiver; all are gone once every task has ended
+    /// (and so closed its socket).
+    alive: Arc<watch::Sender<()>>,
+}
+
+impl Bound {
+    /// Resolves once every accept task of this listener has ended (after `stop`).
+    pub async fn closed(&self) {
+        self.alive.closed().await
+    }
 }
 
 /// Binds `listen` and, if asked, one address per server on the same port, then serves
@@ -94,13 +104,23 @@ pub async fn start(shared: Shared, listen: SocketAddr, per_server: bool) -> anyh
             last_err = Some(e);
             continue;
         }
+        let (alive, _) = watch::channel(());
         let result = Bound {
             main: main.local_addr()?,
             per_server: bound.iter().map(|(s, a, _)| (*s, *a)).collect(),
+            alive: Arc::new(alive),
         };
-        tokio::spawn(serve_main(main, shared.clone()));
+        let (rx, first) = (result.alive.subscribe(), shared.clone());
+        tokio::spawn(async move {
+            let _alive = rx;
+            serve_main(main, first).await
+        });
         for (server, addr, l) in bound {
-            tokio::spawn(supervise(server, addr, l, shared.clone()));
+            let (rx, shared) = (result.alive.subscribe(), shared.clone());
+            tokio::spawn(async move {
+                let _alive = rx;
+                supervise(server, addr, l, shared).await
+            });
         }
         return Ok(result);
     }

@@ -3,6 +3,7 @@
 //! cluster of `--fleet`), then serves until Ctrl-C.
 
 use super::fleet::{ClusterSpec, Fleet, FleetError, HostSettings};
+use super::fleet_pool::PoolMember;
 use super::listeners::{self, Bound};
 use super::{bad_input, fleet_file, BadInput, ServeArgs};
 use crate::model::Model;
@@ -37,27 +38,30 @@ fn with_epoch(mut model: Model, args: &ServeArgs) -> anyhow::Result<Model> {
     Ok(model)
 }
 
-/// The clusters the command line asks for.
-fn specs(args: &ServeArgs) -> anyhow::Result<Vec<ClusterSpec>> {
+/// The clusters the command line asks for, and the fleet file's pool members.
+fn specs(args: &ServeArgs) -> anyhow::Result<(Vec<ClusterSpec>, Vec<PoolMember>)> {
     if let Some(path) = &args.fleet {
-        return fleet_file::load(path, args).map_err(bad_input);
+        return fleet_file::load_with_pool(path, args).map_err(bad_input);
     }
     let model = load_model(args)?;
-    Ok(vec![ClusterSpec {
-        name: model.source.cluster.name.clone(),
-        model: Arc::new(model),
-        seed: args.seed,
-        clock: args.clock,
-        speed: args.speed,
-        listen: vec![args.listen],
-        per_server_listeners: args.per_server_listeners,
-        faces: crate::faces::cluster_faces(&args.faces),
-        api_version: args.api_version,
-        user: args.user.clone(),
-        password: args.password.clone(),
-        state: args.state.clone(),
-        start: None,
-    }])
+    Ok((
+        vec![ClusterSpec {
+            name: model.source.cluster.name.clone(),
+            model: Arc::new(model),
+            seed: args.seed,
+            clock: args.clock,
+            speed: args.speed,
+            listen: vec![args.listen],
+            per_server_listeners: args.per_server_listeners,
+            faces: crate::faces::cluster_faces(&args.faces),
+            api_version: args.api_version,
+            user: args.user.clone(),
+            password: args.password.clone(),
+            state: args.state.clone(),
+            start: None,
+        }],
+        Vec::new(),
+    ))
 }
 
 /// Loads the clusters, starts their engines and binds every listener (on the current
@@ -73,7 +77,7 @@ pub async fn bind(args: &ServeArgs) -> anyhow::Result<Arc<Fleet>> {
         }
         _ => None,
     };
-    let specs = specs(args)?;
+    let (specs, pool) = specs(args)?;
     let fleet = Fleet::new(HostSettings {
         tls,
         max_connections: args.max_connections,
@@ -88,6 +92,7 @@ pub async fn bind(args: &ServeArgs) -> anyhow::Result<Arc<Fleet>> {
             FleetError::Conflict(m) => anyhow::anyhow!(m),
         })?;
     }
+    fleet.pool.set(pool);
     let bound = super::fleet_faces::start(&fleet, &args.faces).await?;
     *fleet
         .face_listeners

@@ -1,6 +1,7 @@
 //! `/clusters/`, `/cluster/{name}/`, its members and its rolling operations.
 
 use super::hosts::{address, host_status, ACTIVE};
+use super::membership;
 use super::{created, err, ok, time, Answer, Commissaire, Req};
 use crate::host::command::{Command, Reply};
 use crate::host::fleet::{Cluster, FleetError};
@@ -75,7 +76,10 @@ pub async fn one(c: &Commissaire, r: &Req, name: &str) -> Answer {
         },
         Method::PUT => put_cluster(c, r, name).await,
         Method::DELETE => {
-            let gone = c.fleet().and_then(|f| f.remove(name));
+            let gone = match c.fleet() {
+                Some(f) => f.remove(name).await,
+                None => None,
+            };
             match gone {
                 Some(_) => {
                     c.store().clusters.remove(name);
@@ -145,10 +149,10 @@ fn string_list(v: Option<&Value>) -> Option<Vec<String>> {
 }
 
 /// `/cluster/{n}/hosts`: GET the list; PUT `{"old","new"}` checks `old` against the
-/// current list (409). Changing the membership needs live reconfiguration, which this
-/// face does not do yet: a `new` list other than the current one answers 405, as the
-/// product does for a host that is not ready.
-pub fn members(c: &Commissaire, r: &Req, name: &str) -> Answer {
+/// current list (409), then each host only in `new` joins (it must be a registered
+/// host in no cluster, else 405 as for a host that is not ready) and each host only
+/// in `old` leaves, through the core's live reconfiguration.
+pub async fn members(c: &Commissaire, r: &Req, name: &str) -> Answer {
     let put = match r.method {
         Method::GET => false,
         Method::PUT => true,
@@ -172,17 +176,32 @@ pub fn members(c: &Commissaire, r: &Req, name: &str) -> Answer {
     let (Some(old), Some(new)) = parsed else {
         return err(StatusCode::BAD_REQUEST);
     };
-    if set(&old) != set(&current) {
+    let (now, new) = (set(&current), set(&new));
+    if set(&old) != now {
         return err(StatusCode::CONFLICT);
     }
-    if set(&new) != set(&current) {
+    let joining: Vec<&String> = new.difference(&now).collect();
+    if !joining.iter().all(|ip| c.store().pending.contains(*ip)) {
         return not_allowed();
+    }
+    for ip in joining {
+        if !membership::add(&cl, ip).await {
+            return not_allowed();
+        }
+        c.store().pending.remove(ip);
+    }
+    for ip in now.difference(&new) {
+        if !membership::remove(&cl, ip).await {
+            return err(StatusCode::CONFLICT);
+        }
     }
     ok(cluster_json(c, &cl))
 }
 
-/// `/cluster/{n}/hosts/{ip}`: the membership test; PUT of a member is idempotent.
-pub fn member(c: &Commissaire, r: &Req, name: &str, ip: &str) -> Answer {
+/// `/cluster/{n}/hosts/{ip}`: the membership test; PUT of a member is idempotent,
+/// PUT of a registered host in no cluster adds it (405 for any other host), DELETE
+/// of a member removes it.
+pub async fn member(c: &Commissaire, r: &Req, name: &str, ip: &str) -> Answer {
     let Some(cl) = c.cluster(name) else {
         return err(StatusCode::NOT_FOUND);
     };
@@ -190,8 +209,17 @@ pub fn member(c: &Commissaire, r: &Req, name: &str, ip: &str) -> Answer {
     match (&r.method, is_member) {
         (&Method::GET, true) | (&Method::PUT, true) => ok(json!([ip])),
         (&Method::GET, false) | (&Method::DELETE, false) => err(StatusCode::NOT_FOUND),
-        // Adding or removing a server needs live reconfiguration (not done yet).
-        (&Method::PUT, false) | (&Method::DELETE, true) => not_allowed(),
+        (&Method::PUT, false) => {
+            if !c.store().pending.contains(ip) || !membership::add(&cl, ip).await {
+                return not_allowed();
+            }
+            c.store().pending.remove(ip);
+            ok(json!([ip]))
+        }
+        (&Method::DELETE, true) => match membership::remove(&cl, ip).await {
+            true => ok(json!([])),
+            false => err(StatusCode::CONFLICT),
+        },
         _ => not_allowed(),
     }
 }

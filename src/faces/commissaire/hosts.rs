@@ -2,9 +2,9 @@
 //! `/network/{name}/`, `/containermanagers/`, `/containermanager/{name}/`.
 //!
 //! A host is a simulated server, found by its address across the fleet (creation
-//! order: the first cluster with a server at that address). Adding a new host or
-//! deleting one needs live reconfiguration, not done here yet: both answer 409
-//! Conflict, as the product does when it cannot associate a host.
+//! order: the first cluster with a server at that address). A new host with a
+//! `cluster` joins it as a server (`membership.rs`), one without waits as
+//! `disassociated`; DELETE removes the server from its cluster.
 
 use super::{bounded_insert, created, err, ok, time, Answer, Commissaire, Req};
 use crate::host::engine_task::Snapshot;
@@ -79,6 +79,20 @@ fn host_json(cl: &Cluster, s: usize) -> Value {
     })
 }
 
+/// A registered host in no cluster: up, not part of one [assume: facts as for any].
+fn pending_json(ip: &str) -> Value {
+    json!({
+        "address": ip,
+        "status": "disassociated",
+        "os": OS,
+        "cpus": CPUS,
+        "memory": MEMORY_KB,
+        "space": SPACE_KB,
+        "last_check": "",
+        "source": "",
+    })
+}
+
 pub fn list(c: &Commissaire, r: &Req) -> Answer {
     if r.method != Method::GET {
         return err(StatusCode::METHOD_NOT_ALLOWED);
@@ -89,6 +103,7 @@ pub fn list(c: &Commissaire, r: &Req) -> Answer {
             out.push(host_json(&cl, s));
         }
     }
+    out.extend(c.store().pending.iter().map(|ip| pending_json(ip)));
     ok(json!(out))
 }
 
@@ -101,26 +116,72 @@ pub fn put_self(r: &Req) -> Answer {
     }
 }
 
-pub fn one(c: &Commissaire, r: &Req, ip: &str) -> Answer {
+pub async fn one(c: &Commissaire, r: &Req, ip: &str) -> Answer {
     let found = find(c, ip);
+    let pending = c.store().pending.contains(ip);
     match r.method {
         Method::GET => match found {
             Some((cl, s)) => ok(host_json(&cl, s)),
+            None if pending => ok(pending_json(ip)),
             None => err(StatusCode::NOT_FOUND),
         },
-        Method::PUT => put_host(c, r, ip, found),
-        Method::DELETE => match found {
-            Some(_) => err(StatusCode::CONFLICT),
-            None => err(StatusCode::NOT_FOUND),
-        },
+        Method::PUT => put_host(c, r, ip, found).await,
+        Method::DELETE => delete_host(c, ip, found).await,
         _ => err(StatusCode::METHOD_NOT_ALLOWED),
     }
 }
 
-/// PUT of an existing host records its credentials (201); the three product
-/// conflicts are 409: the named cluster does not exist, the host is not in it, or
-/// the host already exists with another key.
-fn put_host(c: &Commissaire, r: &Req, ip: &str, found: Option<(Arc<Cluster>, usize)>) -> Answer {
+/// DELETE: the server leaves its cluster (`server-remove`; a running one stops
+/// first), 200 `[]`; 409 when the core refuses (its last server, an operation in
+/// progress).
+async fn delete_host(c: &Commissaire, ip: &str, found: Option<(Arc<Cluster>, usize)>) -> Answer {
+    if c.store().pending.remove(ip) {
+        c.store().creds.remove(ip);
+        return ok(json!([]));
+    }
+    let Some((cl, _)) = found else {
+        return err(StatusCode::NOT_FOUND);
+    };
+    if !super::membership::remove(&cl, ip).await {
+        return err(StatusCode::CONFLICT);
+    }
+    c.store().creds.remove(ip);
+    ok(json!([]))
+}
+
+/// A new host: with `cluster`, it joins that cluster as a started server (409 when
+/// the core refuses); without, it is registered `disassociated`.
+async fn new_host(c: &Commissaire, ip: &str, cluster: Option<&str>) -> Answer {
+    let Some(name) = cluster else {
+        let mut store = c.store();
+        if store.pending.len() >= super::MAX_RECORDS {
+            return err(StatusCode::CONFLICT);
+        }
+        store.pending.insert(ip.to_string());
+        return created(pending_json(ip));
+    };
+    let Some(cl) = c.cluster(name) else {
+        return err(StatusCode::CONFLICT);
+    };
+    if !super::membership::add(&cl, ip).await {
+        return err(StatusCode::CONFLICT);
+    }
+    c.store().pending.remove(ip);
+    match find(c, ip) {
+        Some((cl, s)) => created(host_json(&cl, s)),
+        None => err(StatusCode::INTERNAL_SERVER_ERROR),
+    }
+}
+
+/// PUT records the host's credentials (201) and adds a new host (`new_host`); the
+/// three product conflicts are 409: the named cluster does not exist, the host is
+/// not in it, or the host already exists with another key.
+async fn put_host(
+    c: &Commissaire,
+    r: &Req,
+    ip: &str,
+    found: Option<(Arc<Cluster>, usize)>,
+) -> Answer {
     let text = |k: &str| match r.body.get(k) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -139,19 +200,21 @@ fn put_host(c: &Commissaire, r: &Req, ip: &str, found: Option<(Arc<Cluster>, usi
             return err(StatusCode::CONFLICT);
         }
     }
-    let Some((cl, s)) = found else {
+    let user = user.unwrap_or_else(|| "root".into());
+    if c.store().creds.get(ip).is_some_and(|(k, _)| *k != key) {
         return err(StatusCode::CONFLICT);
+    }
+    let Some((cl, s)) = found else {
+        let answer = new_host(c, ip, cluster.as_deref()).await;
+        if matches!(answer, super::Answer::Json(..)) {
+            c.store().creds.insert(ip.to_string(), (key, user));
+        }
+        return answer;
     };
     if cluster.as_deref().is_some_and(|n| n != cl.name()) {
         return err(StatusCode::CONFLICT);
     }
-    let user = user.unwrap_or_else(|| "root".into());
-    let mut store = c.store();
-    if store.creds.get(ip).is_some_and(|(k, _)| *k != key) {
-        return err(StatusCode::CONFLICT);
-    }
-    store.creds.insert(ip.to_string(), (key, user));
-    drop(store);
+    c.store().creds.insert(ip.to_string(), (key, user));
     created(host_json(&cl, s))
 }
 

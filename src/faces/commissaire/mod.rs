@@ -10,6 +10,7 @@
 
 mod clusters;
 mod hosts;
+mod membership;
 
 use crate::host::auth::{Auth, Verdict};
 use crate::host::fleet::{Cluster, Fleet};
@@ -36,6 +37,8 @@ pub struct Store {
     pub clusters: BTreeMap<String, (String, String)>,
     /// Host address -> (ssh_priv_key, remote_user).
     pub creds: BTreeMap<String, (String, String)>,
+    /// Hosts registered without a cluster, waiting to be added to one.
+    pub pending: std::collections::BTreeSet<String>,
 }
 
 pub struct Commissaire {
@@ -205,14 +208,14 @@ async fn dispatch(c: &Commissaire, r: Req) -> Answer {
     match p.as_slice() {
         ["clusters"] => clusters::list(c, &r),
         ["cluster", name] => clusters::one(c, &r, name).await,
-        ["cluster", name, "hosts"] => clusters::members(c, &r, name),
-        ["cluster", name, "hosts", ip] => clusters::member(c, &r, name, ip),
+        ["cluster", name, "hosts"] => clusters::members(c, &r, name).await,
+        ["cluster", name, "hosts", ip] => clusters::member(c, &r, name, ip).await,
         ["cluster", name, op @ ("restart" | "upgrade" | "deploy")] => {
             clusters::rolling(c, &r, name, op).await
         }
         ["hosts"] => hosts::list(c, &r),
         ["host"] => hosts::put_self(&r),
-        ["host", ip] => hosts::one(c, &r, ip),
+        ["host", ip] => hosts::one(c, &r, ip).await,
         ["host", ip, "creds"] => hosts::creds(c, &r, ip),
         ["host", ip, "status"] => hosts::status(c, &r, ip),
         ["networks"] => hosts::records_list(c, &r, true),

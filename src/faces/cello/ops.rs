@@ -1,0 +1,272 @@
+//! `/v2/cluster_op` (apply, release, start, stop, restart), `/v2/clusters` and
+//! `/v2/cluster/{id}`, with v0.6's messages.
+
+use super::object::{self, matches};
+use super::{fail, py_text, Answer, Cello, Params};
+use crate::host::command::{Command, Reply};
+use crate::host::fleet::Fleet;
+use crate::sim::{Input, Operation};
+use axum::http::{Method, StatusCode};
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+
+/// The filter values v0.6 accepts (`common/utils.py`).
+pub const CONSENSUS_PLUGINS: [&str; 3] = ["noops", "pbft", "solo"];
+pub const CONSENSUS_MODES: [&str; 1] = ["batch"];
+
+fn fleet(c: &Cello) -> Result<Arc<Fleet>, Answer> {
+    c.fleet
+        .upgrade()
+        .ok_or(Answer::Page(StatusCode::INTERNAL_SERVER_ERROR))
+}
+
+pub async fn cluster_op(c: &Cello, p: &Params) -> Answer {
+    let fleet = match fleet(c) {
+        Ok(f) => f,
+        Err(a) => return a,
+    };
+    let action = p.get("action");
+    match action.as_ref().and_then(Value::as_str) {
+        Some("apply") => apply(&fleet, p).await,
+        Some("release") => release(&fleet, p).await,
+        Some(op @ ("start" | "stop" | "restart")) => start_stop(&fleet, p, op).await,
+        _ => fail("Unknown action type"),
+    }
+}
+
+/// Python's `int(value or -1)`: `None` is what raises (a 500 in Flask).
+fn py_int(v: Option<Value>) -> Option<i64> {
+    let v = v.filter(super::truthy);
+    match v {
+        None => Some(-1),
+        Some(Value::Bool(b)) => Some(b as i64),
+        Some(Value::Number(n)) => n.as_i64().or_else(|| n.as_f64().map(|f| f.trunc() as i64)),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        Some(_) => None,
+    }
+}
+
+/// The apply's condition (`consensus_plugin`, `consensus_mode`, `size`), checked as
+/// v0.6 checks it. `size` must be one the pool has [assume: the product's fixed list
+/// 4, 6, 7 is its Fabric sizes; here a pool's sizes are whatever it declares].
+fn condition(p: &Params, sizes: &[usize]) -> Result<Map<String, Value>, Answer> {
+    let mut cond = Map::new();
+    if let Some(v) = p.truthy("consensus_plugin") {
+        if !v.as_str().is_some_and(|s| CONSENSUS_PLUGINS.contains(&s)) {
+            return Err(fail("Invalid consensus_plugin"));
+        }
+        cond.insert("consensus_plugin".into(), v);
+    }
+    if let Some(v) = p.truthy("consensus_mode") {
+        if !v.as_str().is_some_and(|s| CONSENSUS_MODES.contains(&s)) {
+            return Err(fail("Invalid consensus_mode"));
+        }
+        cond.insert("consensus_mode".into(), v);
+    }
+    let size = py_int(p.get("size")).ok_or(Answer::Page(StatusCode::INTERNAL_SERVER_ERROR))?;
+    if size >= 0 {
+        if !sizes.iter().any(|&s| s as i64 == size) {
+            return Err(fail("Invalid cluster_size"));
+        }
+        cond.insert("size".into(), json!(size));
+    }
+    Ok(cond)
+}
+
+/// Claims a healthy free cluster matching the condition for `user_id` (or, without
+/// `allow_multiple`, returns the one the user already holds), atomically: the pool
+/// is locked from the choice to the claim, and a member released meanwhile (a new
+/// generation) is not taken on its old health.
+async fn apply(fleet: &Fleet, p: &Params) -> Answer {
+    let Some(user) = p.truthy("user_id") else {
+        return fail("cluster_apply without user_id");
+    };
+    let user = py_text(&user);
+    let allow_multiple = p.truthy("allow_multiple").is_some();
+    let objects = object::all(fleet).await;
+    let mut sizes: Vec<usize> = objects
+        .iter()
+        .filter_map(|(_, v)| v["size"].as_u64().map(|s| s as usize))
+        .collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    let cond = match condition(p, &sizes) {
+        Ok(c) => c,
+        Err(a) => return a,
+    };
+    let usable = |v: &Value| v["health"] == "OK" && matches(v, &cond);
+    let mut pool = fleet.pool.lock();
+    let current = |name: &str, gen: u64, pool: &[crate::host::fleet_pool::PoolMember]| {
+        pool.iter()
+            .position(|m| m.cluster == name && m.generation == gen)
+    };
+    if !allow_multiple {
+        for (m, v) in &objects {
+            let held = m.holder.as_deref() == Some(user.as_str());
+            if held && usable(v) && current(&m.cluster, m.generation, &pool).is_some() {
+                return Answer::Ok(v.clone());
+            }
+        }
+    }
+    for (m, v) in &objects {
+        let Some(i) = current(&m.cluster, m.generation, &pool) else {
+            continue;
+        };
+        if pool[i].holder.is_none() && usable(v) {
+            let Some(cl) = fleet.get(&m.cluster) else {
+                continue;
+            };
+            let now = cl.app.engine.snapshot().now_ms();
+            pool[i].holder = Some(user.clone());
+            pool[i].applied_ms = Some(now);
+            let mut v = v.clone();
+            v["user_id"] = json!(user);
+            v["apply_ts"] = json!(object::date(&cl, now));
+            return Answer::Ok(v);
+        }
+    }
+    fail(format!("No available res for {user}"))
+}
+
+/// The fleet cluster of the member with this id.
+fn by_id(fleet: &Fleet, id: &str) -> Option<String> {
+    let pool = fleet.pool.lock();
+    pool.iter()
+        .find(|m| m.id() == id)
+        .map(|m| m.cluster.clone())
+}
+
+fn cluster_id(p: &Params) -> Option<String> {
+    p.truthy("cluster_id").map(|v| py_text(&v))
+}
+
+/// Wipes the cluster (state, faults, journal, clock: a reset to t=0) and returns it
+/// to the pool under a new id, free; its health is checked again on its clock. An
+/// unknown id is OK, as in v0.6 (there is nothing to release).
+async fn release(fleet: &Fleet, p: &Params) -> Answer {
+    let Some(id) = cluster_id(p) else {
+        return fail("No cluster_id is given");
+    };
+    let name = {
+        let mut pool = fleet.pool.lock();
+        let Some(m) = pool.iter_mut().find(|m| m.id() == id) else {
+            return Answer::Ok(json!({}));
+        };
+        m.generation += 1;
+        m.holder = None;
+        m.applied_ms = None;
+        m.stopped = false;
+        m.cluster.clone()
+    };
+    if let Some(cl) = fleet.get(&name) {
+        if cl
+            .app
+            .engine
+            .send(Command::Reset { seed: None })
+            .await
+            .is_err()
+        {
+            return fail("cluster release failed");
+        }
+    }
+    Answer::Ok(json!({}))
+}
+
+/// `start`/`stop`: the cluster's EXPRESSCLUSTER cluster start/stop; `restart`: stop,
+/// then start once the stop has completed (on the cluster's clock). `node_id` is
+/// ignored, as in v0.6. Refused by the cluster: `cluster <op> failed`.
+async fn start_stop(fleet: &Fleet, p: &Params, op: &str) -> Answer {
+    let Some(id) = cluster_id(p) else {
+        return fail("No cluster_id is given");
+    };
+    let failed = || fail(format!("cluster {op} failed"));
+    let Some(cl) = by_id(fleet, &id).and_then(|n| fleet.get(&n)) else {
+        return failed();
+    };
+    let first = if op == "start" {
+        Operation::ClusterStart
+    } else {
+        Operation::ClusterStop
+    };
+    let applied = cl
+        .app
+        .engine
+        .send(Command::Apply(Input::Operation(first)))
+        .await;
+    if !matches!(applied, Ok(Reply::Applied { result: Ok(_), .. })) {
+        return failed();
+    }
+    if let Some(m) = fleet.pool.lock().iter_mut().find(|m| m.id() == id) {
+        m.stopped = op == "stop";
+    }
+    if op == "restart" {
+        tokio::spawn(start_when_stopped(cl.app.engine.clone()));
+    }
+    Answer::Ok(json!({}))
+}
+
+/// Waits (on published snapshots, so on the cluster's clock) until the stop is done,
+/// then starts the cluster; ends with the cluster.
+async fn start_when_stopped(engine: crate::host::engine_task::ClusterHandle) {
+    let mut snaps = engine.watch();
+    loop {
+        let idle = {
+            let s = snaps.borrow_and_update();
+            !s.view.busy
+                && s.view
+                    .servers
+                    .iter()
+                    .all(|x| x.status != crate::sim::status::ONLINE)
+        };
+        if idle {
+            let _ = engine
+                .send(Command::Apply(Input::Operation(Operation::ClusterStart)))
+                .await;
+            return;
+        }
+        if snaps.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// `/v2/clusters`: the query string (GET) or the JSON body (POST) is the filter, as
+/// is, over the objects; a POST without a JSON object raises in v0.6 (a 500).
+pub async fn clusters(c: &Cello, p: &Params) -> Answer {
+    let fleet = match fleet(c) {
+        Ok(f) => f,
+        Err(a) => return a,
+    };
+    let filter: Map<String, Value> = if p.method == Method::GET {
+        p.query
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect()
+    } else {
+        match &p.json {
+            Some(Value::Object(o)) => o.clone(),
+            _ => return Answer::Page(StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    };
+    let list: Vec<Value> = object::all(&fleet)
+        .await
+        .into_iter()
+        .map(|(_, v)| v)
+        .filter(|v| matches(v, &filter))
+        .collect();
+    Answer::Ok(Value::Array(list))
+}
+
+/// `/v2/cluster/{id}`: the object, or FAIL code 404 `cluster not found with id=<id>`.
+pub async fn cluster(c: &Cello, id: &str) -> Answer {
+    let fleet = match fleet(c) {
+        Ok(f) => f,
+        Err(a) => return a,
+    };
+    for (m, v) in object::all(&fleet).await {
+        if m.id() == id {
+            return Answer::Ok(v);
+        }
+    }
+    Answer::Fail(404, format!("cluster not found with id={id}"))
+}
