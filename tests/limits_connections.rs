@@ -143,3 +143,55 @@ fn with_past_max_wait_the_65th_request_waits_for_a_slot() {
     );
     all_answered(held);
 }
+
+/// One more header byte on a non-blocking socket; true once the server has closed it
+/// (end of stream, a reset, or an answer that ends the request).
+fn closed_by_server(s: &mut TcpStream) -> bool {
+    if s.write_all(b"X").is_err() {
+        return true;
+    }
+    match s.read(&mut [0u8; 64]) {
+        Ok(0) => true,
+        Ok(_answer) => true,
+        Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+    }
+}
+
+/// Slowloris: 150 connections trickle a request header a byte at a time. Each is cut
+/// about `HEADER_TIMEOUT` (10 s) after its first byte, and meanwhile `/api/v1` answers.
+#[test]
+fn a_trickled_header_is_cut_after_the_header_timeout() {
+    let server = start(&[]);
+    let addr = server.run.addr().to_string();
+    let mut slow: Vec<TcpStream> = (0..150)
+        .map(|_| {
+            let mut s = connect(&addr);
+            s.write_all(b"GET /api/v1/cluster HTTP/1.1\r\n").unwrap();
+            s.set_nonblocking(true).unwrap();
+            s
+        })
+        .collect();
+    let t = Instant::now();
+    let mut cut = vec![None; slow.len()];
+    let mut slowest_probe = Duration::ZERO;
+    while cut.iter().any(Option::is_none) && t.elapsed() < Duration::from_secs(20) {
+        for (s, c) in slow.iter_mut().zip(cut.iter_mut()) {
+            if c.is_none() && closed_by_server(s) {
+                *c = Some(t.elapsed());
+            }
+        }
+        let p = Instant::now();
+        assert_eq!(server.get("/api/v1/cluster").status, 200);
+        slowest_probe = slowest_probe.max(p.elapsed());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let cut: Vec<Duration> = cut
+        .into_iter()
+        .map(|c| c.expect("every trickle is cut"))
+        .collect();
+    let (first, last) = (cut.iter().min().unwrap(), cut.iter().max().unwrap());
+    assert!(*first >= Duration::from_secs(9), "cut at {first:?}");
+    assert!(*last < Duration::from_secs(16), "cut at {last:?}");
+    assert!(slowest_probe < Duration::from_secs(1), "{slowest_probe:?}");
+    eprintln!("150 trickled headers cut at {first:?}..{last:?}; slowest probe {slowest_probe:?}");
+}

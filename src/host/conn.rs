@@ -94,6 +94,9 @@ struct Activity {
     /// ms since `start` of the first byte after it, `u64::MAX` if none.
     first_byte_ms: AtomicU64,
     in_flight: AtomicUsize,
+    /// Wakes the watchdog when a request's first byte arrives: it may be sleeping
+    /// towards the (longer) idle deadline.
+    first_byte: tokio::sync::Notify,
 }
 
 impl Activity {
@@ -132,12 +135,15 @@ impl<I: AsyncRead + Unpin> AsyncRead for Tracked<I> {
         let r = Pin::new(&mut self.io).poll_read(cx, buf);
         if buf.filled().len() > before {
             let now = self.act.ms();
-            let _ = self.act.first_byte_ms.compare_exchange(
+            let first = self.act.first_byte_ms.compare_exchange(
                 u64::MAX,
                 now,
                 Ordering::AcqRel,
                 Ordering::Acquire,
             );
+            if first.is_ok() {
+                self.act.first_byte.notify_one();
+            }
         }
         r
     }
@@ -159,13 +165,19 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for Tracked<I> {
     }
 }
 
-/// Resolves when the connection has been idle (or stuck in a header) too long.
+/// Resolves when the connection has been idle (or stuck in a header) too long. A first
+/// byte wakes it, so a header trickled into an idle connection gets [`HEADER_TIMEOUT`]
+/// from that byte, not what was left of [`IDLE_TIMEOUT`].
 async fn watchdog(act: Arc<Activity>) {
     loop {
-        match act.deadline_in() {
+        let wait = match act.deadline_in() {
             Some(d) if d.is_zero() => return,
-            Some(d) => tokio::time::sleep(d).await,
-            None => tokio::time::sleep(Duration::from_millis(500)).await,
+            Some(d) => d,
+            None => Duration::from_millis(500),
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = act.first_byte.notified() => {}
         }
     }
 }
@@ -311,6 +323,7 @@ pub async fn http<I>(
         last_done_ms: AtomicU64::new(0),
         first_byte_ms: AtomicU64::new(u64::MAX),
         in_flight: AtomicUsize::new(0),
+        first_byte: tokio::sync::Notify::new(),
     });
     let streaming = Arc::new(StreamConn(AtomicBool::new(false)));
     let (svc_act, svc_stop, svc_streaming) = (act.clone(), stop.clone(), streaming.clone());
