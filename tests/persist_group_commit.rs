@@ -9,42 +9,21 @@ mod rest_support;
 use clustersim::host::journal::Journal;
 use clustersim::sim::Input;
 use rand::{Rng, SeedableRng};
+use rest_support::process::{spawn_serve, Proc};
 use rest_support::request_to;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const CLIENTS: u64 = 16;
 
-struct Proc(Child, String);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn spawn(dir: &std::path::Path) -> Proc {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_clustersim"))
-        .args(["serve", "--clock", "manual", "--listen", "127.0.0.1:0"])
-        .arg("--state")
-        .arg(dir)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("clustersim starts");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("serve prints its address").unwrap();
-        if let Some(i) = line.find("serving http://") {
-            let url = &line[i + "serving ".len()..];
-            break url.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    std::thread::spawn(move || lines.map_while(Result::ok).for_each(drop));
-    Proc(child, base)
+    let dir = dir.as_os_str();
+    spawn_serve(&[
+        "--clock".as_ref(),
+        "manual".as_ref(),
+        "--state".as_ref(),
+        dir,
+    ])
 }
 
 /// The fault a client's i-th input is: its duration names (client, i).
@@ -57,9 +36,10 @@ fn body(client: u64, i: u64) -> String {
 fn journaled(p: &Proc) -> Vec<(u64, u64)> {
     let agent = ureq::agent();
     let auth = Some(("user", "password"));
-    let j: Journal =
-        serde_json::from_value(request_to(&agent, &p.1, "GET", "/sim/v1/journal", None, auth).body)
-            .unwrap();
+    let j: Journal = serde_json::from_value(
+        request_to(&agent, &p.base, "GET", "/sim/v1/journal", None, auth).body,
+    )
+    .unwrap();
     j.entries
         .iter()
         .map(|e| match &e.input {
@@ -106,7 +86,7 @@ fn concurrent_clients_killed_at_random_lose_nothing_acknowledged() {
         let acks: Arc<Mutex<Vec<u64>>> = Arc::new(Mutex::new(acked.clone()));
         let drivers: Vec<_> = (0..CLIENTS)
             .map(|c| {
-                let (base, next, acks) = (p.1.clone(), next.clone(), acks.clone());
+                let (base, next, acks) = (p.base.clone(), next.clone(), acks.clone());
                 std::thread::spawn(move || {
                     let agent = ureq::AgentBuilder::new()
                         .timeout(Duration::from_secs(5))
@@ -135,7 +115,7 @@ fn concurrent_clients_killed_at_random_lose_nothing_acknowledged() {
         std::thread::sleep(Duration::from_millis(rng.gen_range(150..400)));
         let state = request_to(
             &ureq::agent(),
-            &p.1,
+            &p.base,
             "GET",
             "/sim/v1/state",
             None,
@@ -145,8 +125,7 @@ fn concurrent_clients_killed_at_random_lose_nothing_acknowledged() {
         let gc = &state["group_commit"];
         let (fsyncs, released) = (gc["fsyncs"].as_u64(), gc["released"].as_u64());
         shared |= fsyncs.unwrap() < released.unwrap();
-        p.0.kill().unwrap(); // SIGKILL
-        p.0.wait().unwrap();
+        p.kill(); // SIGKILL
         for d in drivers {
             d.join().unwrap();
         }

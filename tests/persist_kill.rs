@@ -12,11 +12,11 @@ use clustersim::host::journal::{replay, Journal};
 use clustersim::persist::{FsyncPolicy, Record, Store, JOURNAL_FILE};
 use clustersim::{Model, Sim};
 use rand::{Rng, SeedableRng};
+use rest_support::process::{spawn_serve, Proc};
 use rest_support::{manual, request_to, Resp};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Clone, Debug)]
@@ -147,57 +147,15 @@ fn reference(steps: &[Step]) -> Reference {
     r
 }
 
-struct Proc {
-    child: Child,
-    base: String,
-    stderr: Arc<Mutex<String>>,
-}
-
 fn spawn(dir: &std::path::Path) -> Proc {
     spawn_with(dir, &["--clock", "manual"])
 }
 
 fn spawn_with(dir: &std::path::Path, clock: &[&str]) -> Proc {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_clustersim"))
-        .arg("serve")
-        .args(clock)
-        .args(["--seed", "5", "--listen", "127.0.0.1:0"])
-        .arg("--state")
-        .arg(dir)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("clustersim starts");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut seen = String::new();
-    let base = loop {
-        let line = lines.next().expect("serve prints its address").unwrap();
-        seen.push_str(&line);
-        seen.push('\n');
-        if let Some(i) = line.find("serving http://") {
-            let url = &line[i + "serving ".len()..];
-            break url.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    let stderr = Arc::new(Mutex::new(seen));
-    let sink = stderr.clone();
-    std::thread::spawn(move || {
-        for l in lines.map_while(Result::ok) {
-            sink.lock().unwrap().push_str(&(l + "\n"));
-        }
-    });
-    Proc {
-        child,
-        base,
-        stderr,
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    let mut args: Vec<std::ffi::OsString> = clock.iter().map(Into::into).collect();
+    args.extend(["--seed", "5", "--state"].map(Into::into));
+    args.push(dir.into());
+    spawn_serve(&args)
 }
 
 /// The number of steps whose effect the restarted server holds; checks it holds
@@ -270,8 +228,7 @@ fn sigkill_at_random_moments_loses_nothing_acknowledged() {
             }
         });
         std::thread::sleep(Duration::from_millis(rng.gen_range(5..60)));
-        p.child.kill().unwrap(); // SIGKILL
-        p.child.wait().unwrap();
+        p.kill(); // SIGKILL
         driver.join().unwrap();
         (acked, sent) = (
             acked_n.load(Ordering::SeqCst),
@@ -371,8 +328,7 @@ fn a_corrupt_tail_is_recovered_with_a_message() {
     )
     .unwrap();
     let mut p = p;
-    p.child.kill().unwrap();
-    p.child.wait().unwrap();
+    p.kill();
     let path = dir.path().join(JOURNAL_FILE);
     let mut bytes = std::fs::read(&path).unwrap();
     let b = boundaries(&bytes);
@@ -404,8 +360,7 @@ fn a_corrupt_tail_is_recovered_with_a_message() {
         journal.entries[..journal.entries.len() - lost]
     );
     assert!(dir.path().join(format!("journal.corrupt-{last}")).exists());
-    p.child.kill().unwrap();
-    p.child.wait().unwrap();
+    p.kill();
 }
 
 #[test]
@@ -416,8 +371,7 @@ fn journal_show_and_cut_edit_a_state_directory() {
     for st in script(40) {
         send(&agent, &p.base, &st);
     }
-    p.child.kill().unwrap();
-    p.child.wait().unwrap();
+    p.kill();
     let bin = env!("CARGO_BIN_EXE_clustersim");
     let show = Command::new(bin)
         .args(["journal", "show"])
@@ -477,8 +431,7 @@ fn a_realtime_cluster_resumes_its_clock_after_a_kill() {
     .unwrap();
     let at = j.entries[0].at_ms;
     assert!(at >= 100_000, "about 150 virtual seconds passed: {at}");
-    p.child.kill().unwrap();
-    p.child.wait().unwrap();
+    p.kill();
     let p = spawn_with(dir.path(), &rt);
     let now = request_to(&agent, &p.base, "GET", "/sim/v1/clock", None, auth).body["now_ms"]
         .as_u64()

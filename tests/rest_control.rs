@@ -244,11 +244,7 @@ fn the_event_stream_sends_the_backlog_then_new_events() {
     let agent = ureq::AgentBuilder::new()
         .timeout_read(Duration::from_secs(10))
         .build();
-    use base64::Engine as _;
-    let auth = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode("user:password")
-    );
+    let auth = rest_support::basic("user", "password");
     let resp = agent
         .get(&format!("{}/sim/v1/events/stream?since=0", s.base))
         .set("Authorization", &auth)

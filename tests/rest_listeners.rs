@@ -4,13 +4,12 @@
 
 mod rest_support;
 
+use rest_support::raw::AUTH;
 use rest_support::{manual, request_to};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-const AUTH: &str = "Authorization: Basic dXNlcjpwYXNzd29yZA==";
 
 /// One `GET /api/v1/groups` on a fresh connection; the status code and body.
 fn raw_get(addr: SocketAddr) -> std::io::Result<(u16, String)> {
@@ -18,7 +17,7 @@ fn raw_get(addr: SocketAddr) -> std::io::Result<(u16, String)> {
     s.set_read_timeout(Some(Duration::from_secs(30)))?;
     write!(
         s,
-        "GET /api/v1/groups HTTP/1.1\r\nHost: x\r\n{AUTH}\r\nConnection: close\r\n\r\n"
+        "GET /api/v1/groups HTTP/1.1\r\nHost: x\r\n{AUTH}Connection: close\r\n\r\n"
     )?;
     let mut text = String::new();
     s.read_to_string(&mut text)?;
@@ -69,7 +68,7 @@ fn silent(addr: SocketAddr) -> bool {
     s.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
     let _ = write!(
         s,
-        "GET /api/v1/cluster HTTP/1.1\r\nHost: x\r\n{AUTH}\r\nConnection: close\r\n\r\n"
+        "GET /api/v1/cluster HTTP/1.1\r\nHost: x\r\n{AUTH}Connection: close\r\n\r\n"
     );
     let mut buf = [0u8; 16];
     matches!(s.read(&mut buf), Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut))
@@ -156,7 +155,7 @@ fn per_server_listeners_follow_their_server() {
     open.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
     let _ = write!(
         open,
-        "GET /api/v1/cluster HTTP/1.1\r\nHost: x\r\n{AUTH}\r\n\r\n"
+        "GET /api/v1/cluster HTTP/1.1\r\nHost: x\r\n{AUTH}\r\n"
     );
     let mut buf = [0u8; 64];
     let got = open.read(&mut buf);
@@ -204,7 +203,7 @@ fn https_with_a_given_certificate() {
     let mut tls = rustls::StreamOwned::new(conn, tcp);
     write!(
         tls,
-        "GET /api/v1/cluster HTTP/1.1\r\nHost: localhost\r\n{AUTH}\r\nConnection: close\r\n\r\n"
+        "GET /api/v1/cluster HTTP/1.1\r\nHost: localhost\r\n{AUTH}Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut text = String::new();

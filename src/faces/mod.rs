@@ -32,6 +32,11 @@ pub const FACES: &[Face] = &[Face {
     router: expresscluster::routes::router,
 }];
 
+/// The faces' families of `GET /metrics` (product statuses in the product's words),
+/// added to each scrape by the host (`host/metrics.rs`).
+pub const METRIC_FAMILIES: &[fn(&mut prometheus_client::registry::Registry, &crate::sim::Sim)] =
+    &[expresscluster::prometheus::families];
+
 /// Faces served on their own listeners (`serve --face NAME=ADDR`), each with its own
 /// authentication and error bodies.
 pub const LISTENER_FACES: &[Face] = &[

@@ -3,11 +3,14 @@
 //!   idle keep-alive connection is closed after [`IDLE_TIMEOUT`] (own watchdog);
 //! - a body must arrive within [`BODY_TIMEOUT`] (408 otherwise) and is read before the
 //!   request takes one of the listener's request slots (`max_connections`, [doc: 64]),
-//!   so slow and idle sockets never hold a slot;
+//!   so slow and idle sockets never hold a slot; with every slot taken the connection
+//!   is dropped unanswered ([`PastMax::Drop`], the default) or the request waits;
 //! - `/sim/v1/events/stream` takes a stream slot instead ([`MAX_EVENT_STREAMS`], 503
 //!   past it), held as long as the stream is open.
 
-use super::limits::{BODY_TIMEOUT, DRAIN_TIMEOUT, HEADER_TIMEOUT, IDLE_TIMEOUT, MAX_EVENT_STREAMS};
+use super::limits::{
+    PastMax, BODY_TIMEOUT, DRAIN_TIMEOUT, HEADER_TIMEOUT, IDLE_TIMEOUT, MAX_EVENT_STREAMS,
+};
 use super::Conn;
 use crate::faces::expresscluster::errors::{json_response, ApiError};
 use axum::body::Body;
@@ -50,21 +53,37 @@ pub async fn drained(limit: Duration) -> bool {
 /// Largest body the listener buffers; handlers apply their own, smaller limits.
 pub const MAX_BUFFERED_BODY: usize = 1024 * 1024;
 
-/// A listener's request and stream slots, shared by its connections.
+/// A listener's request and stream slots, shared by its connections, and what a
+/// request finds when every request slot is taken.
 #[derive(Clone)]
 pub struct Slots {
     pub requests: Arc<Semaphore>,
     pub streams: Arc<Semaphore>,
+    pub past_max: PastMax,
 }
 
 impl Slots {
-    pub fn new(max_requests: usize) -> Slots {
+    pub fn new(max_requests: usize, past_max: PastMax) -> Slots {
         Slots {
             requests: Arc::new(Semaphore::new(max_requests)),
             streams: Arc::new(Semaphore::new(MAX_EVENT_STREAMS)),
+            past_max,
         }
     }
 }
+
+/// A request past the listener's maximum under [`PastMax::Drop`]: the service fails,
+/// so hyper closes the connection without writing an answer.
+#[derive(Debug)]
+pub struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("every request slot is taken: the connection is dropped")
+    }
+}
+
+impl std::error::Error for Dropped {}
 
 /// When the connection last finished a request, whether bytes came since, and how many
 /// requests are in flight: what the watchdog needs.
@@ -75,6 +94,9 @@ struct Activity {
     /// ms since `start` of the first byte after it, `u64::MAX` if none.
     first_byte_ms: AtomicU64,
     in_flight: AtomicUsize,
+    /// Wakes the watchdog when a request's first byte arrives: it may be sleeping
+    /// towards the (longer) idle deadline.
+    first_byte: tokio::sync::Notify,
 }
 
 impl Activity {
@@ -113,12 +135,15 @@ impl<I: AsyncRead + Unpin> AsyncRead for Tracked<I> {
         let r = Pin::new(&mut self.io).poll_read(cx, buf);
         if buf.filled().len() > before {
             let now = self.act.ms();
-            let _ = self.act.first_byte_ms.compare_exchange(
+            let first = self.act.first_byte_ms.compare_exchange(
                 u64::MAX,
                 now,
                 Ordering::AcqRel,
                 Ordering::Acquire,
             );
+            if first.is_ok() {
+                self.act.first_byte.notify_one();
+            }
         }
         r
     }
@@ -140,13 +165,19 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for Tracked<I> {
     }
 }
 
-/// Resolves when the connection has been idle (or stuck in a header) too long.
+/// Resolves when the connection has been idle (or stuck in a header) too long. A first
+/// byte wakes it, so a header trickled into an idle connection gets [`HEADER_TIMEOUT`]
+/// from that byte, not what was left of [`IDLE_TIMEOUT`].
 async fn watchdog(act: Arc<Activity>) {
     loop {
-        match act.deadline_in() {
+        let wait = match act.deadline_in() {
             Some(d) if d.is_zero() => return,
-            Some(d) => tokio::time::sleep(d).await,
-            None => tokio::time::sleep(Duration::from_millis(500)).await,
+            Some(d) => d,
+            None => Duration::from_millis(500),
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = act.first_byte.notified() => {}
         }
     }
 }
@@ -221,7 +252,7 @@ async fn answer(
     router: Router,
     slots: Slots,
     stop: watch::Receiver<bool>,
-) -> Response {
+) -> Result<Response, Dropped> {
     let oneshot = |req| async move {
         AssertUnwindSafe(router.oneshot(req))
             .catch_unwind()
@@ -231,23 +262,23 @@ async fn answer(
     };
     if req.uri().path().ends_with("/events/stream") {
         let Ok(permit) = slots.streams.clone().try_acquire_owned() else {
-            return refuse(
+            return Ok(refuse(
                 StatusCode::SERVICE_UNAVAILABLE,
                 &format!("at most {MAX_EVENT_STREAMS} event streams may be open at once"),
-            );
+            ));
         };
         let resp = oneshot(req.map(Body::new)).await;
-        return resp.map(|body| Body::new(Held::new(body, stop, permit)));
+        return Ok(resp.map(|body| Body::new(Held::new(body, stop, permit))));
     }
     let (parts, body) = req.into_parts();
     let read = axum::body::to_bytes(Body::new(body), MAX_BUFFERED_BODY);
     let bytes = match tokio::time::timeout(BODY_TIMEOUT, read).await {
         Ok(Ok(b)) => b,
         Ok(Err(_)) => {
-            return refuse(
+            return Ok(refuse(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 &format!("the request body is larger than {MAX_BUFFERED_BODY} bytes or unreadable"),
-            )
+            ))
         }
         Err(_) => {
             let mut r = refuse(
@@ -256,13 +287,23 @@ async fn answer(
             );
             r.headers_mut()
                 .insert("connection", axum::http::HeaderValue::from_static("close"));
-            return r;
+            return Ok(r);
         }
     };
-    let Ok(_slot) = slots.requests.clone().acquire_owned().await else {
-        return ApiError::internal().into_response();
+    let slot = match slots.past_max {
+        PastMax::Drop => slots
+            .requests
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| Dropped)?,
+        PastMax::Wait => match slots.requests.clone().acquire_owned().await {
+            Ok(slot) => slot,
+            Err(_) => return Ok(ApiError::internal().into_response()),
+        },
     };
-    oneshot(hyper::Request::from_parts(parts, Body::from(bytes))).await
+    let resp = oneshot(hyper::Request::from_parts(parts, Body::from(bytes))).await;
+    drop(slot);
+    Ok(resp)
 }
 
 /// Serves HTTP/1.1 on `io` until the client goes, a timeout cuts it, or `stop` says
@@ -282,6 +323,7 @@ pub async fn http<I>(
         last_done_ms: AtomicU64::new(0),
         first_byte_ms: AtomicU64::new(u64::MAX),
         in_flight: AtomicUsize::new(0),
+        first_byte: tokio::sync::Notify::new(),
     });
     let streaming = Arc::new(StreamConn(AtomicBool::new(false)));
     let (svc_act, svc_stop, svc_streaming) = (act.clone(), stop.clone(), streaming.clone());
@@ -301,14 +343,14 @@ pub async fn http<I>(
             let answering =
                 super::listeners::ANSWERING.scope(conn.server, answer(req, router, slots, stop));
             let resp = answering.await;
-            if is_stream && resp.status() == StatusCode::OK {
+            if is_stream && resp.as_ref().is_ok_and(|r| r.status() == StatusCode::OK) {
                 streaming.opened();
             }
             IN_FLIGHT.fetch_sub(1, Ordering::AcqRel);
             act.last_done_ms.store(act.ms(), Ordering::Release);
             act.first_byte_ms.store(u64::MAX, Ordering::Release);
             act.in_flight.fetch_sub(1, Ordering::AcqRel);
-            Ok::<_, Infallible>(resp)
+            resp
         }
     });
     let io = Tracked {

@@ -222,6 +222,19 @@ pub async fn post_test_panic(
     }
 }
 
+/// Test hook `POST /sim/v1/test/hold {"ms": N}`: answers `{}` after N wall ms (at most
+/// [`MAX_TEST_HOLD_MS`](super::limits::MAX_TEST_HOLD_MS)), holding a request slot as a
+/// slow handler would; what the tests of the connection maximum need.
+pub async fn post_test_hold(SimJson(body): SimJson<Value>) -> Result<Response, ApiError> {
+    let limit = super::limits::MAX_TEST_HOLD_MS;
+    let ms = body["ms"]
+        .as_u64()
+        .filter(|ms| *ms <= limit)
+        .ok_or_else(|| ApiError::bad_request_msg(format!("ms must be 0 to {limit}")))?;
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    Ok(ok(&serde_json::json!({})))
+}
+
 pub async fn get_faults(Target(app): Target) -> Result<Response, ApiError> {
     match app.engine.send(Command::Faults).await {
         Ok(Reply::Faults(list)) => Ok(ok(&list)),

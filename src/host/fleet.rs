@@ -252,6 +252,7 @@ impl Fleet {
             app: app.clone(),
             tls: s.tls.clone(),
             max_connections: s.max_connections,
+            past_max: s.defaults.past_max_connections,
             stop: stop_rx,
         };
         let mut bound = Vec::new();

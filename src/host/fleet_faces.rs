@@ -41,6 +41,7 @@ pub async fn start(
             router: (face.router)(Arc::downgrade(fleet)),
             tls: fleet.settings.tls.clone(),
             max_connections: fleet.settings.max_connections,
+            past_max: fleet.settings.defaults.past_max_connections,
             stop: stop_rx,
         };
         let bound = listeners::start(shared, *addr, false)

@@ -35,6 +35,22 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// [doc: 64 API connections per server]; a request counts from when its body has
 /// arrived until its answer is ready, so idle and slow sockets never hold a slot.
 pub const MAX_REQUESTS: usize = 64;
+/// What a request finds when all [`MAX_REQUESTS`] slots of its listener are taken
+/// (`--past-max-connections`). The reference gives the maximum, not what happens past
+/// it [doc: 64 API connections per server]; its API service runs on Node.js, whose
+/// `server.maxConnections` closes a connection past the maximum without an answer, so
+/// `drop` is the default [assume].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PastMax {
+    /// The connection is closed without an answer (the client sees an empty reply).
+    Drop,
+    /// The request waits until a slot is free.
+    Wait,
+}
+
+/// Longest `ms` of the hidden `POST /sim/v1/test/hold` (a slow request, for tests).
+pub const MAX_TEST_HOLD_MS: u64 = 10_000;
+
 /// Open sockets per listener (idle, reading, streaming); past it, new clients wait in
 /// the backlog.
 pub const MAX_OPEN_CONNECTIONS: usize = 4_096;

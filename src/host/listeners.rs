@@ -1,6 +1,7 @@
 //! Listening sockets. Each listener handles at most `max_connections` requests at once
-//! [doc: 64 API connections per server] and keeps at most `MAX_OPEN_CONNECTIONS`
-//! sockets open (past it the next client waits in the backlog, never refused); the
+//! [doc: 64 API connections per server] (past it a request's connection is dropped, or
+//! waits: `past_max`) and keeps at most `MAX_OPEN_CONNECTIONS` sockets open (past it
+//! the next client waits in the backlog, never refused); the
 //! timeouts and slots of one connection are in [`super::conn`], the numbers in
 //! [`super::limits`].
 //!
@@ -38,6 +39,7 @@ pub struct Shared {
     pub router: Router,
     pub tls: Option<TlsAcceptor>,
     pub max_connections: usize,
+    pub past_max: super::limits::PastMax,
     /// Becomes true (or closes) when the cluster is removed: stop accepting, finish
     /// in-flight requests, close.
     pub stop: watch::Receiver<bool>,
@@ -163,7 +165,7 @@ async fn accept(
 /// The `--listen` listener: the cluster's view, never goes down.
 async fn serve_main(l: TcpListener, shared: Shared) {
     let open = Arc::new(Semaphore::new(MAX_OPEN_CONNECTIONS));
-    let slots = Slots::new(shared.max_connections);
+    let slots = Slots::new(shared.max_connections, shared.past_max);
     loop {
         let got = tokio::select! {
             got = accept(&l, &open) => got,
@@ -188,7 +190,7 @@ async fn serve_main(l: TcpListener, shared: Shared) {
 /// open connections get no answer. When the server is back, both are served again.
 async fn supervise(server: usize, _addr: SocketAddr, l: TcpListener, shared: Shared) {
     let open = Arc::new(Semaphore::new(MAX_OPEN_CONNECTIONS));
-    let slots = Slots::new(shared.max_connections);
+    let slots = Slots::new(shared.max_connections, shared.past_max);
     let mut snaps = shared.app.engine.watch();
     let reachable = |s: &watch::Receiver<Arc<super::engine_task::Snapshot>>| {
         s.borrow().reachable.get(server).copied().unwrap_or(false)

@@ -39,7 +39,7 @@ pub mod router;
 pub mod serve;
 pub mod state;
 pub mod state_api;
-mod uptime;
+pub mod uptime;
 
 pub use crate::faces::expresscluster::ApiVersion;
 pub use engine_task::ClusterHandle;
@@ -122,6 +122,10 @@ pub struct ServeArgs {
     /// Concurrent connections per listener [doc: 64]; further clients wait.
     #[arg(long, default_value_t = 64, hide = true)]
     pub max_connections: usize,
+    /// A request that finds all --max-connections slots taken: `drop` (its connection
+    /// is closed without an answer, as the product's Node.js server does) or `wait`.
+    #[arg(long, value_enum, default_value = "drop")]
+    pub past_max_connections: limits::PastMax,
     /// The date of virtual time 0 (ISO 8601, e.g. 2026-01-01T00:00:00Z); overrides the
     /// cluster file's `settings.epoch` (default 2026-01-01T00:00:00.000Z).
     #[arg(long)]
@@ -139,7 +143,8 @@ pub struct ServeArgs {
     /// the state directory's `events.log` with --state, else gone).
     #[arg(long, default_value_t = limits::EVENT_LOG_RETENTION as u64, value_parser = clap::value_parser!(u64).range(100..))]
     pub event_retention: u64,
-    /// Test hook: accept `POST /sim/v1/test/panic` (an input applied, then a panic).
+    /// Test hooks: accept `POST /sim/v1/test/panic` (an input applied, then a panic)
+    /// and `POST /sim/v1/test/hold` (a request that takes `ms` to answer).
     #[arg(long, hide = true)]
     pub allow_test_panics: bool,
 }

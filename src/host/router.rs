@@ -118,6 +118,7 @@ pub fn build(app: App, face: Router, fleet: Weak<Fleet>) -> Router {
     }
     if app.allow_test_panics {
         control = control.route("/sim/v1/test/panic", post(ctl::post_test_panic));
+        control = control.route("/sim/v1/test/hold", post(ctl::post_test_hold));
     }
     control = control.route("/sim/v1/clusters/{cluster}/api/{*rest}", any(fl::face));
     // Monitoring, outside the product's table (and openapi.json): /metrics, /sim/v1/health.

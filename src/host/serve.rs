@@ -101,9 +101,25 @@ pub async fn bind(args: &ServeArgs) -> anyhow::Result<Arc<Fleet>> {
     Ok(fleet)
 }
 
-/// Serves until Ctrl-C.
+/// Serves until SIGTERM or SIGINT (Ctrl-C).
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    // The handlers are in place before the address is announced: a supervisor (or a
+    // test) that reads the "serving" line may signal at once, and a signal without a
+    // handler kills the process (exit 143, streams cut).
+    let signals = Signals::listen()?;
     let fleet = bind(&args).await?;
+    announce(&fleet);
+    signals.received().await;
+    // Stop accepting, let in-flight requests finish (bounded), then exit 0.
+    drop(fleet);
+    if !super::conn::drained(super::limits::DRAIN_TIMEOUT).await {
+        eprintln!("clustersim: requests still running after the drain timeout; exiting");
+    }
+    Ok(())
+}
+
+/// The "serving" lines: each cluster's address, its per-server and face listeners.
+fn announce(fleet: &Fleet) {
     for c in fleet.list() {
         let app = &c.app;
         eprintln!(
@@ -139,31 +155,43 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     {
         eprintln!("clustersim: fleet face {face} on http://{addr}");
     }
-    shutdown_signal().await?;
-    // Stop accepting, let in-flight requests finish (bounded), then exit 0.
-    drop(fleet);
-    if !super::conn::drained(super::limits::DRAIN_TIMEOUT).await {
-        eprintln!("clustersim: requests still running after the drain timeout; exiting");
-    }
-    Ok(())
 }
 
-/// SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() -> anyhow::Result<()> {
+/// SIGTERM and SIGINT, registered when created (from then on neither kills the process).
+struct Signals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term = signal(SignalKind::terminate()).context("cannot wait for SIGTERM")?;
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn listen() -> anyhow::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Signals {
+                term: signal(SignalKind::terminate()).context("cannot wait for SIGTERM")?,
+                int: signal(SignalKind::interrupt()).context("cannot wait for SIGINT")?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    /// Resolves at the first of them.
+    async fn received(mut self) {
+        #[cfg(unix)]
         tokio::select! {
-            r = tokio::signal::ctrl_c() => r.context("cannot wait for Ctrl-C")?,
-            _ = term.recv() => {}
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = &mut self;
+            let _ = tokio::signal::ctrl_c().await;
         }
     }
-    #[cfg(not(unix))]
-    tokio::signal::ctrl_c()
-        .await
-        .context("cannot wait for Ctrl-C")?;
-    Ok(())
 }
 
 /// `clustersim serve` as a process: exit code 0 after Ctrl-C, 2 when the input (file,

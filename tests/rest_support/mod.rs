@@ -1,6 +1,10 @@
-//! Shared by the `rest_*` integration tests: a real `clustersim serve` on an ephemeral
-//! loopback port, and a small HTTP client over `ureq`.
+//! Shared by the integration tests of `serve`: a real `clustersim serve` on an
+//! ephemeral loopback port (in process, [`start`]; or as a child process,
+//! [`process::spawn_serve`]), a small HTTP client over `ureq`, and raw sockets ([`raw`]).
 #![allow(dead_code)]
+
+pub mod process;
+pub mod raw;
 
 use clustersim::host::{Running, ServeArgs};
 use serde_json::Value;
@@ -115,6 +119,13 @@ impl Server {
     }
 }
 
+/// `Basic ...` for `user:password`.
+pub fn basic(user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    format!("Basic {token}")
+}
+
 pub fn request_to(
     agent: &ureq::Agent,
     base: &str,
@@ -125,9 +136,7 @@ pub fn request_to(
 ) -> Resp {
     let mut req = agent.request(method, &format!("{base}{path}"));
     if let Some((u, p)) = auth {
-        use base64::Engine as _;
-        let token = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
-        req = req.set("Authorization", &format!("Basic {token}"));
+        req = req.set("Authorization", &basic(u, p));
     }
     let result = match body {
         Some(b) => req.send_string(b),

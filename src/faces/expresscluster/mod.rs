@@ -17,6 +17,7 @@ pub mod errors;
 mod metrics;
 pub mod mirrors;
 mod operations;
+pub mod prometheus;
 pub mod routes;
 mod status;
 mod voice;
