@@ -158,7 +158,7 @@ pub fn load_with_pool(
     for spec in &pooled {
         if !names.insert(spec.name.clone()) {
             return Err(format!(
-                "{}: the pool's cluster name {:?} is also in `clusters`",
+                "{}: the cluster name {:?} is used twice (pool members are NAME-1..NAME-N)",
                 path.display(),
                 spec.name
             ));

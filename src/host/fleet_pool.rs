@@ -228,3 +228,61 @@ fn synthetic_model(s: &Synthetic) -> Result<crate::model::Model, String> {
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<(Vec<ClusterSpec>, Vec<PoolMember>), String> {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("fleet.yaml");
+        std::fs::write(&f, text).unwrap();
+        let args = ServeArgs::from_flags(["--clock", "manual"]).unwrap();
+        super::super::fleet_file::load_with_pool(&f, &args)
+    }
+
+    #[test]
+    fn a_pool_expands_into_numbered_clusters_on_consecutive_ports() {
+        let (specs, members) = load(
+            "clusters:\n  - name: office\npool:\n  - name: lab\n    count: 3\n    listen: 127.0.0.1:29500\n    synthetic: {servers: 4, groups: 2}\n    consensus_plugin: pbft\n",
+        )
+        .unwrap();
+        let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["office", "lab-1", "lab-2", "lab-3"]);
+        let ports: Vec<u16> = specs[1..].iter().map(|s| s.listen[0].port()).collect();
+        assert_eq!(ports, [29500, 29501, 29502]);
+        assert_eq!(specs[1].model.servers.len(), 4);
+        assert_eq!(members.len(), 3);
+        assert_eq!(
+            (
+                members[0].consensus_plugin.as_str(),
+                members[0].consensus_mode.as_str()
+            ),
+            ("pbft", DEFAULT_CONSENSUS_MODE)
+        );
+        let mut next = members[0].clone();
+        assert_eq!(next.id().len(), 24);
+        next.generation += 1;
+        assert_ne!(next.id(), members[0].id(), "a release gives a new id");
+        assert_ne!(members[0].id(), members[1].id());
+    }
+
+    #[test]
+    fn pool_mistakes_are_named() {
+        for (text, want) in [
+            ("pool:\n  - name: lab\n    count: 0\n", "count must be 1"),
+            ("pool:\n  - name: lab\n    count: 2\n    listen: here\n", "listen"),
+            ("pool:\n  - name: lab\n    count: 3\n    listen: 127.0.0.1:65534\n", "do not fit"),
+            (
+                "pool:\n  - name: lab\n    count: 1\n    cluster: x.yaml\n    synthetic: {servers: 2}\n",
+                "not both",
+            ),
+            ("pool:\n  - name: lab\n    count: 1\n    synthetic: {servers: 0}\n", "synthetic"),
+            ("clusters:\n  - name: lab-1\npool:\n  - name: lab\n    count: 1\n", "used twice"),
+            ("pool:\n  - name: lab\n    count: 1\n    colour: red\n", "colour"),
+        ] {
+            let e = load(text).unwrap_err();
+            assert!(e.contains(want) && e.contains("fleet.yaml"), "{text}: {e}");
+        }
+    }
+}
