@@ -8,11 +8,10 @@ use super::group::Task;
 use super::heartbeat::Heartbeats;
 use super::input::{FaultId, FaultSpec, Input, InputError, Operation};
 use super::monitor::{MonitorCounters, MonitorInstance};
-use super::queue::{EventQueue, Phase};
 use super::{Applied, FaultInfo, HeartbeatModel};
+use crate::kernel::{Kernel, Phase};
 use crate::model::{InitialState, Model, ServerId};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use rand::Rng;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -189,15 +188,10 @@ impl RState {
 
 /// The simulator: one cluster in virtual time. See the module docs of `sim`.
 pub struct Sim {
+    /// Clock, queue, log and seed: everything that knows nothing of the product.
+    pub(crate) kernel: Kernel<Ev, Event>,
     pub(crate) model: Arc<Model>,
-    pub(crate) seed: u64,
     pub(crate) hb_model: HeartbeatModel,
-    pub(crate) now: u64,
-    pub(crate) queue: EventQueue<Ev>,
-    pub(crate) processed: u64,
-    pub(crate) log: Vec<Event>,
-    /// Entries dropped from the front of `log` by [`Sim::trim_log`] (seq stays global).
-    pub(crate) log_dropped: u64,
     pub(crate) servers: Vec<ServerState>,
     pub(crate) hb: Heartbeats,
     /// `believes_up[o][j]`: server o counts server j as a cluster member.
@@ -234,9 +228,6 @@ pub struct Sim {
     pub(crate) startup_gen: u64,
     pub(crate) startup_waiting: bool,
     pub(crate) check_invariants: bool,
-    /// Phase and key of the event being processed: which heartbeats of this
-    /// millisecond have already been sent.
-    pub(crate) cursor: (Phase, u64),
     /// Power operations and maintenance (`sim/power.rs`).
     pub(crate) power_ctl: super::power::PowerCtl,
     /// Live reconfiguration (`sim/reconfig.rs`).
@@ -257,7 +248,8 @@ impl Sim {
 
     pub fn with_heartbeat_model(model: Arc<Model>, seed: u64, hb_model: HeartbeatModel) -> Sim {
         let n = model.servers.len();
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let kernel = Kernel::new(seed);
+        let mut rng = kernel.rng();
         let jitter = model.settings.heartbeat_phase_jitter;
         // One draw per (server, path), then per (monitor, server), in index order.
         let mut hb_phase = Vec::with_capacity(n * model.paths.len());
@@ -303,7 +295,6 @@ impl Sim {
             startup_gen: 0,
             startup_waiting: false,
             check_invariants: false,
-            cursor: (Phase::Now, 0),
             power_ctl: super::power::PowerCtl::new(n),
             reconfig: Default::default(),
             rolling: Default::default(),
@@ -311,13 +302,8 @@ impl Sim {
             mirror_actions: Default::default(),
             servers,
             model,
-            seed,
             hb_model,
-            now: 0,
-            queue: EventQueue::new(),
-            processed: 0,
-            log: Vec::new(),
-            log_dropped: 0,
+            kernel,
         };
         if sim.model.settings.initial_state == InitialState::Running {
             sim.boot_running();
@@ -372,15 +358,15 @@ impl Sim {
         &self.model
     }
     pub fn seed(&self) -> u64 {
-        self.seed
+        self.kernel.seed()
     }
     /// Virtual time in ms.
     pub fn now(&self) -> u64 {
-        self.now
+        self.kernel.now()
     }
     /// Engine events processed so far (heartbeat, activation, check ... steps).
     pub fn processed(&self) -> u64 {
-        self.processed
+        self.kernel.processed()
     }
     /// The timeout ratio in force (1 = none).
     pub fn timeout_ratio(&self) -> u32 {
@@ -429,60 +415,58 @@ impl Sim {
     /// Processes every event with time <= `t_ms`, then sets the clock to `t_ms`.
     /// Returns the number of engine events processed.
     pub fn run_until(&mut self, t_ms: u64) -> u64 {
-        let before = self.processed;
-        while self.queue.peek_time().is_some_and(|t| t <= t_ms) {
-            self.step();
+        let before = self.kernel.processed();
+        while let Some(ev) = self.kernel.pop_until(t_ms) {
+            self.process(ev);
         }
-        self.now = self.now.max(t_ms);
-        self.processed - before
+        self.kernel.advance_to(t_ms);
+        self.kernel.processed() - before
     }
 
     /// Advances the clock by `ms`, processing everything due.
     pub fn advance(&mut self, ms: u64) -> u64 {
-        self.run_until(self.now.saturating_add(ms))
+        self.run_until(self.kernel.now().saturating_add(ms))
     }
 
     /// Processes the next event, if any; false when the queue is empty.
     pub fn step(&mut self) -> bool {
-        let Some((t, phase, key, ev)) = self.queue.pop_keyed() else {
+        let Some(ev) = self.kernel.pop() else {
             return false;
         };
-        debug_assert!(t >= self.now, "time went backwards");
-        self.now = t;
-        self.cursor = (phase, key);
-        self.processed += 1;
+        self.process(ev);
+        true
+    }
+
+    /// One popped event and what follows every step.
+    fn process(&mut self, ev: Ev) {
         self.dispatch(ev);
         self.reconfig_settle();
         self.mirror_refresh();
         if self.check_invariants {
             if let Err(e) = self.invariants() {
-                panic!("invariant violated at t={} ms: {e}", self.now);
+                panic!("invariant violated at t={} ms: {e}", self.kernel.now());
             }
         }
-        true
     }
 
     pub fn next_event_time(&self) -> Option<u64> {
-        self.queue.peek_time()
+        self.kernel.next_event_time()
     }
 
     /// The whole event log.
     pub fn events(&self) -> &[Event] {
-        &self.log
+        self.kernel.log()
     }
 
     /// Drops the oldest entries so at most `keep` remain (a host's retention); returns
     /// how many were dropped. Sequence numbers keep counting from the first entry.
     pub fn trim_log(&mut self, keep: usize) -> u64 {
-        let n = self.log.len().saturating_sub(keep);
-        self.log.drain(..n);
-        self.log_dropped += n as u64;
-        n as u64
+        self.kernel.trim_log(keep)
     }
 
     /// Entries dropped by [`Sim::trim_log`] since t=0.
     pub fn events_dropped(&self) -> u64 {
-        self.log_dropped
+        self.kernel.log_dropped()
     }
 
     /// Whether an operator operation is still in progress.
@@ -543,21 +527,19 @@ impl Sim {
     }
 
     pub(crate) fn schedule(&mut self, at: u64, ev: Ev) {
-        self.queue.push(at.max(self.now), Phase::Now, ev);
+        self.kernel.schedule(at, ev);
     }
 
     /// Heartbeat events: `phase` Deadline or Late, ordered among themselves by `key`.
     pub(crate) fn schedule_hb(&mut self, at: u64, phase: Phase, key: u64, ev: Ev) {
-        self.queue.push_keyed(at.max(self.now), phase, key, ev);
+        self.kernel.schedule_keyed(at, phase, key, ev);
     }
 
     /// Appends an event at the current time; `fill` sets its fields.
     pub(crate) fn log(&mut self, kind: EventKind, fill: impl FnOnce(&mut Event)) {
         let mut e = Event::new(kind);
         fill(&mut e);
-        e.seq = self.log_dropped + self.log.len() as u64;
-        e.t_ms = self.now;
-        self.log.push(e);
+        self.kernel.append(e);
     }
 
     /// Appends an event raised on `server`.

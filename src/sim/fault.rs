@@ -303,7 +303,10 @@ impl Sim {
         }
         self.faults.next_id += 1;
         let id = self.faults.next_id;
-        let start = spec.at_ms.unwrap_or(self.now).max(self.now);
+        let start = spec
+            .at_ms
+            .unwrap_or(self.kernel.now())
+            .max(self.kernel.now());
         let end = spec.duration_ms.map(|d| start.saturating_add(d));
         self.faults.list.insert(
             id,
@@ -316,7 +319,7 @@ impl Sim {
                 remaining,
             },
         );
-        if start > self.now {
+        if start > self.kernel.now() {
             self.schedule(start, Ev::FaultStart { id });
         } else {
             self.fault_start(id);
@@ -364,7 +367,7 @@ impl Sim {
                 }
             )));
         };
-        if expired && f.end != Some(self.now) {
+        if expired && f.end != Some(self.kernel.now()) {
             self.faults.list.insert(id, f); // a stale expiry of a re-timed fault
             return Ok(());
         }
@@ -390,7 +393,7 @@ impl Sim {
             state: "ended",
             start_ms: f.start,
             // A cancelled fault never ran: no end before its start.
-            end_ms: f.active.then_some(self.now),
+            end_ms: f.active.then_some(self.kernel.now()),
             ended: Some(why),
         });
         Ok(())
@@ -474,7 +477,7 @@ impl Sim {
                     if !self.servers[s].hung {
                         self.freeze_all_of(s);
                         self.servers[s].hung = true;
-                        self.servers[s].hung_since = self.now;
+                        self.servers[s].hung_since = self.kernel.now();
                         self.log_at(s, EventKind::ServerHung, |_| {});
                         self.hb_refresh_server(s);
                         self.mon_refresh_server(s);

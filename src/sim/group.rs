@@ -252,7 +252,7 @@ impl Sim {
             let gen = t.gen;
             self.set_rstate(r, s, next);
             self.resource_alert(s, r, alert, next);
-            self.schedule(self.now + dur, Ev::ResourceStep { task: id, gen });
+            self.schedule(self.kernel.now() + dur, Ev::ResourceStep { task: id, gen });
             return;
         }
     }
@@ -349,7 +349,10 @@ impl Sim {
         let r = t.current.expect("a step has a resource");
         if self.servers[s].hung {
             // A hung server makes no progress; look again in a second.
-            self.schedule(self.now + 1_000, Ev::ResourceStep { task: id, gen });
+            self.schedule(
+                self.kernel.now() + 1_000,
+                Ev::ResourceStep { task: id, gen },
+            );
             return;
         }
         match t.stage {
@@ -434,7 +437,10 @@ impl Sim {
                     e.reason = Some(reason);
                 },
             );
-            self.schedule(self.now + duration, Ev::ResourceStep { task: id, gen });
+            self.schedule(
+                self.kernel.now() + duration,
+                Ev::ResourceStep { task: id, gen },
+            );
             return;
         }
         self.set_rstate(r, s, failure);

@@ -54,7 +54,7 @@ impl Sim {
         }
         let wait = self.np_failover_wait();
         if resolved && wait > 0 {
-            let at = self.now + wait;
+            let at = self.kernel.now() + wait;
             self.failover_waits.insert((o, j), at);
             self.schedule(
                 at,
@@ -81,7 +81,7 @@ impl Sim {
     /// The wait after a resolved server-down is over: o fails j's groups over, unless o
     /// has stopped meanwhile (take_over_orphans checks the rest again).
     pub(crate) fn failover_wait_end(&mut self, o: ServerId, j: ServerId) {
-        if self.failover_waits.get(&(o, j)) != Some(&self.now) {
+        if self.failover_waits.get(&(o, j)) != Some(&self.kernel.now()) {
             return; // an earlier wait, superseded or cancelled
         }
         self.failover_waits.remove(&(o, j));
@@ -158,7 +158,7 @@ impl Sim {
         {
             return;
         }
-        let hung_for = self.now - self.servers[s].hung_since;
+        let hung_for = self.kernel.now() - self.servers[s].hung_since;
         let timeout = self
             .model
             .paths
@@ -541,7 +541,7 @@ impl Sim {
     pub(crate) fn schedule_boot(&mut self, s: ServerId, autostart: bool) {
         self.servers[s].boot_gen += 1;
         let gen = self.servers[s].boot_gen;
-        let at = self.now + self.model.settings.boot_duration.0;
+        let at = self.kernel.now() + self.model.settings.boot_duration.0;
         self.schedule(
             at,
             Ev::BootDone {
@@ -626,7 +626,7 @@ impl Sim {
             let gen = self.startup_gen;
             self.log_at(s, EventKind::StartupWait, |e| e.alert = Some(("nm", 5)));
             self.schedule(
-                self.now + self.model.settings.startup_wait.0,
+                self.kernel.now() + self.model.settings.startup_wait.0,
                 Ev::StartupWaitEnd { gen },
             );
         }

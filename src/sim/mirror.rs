@@ -192,7 +192,7 @@ impl Sim {
                 let o = 1 - w;
                 if self.mirror[k].latest[w] && self.mirror[k].latest[o] {
                     self.mirror[k].latest[o] = false;
-                    self.mirror[k].last_update[o] = Some(self.now);
+                    self.mirror[k].last_update[o] = Some(self.kernel.now());
                 } else if !self.mirror[k].latest[w] {
                     // Writing on a side that is behind (forced): nobody is latest.
                 }
@@ -202,7 +202,7 @@ impl Sim {
             }
             let st = &mut self.mirror[k];
             match (writers.is_empty(), st.writing_since) {
-                (false, None) => st.writing_since = Some(self.now),
+                (false, None) => st.writing_since = Some(self.kernel.now()),
                 (true, Some(t)) => self.mirror_account(k, t),
                 _ => {}
             }
@@ -221,7 +221,7 @@ impl Sim {
         let st = &mut self.mirror[k];
         st.changed_kib = st
             .changed_kib
-            .saturating_add((self.now - since).saturating_mul(rate) / 1000);
+            .saturating_add((self.kernel.now() - since).saturating_mul(rate) / 1000);
         st.writing_since = None;
     }
 
@@ -258,7 +258,7 @@ impl Sim {
 
     fn mirror_break(&mut self, k: usize) {
         let d = self.model.mirrors[k].clone();
-        self.mirror[k].break_time = Some(self.now);
+        self.mirror[k].break_time = Some(self.kernel.now());
         let reason = if self.mirror[k].mode.is_some() {
             "backup/restore mode".to_string()
         } else if d.servers.iter().any(|&s| !self.agent_up(s)) {
@@ -327,8 +327,8 @@ impl Sim {
             to,
             full,
             bytes,
-            started: self.now,
-            done_at: self.now + ms,
+            started: self.kernel.now(),
+            done_at: self.kernel.now() + ms,
         });
         self.mirror[k].force_recovery = false;
         let src = d.servers[from];
@@ -359,7 +359,7 @@ impl Sim {
             },
         );
         self.schedule(
-            self.now + ms,
+            self.kernel.now() + ms,
             Ev::MirrorCopyDone {
                 mirror: k as u32,
                 gen,
@@ -381,7 +381,7 @@ impl Sim {
         st.last_update[r.to] = None;
         st.changed_kib = 0;
         st.break_time = None;
-        let took = self.now - r.started;
+        let took = self.kernel.now() - r.started;
         self.alert(
             Some(d.servers[r.from]),
             EventKind::MirrorRecoveryDone,

@@ -176,8 +176,11 @@ impl Sim {
                     e.reason = Some(serde_json::to_string(&op).unwrap_or_default());
                 });
                 let d = self.model.settings.mirror_action_duration.0;
-                self.schedule(self.now + d, Ev::MirrorActionStep { gen });
-                let t = self.now.saturating_add(timeout_s.saturating_mul(1000));
+                self.schedule(self.kernel.now() + d, Ev::MirrorActionStep { gen });
+                let t = self
+                    .kernel
+                    .now()
+                    .saturating_add(timeout_s.saturating_mul(1000));
                 self.schedule(t, Ev::MirrorActionTimeout { gen });
             }
             _ => {}
@@ -246,7 +249,7 @@ impl Sim {
     /// primary server's restored data is copied in full to the other, unless
     /// `skip_copy` says both servers were restored.
     fn mirror_leave_mode(&mut self, restore: bool, skip_copy: bool) {
-        let now = self.now;
+        let now = self.kernel.now();
         for st in self.mirror.iter_mut() {
             st.mode = None;
             if !restore {

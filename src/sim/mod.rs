@@ -20,7 +20,6 @@ mod monitor;
 pub mod names;
 mod ops;
 mod power;
-pub mod queue;
 mod reconfig;
 pub mod rolling;
 mod snapshot;

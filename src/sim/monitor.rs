@@ -145,7 +145,7 @@ impl Sim {
             }
             let due = self.mon_input(m, s).is_some() || self.mon[i].status != MStatus::Normal;
             if due && !self.mon[i].scheduled {
-                self.mon_schedule(m, s, self.now);
+                self.mon_schedule(m, s, self.kernel.now());
             }
         }
         self.mon_status_event(m, s, before);
@@ -202,7 +202,7 @@ impl Sim {
         }
         self.mon[i].scheduled = false;
         if self.recovery_busy(m, s) {
-            self.mon_schedule(m, s, self.now + 1);
+            self.mon_schedule(m, s, self.kernel.now() + 1);
             return;
         }
         let before = self.mon_status(m, s);
@@ -250,7 +250,7 @@ impl Sim {
             }
             Some(CheckResult::Timeout) => {
                 // The check itself runs until its timeout (stretched by the ratio).
-                let t = self.now + self.scaled(self.model.monitors[m].timeout.0);
+                let t = self.kernel.now() + self.scaled(self.model.monitors[m].timeout.0);
                 self.mon[i].scheduled = true;
                 self.schedule(
                     t,
@@ -266,7 +266,7 @@ impl Sim {
         }
         self.mon_status_event(m, s, before);
         if self.mon[i].running && !self.mon[i].scheduled {
-            self.mon_schedule(m, s, self.now + 1);
+            self.mon_schedule(m, s, self.kernel.now() + 1);
         }
     }
 
@@ -280,7 +280,7 @@ impl Sim {
         self.mon_failed_check(m, s, true);
         self.mon_status_event(m, s, before);
         if self.mon[i].running && !self.mon[i].scheduled {
-            self.mon_schedule(m, s, self.now + 1);
+            self.mon_schedule(m, s, self.kernel.now() + 1);
         }
     }
 

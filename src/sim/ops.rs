@@ -632,7 +632,7 @@ impl Sim {
                 let sc = self.model.script_id(&script).expect("checked");
                 let dur = self.model.scripts[sc].duration.0;
                 let timed_out = dur > timeout_s * 1000;
-                let at = self.now + dur.min(timeout_s * 1000);
+                let at = self.kernel.now() + dur.min(timeout_s * 1000);
                 self.log_at(s, EventKind::ScriptStarted, |e| {
                     e.reason = Some(format!("script {script}"))
                 });
@@ -700,7 +700,7 @@ impl Sim {
             });
             if let Some(d) = duration_ms {
                 let gen = self.toratio_gen;
-                self.schedule(self.now + d, Ev::RatioExpire { gen });
+                self.schedule(self.kernel.now() + d, Ev::RatioExpire { gen });
             }
         }
         self.hb_rescale();

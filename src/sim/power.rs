@@ -103,7 +103,7 @@ impl Sim {
     }
 
     fn booting(&self, s: ServerId) -> bool {
-        !self.servers[s].power && self.power_ctl.boot_at[s].is_some_and(|t| t >= self.now)
+        !self.servers[s].power && self.power_ctl.boot_at[s].is_some_and(|t| t >= self.kernel.now())
     }
 
     /// Everything that can refuse a power action, without changing any state.
@@ -160,7 +160,7 @@ impl Sim {
     /// Boots a powered-off server; the service starts when the OS is up.
     fn power_boot(&mut self, s: ServerId) {
         self.schedule_boot(s, true);
-        self.power_ctl.boot_at[s] = Some(self.now + self.model.settings.boot_duration.0);
+        self.power_ctl.boot_at[s] = Some(self.kernel.now() + self.model.settings.boot_duration.0);
     }
 
     /// Whether `s` is in maintenance (never a failover destination).

@@ -121,7 +121,7 @@ impl Sim {
         self.model = Arc::new(model);
         self.grow_tables(x);
         self.hb_join(x);
-        self.reconfig.applied_ms = self.now;
+        self.reconfig.applied_ms = self.kernel.now();
         self.log_at(x, EventKind::ServerAdded, |e| {
             e.status = Some(super::view::status::OFFLINE);
             e.reason = Some(format!("server {name} joined the cluster configuration"));
@@ -137,7 +137,7 @@ impl Sim {
         let model = self.model.clone();
         let salt = JOIN_SALT.wrapping_mul(self.reconfig.joins + 1);
         self.reconfig.joins += 1;
-        let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ salt);
+        let mut rng = ChaCha8Rng::seed_from_u64(self.kernel.seed() ^ salt);
         let jitter = model.settings.heartbeat_phase_jitter;
         let phases = model
             .paths
@@ -234,7 +234,7 @@ impl Sim {
         if self.servers[x].service != Service::Stopped
             || self.tasks.values().any(involved)
             || counted
-            || self.queue.any(waited)
+            || self.kernel.any_queued(waited)
         {
             return;
         }
@@ -287,12 +287,12 @@ impl Sim {
         for m in &mut self.mirror {
             m.agent_up.remove(x);
         }
-        self.queue.rewrite(|key, ev| remap_ev(ev, key, down));
+        self.kernel.rewrite_queue(|key, ev| remap_ev(ev, key, down));
         let departed = DEPARTED_BASE + model.departed.len() - 1;
         self.remap_log(x, departed);
         self.model = model.clone();
         self.faults_reresolve(&model, down);
-        self.reconfig.applied_ms = self.now;
+        self.reconfig.applied_ms = self.kernel.now();
         self.log(EventKind::ServerRemoved, |e| {
             e.server = Some(departed);
             e.reason = Some(format!("server {name} left the cluster configuration"));
@@ -307,7 +307,7 @@ impl Sim {
             s if s > x => s - 1,
             s => s,
         };
-        for e in &mut self.log {
+        for e in self.kernel.log_mut() {
             e.server = e.server.map(f);
             e.peer = e.peer.map(f);
             for a in &mut e.args {

@@ -166,7 +166,7 @@ impl Sim {
             version,
             done: Vec::new(),
             in_process: Vec::new(),
-            started_ms: self.now,
+            started_ms: self.kernel.now(),
             finished_ms: None,
             reason: None,
         });
@@ -199,7 +199,7 @@ impl Sim {
     fn rolling_schedule(&mut self) {
         self.rolling.gen += 1;
         let gen = self.rolling.gen;
-        let at = self.now + self.model.settings.rolling_check_interval.0.max(1);
+        let at = self.kernel.now() + self.model.settings.rolling_check_interval.0.max(1);
         self.schedule(at, Ev::RollingTick { gen });
     }
 
@@ -221,7 +221,7 @@ impl Sim {
         };
         job.stage = Stage::Drain;
         job.moved.clear();
-        job.deadline = self.now + self.model.settings.rolling_host_timeout.0;
+        job.deadline = self.kernel.now() + self.model.settings.rolling_host_timeout.0;
         let name = self.model.servers[s].name.clone();
         self.record_mut(kind).in_process.push(name);
         self.log_at(s, EventKind::RollingHostStarted, |e| {
@@ -233,7 +233,7 @@ impl Sim {
         let Some(job) = self.rolling.job.take() else {
             return;
         };
-        let now = self.now;
+        let now = self.kernel.now();
         let rec = self.record_mut(job.kind);
         rec.status = status;
         rec.finished_ms = Some(now);
@@ -260,7 +260,7 @@ impl Sim {
         let s = job.order[job.next];
         let step = match job.stage {
             Stage::Drain => self.rolling_drain(&job, s),
-            Stage::Upgrade { until } if self.now >= until => Step::Stage(Stage::Reboot),
+            Stage::Upgrade { until } if self.kernel.now() >= until => Step::Stage(Stage::Reboot),
             Stage::Upgrade { .. } => Step::Wait,
             Stage::Reboot => self.rolling_reboot(s),
             Stage::Return { went_down } => self.rolling_return(&job, s, went_down),
@@ -299,7 +299,7 @@ impl Sim {
         if !self.servers[s].running() {
             return Step::Fail(format!("Server {name} is not running."));
         }
-        if self.now >= job.deadline {
+        if self.kernel.now() >= job.deadline {
             return Step::Fail(format!(
                 "The groups of server {name} did not move within the timeout."
             ));
@@ -336,7 +336,7 @@ impl Sim {
         match job.kind {
             RollingKind::Restart => Step::Stage(Stage::Reboot),
             _ => Step::Stage(Stage::Upgrade {
-                until: self.now + self.model.settings.rolling_upgrade_duration.0,
+                until: self.kernel.now() + self.model.settings.rolling_upgrade_duration.0,
             }),
         }
     }
@@ -350,7 +350,7 @@ impl Sim {
             return Step::Fail(e.message().to_string());
         }
         if let Some(j) = self.rolling.job.as_mut() {
-            j.deadline = self.now + self.model.settings.rolling_host_timeout.0;
+            j.deadline = self.kernel.now() + self.model.settings.rolling_host_timeout.0;
         }
         Step::Stage(Stage::Return { went_down: false })
     }
@@ -364,7 +364,7 @@ impl Sim {
         if went_down && !down && counted {
             return Step::HostDone;
         }
-        if self.now >= job.deadline {
+        if self.kernel.now() >= job.deadline {
             let name = &self.model.servers[s].name;
             return Step::Fail(format!(
                 "Server {name} did not come back online within {} s.",

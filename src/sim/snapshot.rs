@@ -246,7 +246,7 @@ impl Sim {
         };
 
         ClusterView {
-            now_ms: self.now,
+            now_ms: self.kernel.now(),
             name: m.name.clone(),
             status: cluster_status,
             observer: o.map(|o| m.servers[o].name.clone()),
