@@ -2,17 +2,15 @@
 //! in the sibling modules (heartbeat, membership, group, monitor, fault, ops), each an
 //! `impl Sim` block over the state defined here.
 
+use super::env::Env;
 use super::event::{Arg, Event, EventKind};
-use super::fault::Faults;
-use super::group::Task;
+use super::group_state::RState;
 use super::heartbeat::Heartbeats;
 use super::input::{FaultId, FaultSpec, Input, InputError, Operation};
-use super::monitor::{MonitorCounters, MonitorInstance};
 use super::{Applied, FaultInfo, HeartbeatModel};
 use crate::kernel::{Kernel, Phase};
 use crate::model::{InitialState, Model, ServerId};
 use rand::Rng;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Internal engine events. Stale ones (superseded by a later state change) carry a
@@ -128,13 +126,11 @@ pub(crate) struct ServerState {
     pub hung_since: u64,
     pub dummy_failure: bool,
     pub boot_gen: u64,
-    /// Per path: how many active faults hold the path down on this server.
-    pub path_down: Vec<u32>,
 }
 
 impl ServerState {
     /// A powered-on machine whose cluster service has not started.
-    pub fn new(n_paths: usize) -> ServerState {
+    pub fn new() -> ServerState {
         ServerState {
             power: true,
             hung: false,
@@ -148,7 +144,6 @@ impl ServerState {
             hung_since: 0,
             dummy_failure: false,
             boot_gen: 0,
-            path_down: vec![0; n_paths],
         }
     }
     /// Sends heartbeats and does work.
@@ -161,31 +156,6 @@ impl ServerState {
     }
 }
 
-/// Activation state of one resource on one server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum RState {
-    Offline,
-    OnlinePending,
-    Online,
-    OnlineFailure,
-    OfflinePending,
-    OfflineFailure,
-}
-
-impl RState {
-    pub fn status(self) -> &'static str {
-        use super::view::status::*;
-        match self {
-            RState::Offline => OFFLINE,
-            RState::OnlinePending => ONLINE_PENDING,
-            RState::Online => ONLINE,
-            RState::OnlineFailure => ONLINE_FAILURE,
-            RState::OfflinePending => OFFLINE_PENDING,
-            RState::OfflineFailure => OFFLINE_FAILURE,
-        }
-    }
-}
-
 /// The simulator: one cluster in virtual time. See the module docs of `sim`.
 pub struct Sim {
     /// Clock, queue, log and seed: everything that knows nothing of the product.
@@ -194,32 +164,17 @@ pub struct Sim {
     pub(crate) hb_model: HeartbeatModel,
     pub(crate) servers: Vec<ServerState>,
     pub(crate) hb: Heartbeats,
-    /// `believes_up[o][j]`: server o counts server j as a cluster member.
-    pub(crate) believes_up: Vec<Vec<bool>>,
-    /// `declared_down[o][j]`: o declared j down by heartbeat timeout while j ran, and
-    /// has not counted it since (its heartbeats tell j so once j hears them).
-    pub(crate) declared_down: Vec<Vec<bool>>,
-    /// (observer, lost peer) -> when the observer's `np_failover_wait` for it ends:
-    /// until then it takes none of the peer's groups, whatever else it takes over.
-    pub(crate) failover_waits: BTreeMap<(ServerId, ServerId), u64>,
-    /// (observer, peer) -> the peer's statuses as the observer last heard them.
-    pub(crate) known: BTreeMap<(ServerId, ServerId), super::knowledge::Frozen>,
     /// The server whose API received the operation being judged (`operate_from`).
     pub(crate) answering: Option<ServerId>,
-    /// Resource state, indexed `resource * n_servers + server`.
-    pub(crate) rstate: Vec<RState>,
-    /// Per group: servers where any of its resources is not Offline.
-    pub(crate) active_on: Vec<Vec<ServerId>>,
-    /// Per group: the server it was last started on (where peers expect it).
-    pub(crate) home: Vec<Option<ServerId>>,
-    /// Per resource: failovers caused by its activation failures, reset on success.
-    pub(crate) act_failovers: Vec<u32>,
-    pub(crate) tasks: BTreeMap<u64, Task>,
     pub(crate) next_task: u64,
-    pub(crate) mon: Vec<MonitorInstance>,
-    pub(crate) mon_counters: Vec<MonitorCounters>,
-    pub(crate) mon_phase: Vec<u64>,
-    pub(crate) faults: Faults,
+    /// Who counts whom (`sim/membership.rs`).
+    pub(crate) members: super::membership::Membership,
+    /// Resource states, groups' servers, tasks (`sim/group_state.rs`).
+    pub(crate) groups: super::group_state::Groups,
+    /// Monitor instances and their recovery counters (`sim/monitor.rs`).
+    pub(crate) monitors: super::monitor::Monitors,
+    /// Faults and the links they hold down (`sim/env/`).
+    pub(crate) env: Env,
     pub(crate) toratio: u32,
     pub(crate) toratio_gen: u64,
     pub(crate) suspended: bool,
@@ -268,26 +223,15 @@ impl Sim {
                 mon_phase.push(rng.gen_range(0..m.interval.0));
             }
         }
-        let servers = (0..n)
-            .map(|_| ServerState::new(model.paths.len()))
-            .collect();
+        let servers = (0..n).map(|_| ServerState::new()).collect();
         let mut sim = Sim {
             hb: Heartbeats::new(hb_phase, model.paths.len()),
-            believes_up: vec![vec![false; n]; n],
-            declared_down: vec![vec![false; n]; n],
-            failover_waits: BTreeMap::new(),
-            known: BTreeMap::new(),
             answering: None,
-            rstate: vec![RState::Offline; model.resources.len() * n],
-            active_on: vec![Vec::new(); model.groups.len()],
-            home: vec![None; model.groups.len()],
-            act_failovers: vec![0; model.resources.len()],
-            tasks: BTreeMap::new(),
             next_task: 1,
-            mon: vec![MonitorInstance::default(); model.monitors.len() * n],
-            mon_counters: vec![MonitorCounters::default(); model.monitors.len()],
-            mon_phase,
-            faults: Faults::default(),
+            members: super::membership::Membership::new(n),
+            groups: super::group_state::Groups::new(&model, n),
+            monitors: super::monitor::Monitors::new(&model, n, mon_phase),
+            env: Env::new(n, model.paths.len()),
             toratio: 1,
             toratio_gen: 0,
             suspended: false,
@@ -322,7 +266,7 @@ impl Sim {
         }
         for o in 0..n {
             for j in 0..n {
-                self.believes_up[o][j] = true;
+                self.members.believes_up[o][j] = true;
             }
         }
         self.hb_init();
@@ -337,7 +281,7 @@ impl Sim {
             for &r in &group.start_order {
                 self.set_rstate(r, s, RState::Online);
             }
-            self.home[g] = Some(s);
+            self.groups.home[g] = Some(s);
             self.log_at(s, EventKind::GroupStarted, |e| {
                 e.group = Some(g);
                 e.status = Some(super::view::status::ONLINE);
@@ -572,116 +516,6 @@ impl Sim {
         });
     }
 
-    pub(crate) fn rstate(&self, r: usize, s: ServerId) -> RState {
-        self.rstate[r * self.n() + s]
-    }
-
-    /// Sets a resource's state and keeps the group's `active_on` and status events true.
-    pub(crate) fn set_rstate(&mut self, r: usize, s: ServerId, st: RState) {
-        let n = self.n();
-        let old = self.rstate[r * n + s];
-        if old == st {
-            return;
-        }
-        let g = self.model.resources[r].group;
-        let before = self.group_status_on(g, s);
-        self.rstate[r * n + s] = st;
-        let active = self.model.groups[g]
-            .resources
-            .iter()
-            .any(|&x| self.rstate[x * n + s] != RState::Offline);
-        let list = &mut self.active_on[g];
-        match (active, list.binary_search(&s)) {
-            (true, Err(i)) => list.insert(i, s),
-            (false, Ok(i)) => {
-                list.remove(i);
-            }
-            _ => {}
-        }
-        let after = self.group_status_on(g, s);
-        if before != after {
-            self.log_at(s, EventKind::GroupStatus, |e| {
-                e.group = Some(g);
-                e.status = Some(after);
-            });
-        }
-        // Monitors of this resource start or stop with it (timing `active`), and a
-        // resource failure ends when the resource is deactivated.
-        if st == RState::Offline {
-            self.faults.clear_resource_failure(r, s);
-        }
-        if old == RState::Online || st == RState::Online {
-            self.mon_refresh_target(r, s);
-        }
-    }
-
-    /// The group's status on one server, from its resources there.
-    pub(crate) fn group_status_on(&self, g: usize, s: ServerId) -> &'static str {
-        use super::view::status::*;
-        let n = self.n();
-        let mut any = [false; 6];
-        for &r in &self.model.groups[g].resources {
-            any[self.rstate[r * n + s] as usize] = true;
-        }
-        let has = |st: RState| any[st as usize];
-        // A group reads Pending until its task is done, not Online between two resources.
-        let stage = self
-            .tasks
-            .values()
-            .find(|t| t.group == g && t.server() == s)
-            .map(|t| t.stage);
-        let active = any[1..].iter().any(|&x| x);
-        if has(RState::OnlineFailure) {
-            ONLINE_FAILURE
-        } else if has(RState::OfflineFailure) {
-            OFFLINE_FAILURE
-        } else if active && stage == Some(super::group::Stage::Activate) {
-            ONLINE_PENDING
-        } else if active && stage == Some(super::group::Stage::Deactivate) {
-            OFFLINE_PENDING
-        } else if has(RState::OnlinePending) {
-            ONLINE_PENDING
-        } else if has(RState::OfflinePending) {
-            OFFLINE_PENDING
-        } else if has(RState::Online) {
-            ONLINE
-        } else {
-            OFFLINE
-        }
-    }
-
-    /// Logs a `group-status` event if g's status on s is no longer `before`.
-    pub(crate) fn note_group_status(&mut self, g: usize, s: ServerId, before: &'static str) {
-        let after = self.group_status_on(g, s);
-        if after != before {
-            self.log_at(s, EventKind::GroupStatus, |e| {
-                e.group = Some(g);
-                e.status = Some(after);
-            });
-        }
-    }
-
-    /// The highest-priority server of the group's policy that can start it now.
-    pub(crate) fn startup_server(&self, g: usize) -> Option<ServerId> {
-        self.model.groups[g]
-            .policy
-            .iter()
-            .copied()
-            .find(|&s| self.servers[s].running() && self.exclusive_ok(g, s))
-    }
-
-    /// Exclusive groups never run together on one server.
-    pub(crate) fn exclusive_ok(&self, g: usize, s: ServerId) -> bool {
-        if !self.model.groups[g].exclusive {
-            return true;
-        }
-        !self
-            .active_on
-            .iter()
-            .enumerate()
-            .any(|(other, on)| other != g && self.model.groups[other].exclusive && on.contains(&s))
-    }
-
     /// Timeout after the timeout ratio.
     pub(crate) fn scaled(&self, timeout_ms: u64) -> u64 {
         timeout_ms.saturating_mul(self.toratio as u64)
@@ -698,29 +532,29 @@ impl Sim {
         for (s, st) in self.servers.iter().enumerate() {
             if !st.power {
                 for r in 0..self.model.resources.len() {
-                    if self.rstate[r * n + s] != RState::Offline {
+                    if self.groups.rstate[r * n + s] != RState::Offline {
                         return Err(format!(
                             "resource {} is {} on powered-off server {}",
                             self.model.resources[r].name,
-                            self.rstate[r * n + s].status(),
+                            self.groups.rstate[r * n + s].status(),
                             self.model.servers[s].name
                         ));
                     }
                 }
             }
-            if st.running() && !self.believes_up[s][s] {
+            if st.running() && !self.members.believes_up[s][s] {
                 return Err(format!(
                     "server {} does not count itself",
                     self.model.servers[s].name
                 ));
             }
         }
-        for (g, on) in self.active_on.iter().enumerate() {
+        for (g, on) in self.groups.active_on.iter().enumerate() {
             for &s in on {
                 let any = self.model.groups[g]
                     .resources
                     .iter()
-                    .any(|&r| self.rstate[r * n + s] != RState::Offline);
+                    .any(|&r| self.groups.rstate[r * n + s] != RState::Offline);
                 if !any {
                     return Err(format!(
                         "group {} listed active on an idle server",
@@ -729,7 +563,7 @@ impl Sim {
                 }
             }
         }
-        for t in self.tasks.values() {
+        for t in self.groups.tasks.values() {
             let s = t.server();
             if !self.servers[s].power {
                 return Err(format!("task {} runs on powered-off server", t.id));

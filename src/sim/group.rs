@@ -3,8 +3,9 @@
 //! on another (move, failover, failback). Activation and deactivation failures follow
 //! the product's sequence: retry, then failover (activation only), then final action.
 
-use super::engine::{AfterStop, Ev, RState, Sim};
+use super::engine::{AfterStop, Ev, Sim};
 use super::event::{Arg, EventKind};
+use super::group_state::RState;
 use crate::model::{FinalAction, ResourceId, ServerId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,11 +113,16 @@ impl Task {
 
 impl Sim {
     pub(crate) fn task_of_group(&self, g: usize) -> Option<u64> {
-        self.tasks.values().find(|t| t.group == g).map(|t| t.id)
+        self.groups
+            .tasks
+            .values()
+            .find(|t| t.group == g)
+            .map(|t| t.id)
     }
 
     pub(crate) fn task_of_group_on(&self, g: usize, s: ServerId) -> Option<u64> {
-        self.tasks
+        self.groups
+            .tasks
             .values()
             .find(|t| t.group == g && (t.from == Some(s) || t.to == Some(s)))
             .map(|t| t.id)
@@ -170,15 +176,15 @@ impl Sim {
         });
         match kind {
             TaskKind::Start | TaskKind::Move | TaskKind::Failover | TaskKind::Failback => {
-                self.home[g] = to
+                self.groups.home[g] = to
             }
-            TaskKind::Stop => self.home[g] = None,
+            TaskKind::Stop => self.groups.home[g] = None,
             _ => {}
         }
         if operator {
             self.op_pending += 1;
         }
-        self.tasks.insert(id, task);
+        self.groups.tasks.insert(id, task);
         self.task_next(id);
         id
     }
@@ -198,7 +204,7 @@ impl Sim {
     /// Begins the next resource of the task, or moves to the next stage, or finishes.
     fn task_next(&mut self, id: u64) {
         loop {
-            let Some(t) = self.tasks.get_mut(&id) else {
+            let Some(t) = self.groups.tasks.get_mut(&id) else {
                 return;
             };
             let stage = t.stage;
@@ -207,7 +213,7 @@ impl Sim {
                 if let (Stage::Deactivate, Some(to)) = (stage, t.to) {
                     let (g, from) = (t.group, s);
                     let before = self.group_status_on(g, from);
-                    let t = self.tasks.get_mut(&id).expect("task");
+                    let t = self.groups.tasks.get_mut(&id).expect("task");
                     t.stage = Stage::Activate;
                     self.note_group_status(g, from, before);
                     // The target must still run, and the source must still count it
@@ -221,15 +227,15 @@ impl Sim {
                         self.task_refused_by_target(id, x);
                         continue;
                     }
-                    let t = self.tasks.get(&id).expect("task");
+                    let t = self.groups.tasks.get(&id).expect("task");
                     let todo = self.stage_todo(t);
-                    self.tasks.get_mut(&id).expect("task").todo = todo;
+                    self.groups.tasks.get_mut(&id).expect("task").todo = todo;
                     continue;
                 }
                 self.task_finish(id);
                 return;
             };
-            let st = self.rstate[r * self.servers.len() + s];
+            let st = self.groups.rstate[r * self.servers.len() + s];
             let (skip, next, dur, alert) = match stage {
                 Stage::Deactivate => (
                     st == RState::Offline,
@@ -273,7 +279,7 @@ impl Sim {
     /// Whether `from` can hand a group over to `to`: it counts it, and heartbeats flow
     /// both ways now (the request and its answer travel on the same paths).
     pub(crate) fn can_hand_over(&self, from: ServerId, to: ServerId) -> bool {
-        self.believes_up[from][to] && self.hears_now(from, to) && self.hears_now(to, from)
+        self.members.believes_up[from][to] && self.hears_now(from, to) && self.hears_now(to, from)
     }
 
     /// A server other than `to` and the handing-over `from` where `to` knows group g
@@ -290,7 +296,7 @@ impl Sim {
     /// The target knows the group runs on x: the hand-over fails, the group stays
     /// stopped on the source, and x keeps it.
     fn task_refused_by_target(&mut self, id: u64, x: ServerId) {
-        let t = self.tasks.get_mut(&id).expect("task");
+        let t = self.groups.tasks.get_mut(&id).expect("task");
         let to = t.to.take().expect("target");
         t.failed = true;
         t.todo.clear();
@@ -301,12 +307,12 @@ impl Sim {
             self.model.groups[t.group].name,
             self.model.servers[x].name
         ));
-        self.home[t.group] = Some(x);
+        self.groups.home[t.group] = Some(x);
     }
 
     /// The move/failover target went away before activation: pick another or give up.
     fn task_redirect(&mut self, id: u64) {
-        let t = self.tasks.get(&id).expect("task");
+        let t = self.groups.tasks.get(&id).expect("task");
         let (g, from, to) = (t.group, t.from.expect("source"), t.to.expect("target"));
         // A server the source still counts but that is down, or cannot reach, cannot
         // take the group.
@@ -317,31 +323,33 @@ impl Sim {
         let (dest, explain) = self.choose_destination(from, g, &exclude);
         match dest {
             Some(d) => {
-                let t = self.tasks.get_mut(&id).expect("task");
+                let t = self.groups.tasks.get_mut(&id).expect("task");
                 t.to = Some(d);
                 t.reason = Some(format!(
                     "{} stopped before activation; {explain}",
                     self.model.servers[to].name
                 ));
-                self.home[g] = Some(d);
-                let t = self.tasks.get(&id).expect("task");
+                self.groups.home[g] = Some(d);
+                let t = self.groups.tasks.get(&id).expect("task");
                 let todo = self.stage_todo(t);
-                self.tasks.get_mut(&id).expect("task").todo = todo;
+                self.groups.tasks.get_mut(&id).expect("task").todo = todo;
             }
             None => {
-                let t = self.tasks.get_mut(&id).expect("task");
+                let t = self.groups.tasks.get_mut(&id).expect("task");
                 t.failed = true;
                 t.todo.clear();
                 t.to = None;
                 t.stage = Stage::Deactivate;
-                self.home[g] = Some(to);
+                self.groups.home[g] = Some(to);
             }
         }
     }
 
     /// A resource finished activating or deactivating (or failed to).
     pub(crate) fn task_step(&mut self, id: u64, gen: u64) {
-        let Some(t) = self.tasks.get(&id) else { return };
+        let Some(t) = self.groups.tasks.get(&id) else {
+            return;
+        };
         if t.gen != gen {
             return;
         }
@@ -357,22 +365,22 @@ impl Sim {
         }
         match t.stage {
             Stage::Activate => {
-                if self.faults.take_activation_failure(r, s) || self.mirror_refuses(r, s) {
+                if self.env.faults.take_activation_failure(r, s) || self.mirror_refuses(r, s) {
                     self.step_failed(id, r, s, true);
                 } else {
                     self.set_rstate(r, s, RState::Online);
                     self.resource_alert(s, r, 31, RState::Online);
-                    self.tasks.get_mut(&id).expect("task").attempt = 0;
+                    self.groups.tasks.get_mut(&id).expect("task").attempt = 0;
                     self.task_next(id);
                 }
             }
             Stage::Deactivate => {
-                if self.faults.take_deactivation_failure(r, s) {
+                if self.env.faults.take_deactivation_failure(r, s) {
                     self.step_failed(id, r, s, false);
                 } else {
                     self.set_rstate(r, s, RState::Offline);
                     self.resource_alert(s, r, 41, RState::Offline);
-                    self.tasks.get_mut(&id).expect("task").attempt = 0;
+                    self.groups.tasks.get_mut(&id).expect("task").attempt = 0;
                     self.task_next(id);
                 }
             }
@@ -416,7 +424,7 @@ impl Sim {
             Arg::Int(1),
             Arg::Text(format!("{what} failed")),
         ];
-        let t = self.tasks.get_mut(&id).expect("task");
+        let t = self.groups.tasks.get_mut(&id).expect("task");
         let attempt = t.attempt;
         if attempt < retries {
             t.attempt += 1;
@@ -448,13 +456,13 @@ impl Sim {
             e.resource = Some(r);
             e.status = Some(failure.status());
         });
-        if activating && self.act_failovers[r] < res.failover_threshold {
+        if activating && self.groups.act_failovers[r] < res.failover_threshold {
             let (dest, explain) = self.choose_destination(s, g, &[s]);
             if let Some(d) = dest {
-                self.act_failovers[r] += 1;
+                self.groups.act_failovers[r] += 1;
                 let reason = format!(
                     "activation of {} failed on {} (retries used: {retries}); failover {} of {}; {explain}",
-                    res.name, self.model.servers[s].name, self.act_failovers[r], res.failover_threshold
+                    res.name, self.model.servers[s].name, self.groups.act_failovers[r], res.failover_threshold
                 );
                 self.alert(
                     Some(s),
@@ -531,7 +539,7 @@ impl Sim {
                     e.reason = Some(format!("{reason}; suppressed: no other server is running"));
                 },
             );
-            let t = self.tasks.get_mut(&id).expect("task");
+            let t = self.groups.tasks.get_mut(&id).expect("task");
             t.failed = true;
             self.task_finish(id);
             return;
@@ -564,7 +572,7 @@ impl Sim {
                 e.reason = Some(reason);
             }),
         }
-        let t = self.tasks.get_mut(&id).expect("task");
+        let t = self.groups.tasks.get_mut(&id).expect("task");
         t.failed = true;
         match fa {
             FinalAction::NoOperationContinue => self.task_next(id),
@@ -575,10 +583,10 @@ impl Sim {
                     t.stage = Stage::Deactivate;
                     t.from = Some(s);
                     t.to = None;
-                    let t = self.tasks.get(&id).expect("task");
+                    let t = self.groups.tasks.get(&id).expect("task");
                     let todo = self.stage_todo(t);
-                    self.tasks.get_mut(&id).expect("task").todo = todo;
-                    self.home[g] = None;
+                    self.groups.tasks.get_mut(&id).expect("task").todo = todo;
+                    self.groups.home[g] = None;
                 }
                 self.task_next(id);
             }
@@ -615,10 +623,10 @@ impl Sim {
 
     /// Removes a task, logging the group's status where the removal changes it.
     fn take_task(&mut self, id: u64) -> Option<Task> {
-        let t = self.tasks.get(&id)?;
+        let t = self.groups.tasks.get(&id)?;
         let (g, s) = (t.group, t.server());
         let before = self.group_status_on(g, s);
-        let t = self.tasks.remove(&id);
+        let t = self.groups.tasks.remove(&id);
         self.note_group_status(g, s, before);
         t
     }
@@ -636,7 +644,7 @@ impl Sim {
         };
         if t.failed && t.stage == Stage::Deactivate && t.to.is_some() {
             // It never got to its destination: peers must look for it where it was.
-            self.home[t.group] = t.from;
+            self.groups.home[t.group] = t.from;
         }
         let subject = t.subject();
         let g = t.group;
@@ -652,7 +660,7 @@ impl Sim {
             });
             if t.to.is_some() {
                 for &r in &self.model.groups[g].resources {
-                    self.act_failovers[r] = 0;
+                    self.groups.act_failovers[r] = 0;
                 }
             }
         }
@@ -672,13 +680,14 @@ impl Sim {
             }
             // Peers must find the group where it really was.
             if t.stage == Stage::Deactivate {
-                self.home[t.group] = t.from;
+                self.groups.home[t.group] = t.from;
             }
         }
     }
 
     pub(crate) fn abort_tasks_on(&mut self, s: ServerId) {
         let ids: Vec<u64> = self
+            .groups
             .tasks
             .values()
             .filter(|t| t.server() == s)

@@ -149,14 +149,9 @@ impl Sim {
 
     /// Whether heartbeats of `send` reach `recv` on path `p` right now.
     pub(crate) fn flows(&self, recv: usize, send: usize, p: usize) -> bool {
-        let path = &self.model.paths[p];
-        path.on_server[recv]
-            && path.on_server[send]
-            && self.servers[send].alive()
+        self.servers[send].alive()
             && self.servers[recv].alive()
-            && self.servers[recv].path_down[p] == 0
-            && self.servers[send].path_down[p] == 0
-            && !self.faults.blocks(send, recv, p)
+            && self.env.carries(&self.model, send, recv, p)
     }
 
     /// Ground truth, for properties: when `recv` times `send` out on its last shared
@@ -431,14 +426,14 @@ impl Sim {
         if self.heard_declared_down(r, s) {
             return;
         }
-        if !self.believes_up[r][s] && self.servers[s].running() {
+        if !self.members.believes_up[r][s] && self.servers[s].running() {
             self.peer_found(r, s);
         }
     }
 
     /// r stopped hearing s on p; if that was the last path, s is lost to r.
     fn path_lost(&mut self, r: usize, s: usize, p: usize) {
-        if !self.believes_up[r][s] {
+        if !self.members.believes_up[r][s] {
             return; // a peer already gone: its paths go quiet without alerts
         }
         self.alert(

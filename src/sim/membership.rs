@@ -2,10 +2,38 @@
 //! resolution, failover of a lost server's groups, both-active detection on reconnection,
 //! automatic failback, server start/stop/crash, and cluster startup.
 
-use super::engine::{AfterStop, Ev, RState, Service, Sim};
+use super::engine::{AfterStop, Ev, Service, Sim};
 use super::event::{Arg, EventKind};
 use super::group::TaskKind;
+use super::group_state::RState;
 use crate::model::{AutoManual, NpAction, ResolverKind, ServerId};
+use std::collections::BTreeMap;
+
+/// The membership module's state: who counts whom.
+pub(crate) struct Membership {
+    /// `believes_up[o][j]`: server o counts server j as a cluster member.
+    pub believes_up: Vec<Vec<bool>>,
+    /// `declared_down[o][j]`: o declared j down by heartbeat timeout while j ran, and
+    /// has not counted it since (its heartbeats tell j so once j hears them).
+    pub declared_down: Vec<Vec<bool>>,
+    /// (observer, lost peer) -> when the observer's `np_failover_wait` for it ends:
+    /// until then it takes none of the peer's groups, whatever else it takes over.
+    pub failover_waits: BTreeMap<(ServerId, ServerId), u64>,
+    /// (observer, peer) -> the peer's statuses as the observer last heard them.
+    pub known: BTreeMap<(ServerId, ServerId), super::knowledge::Frozen>,
+}
+
+impl Membership {
+    /// Nobody counts anybody yet.
+    pub fn new(n: usize) -> Membership {
+        Membership {
+            believes_up: vec![vec![false; n]; n],
+            declared_down: vec![vec![false; n]; n],
+            failover_waits: BTreeMap::new(),
+            known: BTreeMap::new(),
+        }
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Loss {
@@ -18,11 +46,11 @@ pub(crate) enum Loss {
 impl Sim {
     /// Server o stops counting server j as a member.
     pub(crate) fn peer_lost(&mut self, o: ServerId, j: ServerId, how: Loss) {
-        if !self.believes_up[o][j] {
+        if !self.members.believes_up[o][j] {
             return;
         }
-        self.believes_up[o][j] = false;
-        self.declared_down[o][j] = how == Loss::Heartbeat;
+        self.members.believes_up[o][j] = false;
+        self.members.declared_down[o][j] = how == Loss::Heartbeat;
         self.unfreeze(o, j);
         self.alert(
             Some(o),
@@ -55,7 +83,7 @@ impl Sim {
         let wait = self.np_failover_wait();
         if resolved && wait > 0 {
             let at = self.kernel.now() + wait;
-            self.failover_waits.insert((o, j), at);
+            self.members.failover_waits.insert((o, j), at);
             self.schedule(
                 at,
                 Ev::FailoverWaitEnd {
@@ -81,11 +109,11 @@ impl Sim {
     /// The wait after a resolved server-down is over: o fails j's groups over, unless o
     /// has stopped meanwhile (take_over_orphans checks the rest again).
     pub(crate) fn failover_wait_end(&mut self, o: ServerId, j: ServerId) {
-        if self.failover_waits.get(&(o, j)) != Some(&self.kernel.now()) {
+        if self.members.failover_waits.get(&(o, j)) != Some(&self.kernel.now()) {
             return; // an earlier wait, superseded or cancelled
         }
-        self.failover_waits.remove(&(o, j));
-        if self.servers[o].running() && !self.believes_up[o][j] {
+        self.members.failover_waits.remove(&(o, j));
+        if self.servers[o].running() && !self.members.believes_up[o][j] {
             self.take_over_lost(o, j, Loss::Heartbeat);
         }
     }
@@ -115,7 +143,7 @@ impl Sim {
     fn tell_declared_down(&mut self, o: ServerId, j: ServerId) {
         if self.model.settings.stop_when_declared_down
             && self.servers[j].running()
-            && self.believes_up[j][o]
+            && self.members.believes_up[j][o]
             && self.hears_now(j, o)
         {
             let why = format!(
@@ -131,8 +159,8 @@ impl Sim {
     /// both declared each other down, both-active detection decides instead. Returns
     /// whether r acted.
     pub(crate) fn heard_declared_down(&mut self, r: ServerId, s: ServerId) -> bool {
-        if !self.declared_down[s][r]
-            || !self.believes_up[r][s]
+        if !self.members.declared_down[s][r]
+            || !self.members.believes_up[r][s]
             || self.model.resolvers.is_empty()
             || !self.model.settings.stop_when_declared_down
             || !self.servers[s].running()
@@ -178,7 +206,7 @@ impl Sim {
                 .find(|&o| {
                     o != s
                         && self.servers[o].running()
-                        && !self.believes_up[o][s]
+                        && !self.members.believes_up[o][s]
                         && self.hears_now(s, o)
                 })
                 .map(|o| format!("{} declared {} down while it hung", name(o), name(s)))
@@ -194,7 +222,7 @@ impl Sim {
         for (i, res) in self.model.resolvers.iter().enumerate() {
             match res.kind {
                 ResolverKind::Pingnp => {
-                    if !self.faults.resolver_reachable(i, o) {
+                    if !self.env.faults.resolver_reachable(i, o) {
                         return Err(format!(
                             "{} target {} does not answer from {}",
                             res.name,
@@ -206,8 +234,9 @@ impl Sim {
                 ResolverKind::Majority => {
                     // Only the peers o hears at this moment count: one whose heartbeats
                     // stopped is not reachable, even before o's timeout for it.
-                    let reach =
-                        |s: ServerId| s == o || self.believes_up[o][s] && self.hears_now(o, s);
+                    let reach = |s: ServerId| {
+                        s == o || self.members.believes_up[o][s] && self.hears_now(o, s)
+                    };
                     let up = (0..n).filter(|&s| reach(s)).count();
                     let master = self.model.servers_by_priority()[0];
                     let has_master = reach(master);
@@ -258,17 +287,22 @@ impl Sim {
         // A member o counts but cannot talk to now may have started a group since o
         // last heard it: o takes nothing over until it hears it again or declares it
         // down (then it looks again), and says so once (rc 77).
-        let unreachable =
-            (0..self.n()).find(|&x| x != o && self.believes_up[o][x] && !self.can_hand_over(o, x));
+        let unreachable = (0..self.n())
+            .find(|&x| x != o && self.members.believes_up[o][x] && !self.can_hand_over(o, x));
         let mut blocked = false;
         for g in 0..self.model.groups.len() {
-            let Some(h) = self.home[g] else { continue };
-            if h == o || self.believes_up[o][h] || self.failover_waits.contains_key(&(o, h)) {
+            let Some(h) = self.groups.home[g] else {
+                continue;
+            };
+            if h == o
+                || self.members.believes_up[o][h]
+                || self.members.failover_waits.contains_key(&(o, h))
+            {
                 continue;
             }
-            if self.active_on[g]
+            if self.groups.active_on[g]
                 .iter()
-                .any(|&s| s == o || self.believes_up[o][s])
+                .any(|&s| s == o || self.members.believes_up[o][s])
             {
                 continue;
             }
@@ -358,7 +392,9 @@ impl Sim {
             let name = &self.model.servers[s].name;
             let why_not = if exclude.contains(&s) {
                 Some("the failed server")
-            } else if !(s == o && self.servers[o].running() || s != o && self.believes_up[o][s]) {
+            } else if !(s == o && self.servers[o].running()
+                || s != o && self.members.believes_up[o][s])
+            {
                 Some("not running")
             } else if !self.exclusive_ok(g, s) {
                 Some("already runs an exclusive group")
@@ -401,9 +437,9 @@ impl Sim {
 
     /// Server o hears server j again (or for the first time).
     pub(crate) fn peer_found(&mut self, o: ServerId, j: ServerId) {
-        self.believes_up[o][j] = true;
-        self.declared_down[o][j] = false;
-        self.failover_waits.remove(&(o, j));
+        self.members.believes_up[o][j] = true;
+        self.members.declared_down[o][j] = false;
+        self.members.failover_waits.remove(&(o, j));
         self.unfreeze(o, j);
         self.alert(
             Some(o),
@@ -416,8 +452,9 @@ impl Sim {
             },
         );
         // Both-active: a group running on both sides of a healed partition.
-        let both = (0..self.model.groups.len())
-            .find(|&g| self.active_on[g].contains(&o) && self.active_on[g].contains(&j));
+        let both = (0..self.model.groups.len()).find(|&g| {
+            self.groups.active_on[g].contains(&o) && self.groups.active_on[g].contains(&j)
+        });
         if let Some(g) = both {
             let reason = format!(
                 "{} runs on both {} and {} after the heartbeats came back; both servers shut down to protect the data",
@@ -451,7 +488,7 @@ impl Sim {
         }
         for g in 0..self.model.groups.len() {
             let group = &self.model.groups[g];
-            if group.failback != AutoManual::Auto || self.active_on[g] != [o] {
+            if group.failback != AutoManual::Auto || self.groups.active_on[g] != [o] {
                 continue;
             }
             if self.task_of_group(g).is_some()
@@ -501,8 +538,8 @@ impl Sim {
         self.servers[s].abnormal = true;
         self.servers[s].cluster_wide_stop = false;
         for j in 0..self.n() {
-            self.believes_up[s][j] = false;
-            self.declared_down[s][j] = false;
+            self.members.believes_up[s][j] = false;
+            self.members.declared_down[s][j] = false;
         }
         if was_alive {
             self.log_at(s, EventKind::ServiceStopped, |e| {
@@ -595,15 +632,15 @@ impl Sim {
         });
         let n = self.n();
         for o in 0..n {
-            self.declared_down[o][s] = false;
-            self.failover_waits.remove(&(s, o));
+            self.members.declared_down[o][s] = false;
+            self.members.failover_waits.remove(&(s, o));
         }
         self.forget_all(s);
         for j in 0..n {
             let hears = j == s
                 || self.servers[j].running()
                     && (0..self.model.paths.len()).any(|p| self.flows(s, j, p));
-            self.believes_up[s][j] = hears;
+            self.members.believes_up[s][j] = hears;
         }
         self.reset_links_into(s);
         self.hb_refresh_server(s);
@@ -613,7 +650,7 @@ impl Sim {
         for j in 0..n {
             if j != s
                 && self.servers[j].running()
-                && !self.believes_up[j][s]
+                && !self.members.believes_up[j][s]
                 && (0..self.model.paths.len()).any(|p| self.flows(j, s, p))
             {
                 self.reset_link_pair(j, s);
@@ -653,7 +690,7 @@ impl Sim {
     fn start_auto_groups(&mut self) {
         for g in 0..self.model.groups.len() {
             if self.model.groups[g].startup != AutoManual::Auto
-                || !self.active_on[g].is_empty()
+                || !self.groups.active_on[g].is_empty()
                 || self.task_of_group(g).is_some()
             {
                 continue;
@@ -687,7 +724,7 @@ impl Sim {
         });
         self.mon_refresh_server(s);
         for g in 0..self.model.groups.len() {
-            if self.active_on[g].contains(&s) {
+            if self.groups.active_on[g].contains(&s) {
                 if let Some(t) = self.task_of_group_on(g, s) {
                     self.abort_task(t);
                 }
@@ -700,19 +737,19 @@ impl Sim {
     /// A stopping server whose groups are all stopped leaves the cluster.
     pub(crate) fn maybe_finish_leave(&mut self, s: ServerId) {
         if self.servers[s].service != Service::Stopping
-            || self.tasks.values().any(|t| t.server() == s)
+            || self.groups.tasks.values().any(|t| t.server() == s)
         {
             return;
         }
         self.servers[s].service = Service::Stopped;
         for j in 0..self.n() {
-            self.believes_up[s][j] = false;
+            self.members.believes_up[s][j] = false;
         }
         self.hb_refresh_server(s);
         self.silence_links_from(s);
         self.mon_refresh_server(s);
         for o in 0..self.n() {
-            if o != s && self.servers[o].running() && self.believes_up[o][s] {
+            if o != s && self.servers[o].running() && self.members.believes_up[o][s] {
                 self.peer_lost(o, s, Loss::Graceful);
             }
         }

@@ -7,8 +7,9 @@
 //! input: connectivity is computed from the faults and the servers, so no fault or
 //! power path needs to know about mirrors. Clusters without `md` resources skip it.
 
-use super::engine::{Ev, RState, Sim};
+use super::engine::{Ev, Sim};
 use super::event::{Arg, EventKind};
+use super::group_state::RState;
 use super::input::CheckResult;
 use crate::model::ServerId;
 
@@ -131,7 +132,7 @@ impl Sim {
         let [a, b] = d.servers;
         d.connects
             .iter()
-            .filter(|&&c| !self.faults.mirror_connect_cut(c, a, b))
+            .filter(|&&c| !self.env.faults.mirror_connect_cut(c, a, b))
             .count()
     }
 

@@ -145,7 +145,7 @@ impl Sim {
                 let active = d
                     .servers
                     .iter()
-                    .position(|&s| self.rstate(r, s) != super::engine::RState::Offline);
+                    .position(|&s| self.rstate(r, s) != super::group_state::RState::Offline);
                 let from = match self.mirror[k].latest {
                     [true, false] => 0,
                     [false, true] => 1,

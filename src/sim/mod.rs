@@ -7,9 +7,11 @@
 
 pub mod alert;
 mod engine;
+mod env;
 pub mod event;
 mod fault;
 mod group;
+mod group_state;
 mod heartbeat;
 pub mod input;
 mod knowledge;

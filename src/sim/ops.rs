@@ -2,9 +2,10 @@
 //! Each is checked against the current state first; a refusal says why, in words the
 //! API returns as `result.message`.
 
-use super::engine::{AfterStop, Ev, RState, Sim};
+use super::engine::{AfterStop, Ev, Sim};
 use super::event::{Arg, EventKind};
 use super::group::TaskKind;
+use super::group_state::RState;
 use super::input::{InputError, Operation};
 use super::names::{lookup, script_target, Kind};
 use crate::model::ServerId;
@@ -38,7 +39,7 @@ impl Sim {
     /// product's word for a member it cannot talk to).
     fn need_running(&self, s: ServerId) -> Result<(), InputError> {
         let answering = self.answering();
-        let known = answering.is_none_or(|o| o == s || self.believes_up[o][s]);
+        let known = answering.is_none_or(|o| o == s || self.members.believes_up[o][s]);
         if !self.servers[s].running() || !known {
             return Err(refused(format!("Server {} is not running.", self.sname(s))));
         }
@@ -66,7 +67,7 @@ impl Sim {
     fn current_of(&self, g: usize) -> Option<ServerId> {
         match self.answering() {
             Some(o) => self.known_current(o, g),
-            None => self.active_on[g].first().copied(),
+            None => self.groups.active_on[g].first().copied(),
         }
     }
 
@@ -178,7 +179,7 @@ impl Sim {
                         };
                         if let Some(t) = target {
                             let s = self.op_server(t)?;
-                            if !self.active_on[g].contains(&s) {
+                            if !self.groups.active_on[g].contains(&s) {
                                 return Err(refused(format!(
                                     "Group {name} is not started on server {t}."
                                 )));
@@ -227,7 +228,7 @@ impl Sim {
                         self.model.groups[g].name
                     )));
                 }
-                if !self.active_on[g]
+                if !self.groups.active_on[g]
                     .iter()
                     .any(|&s| self.rstate(r, s) != RState::Offline)
                 {
@@ -548,7 +549,7 @@ impl Sim {
                     .server_id(target.as_deref().expect("checked"))
                     .expect("checked");
                 for g in 0..self.model.groups.len() {
-                    if self.active_on[g].contains(&s) && self.task_of_group(g).is_none() {
+                    if self.groups.active_on[g].contains(&s) && self.task_of_group(g).is_none() {
                         self.start_task(TaskKind::Stop, g, Some(s), None, None, true, None);
                     }
                 }
@@ -590,7 +591,7 @@ impl Sim {
             ResourceStop { resource } => {
                 let r = self.model.resource_id(&resource).expect("checked");
                 let g = self.model.resources[r].group;
-                let s = *self.active_on[g]
+                let s = *self.groups.active_on[g]
                     .iter()
                     .find(|&&s| self.rstate(r, s) != RState::Offline)
                     .expect("checked");

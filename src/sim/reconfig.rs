@@ -18,8 +18,9 @@
 //! neutral kinds (`server-added`, `server-removed`). Each moves the last-applied date
 //! (`Sim::config_applied_ms`).
 
-use super::engine::{AfterStop, Ev, RState, ServerState, Service, Sim};
+use super::engine::{AfterStop, Ev, ServerState, Service, Sim};
 use super::event::{Arg, EventKind};
+use super::group_state::RState;
 use super::heartbeat::{link_key, send_key};
 use super::input::{InputError, Operation};
 use super::monitor::MonitorInstance;
@@ -151,14 +152,18 @@ impl Sim {
             })
             .collect();
         self.hb.join(phases);
-        self.servers.push(ServerState::new(model.paths.len()));
-        for rows in [&mut self.believes_up, &mut self.declared_down] {
+        self.servers.push(ServerState::new());
+        self.env.join(model.paths.len());
+        for rows in [
+            &mut self.members.believes_up,
+            &mut self.members.declared_down,
+        ] {
             rows.iter_mut().for_each(|r| r.push(false));
             rows.push(vec![false; x + 1]);
         }
-        grow_rows(&mut self.rstate, x, |_| RState::Offline);
-        grow_rows(&mut self.mon, x, |_| MonitorInstance::default());
-        grow_rows(&mut self.mon_phase, x, |m| {
+        grow_rows(&mut self.groups.rstate, x, |_| RState::Offline);
+        grow_rows(&mut self.monitors.inst, x, |_| MonitorInstance::default());
+        grow_rows(&mut self.monitors.phase, x, |m| {
             rng.gen_range(0..model.monitors[m].interval.0)
         });
         self.power_ctl.join();
@@ -188,7 +193,7 @@ impl Sim {
         }
         let running = st.running();
         for g in 0..self.model.groups.len() {
-            if !self.active_on[g].contains(&x) {
+            if !self.groups.active_on[g].contains(&x) {
                 continue;
             }
             if !running || !self.can_take_over(g, x) {
@@ -227,12 +232,12 @@ impl Sim {
         let x = *x;
         let involved = |t: &super::group::Task| t.from == Some(x) || t.to == Some(x);
         // Peers first notice it has gone and move its groups (a crashed server's too).
-        let counted =
-            (0..self.n()).any(|o| o != x && self.servers[o].running() && self.believes_up[o][x]);
+        let counted = (0..self.n())
+            .any(|o| o != x && self.servers[o].running() && self.members.believes_up[o][x]);
         let waited =
             |ev: &Ev| matches!(ev, Ev::FailoverWaitEnd { lost, .. } if *lost as usize == x);
         if self.servers[x].service != Service::Stopped
-            || self.tasks.values().any(involved)
+            || self.groups.tasks.values().any(involved)
             || counted
             || self.kernel.any_queued(waited)
         {
@@ -258,28 +263,32 @@ impl Sim {
         let n = self.n();
         let down = move |s: usize| (s != x).then_some(if s > x { s - 1 } else { s });
         self.servers.remove(x);
+        self.env.remove_server(x);
         self.hb.remove_server(x);
-        for rows in [&mut self.believes_up, &mut self.declared_down] {
+        for rows in [
+            &mut self.members.believes_up,
+            &mut self.members.declared_down,
+        ] {
             rows.remove(x);
             rows.iter_mut().for_each(|r| {
                 r.remove(x);
             });
         }
-        let known = std::mem::take(&mut self.known);
-        self.known = known
+        let known = std::mem::take(&mut self.members.known);
+        self.members.known = known
             .into_iter()
             .filter_map(|((o, j), f)| Some(((down(o)?, down(j)?), f)))
             .collect();
-        drop_column(&mut self.rstate, n, x);
-        drop_column(&mut self.mon, n, x);
-        drop_column(&mut self.mon_phase, n, x);
-        for on in &mut self.active_on {
+        drop_column(&mut self.groups.rstate, n, x);
+        drop_column(&mut self.monitors.inst, n, x);
+        drop_column(&mut self.monitors.phase, n, x);
+        for on in &mut self.groups.active_on {
             *on = on.iter().filter_map(|&s| down(s)).collect();
         }
-        for h in &mut self.home {
+        for h in &mut self.groups.home {
             *h = h.and_then(down);
         }
-        for t in self.tasks.values_mut() {
+        for t in self.groups.tasks.values_mut() {
             t.from = t.from.and_then(down);
             t.to = t.to.and_then(down);
         }

@@ -305,7 +305,7 @@ impl Sim {
             ));
         }
         let on_s: Vec<usize> = (0..self.model.groups.len())
-            .filter(|&g| self.active_on[g].contains(&s))
+            .filter(|&g| self.groups.active_on[g].contains(&s))
             .collect();
         if let Some(&g) = on_s.iter().find(|&&g| self.task_of_group(g).is_none()) {
             if self.busy() {
@@ -326,7 +326,7 @@ impl Sim {
         let settled = on_s.is_empty()
             && job.moved.iter().all(|&g| {
                 self.task_of_group(g).is_none()
-                    && self.active_on[g]
+                    && self.groups.active_on[g]
                         .iter()
                         .any(|&t| self.group_status_on(g, t) == super::view::status::ONLINE)
             });
@@ -360,7 +360,7 @@ impl Sim {
         let down = !self.servers[s].running();
         let counted = (0..self.n())
             .filter(|&o| o != s && self.servers[o].running())
-            .all(|o| self.believes_up[o][s]);
+            .all(|o| self.members.believes_up[o][s]);
         if went_down && !down && counted {
             return Step::HostDone;
         }
