@@ -330,7 +330,9 @@ impl Engine {
         let busy_before = self.sim.busy();
         if let Some(d) = &self.spec.durable {
             if let Err(e) = d.input(self.sim.now(), from, &input) {
-                let result = Err(crate::sim::InputError::Refused(e));
+                let result = Err(crate::sim::InputError::Refused(
+                    crate::sim::Refusal::Unrecorded(e),
+                ));
                 return Reply::Applied {
                     result,
                     busy_before,

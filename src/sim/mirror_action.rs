@@ -10,6 +10,7 @@ use super::engine::{Ev, Sim};
 use super::event::EventKind;
 use super::input::{InputError, MirrorActionKind, MirrorStage, Operation};
 use super::mirror::Mode;
+use super::refusal::Refusal;
 
 /// The completion message of an action that did what it was asked [infer: the
 /// scripts end with the clp commands' success line].
@@ -56,8 +57,8 @@ impl Actions {
     }
 }
 
-fn refused(m: impl Into<String>) -> InputError {
-    InputError::Refused(m.into())
+fn refused(r: Refusal) -> InputError {
+    InputError::Refused(r)
 }
 
 impl Sim {
@@ -77,7 +78,7 @@ impl Sim {
 
     pub(crate) fn check_mirror_op(&self, op: &Operation) -> Result<(), InputError> {
         if self.model.mirrors.is_empty() {
-            return Err(refused(NO_MIRROR));
+            return Err(refused(Refusal::NoMirror));
         }
         match op {
             Operation::MirrorRecover { resource, full } => {
@@ -85,25 +86,19 @@ impl Sim {
                     .model
                     .resource_id(resource)
                     .and_then(|r| self.model.resources[r].mirror)
-                    .ok_or_else(|| refused(NO_MIRROR))?;
+                    .ok_or(refused(Refusal::NoMirror))?;
                 let st = &self.mirror[k];
                 if st.recovery.is_some() {
-                    return Err(refused(format!(
-                        "Mirror recovery of {resource} is already in progress."
-                    )));
+                    return Err(refused(Refusal::MirrorRecoveryInProgress(resource.clone())));
                 }
                 if !st.connected {
-                    return Err(refused(format!(
-                        "The mirror connect of {resource} is not available."
-                    )));
+                    return Err(refused(Refusal::MirrorConnectDown(resource.clone())));
                 }
                 if st.latest == [false, false] {
-                    return Err(refused(format!(
-                        "No server has the latest data of {resource}; forced mirror recovery names the source."
-                    )));
+                    return Err(refused(Refusal::NoLatestData(resource.clone())));
                 }
                 if st.latest == [true, true] && !full {
-                    return Err(refused(format!("The mirror of {resource} is normal.")));
+                    return Err(refused(Refusal::MirrorNormal(resource.clone())));
                 }
             }
             Operation::MirrorAction {
@@ -128,7 +123,7 @@ impl Sim {
                     return Err(InputError::Invalid("timeout must be positive".into()));
                 }
                 if !self.servers.iter().any(|s| s.power && !s.hung) {
-                    return Err(refused("No server of the cluster is up."));
+                    return Err(refused(Refusal::NoServerUp));
                 }
             }
             _ => {}
@@ -239,8 +234,8 @@ impl Sim {
         };
         if let Some(e) = effect {
             // An effect with nothing to do (the cluster already stopped) is skipped.
-            if self.check_operation(&e).is_ok() {
-                self.perform(e);
+            if let Ok(step) = self.plan_cluster_op(&e) {
+                self.execute_step(e, step);
             }
         }
     }

@@ -23,6 +23,7 @@ pub mod names;
 mod ops;
 mod power;
 mod reconfig;
+pub mod refusal;
 pub mod rolling;
 mod snapshot;
 pub mod view;
@@ -33,6 +34,7 @@ pub use input::{
     CheckResult, FaultId, FaultKind, FaultSpec, Input, InputError, Operation, PowerAction,
 };
 pub use power::PowerState;
+pub use refusal::Refusal;
 pub use rolling::{RollingKind, RollingRecord, RollingStatus};
 pub use view::{status, ClusterView};
 

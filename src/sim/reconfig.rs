@@ -22,9 +22,11 @@ use super::engine::{AfterStop, Ev, ServerState, Service, Sim};
 use super::event::{Arg, EventKind};
 use super::group_state::RState;
 use super::heartbeat::{link_key, send_key};
-use super::input::{InputError, Operation};
+use super::input::InputError;
 use super::monitor::MonitorInstance;
 use super::names::{lookup, Kind};
+use super::ops::Step;
+use super::refusal::Refusal;
 use crate::model::file::ServerFile;
 use crate::model::{Model, ServerId, DEPARTED_BASE};
 use rand::{Rng, SeedableRng};
@@ -42,8 +44,12 @@ pub(crate) struct Reconfig {
     joins: u64,
 }
 
-fn refused(msg: impl Into<String>) -> InputError {
-    InputError::Refused(msg.into())
+fn refused(r: Refusal) -> InputError {
+    InputError::Refused(r)
+}
+
+fn configuration(message: String) -> InputError {
+    InputError::Refused(Refusal::Configuration(message))
 }
 
 /// Mixed into the seed for joiners' phases, so they are not the first draws again.
@@ -51,19 +57,6 @@ const JOIN_SALT: u64 = 0x9e37_79b9_7f4a_7c15;
 
 impl Sim {
     /// Handles the reconfiguration operations; `None` for every other operation.
-    pub(crate) fn reconfig_operation(&mut self, op: &Operation) -> Option<Result<(), InputError>> {
-        Some(match op {
-            Operation::ServerAdd {
-                server,
-                ip,
-                priority,
-                start,
-            } => self.server_add(op, server, ip, *priority, *start),
-            Operation::ServerRemove { server } => self.server_remove(op, server),
-            _ => return None,
-        })
-    }
-
     /// Virtual time the configuration was last applied (0: as loaded at start).
     pub fn config_applied_ms(&self) -> u64 {
         self.reconfig.applied_ms
@@ -77,49 +70,49 @@ impl Sim {
 
     fn reconfig_ready(&self) -> Result<(), InputError> {
         if let Some((x, _)) = &self.reconfig.removing {
-            return Err(refused(format!(
-                "Server {} is being removed. Perform the next operation after it completes.",
-                self.model.servers[*x].name
+            return Err(refused(Refusal::BeingRemoved(
+                self.model.servers[*x].name.clone(),
             )));
         }
         // A rolling operation holds server ids in its order: the configuration waits.
-        if self.busy() || self.rolling_in_progress() {
-            return Err(refused(
-                "Another operation is in progress. Perform the next operation after it completes.",
-            ));
+        if self.busy() {
+            return Err(refused(Refusal::Busy));
+        }
+        if self.rolling_in_progress() {
+            return Err(refused(Refusal::RollingInProgress));
         }
         Ok(())
     }
 
-    fn log_requested(&mut self, op: &Operation) {
-        self.log(EventKind::OperationRequested, |e| {
-            e.reason = Some(serde_json::to_string(op).unwrap_or_default());
-        });
-    }
-
-    fn server_add(
-        &mut self,
-        op: &Operation,
+    /// Checks a server-add and resolves the new configuration.
+    pub(crate) fn plan_server_add(
+        &self,
         name: &str,
         ip: &Option<String>,
         priority: Option<u32>,
         start: bool,
-    ) -> Result<(), InputError> {
+    ) -> Result<Step, InputError> {
         self.reconfig_ready()?;
         if start && self.suspended {
-            return Err(refused(
-                "The cluster is suspended. Resume the cluster first.",
-            ));
+            return Err(refused(Refusal::Suspended));
         }
         let file = ServerFile {
             name: name.to_string(),
             priority,
             ip: ip.clone(),
         };
-        let model = self.model.with_server_added(file).map_err(refused)?;
-        self.log_requested(op);
+        let model = self.model.with_server_added(file).map_err(configuration)?;
+        Ok(Step::ServerAdd {
+            model: Arc::new(model),
+            name: name.to_string(),
+            start,
+        })
+    }
+
+    /// Swaps in the configuration with the new server (the last id), started if asked.
+    pub(crate) fn exec_server_add(&mut self, model: Arc<Model>, name: &str, start: bool) {
         let x = self.n();
-        self.model = Arc::new(model);
+        self.model = model;
         self.grow_tables(x);
         self.hb_join(x);
         self.reconfig.applied_ms = self.kernel.now();
@@ -130,7 +123,6 @@ impl Sim {
         if start {
             self.service_start(x);
         }
-        Ok(())
     }
 
     /// Every per-server table gets a column for the new server `x` (= the old count).
@@ -173,23 +165,26 @@ impl Sim {
         self.faults_reresolve(&model, Some);
     }
 
-    fn server_remove(&mut self, op: &Operation, name: &str) -> Result<(), InputError> {
+    /// Checks a server-remove and resolves the configuration without the server.
+    pub(crate) fn plan_server_remove(&self, name: &str) -> Result<Step, InputError> {
         self.reconfig_ready()?;
         let x = lookup(&self.model, Kind::Server, name)?;
-        let model = self.model.with_server_removed(name).map_err(refused)?;
+        let model = self
+            .model
+            .with_server_removed(name)
+            .map_err(configuration)?;
         if let Some(id) = self.faults_unresolved_in(&model).first() {
-            return Err(refused(format!(
-                "Fault {id} names server {name}; heal it before removing the server."
-            )));
+            return Err(refused(Refusal::FaultNamesServer {
+                fault: *id,
+                server: name.to_string(),
+            }));
         }
         let st = &self.servers[x];
         if st.power && st.hung {
-            return Err(refused(format!(
-                "Server {name} is not responding; power it off before removing it."
-            )));
+            return Err(refused(Refusal::NotResponding(name.to_string())));
         }
         if st.service == Service::Stopping {
-            return Err(refused(format!("Server {name} is stopping.")));
+            return Err(refused(Refusal::ServerStopping(name.to_string())));
         }
         let running = st.running();
         for g in 0..self.model.groups.len() {
@@ -197,20 +192,26 @@ impl Sim {
                 continue;
             }
             if !running || !self.can_take_over(g, x) {
-                return Err(refused(format!(
-                    "Group {} is active on server {name} and no other server can run it. \
-                     Stop the group or start another of its servers first.",
-                    self.model.groups[g].name
-                )));
+                return Err(refused(Refusal::GroupWouldBeStranded {
+                    group: self.model.groups[g].name.clone(),
+                    server: name.to_string(),
+                }));
             }
         }
-        self.log_requested(op);
-        self.reconfig.removing = Some((x, Arc::new(model)));
+        Ok(Step::ServerRemove {
+            server: x,
+            model: Arc::new(model),
+            running,
+        })
+    }
+
+    /// Starts the removal: a running server stops first; the rest waits for it.
+    pub(crate) fn exec_server_remove(&mut self, x: ServerId, model: Arc<Model>, running: bool) {
+        self.reconfig.removing = Some((x, model));
         if running {
             self.graceful_stop(x, AfterStop::Nothing, false, true);
         }
         self.reconfig_settle();
-        Ok(())
     }
 
     /// Another running server of g's policy, not in maintenance, could take g over.

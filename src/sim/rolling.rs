@@ -140,26 +140,25 @@ impl Sim {
         self.rolling.job.is_some()
     }
 
-    /// Starts a rolling operation; `None` for every other operation.
-    pub(crate) fn rolling_operation(&mut self, op: &Operation) -> Option<Result<(), InputError>> {
-        let (kind, version) = match op {
-            Operation::RollingRestart => (RollingKind::Restart, None),
-            Operation::RollingUpgrade => (RollingKind::Upgrade, None),
-            Operation::RollingDeploy { version } => (RollingKind::Deploy, Some(version.clone())),
-            _ => return None,
-        };
+    /// Checks a rolling operation of `kind` (to `version` for a deploy).
+    pub(crate) fn plan_rolling(
+        &self,
+        kind: RollingKind,
+        version: Option<String>,
+    ) -> Result<super::ops::Step, InputError> {
         if version.as_deref().is_some_and(|v| v.trim().is_empty()) {
-            return Some(Err(InputError::Invalid("version must not be empty".into())));
+            return Err(InputError::Invalid("version must not be empty".into()));
         }
         if let Some(j) = &self.rolling.job {
-            return Some(Err(InputError::Refused(format!(
-                "A rolling {} is already in process.",
-                j.kind.as_str()
-            ))));
+            return Err(InputError::Refused(
+                super::refusal::Refusal::RollingAlreadyInProcess(j.kind.as_str()),
+            ));
         }
-        self.log(EventKind::OperationRequested, |e| {
-            e.reason = Some(serde_json::to_string(op).unwrap_or_default());
-        });
+        Ok(super::ops::Step::Rolling { kind, version })
+    }
+
+    /// Starts a planned rolling operation.
+    pub(crate) fn exec_rolling(&mut self, kind: RollingKind, version: Option<String>) {
         self.rolling.records[kind.index()] = Some(RollingRecord {
             kind,
             status: RollingStatus::InProcess,
@@ -183,7 +182,6 @@ impl Sim {
         });
         self.rolling_host_begin();
         self.rolling_schedule();
-        Some(Ok(()))
     }
 
     /// The latest record of each kind that has run, in kind order.
