@@ -12,7 +12,8 @@
 
 use clustersim::model::Millis;
 use clustersim::sim::{
-    CheckResult, FaultKind, FaultSpec, HeartbeatModel, Input, Operation, PowerAction, Sim,
+    CheckResult, FaultKind, FaultSpec, HeartbeatModel, Input, InputError, Operation, PowerAction,
+    Sim,
 };
 use clustersim::synth::{drive, FaultLoad, SynthSpec};
 use clustersim::Model;
@@ -225,6 +226,15 @@ fn operation(s: &Setup, rng: &mut ChaCha8Rng) -> Operation {
 
 const END_MS: u64 = 700_000;
 
+/// An input's answer as text: a refusal by its message (its reason's words, whatever
+/// type carries them), anything else as `Debug` shows it.
+fn answer<T: std::fmt::Debug>(r: &Result<T, InputError>) -> String {
+    match r {
+        Err(InputError::Refused(why)) => format!("Err(Refused({:?}))", why.to_string()),
+        other => format!("{other:?}"),
+    }
+}
+
 /// One case: its hash over events, answers and final views, and its event count.
 fn case(i: u64) -> (u64, usize) {
     let mut rng = ChaCha8Rng::seed_from_u64(i);
@@ -253,7 +263,7 @@ fn case(i: u64) -> (u64, usize) {
                 at_ms: Some(at),
                 duration_ms: rng.gen_bool(0.9).then(|| rng.gen_range(1..200_000)),
             };
-            format!("{:?}", sim.inject(spec)).hash(&mut h);
+            answer(&sim.inject(spec)).hash(&mut h);
         } else {
             let from = rng.gen_bool(0.5).then(|| rng.gen_range(0..s.servers));
             let input = match rng.gen_range(0..10) {
@@ -269,8 +279,8 @@ fn case(i: u64) -> (u64, usize) {
     for (t, from, input) in ops {
         sim.run_until(t);
         let r = match (from, input) {
-            (Some(f), Input::Operation(op)) => format!("{:?}", sim.operate_from(f, op)),
-            (_, input) => format!("{:?}", sim.apply(input)),
+            (Some(f), Input::Operation(op)) => answer(&sim.operate_from(f, op)),
+            (_, input) => answer(&sim.apply(input)),
         };
         (t, r).hash(&mut h);
     }
