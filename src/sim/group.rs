@@ -128,6 +128,18 @@ impl Sim {
             .map(|t| t.id)
     }
 
+    /// A failover of g to `to` (from `from`, if it still runs there), for `reason`.
+    pub(crate) fn start_failover(
+        &mut self,
+        g: usize,
+        from: Option<ServerId>,
+        to: ServerId,
+        reason: String,
+    ) {
+        let kind = TaskKind::Failover;
+        self.start_task(kind, g, from, Some(to), None, false, Some(reason));
+    }
+
     /// Starts a task. `only` limits it to some resources (single-resource operations and
     /// resource restarts); `operator` tasks keep the cluster busy until they end.
     #[allow(clippy::too_many_arguments)]

@@ -3,7 +3,7 @@
 
 use super::engine::{AfterStop, Ev, Sim};
 use super::event::{Arg, EventKind};
-use super::group::{Stage, TaskKind};
+use super::group::Stage;
 use super::group_state::RState;
 use crate::model::{FinalAction, ResourceId, ServerId};
 
@@ -101,15 +101,7 @@ impl Sim {
                 if self.take_task(id).is_some_and(|t| t.operator) {
                     self.op_done();
                 }
-                self.start_task(
-                    TaskKind::Failover,
-                    g,
-                    Some(s),
-                    Some(d),
-                    None,
-                    false,
-                    Some(reason),
-                );
+                self.start_failover(g, Some(s), d, reason);
                 return;
             }
         }

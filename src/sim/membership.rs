@@ -345,15 +345,7 @@ impl Sim {
                             e.reason = Some(reason.clone());
                         },
                     );
-                    self.start_task(
-                        TaskKind::Failover,
-                        g,
-                        None,
-                        Some(o),
-                        None,
-                        false,
-                        Some(reason),
-                    );
+                    self.start_failover(g, None, o, reason);
                 }
                 Some(_) => {} // another server is the destination and acts itself
                 None => {

@@ -99,6 +99,11 @@ impl MirrorState {
 }
 
 impl Sim {
+    fn mirror_agent_started(&mut self, s: ServerId) {
+        let kind = EventKind::MirrorAgentStarted;
+        self.alert(Some(s), kind, ("mdagent", 1), vec![], |_| {});
+    }
+
     pub(crate) fn mirror_init(&mut self) {
         let n = self.n();
         if self.model.mirrors.is_empty() {
@@ -106,13 +111,7 @@ impl Sim {
         }
         for s in 0..n {
             if self.on_some_mirror(s) {
-                self.alert(
-                    Some(s),
-                    EventKind::MirrorAgentStarted,
-                    ("mdagent", 1),
-                    vec![],
-                    |_| {},
-                );
+                self.mirror_agent_started(s);
             }
         }
     }
@@ -238,13 +237,7 @@ impl Sim {
                 st.agent_up[s] = up;
             }
             if up {
-                self.alert(
-                    Some(s),
-                    EventKind::MirrorAgentStarted,
-                    ("mdagent", 1),
-                    vec![],
-                    |_| {},
-                );
+                self.mirror_agent_started(s);
             } else if !self.servers[s].abnormal {
                 self.alert(
                     Some(s),

@@ -234,7 +234,7 @@ impl Sim {
         };
         if let Some(e) = effect {
             // An effect with nothing to do (the cluster already stopped) is skipped.
-            if let Ok(step) = self.plan_cluster_op(&e) {
+            if let Ok(step) = self.plan_cluster(&e) {
                 self.execute_step(e, step);
             }
         }

@@ -99,15 +99,7 @@ impl Sim {
                                 e.reason = Some(reason.clone());
                             },
                         );
-                        self.start_task(
-                            TaskKind::Failover,
-                            g,
-                            Some(s),
-                            Some(d),
-                            None,
-                            false,
-                            Some(reason),
-                        );
+                        self.start_failover(g, Some(s), d, reason);
                     }
                     None => {
                         self.alert(

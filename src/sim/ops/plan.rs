@@ -110,64 +110,15 @@ impl Sim {
                 self.plan_rolling(RollingKind::Deploy, Some(version.clone()))?
             }
             _ if self.busy() => return Err(refused(Refusal::Busy)),
-            _ => self.plan_cluster_op(&op)?,
-        };
-        Ok(Plan { op, step })
-    }
-
-    /// The operations of the cluster itself, its servers, groups, resources, monitors.
-    pub(crate) fn plan_cluster_op(&self, op: &Operation) -> Result<Step, InputError> {
-        use Operation::*;
-        Ok(match op {
             ClusterStart | ClusterStop | ClusterReboot | ClusterShutdown | ClusterSuspend
-            | ClusterResume => self.plan_cluster(op)?,
-            ServerStart { server } => {
-                let s = self.op_server(server)?;
-                let st = &self.servers[s];
-                if !st.power || st.hung {
-                    return Err(refused(Refusal::ServerDown(server.clone())));
-                }
-                if st.running() {
-                    return Err(refused(Refusal::ServerAlreadyStarted(server.clone())));
-                }
-                if st.service != Service::Stopped {
-                    return Err(refused(Refusal::ServerStopping(server.clone())));
-                }
-                Step::ServerStart(s)
-            }
-            ServerStop { server } | ServerReboot { server } | ServerShutdown { server } => {
-                let s = self.op_server(server)?;
-                let st = &self.servers[s];
-                if !st.power || st.hung {
-                    return Err(refused(Refusal::ServerDown(server.clone())));
-                }
-                match op {
-                    ServerStop { .. } => {
-                        self.need_running(s)?;
-                        Step::ServerStop(s)
-                    }
-                    ServerReboot { .. } => Step::ServerLeave(s, AfterStop::Reboot),
-                    _ => Step::ServerLeave(s, AfterStop::PowerOff),
-                }
-            }
+            | ClusterResume => self.plan_cluster(&op)?,
+            ServerStart { server }
+            | ServerStop { server }
+            | ServerReboot { server }
+            | ServerShutdown { server } => self.plan_server(&op, server)?,
             GroupStart { group, target } => self.plan_group_start(group, target)?,
             GroupStop { group, target } => self.plan_group_stop(group, target)?,
-            GroupMove { group, target } => {
-                self.not_suspended()?;
-                let g = self.op_group(group)?;
-                let Some(cur) = self.current_of(g) else {
-                    return Err(refused(Refusal::GroupNotStarted(group.clone())));
-                };
-                self.group_idle(g)?;
-                self.need_running(cur)?;
-                let (to, reason) = self.move_target(g, cur, target.as_deref())?;
-                Step::GroupMove {
-                    group: g,
-                    from: cur,
-                    to,
-                    reason,
-                }
-            }
+            GroupMove { group, target } => self.plan_group_move(group, target)?,
             ResourceStart { resource, target } => {
                 self.not_suspended()?;
                 let r = self.op_resource(resource)?;
@@ -177,41 +128,12 @@ impl Sim {
                     server: s,
                 }
             }
-            ResourceStop { resource } => {
-                self.not_suspended()?;
-                let r = self.op_resource(resource)?;
-                let g = self.model.resources[r].group;
-                self.group_idle(g)?;
-                let on = self.groups.active_on[g].iter();
-                let Some(&s) = on.clone().find(|&&s| self.rstate(r, s) != RState::Offline) else {
-                    return Err(refused(Refusal::ResourceAlreadyStopped(resource.clone())));
-                };
-                Step::ResourceStop {
-                    resource: r,
-                    server: s,
-                }
-            }
-            MonitorSuspend { monitor, target } | MonitorResume { monitor, target } => {
-                let m = self.op_monitor(monitor)?;
-                let server = match target {
-                    Some(t) => {
-                        let s = self.op_server(t)?;
-                        if !self.model.monitors[m].on_server[s] {
-                            return Err(refused(Refusal::MonitorNotOn {
-                                monitor: monitor.clone(),
-                                server: t.clone(),
-                            }));
-                        }
-                        self.need_running(s)?;
-                        Some(s)
-                    }
-                    None => None,
-                };
-                Step::MonitorSuspend {
-                    monitor: m,
-                    server,
-                    suspend: matches!(op, MonitorSuspend { .. }),
-                }
+            ResourceStop { resource } => self.plan_resource_stop(resource)?,
+            MonitorSuspend { monitor, target }
+            | MonitorResume { monitor, target }
+            | MonitorDummyFailureStart { monitor, target }
+            | MonitorDummyFailureStop { monitor, target } => {
+                self.plan_monitor(&op, monitor, target)?
             }
             SetTimeoutRatio { ratio, duration_ms } => plan_ratio(*ratio, *duration_ms)?,
             ResetTimeoutRatio => Step::TimeoutRatio {
@@ -223,54 +145,142 @@ impl Sim {
                 target,
                 timeout_s,
                 ..
-            } => {
-                let sc = lookup(&self.model, Kind::Script, script)?;
-                let s = script_target(&self.model, target)?;
-                if *timeout_s == 0 {
-                    return Err(invalid("timeout must be positive"));
-                }
-                self.need_running(s)?;
-                Step::ScriptRun {
-                    server: s,
-                    script: sc,
-                    timeout_ms: timeout_s * 1000,
-                }
-            }
+            } => self.plan_script(script, target, *timeout_s)?,
             ServerDummyFailureStart { server } | ServerDummyFailureStop { server } => {
                 let s = self.op_server(server)?;
                 self.need_running(s)?;
                 Step::ServerDummyFailure {
                     server: s,
-                    on: matches!(op, ServerDummyFailureStart { .. }),
-                }
-            }
-            MonitorDummyFailureStart { monitor, target }
-            | MonitorDummyFailureStop { monitor, target } => {
-                let m = self.op_monitor(monitor)?;
-                let server = match target {
-                    Some(t) => Some(self.op_server(t)?),
-                    None => None,
-                };
-                Step::MonitorDummyFailure {
-                    monitor: m,
-                    server,
-                    on: matches!(op, MonitorDummyFailureStart { .. }),
+                    on: matches!(&op, ServerDummyFailureStart { .. }),
                 }
             }
             MirrorRecover { .. } | MirrorAction { .. } => {
-                self.check_mirror_op(op)?;
+                self.check_mirror_op(&op)?;
                 Step::Mirror
             }
-            Power { .. } | Maintenance { .. } | ServerAdd { .. } | ServerRemove { .. } => {
-                unreachable!("planned before the busy check")
-            }
-            RollingRestart | RollingUpgrade | RollingDeploy { .. } => {
-                unreachable!("planned before the busy check")
-            }
+        };
+        Ok(Plan { op, step })
+    }
+
+    fn plan_group_move(&self, group: &str, target: &Option<String>) -> Result<Step, InputError> {
+        self.not_suspended()?;
+        let g = self.op_group(group)?;
+        let Some(cur) = self.current_of(g) else {
+            return Err(refused(Refusal::GroupNotStarted(group.into())));
+        };
+        self.group_idle(g)?;
+        self.need_running(cur)?;
+        let (to, reason) = self.move_target(g, cur, target.as_deref())?;
+        Ok(Step::GroupMove {
+            group: g,
+            from: cur,
+            to,
+            reason,
         })
     }
 
-    fn plan_cluster(&self, op: &Operation) -> Result<Step, InputError> {
+    /// Stops the resource (and what depends on it) where it is not Offline.
+    fn plan_resource_stop(&self, resource: &str) -> Result<Step, InputError> {
+        self.not_suspended()?;
+        let r = self.op_resource(resource)?;
+        let g = self.model.resources[r].group;
+        self.group_idle(g)?;
+        let mut on = self.groups.active_on[g].iter();
+        let Some(&s) = on.find(|&&s| self.rstate(r, s) != RState::Offline) else {
+            return Err(refused(Refusal::ResourceAlreadyStopped(resource.into())));
+        };
+        Ok(Step::ResourceStop {
+            resource: r,
+            server: s,
+        })
+    }
+
+    fn plan_script(&self, script: &str, target: &str, timeout_s: u64) -> Result<Step, InputError> {
+        let sc = lookup(&self.model, Kind::Script, script)?;
+        let s = script_target(&self.model, target)?;
+        if timeout_s == 0 {
+            return Err(invalid("timeout must be positive"));
+        }
+        self.need_running(s)?;
+        Ok(Step::ScriptRun {
+            server: s,
+            script: sc,
+            timeout_ms: timeout_s * 1000,
+        })
+    }
+
+    /// A server's start, stop, reboot or shutdown (`op`, naming `server`).
+    fn plan_server(&self, op: &Operation, server: &str) -> Result<Step, InputError> {
+        use Operation::*;
+        let s = self.op_server(server)?;
+        let st = &self.servers[s];
+        if !st.power || st.hung {
+            return Err(refused(Refusal::ServerDown(server.into())));
+        }
+        Ok(match op {
+            ServerStart { .. } => {
+                if st.running() {
+                    return Err(refused(Refusal::ServerAlreadyStarted(server.into())));
+                }
+                if st.service != Service::Stopped {
+                    return Err(refused(Refusal::ServerStopping(server.into())));
+                }
+                Step::ServerStart(s)
+            }
+            ServerStop { .. } => {
+                self.need_running(s)?;
+                Step::ServerStop(s)
+            }
+            ServerReboot { .. } => Step::ServerLeave(s, AfterStop::Reboot),
+            _ => Step::ServerLeave(s, AfterStop::PowerOff),
+        })
+    }
+
+    /// A monitor's suspend or resume, or its dummy failure (`op`, naming `monitor`).
+    fn plan_monitor(
+        &self,
+        op: &Operation,
+        monitor: &str,
+        target: &Option<String>,
+    ) -> Result<Step, InputError> {
+        use Operation::*;
+        let m = self.op_monitor(monitor)?;
+        let suspend = matches!(op, MonitorSuspend { .. });
+        if !suspend && !matches!(op, MonitorResume { .. }) {
+            let server = match target {
+                Some(t) => Some(self.op_server(t)?),
+                None => None,
+            };
+            let on = matches!(op, MonitorDummyFailureStart { .. });
+            return Ok(Step::MonitorDummyFailure {
+                monitor: m,
+                server,
+                on,
+            });
+        }
+        let server = match target {
+            Some(t) => {
+                let s = self.op_server(t)?;
+                if !self.model.monitors[m].on_server[s] {
+                    return Err(refused(Refusal::MonitorNotOn {
+                        monitor: monitor.into(),
+                        server: t.clone(),
+                    }));
+                }
+                self.need_running(s)?;
+                Some(s)
+            }
+            None => None,
+        };
+        Ok(Step::MonitorSuspend {
+            monitor: m,
+            server,
+            suspend,
+        })
+    }
+
+    /// The cluster's start, stop, reboot, shutdown, suspend or resume.
+    pub(crate) fn plan_cluster(&self, op: &Operation) -> Result<Step, InputError> {
         use Operation::*;
         let any = |f: fn(&crate::sim::engine::ServerState) -> bool| self.servers.iter().any(f);
         Ok(match op {
