@@ -10,7 +10,8 @@ use crate::model::{FinalAction, ResourceId, ServerId};
 impl Sim {
     /// A resource failed to activate (`activating`) or deactivate on s: retry up to its
     /// retry threshold, then (activation only) fail the group over up to the failover
-    /// threshold, then take the final action.
+    /// threshold, then take the final action. (Over 100 lines: the product's sequence
+    /// reads top to bottom as its manual states it; its arms share the task's state.)
     pub(super) fn step_failed(&mut self, id: u64, r: ResourceId, s: ServerId, activating: bool) {
         let res = self.model.resources[r].clone();
         let g = res.group;
@@ -114,6 +115,7 @@ impl Sim {
     }
 
     /// The final action after activation (`activating`) or deactivation failed for good.
+    /// (Over 100 lines: one arm per `FinalAction`, each the product's documented step.)
     fn resource_final_action(
         &mut self,
         id: u64,

@@ -18,7 +18,8 @@ impl Sim {
     }
 
     /// The recovery sequence after an Error: reactivate, then fail over, then the final
-    /// action, then nothing more (`rm 100`).
+    /// action, then nothing more (`rm 100`). (Over 100 lines: the sequence and its
+    /// counters in the order the manual gives them.)
     pub(super) fn mon_recover(&mut self, m: usize, s: ServerId) {
         let def = self.model.monitors[m].clone();
         let target = def.recovery;
@@ -121,6 +122,7 @@ impl Sim {
         self.mon_final_action(m, s, group);
     }
 
+    /// The monitor's final action. (Over 100 lines: one arm per `FinalAction`.)
     fn mon_final_action(&mut self, m: usize, s: ServerId, group: Option<usize>) {
         let def = self.model.monitors[m].clone();
         let fa = def.final_action;

@@ -31,6 +31,9 @@ impl Sim {
         }
     }
 
+    /// The view as observer `o` knows the cluster (ground truth for `None`). (Over 100
+    /// lines until the view's statuses become enums, #10 item 4, which splits it per
+    /// section.)
     fn view_as(&self, o: Option<ServerId>) -> ClusterView {
         let m = &self.model;
         let n = self.n();

@@ -46,13 +46,7 @@ impl Sim {
             Step::GroupStop { group, server } => {
                 self.start_task(TaskKind::Stop, group, Some(server), None, None, true, None);
             }
-            Step::GroupStopAll(s) => {
-                for g in 0..self.model.groups.len() {
-                    if self.groups.active_on[g].contains(&s) && self.task_of_group(g).is_none() {
-                        self.start_task(TaskKind::Stop, g, Some(s), None, None, true, None);
-                    }
-                }
-            }
+            Step::GroupStopAll(s) => self.stop_every_group_on(s),
             Step::GroupMove {
                 group,
                 from,
@@ -79,18 +73,7 @@ impl Sim {
                 monitor,
                 server,
                 suspend,
-            } => {
-                let on = &self.model.monitors[monitor].on_server;
-                let servers: Vec<ServerId> = match server {
-                    Some(s) => vec![s],
-                    None => (0..self.n())
-                        .filter(|&s| on[s] && self.servers[s].running())
-                        .collect(),
-                };
-                for s in servers {
-                    self.mon_set_suspended(monitor, s, suspend);
-                }
-            }
+            } => self.monitor_suspend(monitor, server, suspend),
             Step::TimeoutRatio { ratio, duration_ms } => self.set_ratio(ratio, duration_ms),
             Step::ScriptRun {
                 server,
@@ -164,6 +147,28 @@ impl Sim {
             {
                 self.start_task(TaskKind::Start, g, None, Some(s), None, true, None);
             }
+        }
+    }
+
+    fn stop_every_group_on(&mut self, s: ServerId) {
+        for g in 0..self.model.groups.len() {
+            if self.groups.active_on[g].contains(&s) && self.task_of_group(g).is_none() {
+                self.start_task(TaskKind::Stop, g, Some(s), None, None, true, None);
+            }
+        }
+    }
+
+    /// On one server, or on every running server of the monitor.
+    fn monitor_suspend(&mut self, m: usize, server: Option<ServerId>, suspend: bool) {
+        let on = &self.model.monitors[m].on_server;
+        let servers: Vec<ServerId> = match server {
+            Some(s) => vec![s],
+            None => (0..self.n())
+                .filter(|&s| on[s] && self.servers[s].running())
+                .collect(),
+        };
+        for s in servers {
+            self.mon_set_suspended(m, s, suspend);
         }
     }
 
