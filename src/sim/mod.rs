@@ -1,5 +1,8 @@
 //! The simulation core: a single-threaded, deterministic discrete-event engine that
-//! plays the EXPRESSCLUSTER X behaviour over a [`Model`].
+//! plays the EXPRESSCLUSTER X behaviour over a [`Model`]. It runs on the product-neutral
+//! kernel (`crate::kernel`: clock, queue, log), asks the environment (`env`: faults and
+//! the links they hold down) what the world does, and keeps the product's state in one
+//! struct per behaviour module (membership, groups, monitors, ...).
 //!
 //! It reads no wall clock, draws randomness only from one seeded ChaCha generator, and
 //! keeps all state in vectors and ordered maps, so the same model, seed and inputs give
