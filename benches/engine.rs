@@ -16,8 +16,8 @@
 //! - `cluster/1000x100_hour_1s_hb`: 1,000 servers, 100 groups, 1 s heartbeats, one
 //!   simulated hour (bar: at least 1,000x real time, i.e. under 3.6 s per iteration).
 
+use clustersim::kernel::queue::{EventQueue, Phase};
 use clustersim::model::{Millis, Model};
-use clustersim::sim::queue::{EventQueue, Phase};
 use clustersim::sim::{HeartbeatModel, Sim};
 use clustersim::synth::{drive, FaultLoad, SynthSpec};
 use criterion::measurement::{Measurement, ValueFormatter};

@@ -6,6 +6,7 @@ pub mod clp;
 pub mod faces;
 pub mod host;
 pub mod import;
+pub mod kernel;
 pub mod model;
 pub mod persist;
 pub mod scenario;

@@ -159,7 +159,7 @@ pub async fn apply(app: &App, input: Input) -> Result<Applied, ApiError> {
 fn input_error(err: InputError) -> ApiError {
     match err {
         InputError::Unknown(m) | InputError::Invalid(m) => ApiError::bad_request_msg(m),
-        InputError::Refused(m) => ApiError::with(StatusCode::CONFLICT, m),
+        InputError::Refused(r) => ApiError::with(StatusCode::CONFLICT, r.to_string()),
     }
 }
 

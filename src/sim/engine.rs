@@ -2,18 +2,15 @@
 //! in the sibling modules (heartbeat, membership, group, monitor, fault, ops), each an
 //! `impl Sim` block over the state defined here.
 
+use super::env::Env;
 use super::event::{Arg, Event, EventKind};
-use super::fault::Faults;
-use super::group::Task;
+use super::group_state::RState;
 use super::heartbeat::Heartbeats;
 use super::input::{FaultId, FaultSpec, Input, InputError, Operation};
-use super::monitor::{MonitorCounters, MonitorInstance};
-use super::queue::{EventQueue, Phase};
 use super::{Applied, FaultInfo, HeartbeatModel};
+use crate::kernel::{Kernel, Phase};
 use crate::model::{InitialState, Model, ServerId};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use std::collections::BTreeMap;
+use rand::Rng;
 use std::sync::Arc;
 
 /// Internal engine events. Stale ones (superseded by a later state change) carry a
@@ -129,13 +126,11 @@ pub(crate) struct ServerState {
     pub hung_since: u64,
     pub dummy_failure: bool,
     pub boot_gen: u64,
-    /// Per path: how many active faults hold the path down on this server.
-    pub path_down: Vec<u32>,
 }
 
 impl ServerState {
     /// A powered-on machine whose cluster service has not started.
-    pub fn new(n_paths: usize) -> ServerState {
+    pub fn new() -> ServerState {
         ServerState {
             power: true,
             hung: false,
@@ -149,7 +144,6 @@ impl ServerState {
             hung_since: 0,
             dummy_failure: false,
             boot_gen: 0,
-            path_down: vec![0; n_paths],
         }
     }
     /// Sends heartbeats and does work.
@@ -162,70 +156,25 @@ impl ServerState {
     }
 }
 
-/// Activation state of one resource on one server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum RState {
-    Offline,
-    OnlinePending,
-    Online,
-    OnlineFailure,
-    OfflinePending,
-    OfflineFailure,
-}
-
-impl RState {
-    pub fn status(self) -> &'static str {
-        use super::view::status::*;
-        match self {
-            RState::Offline => OFFLINE,
-            RState::OnlinePending => ONLINE_PENDING,
-            RState::Online => ONLINE,
-            RState::OnlineFailure => ONLINE_FAILURE,
-            RState::OfflinePending => OFFLINE_PENDING,
-            RState::OfflineFailure => OFFLINE_FAILURE,
-        }
-    }
-}
-
 /// The simulator: one cluster in virtual time. See the module docs of `sim`.
 pub struct Sim {
+    /// Clock, queue, log and seed: everything that knows nothing of the product.
+    pub(crate) kernel: Kernel<Ev, Event>,
     pub(crate) model: Arc<Model>,
-    pub(crate) seed: u64,
     pub(crate) hb_model: HeartbeatModel,
-    pub(crate) now: u64,
-    pub(crate) queue: EventQueue<Ev>,
-    pub(crate) processed: u64,
-    pub(crate) log: Vec<Event>,
-    /// Entries dropped from the front of `log` by [`Sim::trim_log`] (seq stays global).
-    pub(crate) log_dropped: u64,
     pub(crate) servers: Vec<ServerState>,
     pub(crate) hb: Heartbeats,
-    /// `believes_up[o][j]`: server o counts server j as a cluster member.
-    pub(crate) believes_up: Vec<Vec<bool>>,
-    /// `declared_down[o][j]`: o declared j down by heartbeat timeout while j ran, and
-    /// has not counted it since (its heartbeats tell j so once j hears them).
-    pub(crate) declared_down: Vec<Vec<bool>>,
-    /// (observer, lost peer) -> when the observer's `np_failover_wait` for it ends:
-    /// until then it takes none of the peer's groups, whatever else it takes over.
-    pub(crate) failover_waits: BTreeMap<(ServerId, ServerId), u64>,
-    /// (observer, peer) -> the peer's statuses as the observer last heard them.
-    pub(crate) known: BTreeMap<(ServerId, ServerId), super::knowledge::Frozen>,
     /// The server whose API received the operation being judged (`operate_from`).
     pub(crate) answering: Option<ServerId>,
-    /// Resource state, indexed `resource * n_servers + server`.
-    pub(crate) rstate: Vec<RState>,
-    /// Per group: servers where any of its resources is not Offline.
-    pub(crate) active_on: Vec<Vec<ServerId>>,
-    /// Per group: the server it was last started on (where peers expect it).
-    pub(crate) home: Vec<Option<ServerId>>,
-    /// Per resource: failovers caused by its activation failures, reset on success.
-    pub(crate) act_failovers: Vec<u32>,
-    pub(crate) tasks: BTreeMap<u64, Task>,
     pub(crate) next_task: u64,
-    pub(crate) mon: Vec<MonitorInstance>,
-    pub(crate) mon_counters: Vec<MonitorCounters>,
-    pub(crate) mon_phase: Vec<u64>,
-    pub(crate) faults: Faults,
+    /// Who counts whom (`sim/membership.rs`).
+    pub(crate) members: super::membership::Membership,
+    /// Resource states, groups' servers, tasks (`sim/group_state.rs`).
+    pub(crate) groups: super::group_state::Groups,
+    /// Monitor instances and their recovery counters (`sim/monitor.rs`).
+    pub(crate) monitors: super::monitor::Monitors,
+    /// Faults and the links they hold down (`sim/env/`).
+    pub(crate) env: Env,
     pub(crate) toratio: u32,
     pub(crate) toratio_gen: u64,
     pub(crate) suspended: bool,
@@ -234,9 +183,6 @@ pub struct Sim {
     pub(crate) startup_gen: u64,
     pub(crate) startup_waiting: bool,
     pub(crate) check_invariants: bool,
-    /// Phase and key of the event being processed: which heartbeats of this
-    /// millisecond have already been sent.
-    pub(crate) cursor: (Phase, u64),
     /// Power operations and maintenance (`sim/power.rs`).
     pub(crate) power_ctl: super::power::PowerCtl,
     /// Live reconfiguration (`sim/reconfig.rs`).
@@ -257,7 +203,8 @@ impl Sim {
 
     pub fn with_heartbeat_model(model: Arc<Model>, seed: u64, hb_model: HeartbeatModel) -> Sim {
         let n = model.servers.len();
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let kernel = Kernel::new(seed);
+        let mut rng = kernel.rng();
         let jitter = model.settings.heartbeat_phase_jitter;
         // One draw per (server, path), then per (monitor, server), in index order.
         let mut hb_phase = Vec::with_capacity(n * model.paths.len());
@@ -276,26 +223,15 @@ impl Sim {
                 mon_phase.push(rng.gen_range(0..m.interval.0));
             }
         }
-        let servers = (0..n)
-            .map(|_| ServerState::new(model.paths.len()))
-            .collect();
+        let servers = (0..n).map(|_| ServerState::new()).collect();
         let mut sim = Sim {
             hb: Heartbeats::new(hb_phase, model.paths.len()),
-            believes_up: vec![vec![false; n]; n],
-            declared_down: vec![vec![false; n]; n],
-            failover_waits: BTreeMap::new(),
-            known: BTreeMap::new(),
             answering: None,
-            rstate: vec![RState::Offline; model.resources.len() * n],
-            active_on: vec![Vec::new(); model.groups.len()],
-            home: vec![None; model.groups.len()],
-            act_failovers: vec![0; model.resources.len()],
-            tasks: BTreeMap::new(),
             next_task: 1,
-            mon: vec![MonitorInstance::default(); model.monitors.len() * n],
-            mon_counters: vec![MonitorCounters::default(); model.monitors.len()],
-            mon_phase,
-            faults: Faults::default(),
+            members: super::membership::Membership::new(n),
+            groups: super::group_state::Groups::new(&model, n),
+            monitors: super::monitor::Monitors::new(&model, n, mon_phase),
+            env: Env::new(n, model.paths.len()),
             toratio: 1,
             toratio_gen: 0,
             suspended: false,
@@ -303,7 +239,6 @@ impl Sim {
             startup_gen: 0,
             startup_waiting: false,
             check_invariants: false,
-            cursor: (Phase::Now, 0),
             power_ctl: super::power::PowerCtl::new(n),
             reconfig: Default::default(),
             rolling: Default::default(),
@@ -311,13 +246,8 @@ impl Sim {
             mirror_actions: Default::default(),
             servers,
             model,
-            seed,
             hb_model,
-            now: 0,
-            queue: EventQueue::new(),
-            processed: 0,
-            log: Vec::new(),
-            log_dropped: 0,
+            kernel,
         };
         if sim.model.settings.initial_state == InitialState::Running {
             sim.boot_running();
@@ -336,7 +266,7 @@ impl Sim {
         }
         for o in 0..n {
             for j in 0..n {
-                self.believes_up[o][j] = true;
+                self.members.believes_up[o][j] = true;
             }
         }
         self.hb_init();
@@ -351,7 +281,7 @@ impl Sim {
             for &r in &group.start_order {
                 self.set_rstate(r, s, RState::Online);
             }
-            self.home[g] = Some(s);
+            self.groups.home[g] = Some(s);
             self.log_at(s, EventKind::GroupStarted, |e| {
                 e.group = Some(g);
                 e.status = Some(super::view::status::ONLINE);
@@ -372,15 +302,15 @@ impl Sim {
         &self.model
     }
     pub fn seed(&self) -> u64 {
-        self.seed
+        self.kernel.seed()
     }
     /// Virtual time in ms.
     pub fn now(&self) -> u64 {
-        self.now
+        self.kernel.now()
     }
     /// Engine events processed so far (heartbeat, activation, check ... steps).
     pub fn processed(&self) -> u64 {
-        self.processed
+        self.kernel.processed()
     }
     /// The timeout ratio in force (1 = none).
     pub fn timeout_ratio(&self) -> u32 {
@@ -429,60 +359,58 @@ impl Sim {
     /// Processes every event with time <= `t_ms`, then sets the clock to `t_ms`.
     /// Returns the number of engine events processed.
     pub fn run_until(&mut self, t_ms: u64) -> u64 {
-        let before = self.processed;
-        while self.queue.peek_time().is_some_and(|t| t <= t_ms) {
-            self.step();
+        let before = self.kernel.processed();
+        while let Some(ev) = self.kernel.pop_until(t_ms) {
+            self.process(ev);
         }
-        self.now = self.now.max(t_ms);
-        self.processed - before
+        self.kernel.advance_to(t_ms);
+        self.kernel.processed() - before
     }
 
     /// Advances the clock by `ms`, processing everything due.
     pub fn advance(&mut self, ms: u64) -> u64 {
-        self.run_until(self.now.saturating_add(ms))
+        self.run_until(self.kernel.now().saturating_add(ms))
     }
 
     /// Processes the next event, if any; false when the queue is empty.
     pub fn step(&mut self) -> bool {
-        let Some((t, phase, key, ev)) = self.queue.pop_keyed() else {
+        let Some(ev) = self.kernel.pop() else {
             return false;
         };
-        debug_assert!(t >= self.now, "time went backwards");
-        self.now = t;
-        self.cursor = (phase, key);
-        self.processed += 1;
+        self.process(ev);
+        true
+    }
+
+    /// One popped event and what follows every step.
+    fn process(&mut self, ev: Ev) {
         self.dispatch(ev);
         self.reconfig_settle();
         self.mirror_refresh();
         if self.check_invariants {
             if let Err(e) = self.invariants() {
-                panic!("invariant violated at t={} ms: {e}", self.now);
+                panic!("invariant violated at t={} ms: {e}", self.kernel.now());
             }
         }
-        true
     }
 
     pub fn next_event_time(&self) -> Option<u64> {
-        self.queue.peek_time()
+        self.kernel.next_event_time()
     }
 
     /// The whole event log.
     pub fn events(&self) -> &[Event] {
-        &self.log
+        self.kernel.log()
     }
 
     /// Drops the oldest entries so at most `keep` remain (a host's retention); returns
     /// how many were dropped. Sequence numbers keep counting from the first entry.
     pub fn trim_log(&mut self, keep: usize) -> u64 {
-        let n = self.log.len().saturating_sub(keep);
-        self.log.drain(..n);
-        self.log_dropped += n as u64;
-        n as u64
+        self.kernel.trim_log(keep)
     }
 
     /// Entries dropped by [`Sim::trim_log`] since t=0.
     pub fn events_dropped(&self) -> u64 {
-        self.log_dropped
+        self.kernel.log_dropped()
     }
 
     /// Whether an operator operation is still in progress.
@@ -543,21 +471,19 @@ impl Sim {
     }
 
     pub(crate) fn schedule(&mut self, at: u64, ev: Ev) {
-        self.queue.push(at.max(self.now), Phase::Now, ev);
+        self.kernel.schedule(at, ev);
     }
 
     /// Heartbeat events: `phase` Deadline or Late, ordered among themselves by `key`.
     pub(crate) fn schedule_hb(&mut self, at: u64, phase: Phase, key: u64, ev: Ev) {
-        self.queue.push_keyed(at.max(self.now), phase, key, ev);
+        self.kernel.schedule_keyed(at, phase, key, ev);
     }
 
     /// Appends an event at the current time; `fill` sets its fields.
     pub(crate) fn log(&mut self, kind: EventKind, fill: impl FnOnce(&mut Event)) {
         let mut e = Event::new(kind);
         fill(&mut e);
-        e.seq = self.log_dropped + self.log.len() as u64;
-        e.t_ms = self.now;
-        self.log.push(e);
+        self.kernel.append(e);
     }
 
     /// Appends an event raised on `server`.
@@ -590,116 +516,6 @@ impl Sim {
         });
     }
 
-    pub(crate) fn rstate(&self, r: usize, s: ServerId) -> RState {
-        self.rstate[r * self.n() + s]
-    }
-
-    /// Sets a resource's state and keeps the group's `active_on` and status events true.
-    pub(crate) fn set_rstate(&mut self, r: usize, s: ServerId, st: RState) {
-        let n = self.n();
-        let old = self.rstate[r * n + s];
-        if old == st {
-            return;
-        }
-        let g = self.model.resources[r].group;
-        let before = self.group_status_on(g, s);
-        self.rstate[r * n + s] = st;
-        let active = self.model.groups[g]
-            .resources
-            .iter()
-            .any(|&x| self.rstate[x * n + s] != RState::Offline);
-        let list = &mut self.active_on[g];
-        match (active, list.binary_search(&s)) {
-            (true, Err(i)) => list.insert(i, s),
-            (false, Ok(i)) => {
-                list.remove(i);
-            }
-            _ => {}
-        }
-        let after = self.group_status_on(g, s);
-        if before != after {
-            self.log_at(s, EventKind::GroupStatus, |e| {
-                e.group = Some(g);
-                e.status = Some(after);
-            });
-        }
-        // Monitors of this resource start or stop with it (timing `active`), and a
-        // resource failure ends when the resource is deactivated.
-        if st == RState::Offline {
-            self.faults.clear_resource_failure(r, s);
-        }
-        if old == RState::Online || st == RState::Online {
-            self.mon_refresh_target(r, s);
-        }
-    }
-
-    /// The group's status on one server, from its resources there.
-    pub(crate) fn group_status_on(&self, g: usize, s: ServerId) -> &'static str {
-        use super::view::status::*;
-        let n = self.n();
-        let mut any = [false; 6];
-        for &r in &self.model.groups[g].resources {
-            any[self.rstate[r * n + s] as usize] = true;
-        }
-        let has = |st: RState| any[st as usize];
-        // A group reads Pending until its task is done, not Online between two resources.
-        let stage = self
-            .tasks
-            .values()
-            .find(|t| t.group == g && t.server() == s)
-            .map(|t| t.stage);
-        let active = any[1..].iter().any(|&x| x);
-        if has(RState::OnlineFailure) {
-            ONLINE_FAILURE
-        } else if has(RState::OfflineFailure) {
-            OFFLINE_FAILURE
-        } else if active && stage == Some(super::group::Stage::Activate) {
-            ONLINE_PENDING
-        } else if active && stage == Some(super::group::Stage::Deactivate) {
-            OFFLINE_PENDING
-        } else if has(RState::OnlinePending) {
-            ONLINE_PENDING
-        } else if has(RState::OfflinePending) {
-            OFFLINE_PENDING
-        } else if has(RState::Online) {
-            ONLINE
-        } else {
-            OFFLINE
-        }
-    }
-
-    /// Logs a `group-status` event if g's status on s is no longer `before`.
-    pub(crate) fn note_group_status(&mut self, g: usize, s: ServerId, before: &'static str) {
-        let after = self.group_status_on(g, s);
-        if after != before {
-            self.log_at(s, EventKind::GroupStatus, |e| {
-                e.group = Some(g);
-                e.status = Some(after);
-            });
-        }
-    }
-
-    /// The highest-priority server of the group's policy that can start it now.
-    pub(crate) fn startup_server(&self, g: usize) -> Option<ServerId> {
-        self.model.groups[g]
-            .policy
-            .iter()
-            .copied()
-            .find(|&s| self.servers[s].running() && self.exclusive_ok(g, s))
-    }
-
-    /// Exclusive groups never run together on one server.
-    pub(crate) fn exclusive_ok(&self, g: usize, s: ServerId) -> bool {
-        if !self.model.groups[g].exclusive {
-            return true;
-        }
-        !self
-            .active_on
-            .iter()
-            .enumerate()
-            .any(|(other, on)| other != g && self.model.groups[other].exclusive && on.contains(&s))
-    }
-
     /// Timeout after the timeout ratio.
     pub(crate) fn scaled(&self, timeout_ms: u64) -> u64 {
         timeout_ms.saturating_mul(self.toratio as u64)
@@ -716,29 +532,29 @@ impl Sim {
         for (s, st) in self.servers.iter().enumerate() {
             if !st.power {
                 for r in 0..self.model.resources.len() {
-                    if self.rstate[r * n + s] != RState::Offline {
+                    if self.groups.rstate[r * n + s] != RState::Offline {
                         return Err(format!(
                             "resource {} is {} on powered-off server {}",
                             self.model.resources[r].name,
-                            self.rstate[r * n + s].status(),
+                            self.groups.rstate[r * n + s].status(),
                             self.model.servers[s].name
                         ));
                     }
                 }
             }
-            if st.running() && !self.believes_up[s][s] {
+            if st.running() && !self.members.believes_up[s][s] {
                 return Err(format!(
                     "server {} does not count itself",
                     self.model.servers[s].name
                 ));
             }
         }
-        for (g, on) in self.active_on.iter().enumerate() {
+        for (g, on) in self.groups.active_on.iter().enumerate() {
             for &s in on {
                 let any = self.model.groups[g]
                     .resources
                     .iter()
-                    .any(|&r| self.rstate[r * n + s] != RState::Offline);
+                    .any(|&r| self.groups.rstate[r * n + s] != RState::Offline);
                 if !any {
                     return Err(format!(
                         "group {} listed active on an idle server",
@@ -747,7 +563,7 @@ impl Sim {
                 }
             }
         }
-        for t in self.tasks.values() {
+        for t in self.groups.tasks.values() {
             let s = t.server();
             if !self.servers[s].power {
                 return Err(format!("task {} runs on powered-off server", t.id));

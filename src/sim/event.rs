@@ -169,6 +169,13 @@ pub struct Event {
     pub reason: Option<String>,
 }
 
+impl crate::kernel::Record for Event {
+    fn stamp(&mut self, seq: u64, t_ms: u64) {
+        self.seq = seq;
+        self.t_ms = t_ms;
+    }
+}
+
 impl Event {
     pub fn new(kind: EventKind) -> Event {
         Event {

@@ -3,9 +3,10 @@
 //! on another (move, failover, failback). Activation and deactivation failures follow
 //! the product's sequence: retry, then failover (activation only), then final action.
 
-use super::engine::{AfterStop, Ev, RState, Sim};
+use super::engine::{Ev, Sim};
 use super::event::{Arg, EventKind};
-use crate::model::{FinalAction, ResourceId, ServerId};
+use super::group_state::RState;
+use crate::model::{ResourceId, ServerId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TaskKind {
@@ -112,14 +113,31 @@ impl Task {
 
 impl Sim {
     pub(crate) fn task_of_group(&self, g: usize) -> Option<u64> {
-        self.tasks.values().find(|t| t.group == g).map(|t| t.id)
+        self.groups
+            .tasks
+            .values()
+            .find(|t| t.group == g)
+            .map(|t| t.id)
     }
 
     pub(crate) fn task_of_group_on(&self, g: usize, s: ServerId) -> Option<u64> {
-        self.tasks
+        self.groups
+            .tasks
             .values()
             .find(|t| t.group == g && (t.from == Some(s) || t.to == Some(s)))
             .map(|t| t.id)
+    }
+
+    /// A failover of g to `to` (from `from`, if it still runs there), for `reason`.
+    pub(crate) fn start_failover(
+        &mut self,
+        g: usize,
+        from: Option<ServerId>,
+        to: ServerId,
+        reason: String,
+    ) {
+        let kind = TaskKind::Failover;
+        self.start_task(kind, g, from, Some(to), None, false, Some(reason));
     }
 
     /// Starts a task. `only` limits it to some resources (single-resource operations and
@@ -170,21 +188,21 @@ impl Sim {
         });
         match kind {
             TaskKind::Start | TaskKind::Move | TaskKind::Failover | TaskKind::Failback => {
-                self.home[g] = to
+                self.groups.home[g] = to
             }
-            TaskKind::Stop => self.home[g] = None,
+            TaskKind::Stop => self.groups.home[g] = None,
             _ => {}
         }
         if operator {
             self.op_pending += 1;
         }
-        self.tasks.insert(id, task);
+        self.groups.tasks.insert(id, task);
         self.task_next(id);
         id
     }
 
     /// The resources of the task's current stage, in the order they will be done.
-    fn stage_todo(&self, t: &Task) -> Vec<ResourceId> {
+    pub(super) fn stage_todo(&self, t: &Task) -> Vec<ResourceId> {
         let order = &self.model.groups[t.group].start_order;
         let wanted = |r: &ResourceId| t.only.as_ref().is_none_or(|o| o.contains(r));
         match t.stage {
@@ -196,9 +214,9 @@ impl Sim {
     }
 
     /// Begins the next resource of the task, or moves to the next stage, or finishes.
-    fn task_next(&mut self, id: u64) {
+    pub(super) fn task_next(&mut self, id: u64) {
         loop {
-            let Some(t) = self.tasks.get_mut(&id) else {
+            let Some(t) = self.groups.tasks.get_mut(&id) else {
                 return;
             };
             let stage = t.stage;
@@ -207,7 +225,7 @@ impl Sim {
                 if let (Stage::Deactivate, Some(to)) = (stage, t.to) {
                     let (g, from) = (t.group, s);
                     let before = self.group_status_on(g, from);
-                    let t = self.tasks.get_mut(&id).expect("task");
+                    let t = self.groups.tasks.get_mut(&id).expect("task");
                     t.stage = Stage::Activate;
                     self.note_group_status(g, from, before);
                     // The target must still run, and the source must still count it
@@ -221,15 +239,15 @@ impl Sim {
                         self.task_refused_by_target(id, x);
                         continue;
                     }
-                    let t = self.tasks.get(&id).expect("task");
+                    let t = self.groups.tasks.get(&id).expect("task");
                     let todo = self.stage_todo(t);
-                    self.tasks.get_mut(&id).expect("task").todo = todo;
+                    self.groups.tasks.get_mut(&id).expect("task").todo = todo;
                     continue;
                 }
                 self.task_finish(id);
                 return;
             };
-            let st = self.rstate[r * self.servers.len() + s];
+            let st = self.groups.rstate[r * self.servers.len() + s];
             let (skip, next, dur, alert) = match stage {
                 Stage::Deactivate => (
                     st == RState::Offline,
@@ -252,7 +270,7 @@ impl Sim {
             let gen = t.gen;
             self.set_rstate(r, s, next);
             self.resource_alert(s, r, alert, next);
-            self.schedule(self.now + dur, Ev::ResourceStep { task: id, gen });
+            self.schedule(self.kernel.now() + dur, Ev::ResourceStep { task: id, gen });
             return;
         }
     }
@@ -273,7 +291,7 @@ impl Sim {
     /// Whether `from` can hand a group over to `to`: it counts it, and heartbeats flow
     /// both ways now (the request and its answer travel on the same paths).
     pub(crate) fn can_hand_over(&self, from: ServerId, to: ServerId) -> bool {
-        self.believes_up[from][to] && self.hears_now(from, to) && self.hears_now(to, from)
+        self.members.believes_up[from][to] && self.hears_now(from, to) && self.hears_now(to, from)
     }
 
     /// A server other than `to` and the handing-over `from` where `to` knows group g
@@ -290,7 +308,7 @@ impl Sim {
     /// The target knows the group runs on x: the hand-over fails, the group stays
     /// stopped on the source, and x keeps it.
     fn task_refused_by_target(&mut self, id: u64, x: ServerId) {
-        let t = self.tasks.get_mut(&id).expect("task");
+        let t = self.groups.tasks.get_mut(&id).expect("task");
         let to = t.to.take().expect("target");
         t.failed = true;
         t.todo.clear();
@@ -301,12 +319,12 @@ impl Sim {
             self.model.groups[t.group].name,
             self.model.servers[x].name
         ));
-        self.home[t.group] = Some(x);
+        self.groups.home[t.group] = Some(x);
     }
 
     /// The move/failover target went away before activation: pick another or give up.
     fn task_redirect(&mut self, id: u64) {
-        let t = self.tasks.get(&id).expect("task");
+        let t = self.groups.tasks.get(&id).expect("task");
         let (g, from, to) = (t.group, t.from.expect("source"), t.to.expect("target"));
         // A server the source still counts but that is down, or cannot reach, cannot
         // take the group.
@@ -317,31 +335,33 @@ impl Sim {
         let (dest, explain) = self.choose_destination(from, g, &exclude);
         match dest {
             Some(d) => {
-                let t = self.tasks.get_mut(&id).expect("task");
+                let t = self.groups.tasks.get_mut(&id).expect("task");
                 t.to = Some(d);
                 t.reason = Some(format!(
                     "{} stopped before activation; {explain}",
                     self.model.servers[to].name
                 ));
-                self.home[g] = Some(d);
-                let t = self.tasks.get(&id).expect("task");
+                self.groups.home[g] = Some(d);
+                let t = self.groups.tasks.get(&id).expect("task");
                 let todo = self.stage_todo(t);
-                self.tasks.get_mut(&id).expect("task").todo = todo;
+                self.groups.tasks.get_mut(&id).expect("task").todo = todo;
             }
             None => {
-                let t = self.tasks.get_mut(&id).expect("task");
+                let t = self.groups.tasks.get_mut(&id).expect("task");
                 t.failed = true;
                 t.todo.clear();
                 t.to = None;
                 t.stage = Stage::Deactivate;
-                self.home[g] = Some(to);
+                self.groups.home[g] = Some(to);
             }
         }
     }
 
     /// A resource finished activating or deactivating (or failed to).
     pub(crate) fn task_step(&mut self, id: u64, gen: u64) {
-        let Some(t) = self.tasks.get(&id) else { return };
+        let Some(t) = self.groups.tasks.get(&id) else {
+            return;
+        };
         if t.gen != gen {
             return;
         }
@@ -349,275 +369,47 @@ impl Sim {
         let r = t.current.expect("a step has a resource");
         if self.servers[s].hung {
             // A hung server makes no progress; look again in a second.
-            self.schedule(self.now + 1_000, Ev::ResourceStep { task: id, gen });
+            self.schedule(
+                self.kernel.now() + 1_000,
+                Ev::ResourceStep { task: id, gen },
+            );
             return;
         }
         match t.stage {
             Stage::Activate => {
-                if self.faults.take_activation_failure(r, s) || self.mirror_refuses(r, s) {
+                if self.env.faults.take_activation_failure(r, s) || self.mirror_refuses(r, s) {
                     self.step_failed(id, r, s, true);
                 } else {
                     self.set_rstate(r, s, RState::Online);
                     self.resource_alert(s, r, 31, RState::Online);
-                    self.tasks.get_mut(&id).expect("task").attempt = 0;
+                    self.groups.tasks.get_mut(&id).expect("task").attempt = 0;
                     self.task_next(id);
                 }
             }
             Stage::Deactivate => {
-                if self.faults.take_deactivation_failure(r, s) {
+                if self.env.faults.take_deactivation_failure(r, s) {
                     self.step_failed(id, r, s, false);
                 } else {
                     self.set_rstate(r, s, RState::Offline);
                     self.resource_alert(s, r, 41, RState::Offline);
-                    self.tasks.get_mut(&id).expect("task").attempt = 0;
+                    self.groups.tasks.get_mut(&id).expect("task").attempt = 0;
                     self.task_next(id);
-                }
-            }
-        }
-    }
-
-    /// A resource failed to activate (`activating`) or deactivate on s: retry up to its
-    /// retry threshold, then (activation only) fail the group over up to the failover
-    /// threshold, then take the final action.
-    fn step_failed(&mut self, id: u64, r: ResourceId, s: ServerId, activating: bool) {
-        let res = self.model.resources[r].clone();
-        let g = res.group;
-        let (retries, duration, fail_id, retry_id, pending, failure, fail_kind, retry_kind, what) =
-            if activating {
-                (
-                    res.activation_retry,
-                    res.activation_duration.0,
-                    32,
-                    200,
-                    RState::OnlinePending,
-                    RState::OnlineFailure,
-                    EventKind::ResourceActivationFailed,
-                    EventKind::ActivationRetry,
-                    "activation",
-                )
-            } else {
-                (
-                    res.deactivation_retry,
-                    res.deactivation_duration.0,
-                    42,
-                    220,
-                    RState::OfflinePending,
-                    RState::OfflineFailure,
-                    EventKind::ResourceDeactivationFailed,
-                    EventKind::DeactivationRetry,
-                    "deactivation",
-                )
-            };
-        let fail_args = vec![
-            Arg::Resource(r),
-            Arg::Int(1),
-            Arg::Text(format!("{what} failed")),
-        ];
-        let t = self.tasks.get_mut(&id).expect("task");
-        let attempt = t.attempt;
-        if attempt < retries {
-            t.attempt += 1;
-            t.gen += 1;
-            let gen = t.gen;
-            self.alert(Some(s), fail_kind, ("rc", fail_id), fail_args, |e| {
-                e.resource = Some(r);
-                e.status = Some(pending.status());
-            });
-            let reason = format!("{what} retry {} of {retries}", attempt + 1);
-            self.alert(
-                Some(s),
-                retry_kind,
-                ("rc", retry_id),
-                vec![Arg::Resource(r), Arg::Resource(r)],
-                |e| {
-                    e.resource = Some(r);
-                    e.reason = Some(reason);
-                },
-            );
-            self.schedule(self.now + duration, Ev::ResourceStep { task: id, gen });
-            return;
-        }
-        self.set_rstate(r, s, failure);
-        self.alert(Some(s), fail_kind, ("rc", fail_id), fail_args, |e| {
-            e.resource = Some(r);
-            e.status = Some(failure.status());
-        });
-        if activating && self.act_failovers[r] < res.failover_threshold {
-            let (dest, explain) = self.choose_destination(s, g, &[s]);
-            if let Some(d) = dest {
-                self.act_failovers[r] += 1;
-                let reason = format!(
-                    "activation of {} failed on {} (retries used: {retries}); failover {} of {}; {explain}",
-                    res.name, self.model.servers[s].name, self.act_failovers[r], res.failover_threshold
-                );
-                self.alert(
-                    Some(s),
-                    EventKind::ActivationFailover,
-                    ("rc", 201),
-                    vec![Arg::Group(g), Arg::Server(d), Arg::Resource(r)],
-                    |e| {
-                        e.group = Some(g);
-                        e.resource = Some(r);
-                        e.peer = Some(d);
-                        e.reason = Some(reason.clone());
-                    },
-                );
-                // The task becomes a failover: stop what started here, start on d.
-                if self.take_task(id).is_some_and(|t| t.operator) {
-                    self.op_done();
-                }
-                self.start_task(
-                    TaskKind::Failover,
-                    g,
-                    Some(s),
-                    Some(d),
-                    None,
-                    false,
-                    Some(reason),
-                );
-                return;
-            }
-        }
-        let fa = if activating {
-            res.activation_final_action
-        } else {
-            res.deactivation_final_action
-        };
-        self.resource_final_action(id, r, s, fa, activating);
-    }
-
-    /// The final action after activation (`activating`) or deactivation failed for good.
-    fn resource_final_action(
-        &mut self,
-        id: u64,
-        r: ResourceId,
-        s: ServerId,
-        fa: FinalAction,
-        activating: bool,
-    ) {
-        let g = self.model.resources[r].group;
-        let others_running = (0..self.n()).any(|x| x != s && self.servers[x].running());
-        let reason = format!(
-            "{} of {} failed on {} after {} retries; final action: {}",
-            if activating {
-                "activation"
-            } else {
-                "deactivation"
-            },
-            self.model.resources[r].name,
-            self.model.servers[s].name,
-            if activating {
-                self.model.resources[r].activation_retry
-            } else {
-                self.model.resources[r].deactivation_retry
-            },
-            fa.describe()
-        );
-        if fa.leaves_cluster() && !others_running {
-            let id_ = if activating { 500 } else { 501 };
-            self.alert(
-                Some(s),
-                EventKind::FinalActionSuppressed,
-                ("rc", id_),
-                vec![Arg::Resource(r)],
-                |e| {
-                    e.resource = Some(r);
-                    e.reason = Some(format!("{reason}; suppressed: no other server is running"));
-                },
-            );
-            let t = self.tasks.get_mut(&id).expect("task");
-            t.failed = true;
-            self.task_finish(id);
-            return;
-        }
-        let alert_id = match (fa, activating) {
-            (FinalAction::StopGroup, true) => Some(202),
-            (FinalAction::StopClusterService, true) => Some(203),
-            (FinalAction::ShutdownOs, true) => Some(204),
-            (FinalAction::RebootOs, true) => Some(205),
-            (FinalAction::StopGroup, false) => Some(222),
-            (FinalAction::StopClusterService, false) => Some(223),
-            (FinalAction::ShutdownOs, false) => Some(224),
-            (FinalAction::RebootOs, false) => Some(225),
-            _ => None,
-        };
-        let args = if fa == FinalAction::StopGroup {
-            vec![Arg::Group(g), Arg::Resource(r)]
-        } else {
-            vec![Arg::Resource(r)]
-        };
-        match alert_id {
-            Some(a) => self.alert(Some(s), EventKind::FinalAction, ("rc", a), args, |e| {
-                e.resource = Some(r);
-                e.group = Some(g);
-                e.reason = Some(reason);
-            }),
-            None => self.log_at(s, EventKind::FinalAction, |e| {
-                e.resource = Some(r);
-                e.group = Some(g);
-                e.reason = Some(reason);
-            }),
-        }
-        let t = self.tasks.get_mut(&id).expect("task");
-        t.failed = true;
-        match fa {
-            FinalAction::NoOperationContinue => self.task_next(id),
-            FinalAction::NoOperation => self.task_finish(id),
-            FinalAction::StopGroup => {
-                if activating {
-                    // Turn the activation into a stop of the group on s.
-                    t.stage = Stage::Deactivate;
-                    t.from = Some(s);
-                    t.to = None;
-                    let t = self.tasks.get(&id).expect("task");
-                    let todo = self.stage_todo(t);
-                    self.tasks.get_mut(&id).expect("task").todo = todo;
-                    self.home[g] = None;
-                }
-                self.task_next(id);
-            }
-            FinalAction::StopClusterService => {
-                self.task_finish(id);
-                if activating {
-                    self.graceful_stop(s, AfterStop::Nothing, false, false);
-                    self.servers[s].abnormal = true;
-                } else {
-                    self.abnormal_stop(s, false, false);
-                }
-            }
-            FinalAction::ShutdownOs | FinalAction::RebootOs => {
-                self.task_finish(id);
-                let reboot = fa == FinalAction::RebootOs;
-                if activating {
-                    self.graceful_stop(
-                        s,
-                        if reboot {
-                            AfterStop::Reboot
-                        } else {
-                            AfterStop::PowerOff
-                        },
-                        false,
-                        false,
-                    );
-                    self.servers[s].abnormal = true;
-                } else {
-                    self.abnormal_stop(s, true, reboot);
                 }
             }
         }
     }
 
     /// Removes a task, logging the group's status where the removal changes it.
-    fn take_task(&mut self, id: u64) -> Option<Task> {
-        let t = self.tasks.get(&id)?;
+    pub(super) fn take_task(&mut self, id: u64) -> Option<Task> {
+        let t = self.groups.tasks.get(&id)?;
         let (g, s) = (t.group, t.server());
         let before = self.group_status_on(g, s);
-        let t = self.tasks.remove(&id);
+        let t = self.groups.tasks.remove(&id);
         self.note_group_status(g, s, before);
         t
     }
 
-    fn task_finish(&mut self, id: u64) {
+    pub(super) fn task_finish(&mut self, id: u64) {
         let Some(t) = self.take_task(id) else {
             return;
         };
@@ -630,7 +422,7 @@ impl Sim {
         };
         if t.failed && t.stage == Stage::Deactivate && t.to.is_some() {
             // It never got to its destination: peers must look for it where it was.
-            self.home[t.group] = t.from;
+            self.groups.home[t.group] = t.from;
         }
         let subject = t.subject();
         let g = t.group;
@@ -646,7 +438,7 @@ impl Sim {
             });
             if t.to.is_some() {
                 for &r in &self.model.groups[g].resources {
-                    self.act_failovers[r] = 0;
+                    self.groups.act_failovers[r] = 0;
                 }
             }
         }
@@ -666,13 +458,14 @@ impl Sim {
             }
             // Peers must find the group where it really was.
             if t.stage == Stage::Deactivate {
-                self.home[t.group] = t.from;
+                self.groups.home[t.group] = t.from;
             }
         }
     }
 
     pub(crate) fn abort_tasks_on(&mut self, s: ServerId) {
         let ids: Vec<u64> = self
+            .groups
             .tasks
             .values()
             .filter(|t| t.server() == s)

@@ -13,8 +13,8 @@
 
 use super::engine::{Ev, Sim};
 use super::event::{Arg, EventKind};
-use super::queue::Phase;
 use super::HeartbeatModel;
+use crate::kernel::Phase;
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug)]
@@ -109,26 +109,26 @@ impl Sim {
 
     /// Whether s's heartbeat on p of this very millisecond has already reached r.
     fn sent_now(&self, s: usize, p: usize, r: usize) -> bool {
-        self.cursor.0 == Phase::Late
-            && send_key(s, p, r) < self.cursor.1
-            && self.next_tick(s, p, self.now) == self.now
+        self.kernel.cursor().0 == Phase::Late
+            && send_key(s, p, r) < self.kernel.cursor().1
+            && self.next_tick(s, p, self.kernel.now()) == self.kernel.now()
     }
 
     /// The last heartbeat of s on p that r can have received by now.
     fn last_sent(&self, s: usize, p: usize, r: usize) -> u64 {
         if self.sent_now(s, p, r) {
-            self.now
+            self.kernel.now()
         } else {
-            self.last_tick_before(s, p, self.now)
+            self.last_tick_before(s, p, self.kernel.now())
         }
     }
 
     /// The next heartbeat of s on p that r has not yet been sent.
     fn next_unsent(&self, s: usize, p: usize, r: usize) -> u64 {
         if self.sent_now(s, p, r) {
-            self.now + self.model.paths[p].interval.0
+            self.kernel.now() + self.model.paths[p].interval.0
         } else {
-            self.next_tick(s, p, self.now)
+            self.next_tick(s, p, self.kernel.now())
         }
     }
 
@@ -149,14 +149,9 @@ impl Sim {
 
     /// Whether heartbeats of `send` reach `recv` on path `p` right now.
     pub(crate) fn flows(&self, recv: usize, send: usize, p: usize) -> bool {
-        let path = &self.model.paths[p];
-        path.on_server[recv]
-            && path.on_server[send]
-            && self.servers[send].alive()
+        self.servers[send].alive()
             && self.servers[recv].alive()
-            && self.servers[recv].path_down[p] == 0
-            && self.servers[send].path_down[p] == 0
-            && !self.faults.blocks(send, recv, p)
+            && self.env.carries(&self.model, send, recv, p)
     }
 
     /// Ground truth, for properties: when `recv` times `send` out on its last shared
@@ -170,7 +165,7 @@ impl Sim {
                 let last = match self.hb.links.get(&key(recv, send, p)) {
                     Some(l) if l.timed_out => return None,
                     Some(l) => l.last_heard,
-                    None => self.last_tick_before(send, p, self.now + 1),
+                    None => self.last_tick_before(send, p, self.kernel.now() + 1),
                 };
                 Some(last + self.hb_timeout(p))
             })
@@ -218,7 +213,7 @@ impl Sim {
             if !self.model.paths[p].on_server[x] {
                 continue;
             }
-            let t = self.next_tick(x, p, self.now);
+            let t = self.next_tick(x, p, self.kernel.now());
             let ev = Ev::HbSend {
                 send: x as u32,
                 path: p as u16,
@@ -226,8 +221,8 @@ impl Sim {
             self.schedule_hb(t, Phase::Late, send_key(x, p, 0), ev);
             for r in 0..self.n() {
                 if r != x && self.model.paths[p].on_server[r] {
-                    self.arm_link(r, x, p, true, self.now);
-                    self.arm_link(x, r, p, true, self.now);
+                    self.arm_link(r, x, p, true, self.kernel.now());
+                    self.arm_link(x, r, p, true, self.kernel.now());
                 }
             }
         }
@@ -353,7 +348,7 @@ impl Sim {
     pub(crate) fn hb_send(&mut self, s: usize, p: usize) {
         let iv = self.model.paths[p].interval.0;
         self.schedule_hb(
-            self.now + iv,
+            self.kernel.now() + iv,
             Phase::Late,
             send_key(s, p, 0),
             Ev::HbSend {
@@ -368,14 +363,14 @@ impl Sim {
             if r == s || !self.flows(r, s, p) {
                 continue;
             }
-            let d = self.now + self.hb_timeout(p);
+            let d = self.kernel.now() + self.hb_timeout(p);
             let l = self
                 .hb
                 .links
                 .get_mut(&key(r, s, p))
                 .expect("naive links exist for all pairs");
             let was = l.timed_out;
-            l.last_heard = self.now;
+            l.last_heard = self.kernel.now();
             l.timed_out = false;
             l.deadline = Some(d);
             let id = l.id;
@@ -395,7 +390,7 @@ impl Sim {
     }
 
     pub(crate) fn hb_deadline(&mut self, r: usize, s: usize, p: usize, id: u64) {
-        let now = self.now;
+        let now = self.kernel.now();
         let Some(l) = self.hb.links.get_mut(&key(r, s, p)) else {
             return;
         };
@@ -431,14 +426,14 @@ impl Sim {
         if self.heard_declared_down(r, s) {
             return;
         }
-        if !self.believes_up[r][s] && self.servers[s].running() {
+        if !self.members.believes_up[r][s] && self.servers[s].running() {
             self.peer_found(r, s);
         }
     }
 
     /// r stopped hearing s on p; if that was the last path, s is lost to r.
     fn path_lost(&mut self, r: usize, s: usize, p: usize) {
-        if !self.believes_up[r][s] {
+        if !self.members.believes_up[r][s] {
             return; // a peer already gone: its paths go quiet without alerts
         }
         self.alert(
@@ -482,7 +477,7 @@ impl Sim {
     /// o starts counting s afresh (s's service started): o's links from s start from
     /// `now`, so o times s out if s's heartbeats stop before the first one arrives.
     pub(crate) fn reset_link_pair(&mut self, o: usize, s: usize) {
-        let now = self.now;
+        let now = self.kernel.now();
         for p in 0..self.model.paths.len() {
             if !self.model.paths[p].on_server[o] || !self.model.paths[p].on_server[s] {
                 continue;
@@ -523,7 +518,8 @@ impl Sim {
             if l.timed_out || l.deadline.is_none() {
                 continue;
             }
-            let d = (l.last_heard + self.model.paths[p as usize].timeout.0 * ratio).max(self.now);
+            let d = (l.last_heard + self.model.paths[p as usize].timeout.0 * ratio)
+                .max(self.kernel.now());
             l.deadline = Some(d);
             moved.push((d, r, s, p, l.id));
         }

@@ -347,7 +347,7 @@ pub enum InputError {
     /// A name that does not exist; the message lists the valid ones.
     Unknown(String),
     /// The input is well-formed but cannot be done now (busy, suspended, server down...).
-    Refused(String),
+    Refused(super::refusal::Refusal),
     /// A parameter out of range.
     Invalid(String),
 }
@@ -366,16 +366,17 @@ impl InputError {
         ))
     }
 
-    pub fn message(&self) -> &str {
+    pub fn message(&self) -> String {
         match self {
-            InputError::Unknown(m) | InputError::Refused(m) | InputError::Invalid(m) => m,
+            InputError::Unknown(m) | InputError::Invalid(m) => m.clone(),
+            InputError::Refused(r) => r.to_string(),
         }
     }
 }
 
 impl std::fmt::Display for InputError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.message())
+        f.write_str(&self.message())
     }
 }
 

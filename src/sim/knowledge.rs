@@ -4,7 +4,8 @@
 //! declares the peer down or hears it again. The copy is taken when the peer goes
 //! quiet, so state costs nothing while every server hears every other.
 
-use super::engine::{RState, Sim};
+use super::engine::Sim;
+use super::group_state::RState;
 use crate::model::ServerId;
 
 /// A peer's statuses as an observer last heard them.
@@ -20,7 +21,7 @@ pub(crate) struct Frozen {
 
 impl Sim {
     fn freeze(&mut self, o: ServerId, j: ServerId) {
-        if o == j || !self.believes_up[o][j] || self.known.contains_key(&(o, j)) {
+        if o == j || !self.members.believes_up[o][j] || self.members.known.contains_key(&(o, j)) {
             return;
         }
         let f = Frozen {
@@ -34,7 +35,7 @@ impl Sim {
                 .map(|m| self.mon_status(m, j))
                 .collect(),
         };
-        self.known.insert((o, j), f);
+        self.members.known.insert((o, j), f);
     }
 
     /// j is about to go quiet for everyone (crash, hang, NP action): every server that
@@ -57,7 +58,7 @@ impl Sim {
             for &y in ys {
                 for (o, j) in [(x, y), (y, x)] {
                     if o != j
-                        && self.believes_up[o][j]
+                        && self.members.believes_up[o][j]
                         && self.servers[o].running()
                         && !self.hears_now(o, j)
                     {
@@ -70,29 +71,30 @@ impl Sim {
 
     /// o hears j again, or declared it down: it knows j's real statuses again.
     pub(crate) fn unfreeze(&mut self, o: ServerId, j: ServerId) {
-        self.known.remove(&(o, j));
+        self.members.known.remove(&(o, j));
     }
 
     /// o stopped or restarted: it remembers nothing of its peers.
     pub(crate) fn forget_all(&mut self, o: ServerId) {
         let keys: Vec<_> = self
+            .members
             .known
             .range((o, 0)..=(o, usize::MAX))
             .map(|(k, _)| *k)
             .collect();
         for k in keys {
-            self.known.remove(&k);
+            self.members.known.remove(&k);
         }
     }
 
     /// What o knows of peer j, if j has gone quiet for it.
     pub(crate) fn frozen(&self, o: ServerId, j: ServerId) -> Option<&Frozen> {
-        self.known.get(&(o, j))
+        self.members.known.get(&(o, j))
     }
 
     /// Whether o believes group g holds resources on s.
     pub(crate) fn known_active(&self, o: ServerId, g: usize, s: ServerId) -> bool {
-        if s != o && !self.believes_up[o][s] {
+        if s != o && !self.members.believes_up[o][s] {
             return false;
         }
         match self.frozen(o, s) {
@@ -100,7 +102,7 @@ impl Sim {
                 .resources
                 .iter()
                 .any(|&r| f.rstate[r] != RState::Offline),
-            None => self.active_on[g].contains(&s),
+            None => self.groups.active_on[g].contains(&s),
         }
     }
 

@@ -2,10 +2,37 @@
 //! resolution, failover of a lost server's groups, both-active detection on reconnection,
 //! automatic failback, server start/stop/crash, and cluster startup.
 
-use super::engine::{AfterStop, Ev, RState, Service, Sim};
+use super::engine::{Ev, Sim};
 use super::event::{Arg, EventKind};
 use super::group::TaskKind;
 use crate::model::{AutoManual, NpAction, ResolverKind, ServerId};
+use std::collections::BTreeMap;
+
+/// The membership module's state: who counts whom.
+pub(crate) struct Membership {
+    /// `believes_up[o][j]`: server o counts server j as a cluster member.
+    pub believes_up: Vec<Vec<bool>>,
+    /// `declared_down[o][j]`: o declared j down by heartbeat timeout while j ran, and
+    /// has not counted it since (its heartbeats tell j so once j hears them).
+    pub declared_down: Vec<Vec<bool>>,
+    /// (observer, lost peer) -> when the observer's `np_failover_wait` for it ends:
+    /// until then it takes none of the peer's groups, whatever else it takes over.
+    pub failover_waits: BTreeMap<(ServerId, ServerId), u64>,
+    /// (observer, peer) -> the peer's statuses as the observer last heard them.
+    pub known: BTreeMap<(ServerId, ServerId), super::knowledge::Frozen>,
+}
+
+impl Membership {
+    /// Nobody counts anybody yet.
+    pub fn new(n: usize) -> Membership {
+        Membership {
+            believes_up: vec![vec![false; n]; n],
+            declared_down: vec![vec![false; n]; n],
+            failover_waits: BTreeMap::new(),
+            known: BTreeMap::new(),
+        }
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Loss {
@@ -18,11 +45,11 @@ pub(crate) enum Loss {
 impl Sim {
     /// Server o stops counting server j as a member.
     pub(crate) fn peer_lost(&mut self, o: ServerId, j: ServerId, how: Loss) {
-        if !self.believes_up[o][j] {
+        if !self.members.believes_up[o][j] {
             return;
         }
-        self.believes_up[o][j] = false;
-        self.declared_down[o][j] = how == Loss::Heartbeat;
+        self.members.believes_up[o][j] = false;
+        self.members.declared_down[o][j] = how == Loss::Heartbeat;
         self.unfreeze(o, j);
         self.alert(
             Some(o),
@@ -54,8 +81,8 @@ impl Sim {
         }
         let wait = self.np_failover_wait();
         if resolved && wait > 0 {
-            let at = self.now + wait;
-            self.failover_waits.insert((o, j), at);
+            let at = self.kernel.now() + wait;
+            self.members.failover_waits.insert((o, j), at);
             self.schedule(
                 at,
                 Ev::FailoverWaitEnd {
@@ -81,11 +108,11 @@ impl Sim {
     /// The wait after a resolved server-down is over: o fails j's groups over, unless o
     /// has stopped meanwhile (take_over_orphans checks the rest again).
     pub(crate) fn failover_wait_end(&mut self, o: ServerId, j: ServerId) {
-        if self.failover_waits.get(&(o, j)) != Some(&self.now) {
+        if self.members.failover_waits.get(&(o, j)) != Some(&self.kernel.now()) {
             return; // an earlier wait, superseded or cancelled
         }
-        self.failover_waits.remove(&(o, j));
-        if self.servers[o].running() && !self.believes_up[o][j] {
+        self.members.failover_waits.remove(&(o, j));
+        if self.servers[o].running() && !self.members.believes_up[o][j] {
             self.take_over_lost(o, j, Loss::Heartbeat);
         }
     }
@@ -115,7 +142,7 @@ impl Sim {
     fn tell_declared_down(&mut self, o: ServerId, j: ServerId) {
         if self.model.settings.stop_when_declared_down
             && self.servers[j].running()
-            && self.believes_up[j][o]
+            && self.members.believes_up[j][o]
             && self.hears_now(j, o)
         {
             let why = format!(
@@ -131,8 +158,8 @@ impl Sim {
     /// both declared each other down, both-active detection decides instead. Returns
     /// whether r acted.
     pub(crate) fn heard_declared_down(&mut self, r: ServerId, s: ServerId) -> bool {
-        if !self.declared_down[s][r]
-            || !self.believes_up[r][s]
+        if !self.members.declared_down[s][r]
+            || !self.members.believes_up[r][s]
             || self.model.resolvers.is_empty()
             || !self.model.settings.stop_when_declared_down
             || !self.servers[s].running()
@@ -158,7 +185,7 @@ impl Sim {
         {
             return;
         }
-        let hung_for = self.now - self.servers[s].hung_since;
+        let hung_for = self.kernel.now() - self.servers[s].hung_since;
         let timeout = self
             .model
             .paths
@@ -178,7 +205,7 @@ impl Sim {
                 .find(|&o| {
                     o != s
                         && self.servers[o].running()
-                        && !self.believes_up[o][s]
+                        && !self.members.believes_up[o][s]
                         && self.hears_now(s, o)
                 })
                 .map(|o| format!("{} declared {} down while it hung", name(o), name(s)))
@@ -194,7 +221,7 @@ impl Sim {
         for (i, res) in self.model.resolvers.iter().enumerate() {
             match res.kind {
                 ResolverKind::Pingnp => {
-                    if !self.faults.resolver_reachable(i, o) {
+                    if !self.env.faults.resolver_reachable(i, o) {
                         return Err(format!(
                             "{} target {} does not answer from {}",
                             res.name,
@@ -206,8 +233,9 @@ impl Sim {
                 ResolverKind::Majority => {
                     // Only the peers o hears at this moment count: one whose heartbeats
                     // stopped is not reachable, even before o's timeout for it.
-                    let reach =
-                        |s: ServerId| s == o || self.believes_up[o][s] && self.hears_now(o, s);
+                    let reach = |s: ServerId| {
+                        s == o || self.members.believes_up[o][s] && self.hears_now(o, s)
+                    };
                     let up = (0..n).filter(|&s| reach(s)).count();
                     let master = self.model.servers_by_priority()[0];
                     let has_master = reach(master);
@@ -258,17 +286,22 @@ impl Sim {
         // A member o counts but cannot talk to now may have started a group since o
         // last heard it: o takes nothing over until it hears it again or declares it
         // down (then it looks again), and says so once (rc 77).
-        let unreachable =
-            (0..self.n()).find(|&x| x != o && self.believes_up[o][x] && !self.can_hand_over(o, x));
+        let unreachable = (0..self.n())
+            .find(|&x| x != o && self.members.believes_up[o][x] && !self.can_hand_over(o, x));
         let mut blocked = false;
         for g in 0..self.model.groups.len() {
-            let Some(h) = self.home[g] else { continue };
-            if h == o || self.believes_up[o][h] || self.failover_waits.contains_key(&(o, h)) {
+            let Some(h) = self.groups.home[g] else {
+                continue;
+            };
+            if h == o
+                || self.members.believes_up[o][h]
+                || self.members.failover_waits.contains_key(&(o, h))
+            {
                 continue;
             }
-            if self.active_on[g]
+            if self.groups.active_on[g]
                 .iter()
-                .any(|&s| s == o || self.believes_up[o][s])
+                .any(|&s| s == o || self.members.believes_up[o][s])
             {
                 continue;
             }
@@ -312,15 +345,7 @@ impl Sim {
                             e.reason = Some(reason.clone());
                         },
                     );
-                    self.start_task(
-                        TaskKind::Failover,
-                        g,
-                        None,
-                        Some(o),
-                        None,
-                        false,
-                        Some(reason),
-                    );
+                    self.start_failover(g, None, o, reason);
                 }
                 Some(_) => {} // another server is the destination and acts itself
                 None => {
@@ -358,7 +383,9 @@ impl Sim {
             let name = &self.model.servers[s].name;
             let why_not = if exclude.contains(&s) {
                 Some("the failed server")
-            } else if !(s == o && self.servers[o].running() || s != o && self.believes_up[o][s]) {
+            } else if !(s == o && self.servers[o].running()
+                || s != o && self.members.believes_up[o][s])
+            {
                 Some("not running")
             } else if !self.exclusive_ok(g, s) {
                 Some("already runs an exclusive group")
@@ -401,9 +428,9 @@ impl Sim {
 
     /// Server o hears server j again (or for the first time).
     pub(crate) fn peer_found(&mut self, o: ServerId, j: ServerId) {
-        self.believes_up[o][j] = true;
-        self.declared_down[o][j] = false;
-        self.failover_waits.remove(&(o, j));
+        self.members.believes_up[o][j] = true;
+        self.members.declared_down[o][j] = false;
+        self.members.failover_waits.remove(&(o, j));
         self.unfreeze(o, j);
         self.alert(
             Some(o),
@@ -416,8 +443,9 @@ impl Sim {
             },
         );
         // Both-active: a group running on both sides of a healed partition.
-        let both = (0..self.model.groups.len())
-            .find(|&g| self.active_on[g].contains(&o) && self.active_on[g].contains(&j));
+        let both = (0..self.model.groups.len()).find(|&g| {
+            self.groups.active_on[g].contains(&o) && self.groups.active_on[g].contains(&j)
+        });
         if let Some(g) = both {
             let reason = format!(
                 "{} runs on both {} and {} after the heartbeats came back; both servers shut down to protect the data",
@@ -451,7 +479,7 @@ impl Sim {
         }
         for g in 0..self.model.groups.len() {
             let group = &self.model.groups[g];
-            if group.failback != AutoManual::Auto || self.active_on[g] != [o] {
+            if group.failback != AutoManual::Auto || self.groups.active_on[g] != [o] {
                 continue;
             }
             if self.task_of_group(g).is_some()
@@ -478,283 +506,5 @@ impl Sim {
                 Some(reason),
             );
         }
-    }
-
-    /// A stop that is not the cluster's own doing: crash, NP action, final action.
-    /// Everything on the server is gone at once; peers notice by heartbeat timeout.
-    pub(crate) fn abnormal_stop(&mut self, s: ServerId, power_off: bool, reboot: bool) {
-        self.freeze_all_of(s);
-        self.forget_all(s);
-        self.abort_tasks_on(s);
-        if self.servers[s].op_stop {
-            self.servers[s].op_stop = false;
-            self.op_done();
-        }
-        self.servers[s].after_stop = AfterStop::Nothing;
-        for r in 0..self.model.resources.len() {
-            if self.rstate(r, s) != RState::Offline {
-                self.set_rstate(r, s, RState::Offline);
-            }
-        }
-        let was_alive = self.servers[s].service != Service::Stopped;
-        self.servers[s].service = Service::Stopped;
-        self.servers[s].abnormal = true;
-        self.servers[s].cluster_wide_stop = false;
-        for j in 0..self.n() {
-            self.believes_up[s][j] = false;
-            self.declared_down[s][j] = false;
-        }
-        if was_alive {
-            self.log_at(s, EventKind::ServiceStopped, |e| {
-                e.status = Some(super::view::status::OFFLINE);
-            });
-        }
-        if power_off && self.servers[s].power {
-            self.servers[s].power = false;
-            self.log_at(s, EventKind::ServerPoweredOff, |e| {
-                e.status = Some(super::view::status::OFFLINE)
-            });
-        }
-        self.hb_refresh_server(s);
-        self.mon_refresh_server(s);
-        if reboot {
-            self.schedule_boot(s, true);
-        }
-    }
-
-    /// Powers off a server whose cluster service is not running (shutdown or reboot by
-    /// the operator): whatever a failed stop left active goes with the power.
-    pub(crate) fn power_off_stopped(&mut self, s: ServerId, reboot: bool) {
-        self.abort_tasks_on(s);
-        for r in 0..self.model.resources.len() {
-            if self.rstate(r, s) != RState::Offline {
-                self.set_rstate(r, s, RState::Offline);
-            }
-        }
-        self.servers[s].power = false;
-        self.log_at(s, EventKind::ServerPoweredOff, |_| {});
-        if reboot {
-            self.schedule_boot(s, true);
-        }
-    }
-
-    pub(crate) fn schedule_boot(&mut self, s: ServerId, autostart: bool) {
-        self.servers[s].boot_gen += 1;
-        let gen = self.servers[s].boot_gen;
-        let at = self.now + self.model.settings.boot_duration.0;
-        self.schedule(
-            at,
-            Ev::BootDone {
-                server: s as u32,
-                gen,
-                autostart,
-            },
-        );
-    }
-
-    /// The OS is up again after a reboot or a power-on.
-    pub(crate) fn boot_done(&mut self, s: ServerId, gen: u64, autostart: bool) {
-        if gen != self.servers[s].boot_gen || self.servers[s].crash_faults > 0 {
-            return;
-        }
-        let rebooting_for_op = self.servers[s].op_stop;
-        self.servers[s].op_stop = false;
-        self.servers[s].after_stop = AfterStop::Nothing;
-        if !self.servers[s].power {
-            self.servers[s].power = true;
-            self.log_at(s, EventKind::ServerPoweredOn, |_| {});
-        }
-        if rebooting_for_op {
-            self.op_done();
-        }
-        if !autostart || self.servers[s].hung {
-            return;
-        }
-        if self.servers[s].abnormal && !self.model.settings.auto_start_after_abnormal_stop {
-            self.alert(
-                Some(s),
-                EventKind::AutoStartSuppressed,
-                ("cl", 18),
-                vec![],
-                |_| {},
-            );
-            return;
-        }
-        self.service_start(s);
-    }
-
-    /// Starts the cluster service on s.
-    pub(crate) fn service_start(&mut self, s: ServerId) {
-        let first = !self.servers.iter().any(|x| x.running());
-        self.servers[s].service = Service::Running;
-        self.servers[s].abnormal = false;
-        self.servers[s].cluster_wide_stop = false;
-        self.log_at(s, EventKind::ServiceStarted, |e| {
-            e.alert = Some(("pm", 1));
-            e.status = Some(super::view::status::ONLINE);
-        });
-        let n = self.n();
-        for o in 0..n {
-            self.declared_down[o][s] = false;
-            self.failover_waits.remove(&(s, o));
-        }
-        self.forget_all(s);
-        for j in 0..n {
-            let hears = j == s
-                || self.servers[j].running()
-                    && (0..self.model.paths.len()).any(|p| self.flows(s, j, p));
-            self.believes_up[s][j] = hears;
-        }
-        self.reset_links_into(s);
-        self.hb_refresh_server(s);
-        self.mon_refresh_server(s);
-        // The running peers hear the newcomer within one interval; count it at once so
-        // that startup and failback decisions see a consistent membership.
-        for j in 0..n {
-            if j != s
-                && self.servers[j].running()
-                && !self.believes_up[j][s]
-                && (0..self.model.paths.len()).any(|p| self.flows(j, s, p))
-            {
-                self.reset_link_pair(j, s);
-                self.peer_found(j, s);
-            }
-        }
-        if first {
-            self.startup_waiting = true;
-            self.startup_gen += 1;
-            let gen = self.startup_gen;
-            self.log_at(s, EventKind::StartupWait, |e| e.alert = Some(("nm", 5)));
-            self.schedule(
-                self.now + self.model.settings.startup_wait.0,
-                Ev::StartupWaitEnd { gen },
-            );
-        }
-        if self.startup_waiting && self.servers.iter().all(|x| x.running()) {
-            self.startup_waiting = false;
-            self.log_at(s, EventKind::StartupComplete, |e| e.alert = Some(("nm", 6)));
-            self.start_auto_groups();
-        }
-    }
-
-    pub(crate) fn startup_wait_end(&mut self, gen: u64) {
-        if gen != self.startup_gen || !self.startup_waiting {
-            return;
-        }
-        self.startup_waiting = false;
-        let Some(o) = self.first_running_observer() else {
-            return;
-        };
-        self.log_at(o, EventKind::StartupTimeout, |e| e.alert = Some(("nm", 7)));
-        self.start_auto_groups();
-    }
-
-    /// Cluster startup: every auto-start group on its first startup server.
-    fn start_auto_groups(&mut self) {
-        for g in 0..self.model.groups.len() {
-            if self.model.groups[g].startup != AutoManual::Auto
-                || !self.active_on[g].is_empty()
-                || self.task_of_group(g).is_some()
-            {
-                continue;
-            }
-            if let Some(s) = self.startup_server(g) {
-                self.start_task(TaskKind::Start, g, None, Some(s), None, true, None);
-            }
-        }
-    }
-
-    /// Stops the cluster service on s in good order: its groups stop first, then it
-    /// tells its peers and leaves (they take its groups over unless the whole cluster
-    /// is stopping).
-    pub(crate) fn graceful_stop(
-        &mut self,
-        s: ServerId,
-        after: AfterStop,
-        cluster_wide: bool,
-        operator: bool,
-    ) {
-        self.servers[s].service = Service::Stopping;
-        self.servers[s].after_stop = after;
-        self.servers[s].cluster_wide_stop = cluster_wide;
-        if operator {
-            self.op_pending += 1;
-            self.servers[s].op_stop = true;
-        }
-        self.log_at(s, EventKind::ServiceStopped, |e| {
-            e.alert = Some(("pm", 2));
-            e.status = Some(super::view::status::OFFLINE_PENDING);
-        });
-        self.mon_refresh_server(s);
-        for g in 0..self.model.groups.len() {
-            if self.active_on[g].contains(&s) {
-                if let Some(t) = self.task_of_group_on(g, s) {
-                    self.abort_task(t);
-                }
-                self.start_task(TaskKind::Leave, g, Some(s), None, None, false, None);
-            }
-        }
-        self.maybe_finish_leave(s);
-    }
-
-    /// A stopping server whose groups are all stopped leaves the cluster.
-    pub(crate) fn maybe_finish_leave(&mut self, s: ServerId) {
-        if self.servers[s].service != Service::Stopping
-            || self.tasks.values().any(|t| t.server() == s)
-        {
-            return;
-        }
-        self.servers[s].service = Service::Stopped;
-        for j in 0..self.n() {
-            self.believes_up[s][j] = false;
-        }
-        self.hb_refresh_server(s);
-        self.silence_links_from(s);
-        self.mon_refresh_server(s);
-        for o in 0..self.n() {
-            if o != s && self.servers[o].running() && self.believes_up[o][s] {
-                self.peer_lost(o, s, Loss::Graceful);
-            }
-        }
-        let op = self.servers[s].op_stop;
-        if self.servers[s].after_stop != AfterStop::Nothing {
-            // Powering off releases what a failed stop left behind.
-            for r in 0..self.model.resources.len() {
-                if self.rstate(r, s) != RState::Offline {
-                    self.set_rstate(r, s, RState::Offline);
-                }
-            }
-        }
-        match self.servers[s].after_stop {
-            AfterStop::Nothing => {
-                if op {
-                    self.servers[s].op_stop = false;
-                    self.op_done();
-                }
-            }
-            AfterStop::PowerOff => {
-                self.servers[s].power = false;
-                self.servers[s].after_stop = AfterStop::Nothing;
-                self.log_at(s, EventKind::ServerPoweredOff, |e| {
-                    e.status = Some(super::view::status::OFFLINE)
-                });
-                if op {
-                    self.servers[s].op_stop = false;
-                    self.op_done();
-                }
-            }
-            AfterStop::Reboot => {
-                self.servers[s].power = false;
-                self.log_at(s, EventKind::ServerPoweredOff, |e| {
-                    e.status = Some(super::view::status::OFFLINE)
-                });
-                self.schedule_boot(s, true);
-            }
-        }
-    }
-
-    /// One piece of the operator operation in progress has finished.
-    pub(crate) fn op_done(&mut self) {
-        self.op_pending = self.op_pending.saturating_sub(1);
     }
 }

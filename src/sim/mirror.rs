@@ -7,8 +7,9 @@
 //! input: connectivity is computed from the faults and the servers, so no fault or
 //! power path needs to know about mirrors. Clusters without `md` resources skip it.
 
-use super::engine::{Ev, RState, Sim};
+use super::engine::{Ev, Sim};
 use super::event::{Arg, EventKind};
+use super::group_state::RState;
 use super::input::CheckResult;
 use crate::model::ServerId;
 
@@ -98,6 +99,11 @@ impl MirrorState {
 }
 
 impl Sim {
+    fn mirror_agent_started(&mut self, s: ServerId) {
+        let kind = EventKind::MirrorAgentStarted;
+        self.alert(Some(s), kind, ("mdagent", 1), vec![], |_| {});
+    }
+
     pub(crate) fn mirror_init(&mut self) {
         let n = self.n();
         if self.model.mirrors.is_empty() {
@@ -105,13 +111,7 @@ impl Sim {
         }
         for s in 0..n {
             if self.on_some_mirror(s) {
-                self.alert(
-                    Some(s),
-                    EventKind::MirrorAgentStarted,
-                    ("mdagent", 1),
-                    vec![],
-                    |_| {},
-                );
+                self.mirror_agent_started(s);
             }
         }
     }
@@ -131,7 +131,7 @@ impl Sim {
         let [a, b] = d.servers;
         d.connects
             .iter()
-            .filter(|&&c| !self.faults.mirror_connect_cut(c, a, b))
+            .filter(|&&c| !self.env.faults.mirror_connect_cut(c, a, b))
             .count()
     }
 
@@ -192,7 +192,7 @@ impl Sim {
                 let o = 1 - w;
                 if self.mirror[k].latest[w] && self.mirror[k].latest[o] {
                     self.mirror[k].latest[o] = false;
-                    self.mirror[k].last_update[o] = Some(self.now);
+                    self.mirror[k].last_update[o] = Some(self.kernel.now());
                 } else if !self.mirror[k].latest[w] {
                     // Writing on a side that is behind (forced): nobody is latest.
                 }
@@ -202,7 +202,7 @@ impl Sim {
             }
             let st = &mut self.mirror[k];
             match (writers.is_empty(), st.writing_since) {
-                (false, None) => st.writing_since = Some(self.now),
+                (false, None) => st.writing_since = Some(self.kernel.now()),
                 (true, Some(t)) => self.mirror_account(k, t),
                 _ => {}
             }
@@ -221,7 +221,7 @@ impl Sim {
         let st = &mut self.mirror[k];
         st.changed_kib = st
             .changed_kib
-            .saturating_add((self.now - since).saturating_mul(rate) / 1000);
+            .saturating_add((self.kernel.now() - since).saturating_mul(rate) / 1000);
         st.writing_since = None;
     }
 
@@ -237,13 +237,7 @@ impl Sim {
                 st.agent_up[s] = up;
             }
             if up {
-                self.alert(
-                    Some(s),
-                    EventKind::MirrorAgentStarted,
-                    ("mdagent", 1),
-                    vec![],
-                    |_| {},
-                );
+                self.mirror_agent_started(s);
             } else if !self.servers[s].abnormal {
                 self.alert(
                     Some(s),
@@ -258,7 +252,7 @@ impl Sim {
 
     fn mirror_break(&mut self, k: usize) {
         let d = self.model.mirrors[k].clone();
-        self.mirror[k].break_time = Some(self.now);
+        self.mirror[k].break_time = Some(self.kernel.now());
         let reason = if self.mirror[k].mode.is_some() {
             "backup/restore mode".to_string()
         } else if d.servers.iter().any(|&s| !self.agent_up(s)) {
@@ -327,8 +321,8 @@ impl Sim {
             to,
             full,
             bytes,
-            started: self.now,
-            done_at: self.now + ms,
+            started: self.kernel.now(),
+            done_at: self.kernel.now() + ms,
         });
         self.mirror[k].force_recovery = false;
         let src = d.servers[from];
@@ -359,7 +353,7 @@ impl Sim {
             },
         );
         self.schedule(
-            self.now + ms,
+            self.kernel.now() + ms,
             Ev::MirrorCopyDone {
                 mirror: k as u32,
                 gen,
@@ -381,7 +375,7 @@ impl Sim {
         st.last_update[r.to] = None;
         st.changed_kib = 0;
         st.break_time = None;
-        let took = self.now - r.started;
+        let took = self.kernel.now() - r.started;
         self.alert(
             Some(d.servers[r.from]),
             EventKind::MirrorRecoveryDone,

@@ -10,6 +10,7 @@ use super::engine::{Ev, Sim};
 use super::event::EventKind;
 use super::input::{InputError, MirrorActionKind, MirrorStage, Operation};
 use super::mirror::Mode;
+use super::refusal::Refusal;
 
 /// The completion message of an action that did what it was asked [infer: the
 /// scripts end with the clp commands' success line].
@@ -56,8 +57,8 @@ impl Actions {
     }
 }
 
-fn refused(m: impl Into<String>) -> InputError {
-    InputError::Refused(m.into())
+fn refused(r: Refusal) -> InputError {
+    InputError::Refused(r)
 }
 
 impl Sim {
@@ -77,7 +78,7 @@ impl Sim {
 
     pub(crate) fn check_mirror_op(&self, op: &Operation) -> Result<(), InputError> {
         if self.model.mirrors.is_empty() {
-            return Err(refused(NO_MIRROR));
+            return Err(refused(Refusal::NoMirror));
         }
         match op {
             Operation::MirrorRecover { resource, full } => {
@@ -85,25 +86,19 @@ impl Sim {
                     .model
                     .resource_id(resource)
                     .and_then(|r| self.model.resources[r].mirror)
-                    .ok_or_else(|| refused(NO_MIRROR))?;
+                    .ok_or(refused(Refusal::NoMirror))?;
                 let st = &self.mirror[k];
                 if st.recovery.is_some() {
-                    return Err(refused(format!(
-                        "Mirror recovery of {resource} is already in progress."
-                    )));
+                    return Err(refused(Refusal::MirrorRecoveryInProgress(resource.clone())));
                 }
                 if !st.connected {
-                    return Err(refused(format!(
-                        "The mirror connect of {resource} is not available."
-                    )));
+                    return Err(refused(Refusal::MirrorConnectDown(resource.clone())));
                 }
                 if st.latest == [false, false] {
-                    return Err(refused(format!(
-                        "No server has the latest data of {resource}; forced mirror recovery names the source."
-                    )));
+                    return Err(refused(Refusal::NoLatestData(resource.clone())));
                 }
                 if st.latest == [true, true] && !full {
-                    return Err(refused(format!("The mirror of {resource} is normal.")));
+                    return Err(refused(Refusal::MirrorNormal(resource.clone())));
                 }
             }
             Operation::MirrorAction {
@@ -128,7 +123,7 @@ impl Sim {
                     return Err(InputError::Invalid("timeout must be positive".into()));
                 }
                 if !self.servers.iter().any(|s| s.power && !s.hung) {
-                    return Err(refused("No server of the cluster is up."));
+                    return Err(refused(Refusal::NoServerUp));
                 }
             }
             _ => {}
@@ -145,7 +140,7 @@ impl Sim {
                 let active = d
                     .servers
                     .iter()
-                    .position(|&s| self.rstate(r, s) != super::engine::RState::Offline);
+                    .position(|&s| self.rstate(r, s) != super::group_state::RState::Offline);
                 let from = match self.mirror[k].latest {
                     [true, false] => 0,
                     [false, true] => 1,
@@ -176,8 +171,11 @@ impl Sim {
                     e.reason = Some(serde_json::to_string(&op).unwrap_or_default());
                 });
                 let d = self.model.settings.mirror_action_duration.0;
-                self.schedule(self.now + d, Ev::MirrorActionStep { gen });
-                let t = self.now.saturating_add(timeout_s.saturating_mul(1000));
+                self.schedule(self.kernel.now() + d, Ev::MirrorActionStep { gen });
+                let t = self
+                    .kernel
+                    .now()
+                    .saturating_add(timeout_s.saturating_mul(1000));
                 self.schedule(t, Ev::MirrorActionTimeout { gen });
             }
             _ => {}
@@ -236,8 +234,8 @@ impl Sim {
         };
         if let Some(e) = effect {
             // An effect with nothing to do (the cluster already stopped) is skipped.
-            if self.check_operation(&e).is_ok() {
-                self.perform(e);
+            if let Ok(step) = self.plan_cluster(&e) {
+                self.execute_step(e, step);
             }
         }
     }
@@ -246,7 +244,7 @@ impl Sim {
     /// primary server's restored data is copied in full to the other, unless
     /// `skip_copy` says both servers were restored.
     fn mirror_leave_mode(&mut self, restore: bool, skip_copy: bool) {
-        let now = self.now;
+        let now = self.kernel.now();
         for st in self.mirror.iter_mut() {
             st.mode = None;
             if !restore {

@@ -1,5 +1,8 @@
 //! The simulation core: a single-threaded, deterministic discrete-event engine that
-//! plays the EXPRESSCLUSTER X behaviour over a [`Model`].
+//! plays the EXPRESSCLUSTER X behaviour over a [`Model`]. It runs on the product-neutral
+//! kernel (`crate::kernel`: clock, queue, log), asks the environment (`env`: faults and
+//! the links they hold down) what the world does, and keeps the product's state in one
+//! struct per behaviour module (membership, groups, monitors, ...).
 //!
 //! It reads no wall clock, draws randomness only from one seeded ChaCha generator, and
 //! keeps all state in vectors and ordered maps, so the same model, seed and inputs give
@@ -7,21 +10,26 @@
 
 pub mod alert;
 mod engine;
+mod env;
 pub mod event;
 mod fault;
 mod group;
+mod group_failure;
+mod group_state;
 mod heartbeat;
 pub mod input;
 mod knowledge;
+mod lifecycle;
 mod membership;
 pub mod mirror;
 mod mirror_action;
 mod monitor;
+mod monitor_recovery;
 pub mod names;
 mod ops;
 mod power;
-pub mod queue;
 mod reconfig;
+pub mod refusal;
 pub mod rolling;
 mod snapshot;
 pub mod view;
@@ -32,6 +40,7 @@ pub use input::{
     CheckResult, FaultId, FaultKind, FaultSpec, Input, InputError, Operation, PowerAction,
 };
 pub use power::PowerState;
+pub use refusal::Refusal;
 pub use rolling::{RollingKind, RollingRecord, RollingStatus};
 pub use view::{status, ClusterView};
 

@@ -7,12 +7,33 @@
 //! failure, a failed resource) or the status has not yet come back to Normal. The check
 //! times stay on the monitor's own grid (`phase + k * interval`).
 
-use super::engine::{AfterStop, Ev, RState, Service, Sim};
+use super::engine::{Ev, Sim};
 use super::event::{Arg, EventKind};
-use super::group::TaskKind;
+use super::group_state::RState;
 use super::input::CheckResult;
 use super::view::status;
-use crate::model::{FinalAction, MonitorTiming, RecoveryTarget, ServerId};
+use crate::model::{MonitorTiming, RecoveryTarget, ServerId};
+
+/// The monitor module's state.
+pub(crate) struct Monitors {
+    /// Indexed `monitor * n_servers + server`.
+    pub inst: Vec<MonitorInstance>,
+    /// Per monitor: its recovery counters.
+    pub counters: Vec<MonitorCounters>,
+    /// Per (monitor, server): where its check grid starts.
+    pub phase: Vec<u64>,
+}
+
+impl Monitors {
+    /// Every instance Offline, on the grid `phase` (drawn from the seeded stream).
+    pub fn new(model: &crate::model::Model, n: usize, phase: Vec<u64>) -> Monitors {
+        Monitors {
+            inst: vec![MonitorInstance::default(); model.monitors.len() * n],
+            counters: vec![MonitorCounters::default(); model.monitors.len()],
+            phase,
+        }
+    }
+}
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) enum MStatus {
@@ -53,7 +74,7 @@ impl Sim {
 
     /// The status the product shows for monitor m on server s.
     pub(crate) fn mon_status(&self, m: usize, s: ServerId) -> &'static str {
-        let inst = &self.mon[self.mi(m, s)];
+        let inst = &self.monitors.inst[self.mi(m, s)];
         if !self.servers[s].running() {
             return status::OFFLINE;
         }
@@ -73,12 +94,12 @@ impl Sim {
 
     /// What a check of m on s finds now; None when all is well.
     fn mon_input(&self, m: usize, s: ServerId) -> Option<CheckResult> {
-        let mut worst = self.faults.monitor_result(m, s);
-        if self.mon[self.mi(m, s)].dummy || self.servers[s].dummy_failure {
+        let mut worst = self.env.faults.monitor_result(m, s);
+        if self.monitors.inst[self.mi(m, s)].dummy || self.servers[s].dummy_failure {
             worst = Some(CheckResult::Error);
         }
         if let Some(r) = self.model.monitors[m].target {
-            if self.faults.resource_failed(r, s) && self.rstate(r, s) == RState::Online {
+            if self.env.faults.resource_failed(r, s) && self.rstate(r, s) == RState::Online {
                 worst = Some(CheckResult::Error);
             }
         }
@@ -123,19 +144,21 @@ impl Sim {
         };
         let i = self.mi(m, s);
         let before = self.mon_status(m, s);
-        let running =
-            self.servers[s].running() && !self.suspended && !self.mon[i].suspended && target_active;
+        let running = self.servers[s].running()
+            && !self.suspended
+            && !self.monitors.inst[i].suspended
+            && target_active;
         if !running {
-            if self.mon[i].running {
-                let inst = &mut self.mon[i];
+            if self.monitors.inst[i].running {
+                let inst = &mut self.monitors.inst[i];
                 inst.running = false;
                 inst.gen += 1;
                 inst.scheduled = false;
                 inst.fails = 0;
             }
         } else {
-            if !self.mon[i].running {
-                let inst = &mut self.mon[i];
+            if !self.monitors.inst[i].running {
+                let inst = &mut self.monitors.inst[i];
                 inst.running = true;
                 // An Error or Caution stands until a check finds the target healthy.
                 if inst.status == MStatus::Offline {
@@ -143,9 +166,10 @@ impl Sim {
                 }
                 inst.fails = 0;
             }
-            let due = self.mon_input(m, s).is_some() || self.mon[i].status != MStatus::Normal;
-            if due && !self.mon[i].scheduled {
-                self.mon_schedule(m, s, self.now);
+            let due =
+                self.mon_input(m, s).is_some() || self.monitors.inst[i].status != MStatus::Normal;
+            if due && !self.monitors.inst[i].scheduled {
+                self.mon_schedule(m, s, self.kernel.now());
             }
         }
         self.mon_status_event(m, s, before);
@@ -166,15 +190,15 @@ impl Sim {
 
     fn mon_schedule(&mut self, m: usize, s: ServerId, from: u64) {
         let iv = self.model.monitors[m].interval.0;
-        let ph = self.mon_phase[self.mi(m, s)];
+        let ph = self.monitors.phase[self.mi(m, s)];
         let t = if from <= ph {
             ph
         } else {
             ph + (from - ph).div_ceil(iv) * iv
         };
         let i = self.mi(m, s);
-        self.mon[i].scheduled = true;
-        let gen = self.mon[i].gen;
+        self.monitors.inst[i].scheduled = true;
+        let gen = self.monitors.inst[i].gen;
         self.schedule(
             t,
             Ev::MonitorCheck {
@@ -197,21 +221,21 @@ impl Sim {
 
     pub(crate) fn mon_check(&mut self, m: usize, s: ServerId, gen: u64) {
         let i = self.mi(m, s);
-        if self.mon[i].gen != gen || !self.mon[i].running {
+        if self.monitors.inst[i].gen != gen || !self.monitors.inst[i].running {
             return;
         }
-        self.mon[i].scheduled = false;
+        self.monitors.inst[i].scheduled = false;
         if self.recovery_busy(m, s) {
-            self.mon_schedule(m, s, self.now + 1);
+            self.mon_schedule(m, s, self.kernel.now() + 1);
             return;
         }
         let before = self.mon_status(m, s);
         match self.mon_input(m, s) {
             None => {
-                let was = self.mon[i].status;
-                self.mon[i].status = MStatus::Normal;
-                self.mon[i].fails = 0;
-                self.mon_counters[m] = Default::default();
+                let was = self.monitors.inst[i].status;
+                self.monitors.inst[i].status = MStatus::Normal;
+                self.monitors.inst[i].fails = 0;
+                self.monitors.counters[m] = Default::default();
                 let id = match was {
                     MStatus::Error => Some(26),
                     MStatus::Caution => Some(49),
@@ -233,9 +257,9 @@ impl Sim {
                 return; // all is well: no further checks until something changes
             }
             Some(CheckResult::Caution) => {
-                self.mon[i].fails = 0;
-                if self.mon[i].status != MStatus::Caution {
-                    self.mon[i].status = MStatus::Caution;
+                self.monitors.inst[i].fails = 0;
+                if self.monitors.inst[i].status != MStatus::Caution {
+                    self.monitors.inst[i].status = MStatus::Caution;
                     self.alert(
                         Some(s),
                         EventKind::MonitorCaution,
@@ -250,8 +274,8 @@ impl Sim {
             }
             Some(CheckResult::Timeout) => {
                 // The check itself runs until its timeout (stretched by the ratio).
-                let t = self.now + self.scaled(self.model.monitors[m].timeout.0);
-                self.mon[i].scheduled = true;
+                let t = self.kernel.now() + self.scaled(self.model.monitors[m].timeout.0);
+                self.monitors.inst[i].scheduled = true;
                 self.schedule(
                     t,
                     Ev::MonitorTimeout {
@@ -265,35 +289,35 @@ impl Sim {
             Some(CheckResult::Error) => self.mon_failed_check(m, s, false),
         }
         self.mon_status_event(m, s, before);
-        if self.mon[i].running && !self.mon[i].scheduled {
-            self.mon_schedule(m, s, self.now + 1);
+        if self.monitors.inst[i].running && !self.monitors.inst[i].scheduled {
+            self.mon_schedule(m, s, self.kernel.now() + 1);
         }
     }
 
     pub(crate) fn mon_timeout(&mut self, m: usize, s: ServerId, gen: u64) {
         let i = self.mi(m, s);
-        if self.mon[i].gen != gen || !self.mon[i].running {
+        if self.monitors.inst[i].gen != gen || !self.monitors.inst[i].running {
             return;
         }
-        self.mon[i].scheduled = false;
+        self.monitors.inst[i].scheduled = false;
         let before = self.mon_status(m, s);
         self.mon_failed_check(m, s, true);
         self.mon_status_event(m, s, before);
-        if self.mon[i].running && !self.mon[i].scheduled {
-            self.mon_schedule(m, s, self.now + 1);
+        if self.monitors.inst[i].running && !self.monitors.inst[i].scheduled {
+            self.mon_schedule(m, s, self.kernel.now() + 1);
         }
     }
 
     fn mon_failed_check(&mut self, m: usize, s: ServerId, timeout: bool) {
         let i = self.mi(m, s);
         let def = self.model.monitors[m].clone();
-        self.mon[i].fails += 1;
-        if self.mon[i].fails <= def.retry {
+        self.monitors.inst[i].fails += 1;
+        if self.monitors.inst[i].fails <= def.retry {
             return;
         }
-        let checks = self.mon[i].fails;
-        self.mon[i].fails = 0;
-        self.mon[i].status = MStatus::Error;
+        let checks = self.monitors.inst[i].fails;
+        self.monitors.inst[i].fails = 0;
+        self.monitors.inst[i].status = MStatus::Error;
         let detail = if timeout {
             "timeout"
         } else {
@@ -332,241 +356,13 @@ impl Sim {
         self.mon_recover(m, s);
     }
 
-    fn target_name(&self, t: RecoveryTarget) -> String {
-        match t {
-            RecoveryTarget::Resource(r) => self.model.resources[r].name.clone(),
-            RecoveryTarget::Group(g) => self.model.groups[g].name.clone(),
-            RecoveryTarget::LocalServer => "LocalServer".into(),
-        }
-    }
-
-    /// The recovery sequence after an Error: reactivate, then fail over, then the final
-    /// action, then nothing more (`rm 100`).
-    fn mon_recover(&mut self, m: usize, s: ServerId) {
-        let def = self.model.monitors[m].clone();
-        let target = def.recovery;
-        let tname = self.target_name(target);
-        let group = match target {
-            RecoveryTarget::Resource(r) => Some(self.model.resources[r].group),
-            RecoveryTarget::Group(g) => Some(g),
-            RecoveryTarget::LocalServer => None,
-        };
-        let here = self.model.servers[s].name.clone();
-        if let Some(g) = group {
-            let active = match target {
-                RecoveryTarget::Resource(r) => {
-                    matches!(self.rstate(r, s), RState::Online | RState::OnlineFailure)
-                }
-                _ => self.active_on[g].contains(&s),
-            };
-            if !active {
-                self.alert(
-                    Some(s),
-                    EventKind::RecoverySkipped,
-                    ("rm", 25),
-                    vec![Arg::Text(tname)],
-                    |e| {
-                        e.monitor = Some(m);
-                        e.group = Some(g);
-                    },
-                );
-                return;
-            }
-            let c = &self.mon_counters[m];
-            if c.reactivations < def.max_reactivation {
-                let n = c.reactivations + 1;
-                self.mon_counters[m].reactivations = n;
-                let reason = format!(
-                    "monitor {} detected an error on {here}; reactivation {n} of {} of {tname}",
-                    def.name, def.max_reactivation
-                );
-                self.alert(
-                    Some(s),
-                    EventKind::RecoveryRestart,
-                    ("rm", 13),
-                    vec![Arg::Text(tname), Arg::Monitor(m)],
-                    |e| {
-                        e.monitor = Some(m);
-                        e.group = Some(g);
-                        e.reason = Some(reason.clone());
-                    },
-                );
-                let (kind, only) = match target {
-                    RecoveryTarget::Resource(r) => {
-                        (TaskKind::RestartResource, Some(self.with_dependents(r)))
-                    }
-                    _ => (TaskKind::RestartGroup, None),
-                };
-                self.start_task(kind, g, Some(s), Some(s), only, false, Some(reason));
-                return;
-            }
-            if c.failovers < def.max_failover {
-                let n = c.failovers + 1;
-                self.mon_counters[m].failovers = n;
-                let (dest, explain) = self.choose_destination(s, g, &[s]);
-                let reason = format!(
-                    "monitor {} detected an error on {here}; reactivations used ({} of {}); failover {n} of {}; {explain}",
-                    def.name, def.max_reactivation, def.max_reactivation, def.max_failover
-                );
-                match dest {
-                    Some(d) => {
-                        self.alert(
-                            Some(s),
-                            EventKind::RecoveryFailover,
-                            ("rm", 14),
-                            vec![Arg::Text(tname), Arg::Monitor(m)],
-                            |e| {
-                                e.monitor = Some(m);
-                                e.group = Some(g);
-                                e.peer = Some(d);
-                                e.reason = Some(reason.clone());
-                            },
-                        );
-                        self.start_task(
-                            TaskKind::Failover,
-                            g,
-                            Some(s),
-                            Some(d),
-                            None,
-                            false,
-                            Some(reason),
-                        );
-                    }
-                    None => {
-                        self.alert(
-                            Some(s),
-                            EventKind::NoDestination,
-                            ("rm", 20),
-                            vec![Arg::Text(tname), Arg::Monitor(m)],
-                            |e| {
-                                e.monitor = Some(m);
-                                e.group = Some(g);
-                                e.reason = Some(reason);
-                            },
-                        );
-                    }
-                }
-                return;
-            }
-        }
-        self.mon_final_action(m, s, group);
-    }
-
-    fn mon_final_action(&mut self, m: usize, s: ServerId, group: Option<usize>) {
-        let def = self.model.monitors[m].clone();
-        let fa = def.final_action;
-        let counters_text = format!(
-            "reactivations {} of {}, failovers {} of {} used",
-            self.mon_counters[m].reactivations,
-            def.max_reactivation,
-            self.mon_counters[m].failovers,
-            def.max_failover
-        );
-        let no_op = matches!(
-            fa,
-            FinalAction::NoOperation | FinalAction::NoOperationContinue
-        );
-        if no_op || self.mon_counters[m].final_done {
-            if !self.mon_counters[m].exhausted {
-                self.mon_counters[m].exhausted = true;
-                self.alert(
-                    Some(s),
-                    EventKind::RecoveryExhausted,
-                    ("rm", 100),
-                    vec![Arg::Int(def.max_reactivation as i64), Arg::Monitor(m)],
-                    |e| {
-                        e.monitor = Some(m);
-                        e.reason = Some(format!(
-                            "monitor {}: {counters_text}; final action: {}",
-                            def.name,
-                            fa.describe()
-                        ));
-                    },
-                );
-            }
-            return;
-        }
-        let others_running = (0..self.n()).any(|x| x != s && self.servers[x].running());
-        if fa.leaves_cluster() && !others_running {
-            self.alert(
-                Some(s),
-                EventKind::FinalActionSuppressed,
-                ("rm", 200),
-                vec![Arg::Text(fa.describe().into()), Arg::Monitor(m)],
-                |e| {
-                    e.monitor = Some(m);
-                    e.reason = Some("no other server is running normally".into());
-                },
-            );
-            return;
-        }
-        self.mon_counters[m].final_done = true;
-        let reason = format!(
-            "monitor {}: {counters_text}; final action: {}",
-            def.name,
-            fa.describe()
-        );
-        let (id, args) = match fa {
-            FinalAction::StopGroup => (
-                12,
-                vec![
-                    Arg::Text(
-                        group
-                            .map(|g| self.model.groups[g].name.clone())
-                            .unwrap_or_default(),
-                    ),
-                    Arg::Monitor(m),
-                ],
-            ),
-            FinalAction::StopClusterService => (15, vec![Arg::Monitor(m)]),
-            FinalAction::ShutdownOs => (16, vec![Arg::Monitor(m)]),
-            _ => (17, vec![Arg::Monitor(m)]),
-        };
-        self.alert(
-            Some(s),
-            EventKind::RecoveryFinalAction,
-            ("rm", id),
-            args,
-            |e| {
-                e.monitor = Some(m);
-                e.group = group;
-                e.reason = Some(reason);
-            },
-        );
-        match fa {
-            FinalAction::StopGroup => {
-                if let Some(g) = group {
-                    if self.active_on[g].contains(&s) && self.task_of_group(g).is_none() {
-                        self.start_task(TaskKind::Stop, g, Some(s), None, None, false, None);
-                    }
-                }
-            }
-            FinalAction::StopClusterService if self.servers[s].service == Service::Running => {
-                self.graceful_stop(s, AfterStop::Nothing, false, false);
-                self.servers[s].abnormal = true;
-            }
-            FinalAction::ShutdownOs | FinalAction::RebootOs
-                if self.servers[s].service == Service::Running =>
-            {
-                let after = if fa == FinalAction::RebootOs {
-                    AfterStop::Reboot
-                } else {
-                    AfterStop::PowerOff
-                };
-                self.graceful_stop(s, after, false, false);
-                self.servers[s].abnormal = true;
-            }
-            _ => {}
-        }
-    }
-
     /// Suspends or resumes monitor m on s (`rm 29` / `rm 30`).
     pub(crate) fn mon_set_suspended(&mut self, m: usize, s: ServerId, suspended: bool) {
         let i = self.mi(m, s);
-        if self.mon[i].suspended == suspended {
+        if self.monitors.inst[i].suspended == suspended {
             return;
         }
-        self.mon[i].suspended = suspended;
+        self.monitors.inst[i].suspended = suspended;
         let (kind, id) = if suspended {
             (EventKind::MonitorSuspended, 29)
         } else {
@@ -580,7 +376,7 @@ impl Sim {
 
     pub(crate) fn mon_set_dummy(&mut self, m: usize, s: ServerId, on: bool) {
         let i = self.mi(m, s);
-        self.mon[i].dummy = on;
+        self.monitors.inst[i].dummy = on;
         self.mon_refresh(m, s);
     }
 }

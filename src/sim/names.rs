@@ -3,7 +3,7 @@
 //! when a file is loaded, so a name problem is a broken file (exit 2), never a run
 //! that fails later for the wrong reason.
 
-use super::fault;
+use super::env;
 use super::input::{FaultKind, InputError, Operation};
 use crate::model::Model;
 
@@ -188,7 +188,7 @@ pub fn check_operation(model: &Model, op: &Operation) -> Result<(), NameError> {
 /// Checks a fault's names and shape (a partition's sides) exactly as the engine does
 /// when the fault is injected: it is the engine's own resolver.
 pub fn check_fault(model: &Model, kind: &FaultKind) -> Result<(), NameError> {
-    fault::resolve(model, kind).map(|_| ())
+    env::faults::resolve(model, kind).map(|_| ())
 }
 
 #[cfg(test)]

@@ -15,7 +15,8 @@
 
 use super::engine::{AfterStop, Service, Sim};
 use super::event::EventKind;
-use super::input::{InputError, Operation, PowerAction};
+use super::input::{InputError, PowerAction};
+use super::refusal::Refusal;
 use crate::model::ServerId;
 use serde::Serialize;
 
@@ -24,7 +25,7 @@ use serde::Serialize;
 pub(crate) struct PowerCtl {
     /// Virtual time a power operation's boot completes, while it is pending.
     boot_at: Vec<Option<u64>>,
-    maintenance: Vec<bool>,
+    pub(crate) maintenance: Vec<bool>,
 }
 
 impl PowerCtl {
@@ -68,31 +69,12 @@ pub struct PowerState {
     pub maintenance: bool,
 }
 
-fn refused(msg: String) -> InputError {
-    InputError::Refused(msg)
+fn refused(r: Refusal) -> InputError {
+    InputError::Refused(r)
 }
 
 impl Sim {
-    /// Handles power and maintenance operations; `None` for every other operation.
-    pub(crate) fn power_operation(&mut self, op: &Operation) -> Option<Result<(), InputError>> {
-        let result = match op {
-            Operation::Power { server, action } => self.power_check(server, *action),
-            Operation::Maintenance { server, .. } => self.power_server(server),
-            _ => return None,
-        };
-        Some(result.map(|s| {
-            self.log(EventKind::OperationRequested, |e| {
-                e.reason = Some(serde_json::to_string(op).unwrap_or_default());
-            });
-            match op {
-                Operation::Power { action, .. } => self.power_perform(s, *action),
-                Operation::Maintenance { on, .. } => self.power_ctl.maintenance[s] = *on,
-                _ => {}
-            }
-        }))
-    }
-
-    fn power_server(&self, name: &str) -> Result<ServerId, InputError> {
+    pub(crate) fn power_server(&self, name: &str) -> Result<ServerId, InputError> {
         self.model.server_id(name).ok_or_else(|| {
             InputError::unknown_name(
                 "server",
@@ -103,37 +85,39 @@ impl Sim {
     }
 
     fn booting(&self, s: ServerId) -> bool {
-        !self.servers[s].power && self.power_ctl.boot_at[s].is_some_and(|t| t >= self.now)
+        !self.servers[s].power && self.power_ctl.boot_at[s].is_some_and(|t| t >= self.kernel.now())
     }
 
     /// Everything that can refuse a power action, without changing any state.
-    fn power_check(&self, name: &str, action: PowerAction) -> Result<ServerId, InputError> {
+    pub(crate) fn power_check(
+        &self,
+        name: &str,
+        action: PowerAction,
+    ) -> Result<ServerId, InputError> {
         let s = self.power_server(name)?;
         let st = &self.servers[s];
         if st.crash_faults > 0 && action.powers_on() {
-            return Err(refused(format!(
-                "Server {name} is held off by a server-crash fault; heal the fault first."
-            )));
+            return Err(refused(Refusal::HeldOffByFault(name.to_string())));
         }
         match action {
             PowerAction::On if st.power => {
-                return Err(refused(format!("Server {name} is already powered on.")))
+                return Err(refused(Refusal::AlreadyPoweredOn(name.to_string())))
             }
             PowerAction::On | PowerAction::Cycle | PowerAction::Boot if self.booting(s) => {
-                return Err(refused(format!("Server {name} is already booting.")))
+                return Err(refused(Refusal::AlreadyBooting(name.to_string())))
             }
             PowerAction::Off | PowerAction::Softoff | PowerAction::Reset if !st.power => {
-                return Err(refused(format!("Server {name} is powered off.")))
+                return Err(refused(Refusal::PoweredOff(name.to_string())))
             }
             PowerAction::Softoff if st.service == Service::Stopping => {
-                return Err(refused(format!("Server {name} is stopping.")))
+                return Err(refused(Refusal::ServerStopping(name.to_string())))
             }
             _ => {}
         }
         Ok(s)
     }
 
-    fn power_perform(&mut self, s: ServerId, action: PowerAction) {
+    pub(crate) fn power_perform(&mut self, s: ServerId, action: PowerAction) {
         let on = self.servers[s].power;
         match action {
             PowerAction::Off => self.abnormal_stop(s, true, false),
@@ -160,7 +144,7 @@ impl Sim {
     /// Boots a powered-off server; the service starts when the OS is up.
     fn power_boot(&mut self, s: ServerId) {
         self.schedule_boot(s, true);
-        self.power_ctl.boot_at[s] = Some(self.now + self.model.settings.boot_duration.0);
+        self.power_ctl.boot_at[s] = Some(self.kernel.now() + self.model.settings.boot_duration.0);
     }
 
     /// Whether `s` is in maintenance (never a failover destination).

@@ -49,7 +49,7 @@ fn status(sim: &Sim, server: &str) -> Option<&'static str> {
 
 fn refusal(r: Result<Applied, InputError>) -> String {
     match r {
-        Err(InputError::Refused(m)) | Err(InputError::Unknown(m)) => m,
+        Err(e @ (InputError::Refused(_) | InputError::Unknown(_))) => e.message(),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }

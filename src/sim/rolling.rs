@@ -140,33 +140,32 @@ impl Sim {
         self.rolling.job.is_some()
     }
 
-    /// Starts a rolling operation; `None` for every other operation.
-    pub(crate) fn rolling_operation(&mut self, op: &Operation) -> Option<Result<(), InputError>> {
-        let (kind, version) = match op {
-            Operation::RollingRestart => (RollingKind::Restart, None),
-            Operation::RollingUpgrade => (RollingKind::Upgrade, None),
-            Operation::RollingDeploy { version } => (RollingKind::Deploy, Some(version.clone())),
-            _ => return None,
-        };
+    /// Checks a rolling operation of `kind` (to `version` for a deploy).
+    pub(crate) fn plan_rolling(
+        &self,
+        kind: RollingKind,
+        version: Option<String>,
+    ) -> Result<super::ops::Step, InputError> {
         if version.as_deref().is_some_and(|v| v.trim().is_empty()) {
-            return Some(Err(InputError::Invalid("version must not be empty".into())));
+            return Err(InputError::Invalid("version must not be empty".into()));
         }
         if let Some(j) = &self.rolling.job {
-            return Some(Err(InputError::Refused(format!(
-                "A rolling {} is already in process.",
-                j.kind.as_str()
-            ))));
+            return Err(InputError::Refused(
+                super::refusal::Refusal::RollingAlreadyInProcess(j.kind.as_str()),
+            ));
         }
-        self.log(EventKind::OperationRequested, |e| {
-            e.reason = Some(serde_json::to_string(op).unwrap_or_default());
-        });
+        Ok(super::ops::Step::Rolling { kind, version })
+    }
+
+    /// Starts a planned rolling operation.
+    pub(crate) fn exec_rolling(&mut self, kind: RollingKind, version: Option<String>) {
         self.rolling.records[kind.index()] = Some(RollingRecord {
             kind,
             status: RollingStatus::InProcess,
             version,
             done: Vec::new(),
             in_process: Vec::new(),
-            started_ms: self.now,
+            started_ms: self.kernel.now(),
             finished_ms: None,
             reason: None,
         });
@@ -183,7 +182,6 @@ impl Sim {
         });
         self.rolling_host_begin();
         self.rolling_schedule();
-        Some(Ok(()))
     }
 
     /// The latest record of each kind that has run, in kind order.
@@ -199,7 +197,7 @@ impl Sim {
     fn rolling_schedule(&mut self) {
         self.rolling.gen += 1;
         let gen = self.rolling.gen;
-        let at = self.now + self.model.settings.rolling_check_interval.0.max(1);
+        let at = self.kernel.now() + self.model.settings.rolling_check_interval.0.max(1);
         self.schedule(at, Ev::RollingTick { gen });
     }
 
@@ -221,7 +219,7 @@ impl Sim {
         };
         job.stage = Stage::Drain;
         job.moved.clear();
-        job.deadline = self.now + self.model.settings.rolling_host_timeout.0;
+        job.deadline = self.kernel.now() + self.model.settings.rolling_host_timeout.0;
         let name = self.model.servers[s].name.clone();
         self.record_mut(kind).in_process.push(name);
         self.log_at(s, EventKind::RollingHostStarted, |e| {
@@ -233,7 +231,7 @@ impl Sim {
         let Some(job) = self.rolling.job.take() else {
             return;
         };
-        let now = self.now;
+        let now = self.kernel.now();
         let rec = self.record_mut(job.kind);
         rec.status = status;
         rec.finished_ms = Some(now);
@@ -260,7 +258,7 @@ impl Sim {
         let s = job.order[job.next];
         let step = match job.stage {
             Stage::Drain => self.rolling_drain(&job, s),
-            Stage::Upgrade { until } if self.now >= until => Step::Stage(Stage::Reboot),
+            Stage::Upgrade { until } if self.kernel.now() >= until => Step::Stage(Stage::Reboot),
             Stage::Upgrade { .. } => Step::Wait,
             Stage::Reboot => self.rolling_reboot(s),
             Stage::Return { went_down } => self.rolling_return(&job, s, went_down),
@@ -299,13 +297,13 @@ impl Sim {
         if !self.servers[s].running() {
             return Step::Fail(format!("Server {name} is not running."));
         }
-        if self.now >= job.deadline {
+        if self.kernel.now() >= job.deadline {
             return Step::Fail(format!(
                 "The groups of server {name} did not move within the timeout."
             ));
         }
         let on_s: Vec<usize> = (0..self.model.groups.len())
-            .filter(|&g| self.active_on[g].contains(&s))
+            .filter(|&g| self.groups.active_on[g].contains(&s))
             .collect();
         if let Some(&g) = on_s.iter().find(|&&g| self.task_of_group(g).is_none()) {
             if self.busy() {
@@ -326,7 +324,7 @@ impl Sim {
         let settled = on_s.is_empty()
             && job.moved.iter().all(|&g| {
                 self.task_of_group(g).is_none()
-                    && self.active_on[g]
+                    && self.groups.active_on[g]
                         .iter()
                         .any(|&t| self.group_status_on(g, t) == super::view::status::ONLINE)
             });
@@ -336,7 +334,7 @@ impl Sim {
         match job.kind {
             RollingKind::Restart => Step::Stage(Stage::Reboot),
             _ => Step::Stage(Stage::Upgrade {
-                until: self.now + self.model.settings.rolling_upgrade_duration.0,
+                until: self.kernel.now() + self.model.settings.rolling_upgrade_duration.0,
             }),
         }
     }
@@ -350,7 +348,7 @@ impl Sim {
             return Step::Fail(e.message().to_string());
         }
         if let Some(j) = self.rolling.job.as_mut() {
-            j.deadline = self.now + self.model.settings.rolling_host_timeout.0;
+            j.deadline = self.kernel.now() + self.model.settings.rolling_host_timeout.0;
         }
         Step::Stage(Stage::Return { went_down: false })
     }
@@ -360,11 +358,11 @@ impl Sim {
         let down = !self.servers[s].running();
         let counted = (0..self.n())
             .filter(|&o| o != s && self.servers[o].running())
-            .all(|o| self.believes_up[o][s]);
+            .all(|o| self.members.believes_up[o][s]);
         if went_down && !down && counted {
             return Step::HostDone;
         }
-        if self.now >= job.deadline {
+        if self.kernel.now() >= job.deadline {
             let name = &self.model.servers[s].name;
             return Step::Fail(format!(
                 "Server {name} did not come back online within {} s.",

@@ -1,7 +1,8 @@
 //! Builds a `ClusterView`: the cluster as one server sees it, with the product's status
 //! strings. Section 1 of the behaviour contract decides every string here.
 
-use super::engine::{RState, Sim};
+use super::engine::Sim;
+use super::group_state::RState;
 use super::view::{status, *};
 use crate::model::{HeartbeatKind, ResolverKind, ServerId};
 
@@ -30,16 +31,19 @@ impl Sim {
         }
     }
 
+    /// The view as observer `o` knows the cluster (ground truth for `None`). (Over 100
+    /// lines until the view's statuses become enums, #10 item 4, which splits it per
+    /// section.)
     fn view_as(&self, o: Option<ServerId>) -> ClusterView {
         let m = &self.model;
         let n = self.n();
-        let sees = |s: ServerId| o.is_some_and(|o| o == s || self.believes_up[o][s]);
+        let sees = |s: ServerId| o.is_some_and(|o| o == s || self.members.believes_up[o][s]);
         let servers: Vec<ServerView> = (0..n)
             .map(|s| {
                 let st = match o {
                     None => status::OFFLINE,
                     Some(o) if o == s => status::ONLINE,
-                    Some(o) if !self.believes_up[o][s] => status::OFFLINE,
+                    Some(o) if !self.members.believes_up[o][s] => status::OFFLINE,
                     Some(o) => {
                         let partial = (0..m.paths.len()).any(|p| self.hb.timed_out(o, s, p));
                         if partial {
@@ -60,7 +64,7 @@ impl Sim {
                             _ if !path.on_server[s] => status::UNUSED,
                             None => status::OFFLINE,
                             Some(o) if o == s => status::NORMAL,
-                            Some(o) if !self.believes_up[o][s] => status::OFFLINE,
+                            Some(o) if !self.members.believes_up[o][s] => status::OFFLINE,
                             Some(o) if self.hb.timed_out(o, s, p) => status::ERROR,
                             Some(_) => status::NORMAL,
                         },
@@ -85,7 +89,9 @@ impl Sim {
                     None => status::OFFLINE,
                     Some(o) => {
                         let peers: Vec<ServerId> = (0..n)
-                            .filter(|&j| j != o && path.on_server[j] && self.believes_up[o][j])
+                            .filter(|&j| {
+                                j != o && path.on_server[j] && self.members.believes_up[o][j]
+                            })
                             .collect();
                         let lost = peers
                             .iter()
@@ -124,7 +130,7 @@ impl Sim {
                     None => status::OFFLINE,
                     Some(o)
                         if r.kind == ResolverKind::Pingnp
-                            && !self.faults.resolver_reachable(i, o) =>
+                            && !self.env.faults.resolver_reachable(i, o) =>
                     {
                         status::ERROR
                     }
@@ -246,7 +252,7 @@ impl Sim {
         };
 
         ClusterView {
-            now_ms: self.now,
+            now_ms: self.kernel.now(),
             name: m.name.clone(),
             status: cluster_status,
             observer: o.map(|o| m.servers[o].name.clone()),
@@ -328,7 +334,7 @@ impl Sim {
     /// resource (Online, or Offline Pending: not yet released), leaving out hung
     /// servers, which serve nothing until they resume.
     pub fn group_active_servers(&self, g: usize) -> Vec<ServerId> {
-        self.active_on[g]
+        self.groups.active_on[g]
             .iter()
             .copied()
             .filter(|&s| !self.servers[s].hung)
@@ -348,7 +354,7 @@ impl Sim {
 
     /// Ground truth: whether server o reaches resolver i's ping target right now.
     pub fn reaches_resolver_target(&self, o: ServerId, i: usize) -> bool {
-        self.faults.resolver_reachable(i, o)
+        self.env.faults.resolver_reachable(i, o)
     }
 
     /// Ground truth: the cluster service runs on s (powered, not hung, not stopping).
@@ -358,6 +364,6 @@ impl Sim {
 
     /// Whether server o counts server j as a cluster member (o's membership).
     pub fn counts_as_member(&self, o: ServerId, j: ServerId) -> bool {
-        o == j && self.servers[o].running() || self.believes_up[o][j]
+        o == j && self.servers[o].running() || self.members.believes_up[o][j]
     }
 }

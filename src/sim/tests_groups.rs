@@ -21,6 +21,7 @@ fn group_move_deactivates_in_reverse_then_activates_in_order() {
     assert_eq!(group(&sim, "failover1").0, "Offline Pending");
     // A second operation while the first runs is refused.
     let e = op(&mut sim, r#"{"op":"group-stop","group":"failover2"}"#).unwrap_err();
+    assert_eq!(e, InputError::Refused(Refusal::Busy));
     assert!(e.message().contains("Another operation is in progress"));
     sim.run_until(30 * S);
     assert!(!sim.busy());
@@ -271,4 +272,32 @@ fn deactivation_failure_default_final_action_shuts_down_and_peer_takes_over() {
         !sim.busy(),
         "the aborted move no longer holds the operation lock"
     );
+}
+
+/// Planning decides without acting: a refused plan, and a plan that is not executed,
+/// leave the log and the state as they were; executing it does the operation.
+#[test]
+fn a_plan_changes_nothing_until_it_is_executed() {
+    let mut sim = default_sim();
+    let before = sim.events().len();
+    let stop: Operation =
+        serde_json::from_str(r#"{"op":"group-stop","group":"failover1"}"#).unwrap();
+    let refused = sim.plan(
+        serde_json::from_str(r#"{"op":"group-move","group":"failover1","target":"server1"}"#)
+            .unwrap(),
+    );
+    assert!(matches!(
+        refused,
+        Err(InputError::Refused(Refusal::GroupAlreadyStarted { .. }))
+    ));
+    let plan = sim.plan(stop.clone()).unwrap();
+    assert_eq!(sim.events().len(), before);
+    assert!(!sim.busy());
+    sim.execute(plan);
+    assert!(sim.busy());
+    assert!(sim.events()[before..]
+        .iter()
+        .any(|e| e.kind == EventKind::OperationRequested));
+    sim.run_until(30 * S);
+    assert_eq!(group(&sim, "failover1").0, "Offline");
 }

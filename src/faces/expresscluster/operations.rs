@@ -7,7 +7,7 @@ use super::errors::{
 use crate::host::body::{ApiJson, NamePath};
 use crate::host::command::{Command, Reply};
 use crate::host::App;
-use crate::sim::{Input, InputError, Operation};
+use crate::sim::{Input, InputError, Operation, Refusal};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -49,10 +49,12 @@ fn refusal(busy: bool, err: InputError) -> Response {
     let code = match &err {
         InputError::Unknown(_) => CODE_UNKNOWN_NAME,
         InputError::Invalid(_) => CODE_INVALID,
+        InputError::Refused(Refusal::Busy) => CODE_BUSY,
+        // The product answers busy to whatever it refuses while an operation runs.
         InputError::Refused(_) if busy => CODE_BUSY,
         InputError::Refused(_) => CODE_REFUSED,
     };
-    result(code, super::voice::product_voice(err.message()))
+    result(code, super::voice::product_voice(&err.message()))
 }
 
 /// Bodies with an optional `target` (server name).
