@@ -110,5 +110,11 @@ fn counterexamples() -> Vec<(&'static str, Setup, &'static [Raw], u64)> {
             &[(43227, 3, 0, 0, 462542421, 55342), (60505, 1, 1, 0, 0, 18468), (95974, 14, 1, 0, 0, 1)],
             6534198032768551908,
         ),
+        (
+            "five servers, ping: a one-way cut, then a path down on s1; peers fail g1 over, s1 still counts them and reboots (stop first) as the path heals; its timeout falls during the stop (property: as above)",
+            Setup::new(5, 1, R::Ping, 2, 1),
+            &[(156563, 16, 1, 0, 0, 1), (147563, 2, 1, 0, 0, 9000), (137866, 4, 0, 0, 112008112, 9000)],
+            7288305465753563598,
+        ),
     ]
 }
