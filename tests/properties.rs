@@ -99,15 +99,13 @@ fn different_seeds_give_different_heartbeat_phases() {
     );
 }
 
-/// Open (#8, found by the shared generator): with a ping resolver, s0 and s1 declare
-/// each other down (hb0 down on s0); the path heals as a one-way cut starts (s0's
-/// heartbeats no longer reach s1). s0 hears s1 again and counts it; s1 still declares
-/// s0 down. The naive model re-checks that on s1's next heartbeat (s0 runs the NP
-/// action, `stop_when_declared_down`); the lazy model checks only the first heartbeat
-/// after the gap, when s0 did not count s1 yet, so it never acts. The lazy model needs
-/// the same check one heartbeat later.
+/// Found by the shared generator (#8): with a ping resolver, s0 and s1 declare each
+/// other down (hb0 down on s0); the path heals as a one-way cut starts (s0's heartbeats
+/// no longer reach s1). s0 hears s1 again and counts it; s1 still declares s0 down.
+/// Naive heartbeats act on s1's next heartbeat (s0 runs the NP action,
+/// `stop_when_declared_down`); the lazy model used to deliver only the first heartbeat
+/// after the gap, when s0 did not count s1 yet, and never acted.
 #[test]
-#[ignore = "open: lazy and naive heartbeats differ after a one-way re-admission (#8)"]
 fn lazy_equals_naive_when_a_peer_still_declares_the_readmitting_server_down() {
     let s = Setup::new(2, 1, Resolver::Ping, 1, 3);
     let st = [
