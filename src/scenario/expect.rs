@@ -282,22 +282,9 @@ impl Condition {
                 }
             }
             Subject::Monitor(m) => {
-                let name = &model.monitors[m].name;
-                let mv = v.monitor(name);
-                match self.on {
-                    Some(On::Server(s)) => {
-                        let sname = &model.servers[s].name;
-                        let st = mv
-                            .and_then(|x| x.servers.iter().find(|i| &i.name == sname))
-                            .map_or(status::UNKNOWN, |i| i.status);
-                        (st, None, format!("monitor {name} on {sname}"))
-                    }
-                    _ => (
-                        mv.map_or(status::UNKNOWN, |x| x.status),
-                        None,
-                        format!("monitor {name}"),
-                    ),
-                }
+                let mv = v.monitor(&model.monitors[m].name);
+                let per = mv.map(|x| (x.status, x.servers.iter().map(|i| (&i.name, i.status))));
+                self.per_server("monitor", &model.monitors[m].name, per, model)
             }
             Subject::Path(h) => {
                 let name = &model.paths[h].name;
@@ -331,22 +318,9 @@ impl Condition {
                 (st, None, format!("resolver {name}"))
             }
             Subject::Mirror(r) => {
-                let name = &model.resources[r].name;
-                let mv = v.mirror(name);
-                match self.on {
-                    Some(On::Server(s)) => {
-                        let sname = &model.servers[s].name;
-                        let st = mv
-                            .and_then(|x| x.servers.iter().find(|i| &i.name == sname))
-                            .map_or(status::UNKNOWN, |i| i.status);
-                        (st, None, format!("mirror {name} on {sname}"))
-                    }
-                    _ => (
-                        mv.map_or(status::UNKNOWN, |x| x.status),
-                        None,
-                        format!("mirror {name}"),
-                    ),
-                }
+                let mv = v.mirror(&model.resources[r].name);
+                let per = mv.map(|x| (x.status, x.servers.iter().map(|i| (&i.name, i.status))));
+                self.per_server("mirror", &model.resources[r].name, per, model)
             }
         };
         let mut holds = self.status_ok(st);
@@ -363,6 +337,34 @@ impl Condition {
         }
         seen.push_str(&suffix);
         Observed { holds, seen }
+    }
+
+    /// A subject with a status per server (monitor, mirror): its overall status, or with
+    /// `on: server` its status there; `Unknown` when the view has no such object.
+    fn per_server<'v>(
+        &self,
+        kind: &str,
+        name: &str,
+        per: Option<(
+            &'static str,
+            impl Iterator<Item = (&'v String, &'static str)>,
+        )>,
+        model: &Model,
+    ) -> (&'static str, Option<String>, String) {
+        match self.on {
+            Some(On::Server(s)) => {
+                let sname = &model.servers[s].name;
+                let st = per
+                    .and_then(|(_, mut servers)| servers.find(|(n, _)| *n == sname))
+                    .map_or(status::UNKNOWN, |(_, st)| st);
+                (st, None, format!("{kind} {name} on {sname}"))
+            }
+            _ => (
+                per.map_or(status::UNKNOWN, |(st, _)| st),
+                None,
+                format!("{kind} {name}"),
+            ),
+        }
     }
 
     fn status_ok(&self, st: &str) -> bool {

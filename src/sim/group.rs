@@ -342,6 +342,12 @@ impl Sim {
                     self.model.servers[to].name
                 ));
                 self.groups.home[g] = Some(d);
+                // The new target refuses, as the first would have, a group it knows
+                // runs elsewhere.
+                if let Some(x) = self.known_elsewhere(d, g, from) {
+                    self.task_refused_by_target(id, x);
+                    return;
+                }
                 let t = self.groups.tasks.get(&id).expect("task");
                 let todo = self.stage_todo(t);
                 self.groups.tasks.get_mut(&id).expect("task").todo = todo;

@@ -428,6 +428,40 @@ impl Sim {
         }
         if !self.members.believes_up[r][s] && self.servers[s].running() {
             self.peer_found(r, s);
+            self.redeliver_while_declared_down(r, s, p);
+        }
+    }
+
+    /// Lazy model: r has just counted s again, but s still declares r down (s does not
+    /// hear r: a one-way cut). Every heartbeat of s says so, and the naive model acts on
+    /// the next one (`heard_declared_down`); the lazy model delivers that next
+    /// heartbeat too, on every path where s's heartbeats reach r without stored state.
+    fn redeliver_while_declared_down(&mut self, r: usize, s: usize, p: usize) {
+        if self.hb_model != HeartbeatModel::Lazy
+            || !self.members.declared_down[s][r]
+            || !self.servers[r].running()
+            || self.model.resolvers.is_empty()
+            || !self.model.settings.stop_when_declared_down
+        {
+            return;
+        }
+        for q in 0..self.model.paths.len() {
+            if !self.flows(r, s, q) || self.hb.links.contains_key(&key(r, s, q)) {
+                continue;
+            }
+            let (last, next) = if q == p {
+                (self.kernel.now(), self.next_tick(s, q, self.kernel.now() + 1))
+            } else {
+                (self.last_sent(s, q, r), self.next_unsent(s, q, r))
+            };
+            let id = self.arm_link(r, s, q, true, last);
+            let ev = Ev::HbResume {
+                recv: r as u32,
+                send: s as u32,
+                path: q as u16,
+                id,
+            };
+            self.schedule_hb(next, Phase::Late, send_key(s, q, r), ev);
         }
     }
 

@@ -357,6 +357,12 @@ impl Sim {
         self.env.faults.resolver_reachable(i, o)
     }
 
+    /// Ground truth: s is leaving in good order: powered, not hung, its cluster service
+    /// stopping its groups (it takes no membership decisions until it has left).
+    pub fn is_leaving(&self, s: ServerId) -> bool {
+        self.servers[s].alive() && !self.servers[s].running()
+    }
+
     /// Ground truth: the cluster service runs on s (powered, not hung, not stopping).
     pub fn is_running(&self, s: ServerId) -> bool {
         self.servers[s].running()
