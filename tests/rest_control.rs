@@ -79,7 +79,8 @@ fn clock_reports_and_advances_only_in_manual_mode() {
     let s = manual(&["--seed", "42"]);
     assert_eq!(
         s.get("/sim/v1/clock").body,
-        json!({"now_ms": 0, "mode": "manual", "speed": 1.0, "seed": 42})
+        json!({"now_ms": 0, "mode": "manual", "speed": 1.0, "seed": 42,
+               "epoch": "2026-01-01T00:00:00.000Z", "time": "2026-01-01T00:00:00.000Z"})
     );
     let a = s.advance(1500);
     assert_eq!(a["now_ms"], 1500);
