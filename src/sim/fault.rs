@@ -10,7 +10,7 @@ use crate::model::{Model, ServerId};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// A fault with its names resolved.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(super) enum Resolved {
     Crash(ServerId),
     Hang(ServerId),
@@ -24,7 +24,7 @@ pub(super) enum Resolved {
     MirrorConnectDown(usize, Option<ServerId>),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Partition {
     /// Per server: its side, if named on one. Servers on no side are unaffected.
     side_of: Vec<Option<usize>>,
@@ -37,7 +37,7 @@ pub(crate) struct Partition {
     members: Vec<Vec<ServerId>>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct FaultRec {
     spec: FaultSpec,
     what: Resolved,
@@ -48,7 +48,7 @@ struct FaultRec {
     remaining: Option<u32>,
 }
 
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Faults {
     next_id: FaultId,
     list: BTreeMap<FaultId, FaultRec>,

@@ -7,7 +7,7 @@ use super::engine::{AfterStop, Ev, RState, Sim};
 use super::event::{Arg, EventKind};
 use crate::model::{FinalAction, ResourceId, ServerId};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum TaskKind {
     Start,
     Stop,
@@ -68,13 +68,13 @@ impl TaskKind {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Stage {
     Deactivate,
     Activate,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Task {
     pub id: u64,
     pub group: usize,

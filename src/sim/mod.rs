@@ -24,6 +24,7 @@ pub mod queue;
 mod reconfig;
 pub mod rolling;
 mod snapshot;
+pub mod state_codec;
 pub mod view;
 
 pub use engine::Sim;
@@ -37,7 +38,7 @@ pub use view::{status, ClusterView};
 
 /// How heartbeats are simulated. `Lazy` costs events only when connectivity changes;
 /// `Naive` sends every heartbeat as an event and exists to check `Lazy` against.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum HeartbeatModel {
     #[default]
     Lazy,

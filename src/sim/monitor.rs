@@ -14,7 +14,7 @@ use super::input::CheckResult;
 use super::view::status;
 use crate::model::{FinalAction, MonitorTiming, RecoveryTarget, ServerId};
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum MStatus {
     #[default]
     Offline,
@@ -24,7 +24,7 @@ pub(crate) enum MStatus {
 }
 
 /// One monitor on one server.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct MonitorInstance {
     pub status: MStatus,
     pub running: bool,
@@ -38,7 +38,7 @@ pub(crate) struct MonitorInstance {
 
 /// Recovery counters of one monitor, shared by its servers so that a failover does
 /// not restart the count [infer]; reset when the monitor comes back to Normal.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct MonitorCounters {
     pub reactivations: u32,
     pub failovers: u32,
