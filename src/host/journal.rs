@@ -43,6 +43,35 @@ pub struct Checkpoint {
     pub state: Arc<Vec<u8>>,
 }
 
+/// The journal as `GET /sim/v1/journal` lists it: of a checkpoint only its time and
+/// input count (its state, megabytes, is in `GET /sim/v1/snapshot`).
+#[derive(Serialize)]
+pub struct Listing<'a> {
+    seed: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    base: Option<CheckpointInfo>,
+    entries: &'a [JournalEntry],
+}
+
+#[derive(Serialize)]
+struct CheckpointInfo {
+    at_ms: u64,
+    inputs: u64,
+}
+
+impl<'a> Listing<'a> {
+    pub fn of(j: &'a Journal) -> Listing<'a> {
+        Listing {
+            seed: j.seed,
+            base: j.base.as_ref().map(|b| CheckpointInfo {
+                at_ms: b.at_ms,
+                inputs: b.inputs,
+            }),
+            entries: &j.entries,
+        }
+    }
+}
+
 mod base64_state {
     use base64::Engine;
     use serde::{Deserialize, Deserializer, Serializer};

@@ -224,6 +224,14 @@ pub async fn get_journal(Target(app): Target, RawQuery(q): RawQuery) -> Result<R
         return Ok(json_response(StatusCode::OK, &j));
     }
     let now_ms = app.engine.clock().await.map_err(engine_error)?.now_ms;
+    if j.base.is_some() {
+        // The renderer refuses a journal that starts at a checkpoint, saying why.
+        let why = crate::persist::scenario::render(&app.name, &app.engine.model(), &j, now_ms);
+        return Err(ApiError::with(
+            StatusCode::CONFLICT,
+            why.err().unwrap_or_default(),
+        ));
+    }
     let yaml = crate::persist::scenario::render_with(
         &app.name,
         &app.engine.model(),

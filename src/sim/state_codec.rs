@@ -88,9 +88,13 @@ macro_rules! sim_state {
                     model: ModelImage::of(&self.model),
                     $($f: &self.$f,)*
                 };
-                let mut out = STATE_MAGIC.to_vec();
+                // Sized up front (the log is most of it, ~120 bytes an entry), so a
+                // checkpoint does not leave a trail of doubled and freed buffers.
+                let mut out = Vec::with_capacity(4_096 + self.log.len() * 128);
+                out.extend_from_slice(STATE_MAGIC);
                 out.extend_from_slice(&STATE_VERSION.to_le_bytes());
                 ciborium::into_writer(&saved, &mut out).expect("writing to a Vec cannot fail");
+                out.shrink_to_fit();
                 out
             }
 
