@@ -76,7 +76,7 @@ fn checkpoints_bound_the_journal_and_snapshots_still_restore() {
 fn a_scenario_from_a_snapshot_continues_the_session() {
     let s = manual(&["--seed", "7"]);
     s.advance(10_000);
-    assert_eq!(s.post("/sim/v1/faults", Some(CRASH)).status, 201);
+    assert_eq!(s.post("/sim/v1/faults", Some(CRASH)).status, 200);
     s.advance(110_000); // t = 120 s
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("snaps")).unwrap();
@@ -86,7 +86,7 @@ fn a_scenario_from_a_snapshot_continues_the_session() {
         from: snaps/lab.json\n\
         steps:\n  - {at: 130s, op: server-start, server: server1}\n\
         end: 200s\n\
-        expect:\n  - sequence:\n      - {kind: server-down, server: server1}\n      - {kind: server-up, server: server1}\n";
+        expect:\n  - sequence:\n      - {kind: server-down, peer: server1}\n      - {kind: server-up, peer: server1}\n";
     let path = dir.path().join("lab.yaml");
     std::fs::write(&path, scenario).unwrap();
     let sc = load(&path).unwrap_or_else(|e| panic!("{e}"));
