@@ -39,8 +39,12 @@ fn main() {
         speed: 1.0,
     };
     let t = Instant::now();
-    let mut store = Store::write_new(dir.path(), &[header.clone()], FsyncPolicy::Batch(1 << 20))
-        .expect("journal");
+    let mut store = Store::write_new(
+        dir.path(),
+        std::slice::from_ref(&header),
+        FsyncPolicy::Batch(1 << 20),
+    )
+    .expect("journal");
     let mut sim = Sim::new(model.clone(), 1);
     let mut journal = Journal::new(1);
     let mut snapshots = 0;

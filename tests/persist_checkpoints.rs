@@ -105,17 +105,17 @@ fn a_scenario_from_a_snapshot_continues_the_session() {
     // Times before the snapshot, and a cluster of its own, are refused at load.
     let early = scenario.replace("at: 130s", "at: 60s");
     std::fs::write(&path, early).unwrap();
-    let e = load(&path).err().expect("refused").to_string();
+    let e = load(&path).expect_err("refused").to_string();
     assert!(
         e.contains("steps[0].at") && e.contains("before the snapshot"),
         "{e}"
     );
     let both = scenario.replace("from:", "cluster: x.yaml\nfrom:");
     std::fs::write(&path, both).unwrap();
-    let e = load(&path).err().expect("refused").to_string();
+    let e = load(&path).expect_err("refused").to_string();
     assert!(e.contains("cluster"), "{e}");
     std::fs::write(dir.path().join("snaps/lab.json"), "{}").unwrap();
     std::fs::write(&path, scenario).unwrap();
-    let e = load(&path).err().expect("refused").to_string();
+    let e = load(&path).expect_err("refused").to_string();
     assert!(e.contains("from") && e.contains("lab.json"), "{e}");
 }
