@@ -37,6 +37,7 @@ pub struct Cadence {
 
 impl Cadence {
     pub fn new(every_inputs: u64, every_ms: u64, now_ms: u64) -> Cadence {
+        super::memory::map_large_allocations();
         Cadence {
             every_inputs,
             every_ms,
