@@ -194,12 +194,64 @@ fn check(p: &Proc, r: &Reference, acked: usize, sent: usize) -> usize {
 fn sigkill_at_random_moments_loses_nothing_acknowledged() {
     let steps = script(300);
     let r = reference(&steps);
+    let dir = kill_cycles(&steps, &r, &["--clock", "manual"]);
+    in_process_kill_points(dir.path(), &r);
+}
+
+/// The same kill cycles with a snapshot every 15 inputs: restarts restore the newest
+/// snapshot and replay only the journal after it. Then the newest snapshot is
+/// damaged (a flipped byte: the previous one is used), then every snapshot is
+/// truncated (the journal from zero): each time the log is still the uninterrupted
+/// run's.
+#[test]
+fn sigkill_with_snapshots_recovers_from_the_newest_valid_snapshot() {
+    let steps = script(300);
+    let r = reference(&steps);
+    let args = ["--clock", "manual", "--checkpoint-every", "15"];
+    let dir = kill_cycles(&steps, &r, &args);
+    let snaps = clustersim::persist::snapshot::list(dir.path());
+    assert_eq!(snaps.len(), 2, "the newest two are kept: {snaps:?}");
+    let p = spawn_with(dir.path(), &args);
+    assert!(p.stderr.lock().unwrap().contains("from snapshot"));
+    assert_eq!(check(&p, &r, steps.len(), steps.len()), steps.len());
+    drop(p);
+    let mut newest = std::fs::read(&snaps[0]).unwrap();
+    let mid = newest.len() / 2;
+    newest[mid] ^= 0x01;
+    std::fs::write(&snaps[0], &newest).unwrap();
+    let p = spawn_with(dir.path(), &args);
+    let text = p.stderr.lock().unwrap().clone();
+    assert!(text.contains("checksum does not match"), "{text}");
+    assert!(
+        text.contains(&format!("from snapshot {}", snaps[1].display())),
+        "{text}"
+    );
+    assert_eq!(check(&p, &r, steps.len(), steps.len()), steps.len());
+    drop(p);
+    // That start replayed more than 15 inputs after the older snapshot, so it wrote a
+    // new one at once; truncate every snapshot there is now.
+    let now: Vec<_> = clustersim::persist::snapshot::list(dir.path());
+    assert!(!now.is_empty());
+    for s in &now {
+        let bytes = std::fs::read(s).unwrap();
+        std::fs::write(s, &bytes[..bytes.len() - 100]).unwrap();
+    }
+    let p = spawn_with(dir.path(), &args);
+    let text = p.stderr.lock().unwrap().clone();
+    assert!(text.contains("torn"), "{text}");
+    assert!(text.contains("from the journal)"), "{text}");
+    assert_eq!(check(&p, &r, steps.len(), steps.len()), steps.len());
+}
+
+/// Ten SIGKILLs at random moments of a burst of writes, each restart checked; then the
+/// rest of the script on the last incarnation. Returns the state directory.
+fn kill_cycles(steps: &[Step], r: &Reference, args: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(99);
     let (mut done, mut acked, mut sent) = (0, 0, 0);
     for cycle in 0..11 {
-        let mut p = spawn(dir.path());
-        done = check(&p, &r, acked, sent);
+        let mut p = spawn_with(dir.path(), args);
+        done = check(&p, r, acked, sent);
         if cycle == 10 {
             break;
         }
@@ -209,7 +261,7 @@ fn sigkill_at_random_moments_loses_nothing_acknowledged() {
             acked_n.clone(),
             sent_n.clone(),
             p.base.clone(),
-            steps.clone(),
+            steps.to_vec(),
         );
         let driver = std::thread::spawn(move || {
             let agent = ureq::AgentBuilder::new()
@@ -237,15 +289,14 @@ fn sigkill_at_random_moments_loses_nothing_acknowledged() {
         assert!(acked >= done);
     }
     // Finish the script on the last incarnation: the whole run equals the reference.
-    let p = spawn(dir.path());
+    let p = spawn_with(dir.path(), args);
     let agent = ureq::agent();
     for st in &steps[done..] {
         send(&agent, &p.base, st);
     }
-    assert_eq!(check(&p, &r, steps.len(), steps.len()), steps.len());
+    assert_eq!(check(&p, r, steps.len(), steps.len()), steps.len());
     drop(p);
-
-    in_process_kill_points(dir.path(), &r);
+    dir
 }
 
 /// Offsets where each record of `bytes` (after the 12-byte preamble) starts, and the end.

@@ -58,7 +58,7 @@ pub fn cut(dir: &Path, at: &str) -> Result<String, String> {
     let s = d.state;
     let placeholder = Record::Clock { now_ms: 0 };
     let mut store = Store::open(dir, &placeholder, FsyncPolicy::EveryInput)?.store;
-    let kept = crate::host::state_api::journal_at(&s.journal, at_ms);
+    let kept = crate::host::state_api::journal_at(&s.journal, at_ms)?;
     let dropped = s.journal.entries.len() - kept.entries.len();
     let header = Record::Header {
         model: Box::new(s.model),

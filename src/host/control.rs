@@ -438,7 +438,7 @@ pub async fn post_reset(
 /// what [`super::journal::replay`] needs to rebuild the cluster.
 pub async fn get_journal(Target(app): Target) -> Result<Response, ApiError> {
     let j = app.engine.journal().await.map_err(engine_error)?;
-    Ok(ok(&j))
+    Ok(ok(&super::journal::Listing::of(&j)))
 }
 
 /// The loaded file, or after a live reconfiguration the file as it now stands.

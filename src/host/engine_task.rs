@@ -56,6 +56,10 @@ pub struct EngineSpec {
     /// Log entries kept in memory (`--event-retention`); older ones go to the state
     /// directory's archive when there is one (`host::event_archive`), else are dropped.
     pub retention: usize,
+    /// `--checkpoint-every` (inputs) and `--snapshot-every` (virtual ms): see
+    /// `host::checkpoint`.
+    pub checkpoint_every: u64,
+    pub snapshot_every_ms: u64,
 }
 
 /// The engine task's state.
@@ -81,6 +85,8 @@ struct Engine {
     archive: Option<EventArchive>,
     /// The answering server's status changes (`GET /sim/v1/history`).
     history: super::history::History,
+    /// When the journal is next checkpointed (`host::checkpoint`).
+    cadence: super::checkpoint::Cadence,
 }
 
 struct Advancing {
@@ -154,6 +160,7 @@ impl Engine {
         if let (Ok(_), Some(d)) = (&ran, &self.spec.durable) {
             d.clock(self.sim.now(), true);
         }
+        self.checkpoint();
         let answer = ran.map(|_| Reply::Advanced {
             now_ms: self.sim.now(),
             events: (self.logged() - a.logged_before) as usize,
@@ -243,6 +250,7 @@ impl Engine {
                 let seed = seed.unwrap_or_else(|| self.sim.seed());
                 self.sim = Sim::new(self.spec.model.clone(), seed);
                 self.journal = Journal::new(seed);
+                self.cadence.restart(0);
                 if let Some(d) = &self.spec.durable {
                     d.rewrite(&self.journal, 0);
                 }
@@ -259,7 +267,7 @@ impl Engine {
             Command::Faults => Reply::Faults(self.sim.fault_history()),
             Command::Events { since, limit } => Reply::Events(self.events_from(since, limit)),
             Command::History { since, limit } => Reply::History(self.history.since(since, limit)),
-            Command::Journal => Reply::Journal(self.journal.clone()),
+            Command::Journal => Reply::Journal(self.whole_journal()),
             Command::Restore(start) => self.restore(start),
             Command::GroupOnlineMs => {
                 Reply::GroupOnlineMs(super::uptime::group_online_ms(&self.sim))
@@ -299,11 +307,36 @@ impl Engine {
         }
     }
 
+    /// Checkpoints the journal when one is due (outside `guarded`, whose panic
+    /// restore counts entries of the journal as it was before the command).
+    fn checkpoint(&mut self) {
+        let d = self.spec.durable.as_ref();
+        let name = &self.spec.name;
+        self.cadence
+            .maybe_take(name, &self.sim, &mut self.journal, d, self.speed);
+    }
+
+    /// The journal since the last reset: from disk when the one in memory starts at
+    /// a checkpoint and there is a state directory (else as it is, checkpoint first).
+    fn whole_journal(&self) -> super::journal::Journal {
+        match (&self.journal.base, &self.spec.durable) {
+            (Some(_), Some(d)) => d.read_journal().unwrap_or_else(|e| {
+                eprintln!(
+                    "clustersim: cluster {:?}: the journal cannot be read back ({e}); answering from its checkpoint",
+                    self.spec.name
+                );
+                self.journal.clone()
+            }),
+            _ => self.journal.clone(),
+        }
+    }
+
     /// Replaces the cluster's state with `start`'s journal replayed to its time
     /// (`POST /sim/v1/restore`); stream subscribers see a reset.
     fn restore(&mut self, start: super::state::Start) -> Reply {
         self.sim = replay(self.spec.model.clone(), &start.journal, start.now_ms);
         self.journal = start.journal;
+        self.cadence.restart(start.now_ms);
         self.wall_base = Instant::now();
         self.sim_base = start.now_ms;
         self.broadcast_upto = 0;
@@ -369,6 +402,7 @@ impl Engine {
             }
             Err(why) => Err(EngineError::Panicked(why)),
         };
+        self.checkpoint();
         self.publish();
         self.answer(reply, answer);
     }
@@ -383,6 +417,7 @@ impl Engine {
             if let Some(d) = &self.spec.durable {
                 d.clock(self.sim.now(), false);
             }
+            self.checkpoint();
             self.publish();
         }
     }
@@ -438,13 +473,28 @@ impl ClusterHandle {
             events_tx: events_tx.clone(),
             mode: spec.mode,
         };
+        let from_checkpoint = spec
+            .start
+            .as_ref()
+            .is_some_and(|s| s.journal.base.is_some());
         let archive = spec.durable.as_ref().and_then(|d| {
-            EventArchive::create(&d.info.dir)
+            let dropped = sim.events_dropped();
+            let resumed = (from_checkpoint && dropped > 0)
+                .then(|| EventArchive::resume(&d.info.dir, dropped))
+                .and_then(|r| {
+                    r.map_err(|e| eprintln!("clustersim: cluster {:?}: event archive: {e}; entries before the snapshot's log are not served", spec.name)).ok()
+                });
+            resumed
+                .map(Ok)
+                .unwrap_or_else(|| EventArchive::create(&d.info.dir))
                 .map_err(|e| eprintln!("clustersim: cluster {:?}: event archive: {e}", spec.name))
                 .ok()
         });
+        let cadence =
+            super::checkpoint::Cadence::new(spec.checkpoint_every, spec.snapshot_every_ms, now_ms);
         let mut engine = Engine {
             history: super::history::History::new(spec.retention),
+            cadence,
             archive,
             journal,
             speed: spec.speed,

@@ -42,6 +42,40 @@ impl EventArchive {
         })
     }
 
+    /// Keeps the first `upto` entries of `dir`'s archive and appends after them: a
+    /// cluster recovered from a snapshot rebuilds only the log after it, and the
+    /// entries trimmed before it are these. Fails when fewer are there.
+    pub fn resume(dir: &Path, upto: u64) -> std::io::Result<EventArchive> {
+        let path = dir.join(ARCHIVE_FILE);
+        let mut reader = BufReader::new(File::open(&path)?);
+        let (mut index, mut len, mut line) = (Vec::new(), 0u64, Vec::new());
+        for k in 0..upto {
+            if k % STRIDE == 0 {
+                index.push(len);
+            }
+            line.clear();
+            let n = reader.read_until(b'\n', &mut line)?;
+            if n == 0 || line.last() != Some(&b'\n') {
+                return Err(std::io::Error::other(format!(
+                    "{}: {k} entries; the snapshot needs {upto}",
+                    path.display()
+                )));
+            }
+            len += n as u64;
+        }
+        let f = std::fs::OpenOptions::new().write(true).open(&path)?;
+        f.set_len(len)?;
+        let mut f = std::io::BufWriter::new(f);
+        f.seek(SeekFrom::End(0))?;
+        Ok(EventArchive {
+            path,
+            file: f,
+            index,
+            len,
+            next: upto,
+        })
+    }
+
     /// Empties the archive (the log starts again at seq 0).
     pub fn clear(&mut self) -> std::io::Result<()> {
         *self = EventArchive::create(self.path.parent().unwrap_or(Path::new(".")))?;
@@ -131,6 +165,11 @@ mod tests {
         }
         assert!(a.read(5_000, 10).unwrap().is_empty());
         assert!(a.append(entries(5_001..5_002)).is_err(), "a gap is refused");
+        let mut b = EventArchive::resume(dir.path(), 4_100).unwrap();
+        assert!(b.read(4_100, 5).unwrap().is_empty(), "cut after 4,100");
+        b.append(entries(4_100..4_200)).unwrap();
+        assert_eq!(b.read(4_090, 20).unwrap(), entries(4_090..4_110));
+        assert!(EventArchive::resume(dir.path(), 9_000).is_err());
         a.clear().unwrap();
         assert_eq!((a.archived(), a.read(0, 5).unwrap().len()), (0, 0));
     }

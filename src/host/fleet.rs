@@ -229,6 +229,8 @@ impl Fleet {
             durable: durable.clone(),
             start,
             retention: s.defaults.event_retention as usize,
+            checkpoint_every: s.defaults.checkpoint_every,
+            snapshot_every_ms: s.defaults.snapshot_every.0,
         });
         let app: App = Arc::new(AppInner {
             name: spec.name.clone(),

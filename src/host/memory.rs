@@ -25,3 +25,21 @@ pub fn release_freed() {
         libc::malloc_trim(0);
     }
 }
+
+/// Allocations of at least this size are mapped on their own and unmapped when freed.
+const MAP_AT_BYTES: i32 = 1 << 20;
+
+/// Fixes glibc's mmap threshold at [`MAP_AT_BYTES`] (once per process). By default
+/// the threshold rises to the size of the largest mapped block freed so far, so after
+/// the first freed checkpoint (a few MB, `host::checkpoint`) every later one is carved
+/// from the heap and its pages stay resident; a fixed threshold returns them at once.
+pub fn map_large_allocations() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        // SAFETY: mallopt only sets an allocator parameter.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, MAP_AT_BYTES);
+        }
+    });
+}

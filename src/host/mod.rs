@@ -16,6 +16,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod checkpoint;
 pub mod command;
 pub mod conn;
 pub mod control;
@@ -143,6 +144,14 @@ pub struct ServeArgs {
     /// the state directory's `events.log` with --state, else gone).
     #[arg(long, default_value_t = limits::EVENT_LOG_RETENTION as u64, value_parser = clap::value_parser!(u64).range(100..))]
     pub event_retention: u64,
+    /// Inputs between journal checkpoints: the sim's state replaces the inputs before
+    /// it in memory (with --state also written as DIR/snapshot-*.css); 0: never.
+    #[arg(long, default_value_t = checkpoint::CHECKPOINT_EVERY_INPUTS)]
+    pub checkpoint_every: u64,
+    /// With --state: a snapshot after this much virtual time even when fewer inputs
+    /// came (e.g. 30m, 1h); 0s: only every --checkpoint-every inputs.
+    #[arg(long, default_value = "1h", value_parser = parse_millis)]
+    pub snapshot_every: crate::model::Millis,
     /// Test hooks: accept `POST /sim/v1/test/panic` (an input applied, then a panic)
     /// and `POST /sim/v1/test/hold` (a request that takes `ms` to answer).
     #[arg(long, hide = true)]
@@ -166,6 +175,10 @@ fn parse_listen(s: &str) -> Result<SocketAddr, String> {
         .or(addrs.first())
         .copied()
         .ok_or_else(|| format!("`{s}` resolves to no address"))
+}
+
+fn parse_millis(s: &str) -> Result<crate::model::Millis, String> {
+    crate::model::parse_duration(s).map_err(|e| e.to_string())
 }
 
 /// `NAME=ADDR` of `--face`.

@@ -30,6 +30,12 @@ pub struct StateInfo {
     pub recovered_records: usize,
     /// What was wrong with the journal's tail at start, if anything.
     pub recovery_problem: Option<String>,
+    /// The snapshot recovery restored (records after it were replayed), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovered_snapshot: Option<PathBuf>,
+    /// Snapshots skipped at start (damaged, or of another journal), newest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub snapshot_problems: Vec<String>,
     /// Group commit (`every-input`): fsyncs run and answers they released.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "counters")]
     pub group_commit: Option<Arc<super::group_commit::Counters>>,
@@ -113,6 +119,17 @@ impl Durable {
         }
     }
 
+    /// Writes a snapshot of the state after every record written so far.
+    pub fn snapshot(&self, speed: f64, cp: &super::journal::Checkpoint) -> Result<(), String> {
+        self.with(|i| i.store.snapshot(speed, cp)).map(|_| ())
+    }
+
+    /// The whole journal on disk (every input since the last reset; the in-memory
+    /// one may start at a checkpoint).
+    pub fn read_journal(&self) -> Result<Journal, String> {
+        crate::persist::read_dir(&self.info.dir).map(|d| d.state.journal)
+    }
+
     /// Runs `release` once every durable record written so far is on disk: at once
     /// when nothing awaits an fsync, else after the group commit's next fsync.
     pub fn release(&self, release: Release) {
@@ -176,6 +193,8 @@ pub fn open(
         },
         recovered_records: 0,
         recovery_problem: None,
+        recovered_snapshot: None,
+        snapshot_problems: Vec::new(),
         group_commit: None,
     };
     let commit = match policy {
@@ -216,13 +235,22 @@ pub fn open(
                 d.good_len
             );
         }
+        for p in &d.snapshot_problems {
+            eprintln!("clustersim: cluster {:?}: {p}", spec.name);
+        }
+        let from = match &d.snapshot {
+            Some(p) => format!("snapshot {} and the journal after it", p.display()),
+            None => "the journal".to_string(),
+        };
         eprintln!(
-            "clustersim: cluster {:?}: resumed from {} at t={now_ms} ms ({} inputs, seed {})",
+            "clustersim: cluster {:?}: resumed from {} at t={now_ms} ms ({} inputs, seed {}; from {from})",
             spec.name,
             dir.display(),
-            journal.entries.len(),
+            journal.total_inputs(),
             journal.seed
         );
+        info.recovered_snapshot = d.snapshot.clone();
+        info.snapshot_problems = d.snapshot_problems.clone();
         info.recovered_records = d.records;
         info.recovery_problem = d.problem;
         start = Some((Arc::new(m), Start { journal, now_ms }));

@@ -21,6 +21,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::sync::Arc;
 
 /// The snapshot file's `format` value.
 pub const SNAPSHOT_FORMAT: &str = "clustersim-snapshot";
@@ -55,7 +56,7 @@ pub async fn get_snapshot(Target(app): Target) -> Result<Response, ApiError> {
 }
 
 /// Checks what a snapshot file claims before it is replayed.
-fn check_snapshot(s: &SnapshotFile) -> Result<(), String> {
+pub fn check_snapshot(s: &SnapshotFile) -> Result<(), String> {
     if s.format != SNAPSHOT_FORMAT || s.version != 1 {
         return Err(format!(
             "not a snapshot: format {:?} version {} (expected {SNAPSHOT_FORMAT:?} version 1)",
@@ -63,6 +64,15 @@ fn check_snapshot(s: &SnapshotFile) -> Result<(), String> {
         ));
     }
     let mut last = 0;
+    if let Some(b) = &s.journal.base {
+        let model = Arc::new(
+            crate::model::Model::from_file(s.cluster.clone(), "snapshot")
+                .map_err(|_| "the snapshot's cluster file is not valid".to_string())?,
+        );
+        crate::sim::Sim::restore_state(Some(&model), &b.state)
+            .map_err(|e| format!("journal.base.state: {e}"))?;
+        last = b.at_ms;
+    }
     for (i, e) in s.journal.entries.iter().enumerate() {
         if e.at_ms < last {
             return Err(format!(
@@ -119,17 +129,9 @@ pub struct ForkBody {
     at_ms: Option<u64>,
 }
 
-/// The journal as it was at `at_ms`: the inputs applied up to and including then.
-pub fn journal_at(j: &Journal, at_ms: u64) -> Journal {
-    Journal {
-        seed: j.seed,
-        entries: j
-            .entries
-            .iter()
-            .filter(|e| e.at_ms <= at_ms)
-            .cloned()
-            .collect(),
-    }
+/// The journal as it was at `at_ms` (see [`Journal::at`]).
+pub fn journal_at(j: &Journal, at_ms: u64) -> Result<Journal, String> {
+    j.at(at_ms)
 }
 
 /// Creates cluster `name` from this one's state at `at_ms` (default: now), on a free
@@ -168,7 +170,7 @@ pub async fn post_fork(
             .filter(|_| d.fleet.is_some())
             .map(|s| s.join(&body.name)),
         start: Some(Start {
-            journal: journal_at(&journal, at_ms),
+            journal: journal_at(&journal, at_ms).map_err(ApiError::bad_request_msg)?,
             now_ms: at_ms,
         }),
     };
@@ -222,6 +224,14 @@ pub async fn get_journal(Target(app): Target, RawQuery(q): RawQuery) -> Result<R
         return Ok(json_response(StatusCode::OK, &j));
     }
     let now_ms = app.engine.clock().await.map_err(engine_error)?.now_ms;
+    if j.base.is_some() {
+        // The renderer refuses a journal that starts at a checkpoint, saying why.
+        let why = crate::persist::scenario::render(&app.name, &app.engine.model(), &j, now_ms);
+        return Err(ApiError::with(
+            StatusCode::CONFLICT,
+            why.err().unwrap_or_default(),
+        ));
+    }
     let yaml = crate::persist::scenario::render_with(
         &app.name,
         &app.engine.model(),

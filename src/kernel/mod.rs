@@ -20,6 +20,7 @@ pub trait Record {
 }
 
 /// Virtual clock, event queue and log of one simulation.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Kernel<E, R> {
     seed: u64,
     now: u64,

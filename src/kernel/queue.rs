@@ -11,13 +11,16 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Phase {
     Now = 0,
     Deadline = 1,
     Late = 2,
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Entry<T> {
     time: u64,
     phase: Phase,
@@ -49,6 +52,7 @@ impl<T> Entry<T> {
     }
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct EventQueue<T> {
     heap: BinaryHeap<Entry<T>>,
     seq: u64,

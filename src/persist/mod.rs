@@ -2,17 +2,25 @@
 //! `DIR/journal.csj`. Model + seed + the ordered inputs with their virtual times is
 //! the whole state (the engine is deterministic), so the file holds exactly that.
 //!
-//! Format, version 1 (all integers little-endian):
+//! Format, version 2 (all integers little-endian; version 1 files, which have no
+//! checkpoint records, are read as well):
 //!
 //! ```text
-//! file    = magic "CSIMJRNL" (8 bytes)  version u32 (= 1)  record*
+//! file    = magic "CSIMJRNL" (8 bytes)  version u32 (= 2)  record*
 //! record  = length u32  crc32 u32  payload[length]
 //! payload = one JSON object (serde_json), tagged by "type":
 //!   {"type":"header","model":{cluster file},"seed":S,"clock":"manual","speed":1.0}
 //!   {"type":"input","at_ms":T,"input":{operation|fault|heal}}   an applied input
 //!   {"type":"clock","now_ms":T}                                 the clock moved
 //!   {"type":"speed","speed":X}                                  realtime speed
+//!   {"type":"checkpoint","at_ms":T,"inputs":N,"state":BASE64}   the state after the
+//!        N inputs before it (`Sim::save_state`): written by a rewrite of a journal
+//!        whose older inputs were checkpointed out of memory (`--checkpoint-every`)
 //! ```
+//!
+//! Beside the journal, `snapshot-<offset>.css` files hold the full state after the
+//! journal's first `offset` bytes ([`snapshot`]): recovery restores the newest valid
+//! one and replays only the records after it.
 //!
 //! The first record is the header; a reset rewrites the file with a new header
 //! (write to `journal.tmp`, fsync, rename). `crc32` is CRC-32 (IEEE) of the payload.
@@ -22,8 +30,9 @@
 //! (nothing is deleted) and truncates the journal there.
 
 pub mod scenario;
+pub mod snapshot;
 
-use crate::host::journal::Journal;
+use crate::host::journal::{Checkpoint, Journal};
 use crate::model::{ClusterFile, Model};
 use crate::sim::Input;
 use serde::{Deserialize, Serialize};
@@ -33,7 +42,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub const MAGIC: &[u8; 8] = b"CSIMJRNL";
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 const PREAMBLE: usize = 12;
 /// A record longer than this is corruption, not data (a model is far smaller).
 const MAX_RECORD: u32 = 64 << 20;
@@ -62,6 +71,7 @@ pub enum Record {
     Speed {
         speed: f64,
     },
+    Checkpoint(Checkpoint),
 }
 
 /// When appended records are forced to disk (`--state-fsync`).
@@ -118,6 +128,11 @@ impl State {
             }
             Record::Clock { now_ms } => self.now_ms = self.now_ms.max(now_ms),
             Record::Speed { speed } => self.speed = speed,
+            Record::Checkpoint(c) => {
+                self.now_ms = self.now_ms.max(c.at_ms);
+                self.journal.entries.clear();
+                self.journal.base = Some(c);
+            }
         }
     }
 }
@@ -131,6 +146,10 @@ pub struct Decoded {
     pub good_len: u64,
     /// Set when bytes after `good_len` were not a complete, valid record.
     pub problem: Option<String>,
+    /// The snapshot recovery started from (its records were not decoded).
+    pub snapshot: Option<PathBuf>,
+    /// Snapshots that were not valid (newer than the one used, if any).
+    pub snapshot_problems: Vec<String>,
 }
 
 /// Frames one payload: length, checksum, bytes.
@@ -176,11 +195,17 @@ fn next_record(bytes: &[u8], at: usize) -> Result<Option<(Record, usize)>, Strin
 /// Reads a whole journal file. Errors only when nothing usable is there (no magic,
 /// another version, no valid header); a bad tail is reported in [`Decoded::problem`].
 pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
+    decode_after(bytes, None)
+}
+
+/// As [`decode`], from a snapshot when one is given: the header is read, then only
+/// the records after the bytes the snapshot covers.
+pub fn decode_after(bytes: &[u8], snap: Option<&snapshot::Loaded>) -> Result<Decoded, String> {
     if bytes.len() < PREAMBLE || &bytes[..8] != MAGIC {
         return Err("not a clustersim journal (no CSIMJRNL magic)".into());
     }
     let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-    if version != VERSION {
+    if version != VERSION && version != 1 {
         return Err(format!(
             "journal format version {version}; this clustersim reads version {VERSION}"
         ));
@@ -208,6 +233,12 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
         Err(e) => return Err(format!("the header record is bad: {e}")),
     };
     let mut records = 1;
+    if let Some(s) = snap {
+        at = s.journal_len as usize;
+        state.now_ms = s.checkpoint.at_ms;
+        state.speed = s.speed;
+        state.journal.base = Some(s.checkpoint.clone());
+    }
     loop {
         match next_record(bytes, at) {
             Ok(None) => break,
@@ -226,6 +257,8 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
                     records,
                     good_len: at as u64,
                     problem: Some(problem),
+                    snapshot: snap.map(|s| s.file.clone()),
+                    snapshot_problems: Vec::new(),
                 });
             }
         }
@@ -235,6 +268,8 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
         records,
         good_len: at as u64,
         problem: None,
+        snapshot: snap.map(|s| s.file.clone()),
+        snapshot_problems: Vec::new(),
     })
 }
 
@@ -246,6 +281,9 @@ pub struct Store {
     file: Arc<File>,
     policy: FsyncPolicy,
     unsynced: u32,
+    /// Bytes in the journal and their running CRC-32 (what a snapshot is checked by).
+    len: u64,
+    crc: crc32fast::Hasher,
 }
 
 /// What [`Store::open`] found.
@@ -272,7 +310,17 @@ impl Store {
             });
         }
         let bytes = std::fs::read(&path).map_err(io)?;
-        let decoded = decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        let (snap, snapshot_problems) = snapshot::newest_valid(dir, &bytes);
+        let mut decoded = match decode_after(&bytes, snap.as_ref()) {
+            Err(e) if snap.is_some() => {
+                // A snapshot whose header record does not decode: the journal decides.
+                let mut d = decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+                d.snapshot_problems.push(format!("snapshot not used: {e}"));
+                d
+            }
+            r => r.map_err(|e| format!("{}: {e}", path.display()))?,
+        };
+        decoded.snapshot_problems.splice(0..0, snapshot_problems);
         if decoded.problem.is_some() {
             let aside = dir.join(format!("journal.corrupt-{}", decoded.good_len));
             std::fs::write(&aside, &bytes[decoded.good_len as usize..]).map_err(io)?;
@@ -280,11 +328,15 @@ impl Store {
         let file = OpenOptions::new().write(true).open(&path).map_err(io)?;
         file.set_len(decoded.good_len).map_err(io)?;
         file.sync_all().map_err(io)?;
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&bytes[..decoded.good_len as usize]);
         let mut store = Store {
             dir: dir.to_path_buf(),
             file: Arc::new(file),
             policy,
             unsynced: 0,
+            len: decoded.good_len,
+            crc,
         };
         store.seek_end().map_err(io)?;
         Ok(Opened {
@@ -315,11 +367,16 @@ impl Store {
             let _ = d.sync_all();
         }
         let file = OpenOptions::new().append(true).open(&path).map_err(io)?;
+        snapshot::remove_all(dir);
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&bytes);
         Ok(Store {
             dir: dir.to_path_buf(),
             file: Arc::new(file),
             policy,
             unsynced: 0,
+            len: bytes.len() as u64,
+            crc,
         })
     }
 
@@ -340,7 +397,10 @@ impl Store {
     /// record still needs an fsync before its answer (`every-input`: the caller hands
     /// the answer to the group commit, [`Store::file`]); `batch:N` fsyncs here.
     pub fn append(&mut self, r: &Record, durable: bool) -> std::io::Result<bool> {
-        (&*self.file).write_all(&frame(r))?;
+        let bytes = frame(r);
+        (&*self.file).write_all(&bytes)?;
+        self.len += bytes.len() as u64;
+        self.crc.update(&bytes);
         self.unsynced += 1;
         match self.policy {
             FsyncPolicy::EveryInput => Ok(durable),
@@ -352,6 +412,11 @@ impl Store {
                 Ok(false)
             }
         }
+    }
+
+    /// Writes a snapshot: `cp` is the state after every record written so far.
+    pub fn snapshot(&self, speed: f64, cp: &Checkpoint) -> Result<PathBuf, String> {
+        snapshot::write(&self.dir, self.len, self.crc.clone().finalize(), speed, cp)
     }
 
     /// The journal file now (a rewrite replaces it), for the group commit's fsync.
@@ -377,6 +442,7 @@ pub fn records_of(header: Record, journal: &Journal, now_ms: u64) -> Vec<Record>
         other => other,
     };
     let mut v = vec![header];
+    v.extend(journal.base.clone().map(Record::Checkpoint));
     v.extend(journal.entries.iter().map(|e| Record::Input {
         at_ms: e.at_ms,
         input: e.input.clone(),

@@ -34,6 +34,14 @@ pub fn render_with(
     now_ms: u64,
     expect_final: bool,
 ) -> Result<String, String> {
+    if let Some(b) = &journal.base {
+        return Err(format!(
+            "the session's first {} inputs (before t={} ms) were checkpointed out of memory; \
+             a session is recorded whole from a cluster served with --state DIR, or with \
+             --checkpoint-every 0",
+            b.inputs, b.at_ms
+        ));
+    }
     let mut sim = Sim::new(model.clone(), journal.seed);
     let mut labels: BTreeMap<u64, String> = BTreeMap::new();
     let mut steps = Vec::new();

@@ -121,3 +121,76 @@ fn fsync_policies_parse() {
     assert!("batch:0".parse::<FsyncPolicy>().is_err());
     assert!("sometimes".parse::<FsyncPolicy>().is_err());
 }
+
+/// A journal that starts at a checkpoint, rewritten (restore, panic recovery), reads
+/// back with its checkpoint; and the rewrite drops snapshots of the old journal.
+#[test]
+fn a_checkpointed_journal_is_rewritten_with_its_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = Store::open(dir.path(), &header(), FsyncPolicy::Batch(8)).unwrap();
+    let model = std::sync::Arc::new(Model::default_cluster());
+    let mut sim = crate::sim::Sim::new(model, 3);
+    sim.run_until(50_000);
+    let mut j = Journal::new(3);
+    j.record(1_000, Input::Operation(Operation::ClusterSuspend));
+    j.checkpoint(50_000, sim.save_state());
+    j.record(60_000, Input::Operation(Operation::ClusterResume));
+    o.store.snapshot(1.0, j.base.as_ref().unwrap()).unwrap();
+    assert_eq!(snapshot::list(dir.path()).len(), 1);
+    o.store.rewrite(header(), &j, 70_000).unwrap();
+    assert!(
+        snapshot::list(dir.path()).is_empty(),
+        "snapshots of the old journal go"
+    );
+    let d = read_dir(dir.path()).unwrap();
+    assert_eq!(d.problem, None);
+    assert_eq!(d.state.journal, j);
+    assert_eq!(d.state.now_ms, 70_000);
+}
+
+/// Snapshots are tried newest first; one that is damaged, or whose journal prefix is
+/// not the journal's any more, is skipped (and renamed), and the journal decides.
+#[test]
+fn snapshots_fall_back_to_older_ones_then_to_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = Store::open(dir.path(), &header(), FsyncPolicy::Batch(8)).unwrap();
+    let model = std::sync::Arc::new(Model::default_cluster());
+    let sim = crate::sim::Sim::new(model, 3);
+    let mut j = Journal::new(3);
+    for (i, r) in inputs().into_iter().enumerate() {
+        o.store.append(&r, true).unwrap();
+        j.checkpoint(i as u64, sim.save_state());
+        o.store.snapshot(1.0, j.base.as_ref().unwrap()).unwrap();
+    }
+    let snaps = snapshot::list(dir.path());
+    assert_eq!(snaps.len(), snapshot::SNAPSHOTS_KEPT);
+    let bytes = std::fs::read(dir.path().join(JOURNAL_FILE)).unwrap();
+    let (used, problems) = snapshot::newest_valid(dir.path(), &bytes);
+    assert_eq!(used.unwrap().file, snaps[0]);
+    assert!(problems.is_empty());
+    // Damage the newest: the older one is used.
+    let mut b = std::fs::read(&snaps[0]).unwrap();
+    let last = b.len() - 1;
+    b[last] ^= 1;
+    std::fs::write(&snaps[0], &b).unwrap();
+    let (used, problems) = snapshot::newest_valid(dir.path(), &bytes);
+    assert_eq!(used.unwrap().file, snaps[1]);
+    assert!(problems[0].contains("checksum"), "{problems:?}");
+    assert!(snaps[0].with_extension("css.corrupt").exists());
+    // A journal changed before the older one's offset: nothing is used.
+    let mut other = bytes.clone();
+    other[20] ^= 1;
+    let (used, problems) = snapshot::newest_valid(dir.path(), &other);
+    assert!(used.is_none());
+    assert!(
+        problems[0].contains("not the one it was taken of"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn version_1_journals_are_still_read() {
+    let (mut bytes, _) = file_bytes();
+    bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
+    assert_eq!(decode(&bytes).unwrap().state.journal.entries.len(), 3);
+}

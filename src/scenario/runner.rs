@@ -128,7 +128,7 @@ fn run_observed_kept<T>(
     let started = Instant::now();
     let mut r = Run {
         sc,
-        sim: Sim::new(sc.model.clone(), seed),
+        sim: sc.start(seed),
         agenda: Agenda::default(),
         groups: GroupTracker::default(),
         folds: Folds::new(sc),

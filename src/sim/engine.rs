@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 /// Internal engine events. Stale ones (superseded by a later state change) carry a
 /// generation or id that no longer matches and are dropped when they fire.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Ev {
     HbDeadline {
         recv: u32,
@@ -92,7 +92,7 @@ pub(crate) enum Ev {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Service {
     Stopped,
     Running,
@@ -101,14 +101,14 @@ pub(crate) enum Service {
 }
 
 /// What happens once a stopping server has stopped its groups.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum AfterStop {
     Nothing,
     PowerOff,
     Reboot,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ServerState {
     pub power: bool,
     pub hung: bool,

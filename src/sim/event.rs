@@ -12,6 +12,7 @@ macro_rules! event_kinds {
     ($($variant:ident => $name:literal,)*) => {
         /// What happened.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[derive(serde::Serialize, serde::Deserialize)]
         pub enum EventKind {
             $($variant,)*
         }
@@ -132,7 +133,7 @@ impl EventKind {
 }
 
 /// An argument of an alert message, kept as an index until the message is rendered.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Arg {
     Server(usize),
     Group(usize),
@@ -145,7 +146,7 @@ pub enum Arg {
 }
 
 /// One entry of the event log.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Event {
     pub seq: u64,
     pub t_ms: u64,

@@ -8,7 +8,7 @@ use super::event::{Arg, EventKind};
 use super::group_state::RState;
 use crate::model::{ResourceId, ServerId};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum TaskKind {
     Start,
     Stop,
@@ -69,13 +69,13 @@ impl TaskKind {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Stage {
     Deactivate,
     Activate,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Task {
     pub id: u64,
     pub group: usize,

@@ -10,6 +10,7 @@ use crate::model::{Model, ServerId};
 use std::collections::BTreeMap;
 
 /// The group module's state.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct Groups {
     /// Resource state, indexed `resource * n_servers + server`.
     pub rstate: Vec<RState>,
@@ -36,7 +37,7 @@ impl Groups {
 }
 
 /// Activation state of one resource on one server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum RState {
     Offline,
     OnlinePending,

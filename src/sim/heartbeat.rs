@@ -17,7 +17,7 @@ use super::HeartbeatModel;
 use crate::kernel::Phase;
 use std::collections::BTreeMap;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Link {
     /// Lazy model: the link flows again and a delivery is scheduled.
     pub flowing: bool,
@@ -27,6 +27,7 @@ pub(crate) struct Link {
     pub id: u64,
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct Heartbeats {
     /// Indexed `server * n_paths + path`.
     phase: Vec<u64>,

@@ -9,13 +9,15 @@ use super::group_state::RState;
 use crate::model::ServerId;
 
 /// A peer's statuses as an observer last heard them.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Frozen {
     /// Per resource: its state on the peer.
     pub rstate: Vec<RState>,
     /// Per group: its status on the peer.
+    #[serde(deserialize_with = "crate::sim::state_codec::intern::vec")]
     pub group: Vec<&'static str>,
     /// Per monitor: its status on the peer.
+    #[serde(deserialize_with = "crate::sim::state_codec::intern::vec")]
     pub mon: Vec<&'static str>,
 }
 

@@ -9,6 +9,7 @@ use crate::model::{AutoManual, NpAction, ResolverKind, ServerId};
 use std::collections::BTreeMap;
 
 /// The membership module's state: who counts whom.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct Membership {
     /// `believes_up[o][j]`: server o counts server j as a cluster member.
     pub believes_up: Vec<Vec<bool>>,

@@ -36,7 +36,7 @@ pub const COPY_CUT: &str = "The mirror connect was disconnected.";
 
 const MIB: u64 = 1024 * 1024;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Recovery {
     pub from: usize,
     pub to: usize,
@@ -47,7 +47,7 @@ pub(crate) struct Recovery {
 }
 
 /// Backup or restore mode set by a pre-action (until its post-action).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Mode {
     /// Offline: the mirror agents do not mirror.
     Offline,
@@ -56,7 +56,7 @@ pub(crate) enum Mode {
 }
 
 /// One mirror disk's state; sides are indexed as `MirrorDisk::servers`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct MirrorState {
     pub latest: [bool; 2],
     pub connected: bool,
@@ -74,6 +74,7 @@ pub(crate) struct MirrorState {
     /// Copy even when auto mirror recovery is off (after a restore).
     pub force_recovery: bool,
     /// The per-server statuses last logged.
+    #[serde(deserialize_with = "crate::sim::state_codec::intern::pair")]
     pub logged: [&'static str; 2],
     pub agent_up: Vec<bool>,
 }

@@ -22,7 +22,7 @@ pub const TIMED_OUT: &str = "Timeout.";
 pub const NO_MIRROR: &str = "There is no mirror disk resource or hybrid disk resource.";
 
 /// One action's progress, as its status endpoint reports it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ActionState {
     pub op: Operation,
     pub running: bool,
@@ -35,7 +35,7 @@ pub(crate) struct ActionState {
     pub mode_when_done: Option<Mode>,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Actions {
     pub backup: Option<ActionState>,
     pub restore: Option<ActionState>,

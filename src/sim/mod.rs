@@ -32,6 +32,7 @@ mod reconfig;
 pub mod refusal;
 pub mod rolling;
 mod snapshot;
+pub mod state_codec;
 pub mod view;
 
 pub use engine::Sim;
@@ -46,7 +47,7 @@ pub use view::{status, ClusterView};
 
 /// How heartbeats are simulated. `Lazy` costs events only when connectivity changes;
 /// `Naive` sends every heartbeat as an event and exists to check `Lazy` against.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum HeartbeatModel {
     #[default]
     Lazy,

@@ -15,6 +15,7 @@ use super::view::status;
 use crate::model::{MonitorTiming, RecoveryTarget, ServerId};
 
 /// The monitor module's state.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct Monitors {
     /// Indexed `monitor * n_servers + server`.
     pub inst: Vec<MonitorInstance>,
@@ -35,7 +36,7 @@ impl Monitors {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum MStatus {
     #[default]
     Offline,
@@ -45,7 +46,7 @@ pub(crate) enum MStatus {
 }
 
 /// One monitor on one server.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct MonitorInstance {
     pub status: MStatus,
     pub running: bool,
@@ -59,7 +60,7 @@ pub(crate) struct MonitorInstance {
 
 /// Recovery counters of one monitor, shared by its servers so that a failover does
 /// not restart the count [infer]; reset when the monitor comes back to Normal.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct MonitorCounters {
     pub reactivations: u32,
     pub failovers: u32,

@@ -21,7 +21,7 @@ use crate::model::ServerId;
 use serde::Serialize;
 
 /// Per-server power and maintenance state kept beside the engine's server state.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct PowerCtl {
     /// Virtual time a power operation's boot completes, while it is pending.
     boot_at: Vec<Option<u64>>,

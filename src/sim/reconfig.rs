@@ -34,9 +34,10 @@ use rand_chacha::ChaCha8Rng;
 use std::sync::Arc;
 
 /// Reconfiguration state kept beside the engine's.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Reconfig {
     /// A removal waiting for its server to stop, with the model that follows it.
+    #[serde(with = "crate::sim::state_codec::removing")]
     removing: Option<(ServerId, Arc<Model>)>,
     /// Virtual time of the last configuration change (0: as loaded).
     applied_ms: u64,

@@ -57,7 +57,9 @@ impl RollingKind {
 }
 
 /// Commissaire's operation status vocabulary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RollingStatus {
     InProcess,
@@ -76,7 +78,7 @@ impl RollingStatus {
 }
 
 /// The queryable record of the latest rolling operation of one kind.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct RollingRecord {
     pub kind: RollingKind,
     pub status: RollingStatus,
@@ -94,7 +96,7 @@ pub struct RollingRecord {
     pub reason: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Stage {
     /// Moving the server's groups away.
     Drain,
@@ -106,7 +108,7 @@ enum Stage {
     Return { went_down: bool },
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Job {
     kind: RollingKind,
     order: Vec<ServerId>,
@@ -119,7 +121,7 @@ struct Job {
 }
 
 /// Rolling state kept beside the engine's state.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RollingCtl {
     records: [Option<RollingRecord>; 3],
     job: Option<Job>,

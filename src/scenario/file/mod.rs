@@ -9,6 +9,7 @@
 mod cluster;
 mod condition;
 mod expectation;
+mod from_snapshot;
 mod raw;
 mod schema;
 mod step;
@@ -39,6 +40,8 @@ pub struct Scenario {
     pub description: String,
     pub model: Arc<Model>,
     pub seed: u64,
+    /// `from: snapshot.json`: the run starts from the snapshot's state, not t=0.
+    pub from: Option<Arc<from_snapshot::FromSnapshot>>,
     /// Explicit end of the run; otherwise the latest time a step or expectation names.
     pub end: Option<u64>,
     pub steps: Vec<Step>,
@@ -72,7 +75,16 @@ impl Scenario {
             | Check::Always { window, .. }
             | Check::Never { window, .. } => window.until.unwrap_or(window.from),
         });
-        steps.chain(checks).max().unwrap_or(0)
+        let start = self.from.as_ref().map_or(0, |f| f.now_ms);
+        steps.chain(checks).max().unwrap_or(0).max(start)
+    }
+
+    /// The sim a run starts with: the snapshot's state, or the model at t=0.
+    pub fn start(&self, seed: u64) -> crate::sim::Sim {
+        match &self.from {
+            Some(f) => crate::host::journal::replay(self.model.clone(), &f.journal, f.now_ms),
+            None => crate::sim::Sim::new(self.model.clone(), seed),
+        }
     }
 }
 
@@ -112,7 +124,24 @@ pub fn parse(text: &str, file: &str, dir: &Path) -> Result<Scenario, ScenarioErr
             "the scenario name is empty",
         ));
     }
-    let model = Arc::new(cluster::load(raw.cluster.as_ref(), file, dir)?);
+    let from = match &raw.from {
+        Some(p) => Some(Arc::new(from_snapshot::load(p, file, dir)?)),
+        None => None,
+    };
+    let model = match (&from, &raw.cluster, raw.seed) {
+        (None, _, _) => Arc::new(cluster::load(raw.cluster.as_ref(), file, dir)?),
+        (Some(f), None, None) => f.model.clone(),
+        (Some(_), c, _) => {
+            let field = if c.is_some() { "cluster" } else { "seed" };
+            return Err(ScenarioError::new(
+                file,
+                field,
+                format!(
+                    "a scenario with `from` runs the snapshot's cluster and seed; remove `{field}`"
+                ),
+            ));
+        }
+    };
     if raw.expect.is_empty() {
         return Err(ScenarioError::new(
             file,
@@ -125,6 +154,10 @@ pub fn parse(text: &str, file: &str, dir: &Path) -> Result<Scenario, ScenarioErr
         let typed = StepFile::parse(v).map_err(err("steps", i))?;
         steps.push(step::check(&model, &steps, i, typed).map_err(err("steps", i))?);
     }
+    if let Some(f) = &from {
+        from_snapshot::check_times(f, &steps, raw.end)
+            .map_err(|(i, m)| ScenarioError::new(file, i, m))?;
+    }
     let mut expectations = Vec::new();
     for (i, v) in raw.expect.into_iter().enumerate() {
         let typed = ExpectFile::parse(v).map_err(err("expect", i))?;
@@ -136,7 +169,10 @@ pub fn parse(text: &str, file: &str, dir: &Path) -> Result<Scenario, ScenarioErr
         name: raw.name,
         description: raw.description,
         model,
-        seed: raw.seed.unwrap_or(DEFAULT_SEED),
+        seed: from
+            .as_ref()
+            .map_or(raw.seed.unwrap_or(DEFAULT_SEED), |f| f.journal.seed),
+        from,
         end: raw.end.map(|m| m.0),
         steps,
         expectations,

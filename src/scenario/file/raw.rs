@@ -30,6 +30,10 @@ pub struct ScenarioFile {
     pub cluster: Option<Value>,
     #[serde(default)]
     pub seed: Option<u64>,
+    /// A snapshot file (`GET /sim/v1/snapshot`, relative to the scenario) to start
+    /// from: its cluster, seed, inputs and virtual time. Step times stay absolute.
+    #[serde(default)]
+    pub from: Option<String>,
     #[serde(default)]
     pub end: Option<Millis>,
     #[serde(default)]

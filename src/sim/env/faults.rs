@@ -11,7 +11,7 @@ use crate::sim::FaultInfo;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// A fault with its names resolved.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Resolved {
     Crash(ServerId),
     Hang(ServerId),
@@ -25,7 +25,7 @@ pub(crate) enum Resolved {
     MirrorConnectDown(usize, Option<ServerId>),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Partition {
     /// Per server: its side, if named on one. Servers on no side are unaffected.
     side_of: Vec<Option<usize>>,
@@ -39,7 +39,7 @@ pub(crate) struct Partition {
     pub members: Vec<Vec<ServerId>>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct FaultRec {
     spec: FaultSpec,
     what: Resolved,
@@ -50,7 +50,7 @@ struct FaultRec {
     remaining: Option<u32>,
 }
 
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Faults {
     next_id: FaultId,
     list: BTreeMap<FaultId, FaultRec>,

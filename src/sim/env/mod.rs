@@ -12,6 +12,7 @@ pub(crate) mod faults;
 use crate::model::{Model, ServerId};
 use faults::Faults;
 
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct Env {
     pub faults: Faults,
     /// Per server, per path: how many active faults hold the path down on it.
