@@ -27,6 +27,8 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 #[path = "engine_output.rs"]
 mod output;
+#[path = "engine_requests.rs"]
+mod requests;
 use output::sim_time_at;
 pub use output::{Snapshot, StreamItem};
 
@@ -544,71 +546,6 @@ impl ClusterHandle {
         };
         self.tx.send(env).map_err(|_| EngineError::Gone)?;
         rx.await.map_err(|_| EngineError::Gone)?
-    }
-
-    pub async fn clock(&self) -> Result<ClockInfo, EngineError> {
-        match self.send(Command::Clock).await? {
-            Reply::Clock(c) => Ok(c),
-            other => Err(unexpected(other)),
-        }
-    }
-
-    pub async fn journal(&self) -> Result<Journal, EngineError> {
-        match self.send(Command::Journal).await? {
-            Reply::Journal(j) => Ok(j),
-            other => Err(unexpected(other)),
-        }
-    }
-
-    pub async fn events(
-        &self,
-        since: u64,
-        limit: usize,
-    ) -> Result<Vec<(u64, String)>, EngineError> {
-        match self.send(Command::Events { since, limit }).await? {
-            Reply::Events(list) => Ok(list),
-            other => Err(unexpected(other)),
-        }
-    }
-
-    /// The answering server's status changes with `seq >= since`, at most `limit`.
-    pub async fn history(
-        &self,
-        since: u64,
-        limit: usize,
-    ) -> Result<Vec<super::history::Change>, EngineError> {
-        match self.send(Command::History { since, limit }).await? {
-            Reply::History(list) => Ok(list),
-            other => Err(unexpected(other)),
-        }
-    }
-
-    pub async fn view(
-        &self,
-        server: Option<usize>,
-    ) -> Result<crate::sim::ClusterView, EngineError> {
-        match self.send(Command::View { server }).await? {
-            Reply::View(v) => Ok(*v),
-            other => Err(unexpected(other)),
-        }
-    }
-
-    pub async fn metrics(
-        &self,
-        open_metrics: bool,
-        http: super::metrics::HttpCounters,
-    ) -> Result<String, EngineError> {
-        match self.send(Command::Metrics { open_metrics, http }).await? {
-            Reply::Text(t) => Ok(t),
-            other => Err(unexpected(other)),
-        }
-    }
-
-    pub async fn group_online_ms(&self) -> Result<Vec<u64>, EngineError> {
-        match self.send(Command::GroupOnlineMs).await? {
-            Reply::GroupOnlineMs(ms) => Ok(ms),
-            other => Err(unexpected(other)),
-        }
     }
 }
 

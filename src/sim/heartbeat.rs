@@ -451,7 +451,10 @@ impl Sim {
                 continue;
             }
             let (last, next) = if q == p {
-                (self.kernel.now(), self.next_tick(s, q, self.kernel.now() + 1))
+                (
+                    self.kernel.now(),
+                    self.next_tick(s, q, self.kernel.now() + 1),
+                )
             } else {
                 (self.last_sent(s, q, r), self.next_unsent(s, q, r))
             };
