@@ -2,7 +2,7 @@
 //! its writes over, declared like heartbeat paths) and each `md` resource's mirror (its
 //! two servers, its connects, its size and its NMP device).
 
-use super::file::ClusterFile;
+use super::file::{ClusterFile, ResourceFile};
 use super::types::{ResourceKind, ServerId};
 use super::{Monitor, Resource};
 use serde::{Deserialize, Serialize};
@@ -88,112 +88,168 @@ pub(super) fn resolve(
     size_default: u64,
     errs: &mut Vec<(String, String)>,
 ) -> Resolved {
-    let n = file.servers.len();
-    let mut connects = Vec::new();
-    let mut connect_ix = BTreeMap::new();
-    for (i, c) in file.mirror_connects.iter().enumerate() {
-        let at = format!("mirror_connects[{i}]");
-        if c.name.trim().is_empty() {
-            errs.push((format!("{at}.name"), "name is empty".into()));
-        } else if paths.contains_key(&c.name) {
-            errs.push((
-                format!("{at}.name"),
-                format!("`{}` is already the name of a heartbeat path", c.name),
-            ));
-        } else if connect_ix.insert(c.name.clone(), i).is_some() {
-            errs.push((format!("{at}.name"), format!("duplicate name `{}`", c.name)));
-        }
-        let mut on_server = vec![c.servers.is_none(); n];
-        for (k, name) in c.servers.iter().flatten().enumerate() {
-            match servers.get(name) {
-                Some(&s) => on_server[s] = true,
-                None => errs.push((
-                    format!("{at}.servers[{k}]"),
-                    format!("unknown server `{name}`"),
-                )),
-            }
-        }
-        connects.push(MirrorConnect {
-            name: c.name.clone(),
-            on_server,
-        });
-    }
+    let mut cx = Ctx {
+        servers,
+        connects: Vec::new(),
+        connect_ix: BTreeMap::new(),
+        errs,
+    };
+    cx.resolve_connects(file, paths);
     let mut disks = Vec::new();
-    let mut id = 0;
+    // Resource ids run across the groups in declaration order, as in `validate`.
+    let mut rid = 0;
     for (gi, g) in file.groups.iter().enumerate() {
         for (ri, r) in g.resources.iter().enumerate() {
             let at = format!("groups[{gi}].resources[{ri}].mirror");
-            let rid = id;
-            id += 1;
-            if r.kind != ResourceKind::Md {
-                if r.mirror.is_some() {
-                    errs.push((at, "only an `md` resource has a mirror".into()));
-                }
-                continue;
+            if let Some(disk) = cx.disk(&at, r, &groups_policy[gi], rid, disks.len(), size_default)
+            {
+                resources[rid].mirror = Some(disks.len());
+                disks.push(disk);
             }
-            let m = r.mirror.clone().unwrap_or_default();
-            let pair: Vec<ServerId> = match &m.servers {
-                Some(list) => list
-                    .iter()
-                    .filter_map(|x| servers.get(x).copied())
-                    .collect(),
-                None => groups_policy[gi].iter().copied().take(2).collect(),
-            };
-            let named_ok = m
-                .servers
-                .as_ref()
-                .is_none_or(|l| l.iter().all(|x| servers.contains_key(x)));
-            if !named_ok || pair.len() != 2 || pair[0] == pair[1] {
-                errs.push((
-                    format!("{at}.servers"),
-                    "a mirror disk needs exactly two different, known servers".into(),
-                ));
-                continue;
-            }
-            let list: Vec<usize> = match &m.connects {
-                Some(names) => names
-                    .iter()
-                    .filter_map(|x| {
-                        let c = connect_ix.get(x).copied();
-                        if c.is_none() {
-                            errs.push((
-                                format!("{at}.connects"),
-                                format!("unknown mirror connect `{x}`"),
-                            ));
-                        }
-                        c
-                    })
-                    .collect(),
-                None => (0..connects.len()).collect(),
-            };
-            let list: Vec<usize> = list
-                .into_iter()
-                .filter(|&c| connects[c].on_server[pair[0]] && connects[c].on_server[pair[1]])
-                .collect();
-            if list.is_empty() {
-                errs.push((
-                    at.clone(),
-                    "a mirror disk needs a mirror connect between its two servers \
-                     (declare `mirror_connects`)"
-                        .into(),
-                ));
-                continue;
-            }
-            let k = disks.len();
-            resources[rid].mirror = Some(k);
-            disks.push(MirrorDisk {
-                resource: rid,
-                servers: [pair[0], pair[1]],
-                connects: list,
-                size_mib: m.size_mib.unwrap_or(size_default).max(1),
-                device: m.device.unwrap_or_else(|| format!("/dev/NMP{}", k + 1)),
-            });
+            rid += 1;
         }
     }
     Resolved {
-        connects,
-        connect_ix,
+        connects: cx.connects,
+        connect_ix: cx.connect_ix,
         disks,
+    }
+}
+
+/// What the pieces of `resolve` share: the server index, the connects resolved so
+/// far and the error list.
+struct Ctx<'a> {
+    servers: &'a BTreeMap<String, usize>,
+    connects: Vec<MirrorConnect>,
+    connect_ix: BTreeMap<String, usize>,
+    errs: &'a mut Vec<(String, String)>,
+}
+
+impl Ctx<'_> {
+    /// The mirror connects: unique names apart from the heartbeat paths', known servers.
+    fn resolve_connects(&mut self, file: &ClusterFile, paths: &BTreeMap<String, usize>) {
+        let n = file.servers.len();
+        for (i, c) in file.mirror_connects.iter().enumerate() {
+            let at = format!("mirror_connects[{i}]");
+            if c.name.trim().is_empty() {
+                self.errs
+                    .push((format!("{at}.name"), "name is empty".into()));
+            } else if paths.contains_key(&c.name) {
+                self.errs.push((
+                    format!("{at}.name"),
+                    format!("`{}` is already the name of a heartbeat path", c.name),
+                ));
+            } else if self.connect_ix.insert(c.name.clone(), i).is_some() {
+                self.errs
+                    .push((format!("{at}.name"), format!("duplicate name `{}`", c.name)));
+            }
+            let mut on_server = vec![c.servers.is_none(); n];
+            for (k, name) in c.servers.iter().flatten().enumerate() {
+                match self.servers.get(name) {
+                    Some(&s) => on_server[s] = true,
+                    None => self.errs.push((
+                        format!("{at}.servers[{k}]"),
+                        format!("unknown server `{name}`"),
+                    )),
+                }
+            }
+            self.connects.push(MirrorConnect {
+                name: c.name.clone(),
+                on_server,
+            });
+        }
+    }
+
+    /// The mirror of resource `rid` (the `k`-th disk if it resolves), or `None` when
+    /// it is no `md` resource or its mirror has a problem (reported).
+    fn disk(
+        &mut self,
+        at: &str,
+        r: &ResourceFile,
+        policy: &[ServerId],
+        rid: usize,
+        k: usize,
+        size_default: u64,
+    ) -> Option<MirrorDisk> {
+        if r.kind != ResourceKind::Md {
+            if r.mirror.is_some() {
+                self.errs
+                    .push((at.to_string(), "only an `md` resource has a mirror".into()));
+            }
+            return None;
+        }
+        let m = r.mirror.clone().unwrap_or_default();
+        let pair = self.pair(at, &m, policy)?;
+        let connects = self.disk_connects(at, &m, pair)?;
+        Some(MirrorDisk {
+            resource: rid,
+            servers: pair,
+            connects,
+            size_mib: m.size_mib.unwrap_or(size_default).max(1),
+            device: m.device.unwrap_or_else(|| format!("/dev/NMP{}", k + 1)),
+        })
+    }
+
+    /// A mirror's two servers: the named ones, or the group's first two startup servers.
+    fn pair(&mut self, at: &str, m: &MirrorFile, policy: &[ServerId]) -> Option<[ServerId; 2]> {
+        let pair: Vec<ServerId> = match &m.servers {
+            Some(list) => list
+                .iter()
+                .filter_map(|x| self.servers.get(x).copied())
+                .collect(),
+            None => policy.iter().copied().take(2).collect(),
+        };
+        let named_ok = m
+            .servers
+            .as_ref()
+            .is_none_or(|l| l.iter().all(|x| self.servers.contains_key(x)));
+        if !named_ok || pair.len() != 2 || pair[0] == pair[1] {
+            self.errs.push((
+                format!("{at}.servers"),
+                "a mirror disk needs exactly two different, known servers".into(),
+            ));
+            return None;
+        }
+        Some([pair[0], pair[1]])
+    }
+
+    /// A mirror's connects (the named ones, or all) that reach both its servers.
+    fn disk_connects(
+        &mut self,
+        at: &str,
+        m: &MirrorFile,
+        pair: [ServerId; 2],
+    ) -> Option<Vec<usize>> {
+        let list: Vec<usize> = match &m.connects {
+            Some(names) => names
+                .iter()
+                .filter_map(|x| {
+                    let c = self.connect_ix.get(x).copied();
+                    if c.is_none() {
+                        self.errs.push((
+                            format!("{at}.connects"),
+                            format!("unknown mirror connect `{x}`"),
+                        ));
+                    }
+                    c
+                })
+                .collect(),
+            None => (0..self.connects.len()).collect(),
+        };
+        let list: Vec<usize> = list
+            .into_iter()
+            .filter(|&c| self.connects[c].on_server[pair[0]] && self.connects[c].on_server[pair[1]])
+            .collect();
+        if list.is_empty() {
+            self.errs.push((
+                at.to_string(),
+                "a mirror disk needs a mirror connect between its two servers \
+                 (declare `mirror_connects`)"
+                    .into(),
+            ));
+            return None;
+        }
+        Some(list)
     }
 }
 

@@ -4,8 +4,6 @@
 
 use super::file::*;
 use super::*;
-use petgraph::algo::toposort;
-use petgraph::graph::DiGraph;
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -122,402 +120,39 @@ fn mask(n: usize, list: &[ServerId]) -> Vec<bool> {
     m
 }
 
+/// What every section of `resolve` shares: the file, the name indexes built from it
+/// and the error list. One section per method keeps each short while the errors still
+/// come out in file order (cluster, names, servers, paths, ..., mirrors).
+struct Ctx<'a> {
+    file: &'a ClusterFile,
+    errs: Errors<'a>,
+    ix: Names,
+}
+
+/// Resolves a parsed cluster file into a `Model`, or every problem found in it.
 pub(super) fn resolve(file: ClusterFile, origin: &str) -> Result<Model, Vec<ConfigError>> {
-    let mut errs = Errors {
-        origin,
-        list: Vec::new(),
+    let mut cx = Ctx {
+        file: &file,
+        errs: Errors {
+            origin,
+            list: Vec::new(),
+        },
+        ix: Names::default(),
     };
-    let s = &file.settings;
-    let n = file.servers.len();
-
-    if file.cluster.name.trim().is_empty() {
-        errs.push("cluster.name", "cluster name is empty");
-    }
-    if n == 0 {
-        errs.push("servers", "a cluster needs at least one server");
-    }
-    if n > PRODUCT_MAX_SERVERS && !file.cluster.lift_product_limits {
-        errs.push(
-            "servers",
-            format!(
-                "{n} servers exceed the product's limit of {PRODUCT_MAX_SERVERS}; \
-                 set `cluster.lift_product_limits: true` for an experiment at scale"
-            ),
-        );
-    }
-    if let Err(e) = super::calendar::parse_iso(&s.epoch) {
-        errs.push("settings.epoch", e);
-    }
-    if s.heartbeat_timeout <= s.heartbeat_interval {
-        errs.push(
-            "settings.heartbeat_timeout",
-            "heartbeat timeout must be longer than the heartbeat interval",
-        );
-    }
-
-    let servers = index_names(
-        &mut errs,
-        "servers",
-        file.servers.iter().map(|x| x.name.as_str()),
-    );
-    let paths_ix = index_names(
-        &mut errs,
-        "heartbeats",
-        file.heartbeats.iter().map(|x| x.name.as_str()),
-    );
-    let resolvers_ix = index_names(
-        &mut errs,
-        "resolvers",
-        file.resolvers.iter().map(|x| x.name.as_str()),
-    );
-    let groups_ix = index_names(
-        &mut errs,
-        "groups",
-        file.groups.iter().map(|x| x.name.as_str()),
-    );
-    let monitors_ix = index_names(
-        &mut errs,
-        "monitors",
-        file.monitors.iter().map(|x| x.name.as_str()),
-    );
-    let scripts_ix = index_names(
-        &mut errs,
-        "scripts",
-        file.scripts.iter().map(|x| x.name.as_str()),
-    );
-    // Resource names are unique across the cluster: the REST API addresses them by name.
-    let mut resources_ix = BTreeMap::new();
-    for (gi, g) in file.groups.iter().enumerate() {
-        for (ri, r) in g.resources.iter().enumerate() {
-            let at = format!("groups[{gi}].resources[{ri}].name");
-            if r.name.trim().is_empty() {
-                errs.push(at, "name is empty");
-            } else if resources_ix
-                .insert(r.name.clone(), resources_ix.len())
-                .is_some()
-            {
-                errs.push(at, format!("duplicate resource name `{}`", r.name));
-            } else if groups_ix.contains_key(&r.name) {
-                errs.push(at, format!("`{}` is already the name of a group", r.name));
-            }
-        }
-    }
-
-    let server_defs: Vec<Server> = file
-        .servers
-        .iter()
-        .enumerate()
-        .map(|(i, x)| Server {
-            name: x.name.clone(),
-            priority: x.priority.unwrap_or(i as u32),
-            ip: x.ip.clone(),
-        })
-        .collect();
-    let mut prios = BTreeSet::new();
-    for (i, sv) in server_defs.iter().enumerate() {
-        if !prios.insert(sv.priority) {
-            errs.push(
-                format!("servers[{i}].priority"),
-                format!("priority {} is used by two servers", sv.priority),
-            );
-        }
-    }
-    let mut ips = BTreeSet::new();
-    for (i, sv) in server_defs.iter().enumerate() {
-        if let Some(ip) = &sv.ip {
-            if ip.parse::<std::net::IpAddr>().is_err() {
-                errs.push(
-                    format!("servers[{i}].ip"),
-                    format!("`{ip}` is not an IP address"),
-                );
-            } else if !ips.insert(ip.clone()) {
-                errs.push(
-                    format!("servers[{i}].ip"),
-                    format!("address {ip} is used by two servers"),
-                );
-            }
-        }
-    }
-    let by_priority = {
-        let mut ids: Vec<ServerId> = (0..n).collect();
-        ids.sort_by_key(|&i| (server_defs[i].priority, i));
-        ids
-    };
-
-    let mut paths = Vec::new();
-    if file.heartbeats.is_empty() && n > 1 {
-        errs.push(
-            "heartbeats",
-            "a cluster of more than one server needs a heartbeat path",
-        );
-    }
-    for (i, h) in file.heartbeats.iter().enumerate() {
-        let interval = h.interval.unwrap_or(s.heartbeat_interval);
-        let timeout = h.timeout.unwrap_or(s.heartbeat_timeout);
-        if interval.0 == 0 {
-            errs.push(
-                format!("heartbeats[{i}].interval"),
-                "interval must be positive",
-            );
-        }
-        if timeout <= interval {
-            errs.push(
-                format!("heartbeats[{i}].timeout"),
-                format!("timeout {timeout} must be longer than the interval {interval}"),
-            );
-        }
-        let members = match &h.servers {
-            Some(list) => server_list(
-                &mut errs,
-                &format!("heartbeats[{i}].servers"),
-                list,
-                &servers,
-            ),
-            None => (0..n).collect(),
-        };
-        paths.push(HeartbeatPath {
-            name: h.name.clone(),
-            kind: h.kind,
-            interval,
-            timeout,
-            on_server: mask(n, &members),
-        });
-    }
-
-    let mut resolvers = Vec::new();
-    for (i, r) in file.resolvers.iter().enumerate() {
-        if r.kind == ResolverKind::Pingnp && r.target.as_deref().unwrap_or("").is_empty() {
-            errs.push(
-                format!("resolvers[{i}].target"),
-                "a pingnp resolver needs a target address",
-            );
-        }
-        resolvers.push(Resolver {
-            name: r.name.clone(),
-            kind: r.kind,
-            target: r.target.clone(),
-        });
-    }
-
-    let mut groups = Vec::new();
-    let mut resources: Vec<Resource> = Vec::new();
-    for (gi, g) in file.groups.iter().enumerate() {
-        let policy = match &g.servers {
-            Some(list) => {
-                if list.is_empty() {
-                    errs.push(
-                        format!("groups[{gi}].servers"),
-                        "the startup server list is empty",
-                    );
-                }
-                server_list(&mut errs, &format!("groups[{gi}].servers"), list, &servers)
-            }
-            None => by_priority.clone(),
-        };
-        let first = resources.len();
-        for r in &g.resources {
-            let ad = r
-                .activation
-                .duration
-                .unwrap_or(s.activation_durations.for_kind(r.kind));
-            let dd = r
-                .deactivation
-                .duration
-                .unwrap_or(s.deactivation_durations.for_kind(r.kind));
-            resources.push(Resource {
-                name: r.name.clone(),
-                kind: r.kind,
-                group: gi,
-                depends_on: Vec::new(),
-                activation_duration: ad,
-                activation_retry: r.activation.retry.unwrap_or(s.activation_retry),
-                failover_threshold: r
-                    .activation
-                    .failover_threshold
-                    .unwrap_or(s.activation_failover_threshold),
-                activation_final_action: r
-                    .activation
-                    .final_action
-                    .unwrap_or(s.activation_final_action),
-                deactivation_duration: dd,
-                deactivation_retry: r.deactivation.retry.unwrap_or(s.deactivation_retry),
-                deactivation_final_action: r
-                    .deactivation
-                    .final_action
-                    .unwrap_or(s.deactivation_final_action),
-                mirror: None,
-            });
-        }
-        let members: Vec<ResourceId> = (first..resources.len()).collect();
-        // Dependencies: explicit, or by type tier within the group.
-        for (ri, r) in g.resources.iter().enumerate() {
-            let id = first + ri;
-            let deps = match &r.depends_on {
-                Some(list) => {
-                    let mut deps = Vec::new();
-                    for (di, d) in list.iter().enumerate() {
-                        let at = format!("groups[{gi}].resources[{ri}].depends_on[{di}]");
-                        match members.iter().find(|&&m| resources[m].name == *d) {
-                            Some(&m) if m == id => errs.push(at, format!("`{d}` depends on itself")),
-                            Some(&m) => deps.push(m),
-                            None if resources_ix.contains_key(d) => errs.push(
-                                at,
-                                format!("`{d}` belongs to another group; dependencies stay within a group"),
-                            ),
-                            None => errs.push(
-                                at,
-                                format!(
-                                    "unknown resource `{d}` (resources of group `{}`: {})",
-                                    g.name,
-                                    g.resources.iter().map(|x| x.name.as_str()).collect::<Vec<_>>().join(", ")
-                                ),
-                            ),
-                        }
-                    }
-                    deps
-                }
-                None => members
-                    .iter()
-                    .copied()
-                    .filter(|&m| resources[m].kind.default_tier() < r.kind.default_tier())
-                    .collect(),
-            };
-            resources[id].depends_on = deps;
-        }
-        let mut graph = DiGraph::<ResourceId, ()>::new();
-        let nodes: Vec<_> = members.iter().map(|&m| graph.add_node(m)).collect();
-        for (k, &m) in members.iter().enumerate() {
-            for &d in &resources[m].depends_on {
-                graph.add_edge(nodes[d - first], nodes[k], ());
-            }
-        }
-        let start_order = match toposort(&graph, None) {
-            Ok(order) => order.into_iter().map(|ix| graph[ix]).collect(),
-            Err(cycle) => {
-                let at = graph[cycle.node_id()];
-                errs.push(
-                    format!("groups[{gi}].resources"),
-                    format!("dependency cycle through resource `{}`", resources[at].name),
-                );
-                members.clone()
-            }
-        };
-        groups.push(Group {
-            name: g.name.clone(),
-            startup: g.startup,
-            failover: g.failover,
-            failback: g.failback,
-            policy,
-            exclusive: g.exclusive,
-            resources: members,
-            start_order: stable_topo(&resources, first, start_order),
-        });
-    }
-
-    let mut monitors = Vec::new();
-    for (i, m) in file.monitors.iter().enumerate() {
-        let target = m.target.as_ref().and_then(|t| match resources_ix.get(t) {
-            Some(&r) => Some(r),
-            None => {
-                errs.push(
-                    format!("monitors[{i}].target"),
-                    format!("unknown resource `{t}` ({})", known(&resources_ix)),
-                );
-                None
-            }
-        });
-        if m.timing == MonitorTiming::Active && m.target.is_none() {
-            errs.push(
-                format!("monitors[{i}].timing"),
-                "timing `active` needs a `target` resource",
-            );
-        }
-        let recovery = match m.recovery_target.as_deref() {
-            Some("LocalServer") => RecoveryTarget::LocalServer,
-            Some(name) => {
-                if let Some(&r) = resources_ix.get(name) {
-                    RecoveryTarget::Resource(r)
-                } else if let Some(&g) = groups_ix.get(name) {
-                    RecoveryTarget::Group(g)
-                } else {
-                    errs.push(
-                        format!("monitors[{i}].recovery_target"),
-                        format!("`{name}` is neither a resource, a group nor `LocalServer`"),
-                    );
-                    RecoveryTarget::LocalServer
-                }
-            }
-            // The mirror monitors report; their recovery target is the server [infer].
-            None if matches!(m.kind.as_str(), "mdw" | "mdnw") => RecoveryTarget::LocalServer,
-            None => match target {
-                Some(r) => RecoveryTarget::Group(resources[r].group),
-                None => RecoveryTarget::LocalServer,
-            },
-        };
-        let interval = m.interval.unwrap_or(s.monitor_interval);
-        if interval.0 == 0 {
-            errs.push(
-                format!("monitors[{i}].interval"),
-                "interval must be positive",
-            );
-        }
-        let members = match &m.servers {
-            Some(list) => server_list(&mut errs, &format!("monitors[{i}].servers"), list, &servers),
-            None => (0..n).collect(),
-        };
-        monitors.push(Monitor {
-            name: m.name.clone(),
-            kind: m.kind.clone(),
-            target,
-            interval,
-            // Mirror-disk and hybrid-disk monitors default to 999 s [doc].
-            timeout: m
-                .timeout
-                .unwrap_or(if matches!(m.kind.as_str(), "mdw" | "hdw") {
-                    Millis::secs(999)
-                } else {
-                    s.monitor_timeout
-                }),
-            retry: m.retry.unwrap_or(s.monitor_retry),
-            timing: m.timing,
-            on_server: mask(n, &members),
-            recovery,
-            max_reactivation: m.max_reactivation.unwrap_or(s.monitor_max_reactivation),
-            max_failover: m.max_failover.unwrap_or(s.monitor_max_failover),
-            final_action: m.final_action.unwrap_or(s.monitor_final_action),
-            ignore_timeout: m.ignore_timeout,
-        });
-    }
-
-    let mut mirror_errs = Vec::new();
-    let policies: Vec<Vec<ServerId>> = groups.iter().map(|g: &Group| g.policy.clone()).collect();
-    let mirrors = super::mirror::resolve(
-        &file,
-        &servers,
-        &paths_ix,
-        &mut resources,
-        &policies,
-        s.mirror_disk_size_mib,
-        &mut mirror_errs,
-    );
-    super::mirror::check_monitors(&monitors, &resources, &mut mirror_errs);
-    for (at, problem) in mirror_errs {
-        errs.push(at, problem);
-    }
-
-    let scripts = file
-        .scripts
-        .iter()
-        .map(|x| Script {
-            name: x.name.clone(),
-            duration: x.duration,
-            exit_code: x.exit_code,
-        })
-        .collect();
-
+    cx.check_cluster();
+    cx.index_names();
+    let server_defs = cx.servers();
+    let paths = cx.paths();
+    let resolvers = cx.resolvers();
+    let (groups, mut resources) = cx.groups(&by_priority(&server_defs));
+    let monitors = cx.monitors(&resources);
+    let mirrors = cx.mirrors(&groups, &mut resources, &monitors);
+    let scripts = cx.scripts();
+    let Ctx { errs, mut ix, .. } = cx;
     if !errs.list.is_empty() {
         return Err(errs.list);
     }
+    ix.mirror_connects = mirrors.connect_ix;
     Ok(Model {
         name: file.cluster.name.clone(),
         settings: file.settings.clone(),
@@ -531,18 +166,255 @@ pub(super) fn resolve(file: ClusterFile, origin: &str) -> Result<Model, Vec<Conf
         departed: Vec::new(),
         mirror_connects: mirrors.connects,
         mirrors: mirrors.disks,
-        index: Names {
-            servers,
-            paths: paths_ix,
-            resolvers: resolvers_ix,
-            groups: groups_ix,
-            resources: resources_ix,
-            monitors: monitors_ix,
-            scripts: scripts_ix,
-            mirror_connects: mirrors.connect_ix,
-        },
+        index: ix,
         source: file,
     })
+}
+
+/// Server ids by (priority, declaration order): a group's default startup list.
+fn by_priority(server_defs: &[Server]) -> Vec<ServerId> {
+    let mut ids: Vec<ServerId> = (0..server_defs.len()).collect();
+    ids.sort_by_key(|&i| (server_defs[i].priority, i));
+    ids
+}
+
+impl Ctx<'_> {
+    /// Cluster-wide checks that need no name resolved: name, server count, settings.
+    fn check_cluster(&mut self) {
+        let file = self.file;
+        let s = &file.settings;
+        let n = file.servers.len();
+        if file.cluster.name.trim().is_empty() {
+            self.errs.push("cluster.name", "cluster name is empty");
+        }
+        if n == 0 {
+            self.errs
+                .push("servers", "a cluster needs at least one server");
+        }
+        if n > PRODUCT_MAX_SERVERS && !file.cluster.lift_product_limits {
+            self.errs.push(
+                "servers",
+                format!(
+                    "{n} servers exceed the product's limit of {PRODUCT_MAX_SERVERS}; \
+                     set `cluster.lift_product_limits: true` for an experiment at scale"
+                ),
+            );
+        }
+        if let Err(e) = super::calendar::parse_iso(&s.epoch) {
+            self.errs.push("settings.epoch", e);
+        }
+        if s.heartbeat_timeout <= s.heartbeat_interval {
+            self.errs.push(
+                "settings.heartbeat_timeout",
+                "heartbeat timeout must be longer than the heartbeat interval",
+            );
+        }
+    }
+
+    /// Builds every name index (all but the mirror connects', which `mirrors` makes)
+    /// before any section resolves a reference, so references may point forward.
+    fn index_names(&mut self) {
+        let file = self.file;
+        let errs = &mut self.errs;
+        let ix = &mut self.ix;
+        ix.servers = index_names(
+            errs,
+            "servers",
+            file.servers.iter().map(|x| x.name.as_str()),
+        );
+        ix.paths = index_names(
+            errs,
+            "heartbeats",
+            file.heartbeats.iter().map(|x| x.name.as_str()),
+        );
+        ix.resolvers = index_names(
+            errs,
+            "resolvers",
+            file.resolvers.iter().map(|x| x.name.as_str()),
+        );
+        ix.groups = index_names(errs, "groups", file.groups.iter().map(|x| x.name.as_str()));
+        ix.monitors = index_names(
+            errs,
+            "monitors",
+            file.monitors.iter().map(|x| x.name.as_str()),
+        );
+        ix.scripts = index_names(
+            errs,
+            "scripts",
+            file.scripts.iter().map(|x| x.name.as_str()),
+        );
+        self.index_resources();
+    }
+
+    /// Resource names are unique across the cluster: the REST API addresses them by name.
+    fn index_resources(&mut self) {
+        let file = self.file;
+        let resources_ix = &mut self.ix.resources;
+        for (gi, g) in file.groups.iter().enumerate() {
+            for (ri, r) in g.resources.iter().enumerate() {
+                let at = format!("groups[{gi}].resources[{ri}].name");
+                if r.name.trim().is_empty() {
+                    self.errs.push(at, "name is empty");
+                } else if resources_ix
+                    .insert(r.name.clone(), resources_ix.len())
+                    .is_some()
+                {
+                    self.errs
+                        .push(at, format!("duplicate resource name `{}`", r.name));
+                } else if self.ix.groups.contains_key(&r.name) {
+                    self.errs
+                        .push(at, format!("`{}` is already the name of a group", r.name));
+                }
+            }
+        }
+    }
+
+    /// The servers with their default priority (declaration order); priorities and
+    /// addresses must be unique.
+    fn servers(&mut self) -> Vec<Server> {
+        let server_defs: Vec<Server> = self
+            .file
+            .servers
+            .iter()
+            .enumerate()
+            .map(|(i, x)| Server {
+                name: x.name.clone(),
+                priority: x.priority.unwrap_or(i as u32),
+                ip: x.ip.clone(),
+            })
+            .collect();
+        let mut prios = BTreeSet::new();
+        for (i, sv) in server_defs.iter().enumerate() {
+            if !prios.insert(sv.priority) {
+                self.errs.push(
+                    format!("servers[{i}].priority"),
+                    format!("priority {} is used by two servers", sv.priority),
+                );
+            }
+        }
+        let mut ips = BTreeSet::new();
+        for (i, sv) in server_defs.iter().enumerate() {
+            let Some(ip) = &sv.ip else { continue };
+            if ip.parse::<std::net::IpAddr>().is_err() {
+                self.errs.push(
+                    format!("servers[{i}].ip"),
+                    format!("`{ip}` is not an IP address"),
+                );
+            } else if !ips.insert(ip.clone()) {
+                self.errs.push(
+                    format!("servers[{i}].ip"),
+                    format!("address {ip} is used by two servers"),
+                );
+            }
+        }
+        server_defs
+    }
+
+    /// The heartbeat paths, their timing defaulted from the settings.
+    fn paths(&mut self) -> Vec<HeartbeatPath> {
+        let file = self.file;
+        let s = &file.settings;
+        let n = file.servers.len();
+        if file.heartbeats.is_empty() && n > 1 {
+            self.errs.push(
+                "heartbeats",
+                "a cluster of more than one server needs a heartbeat path",
+            );
+        }
+        let mut paths = Vec::new();
+        for (i, h) in file.heartbeats.iter().enumerate() {
+            let interval = h.interval.unwrap_or(s.heartbeat_interval);
+            let timeout = h.timeout.unwrap_or(s.heartbeat_timeout);
+            if interval.0 == 0 {
+                self.errs.push(
+                    format!("heartbeats[{i}].interval"),
+                    "interval must be positive",
+                );
+            }
+            if timeout <= interval {
+                self.errs.push(
+                    format!("heartbeats[{i}].timeout"),
+                    format!("timeout {timeout} must be longer than the interval {interval}"),
+                );
+            }
+            let members = self.members(&format!("heartbeats[{i}].servers"), h.servers.as_deref());
+            paths.push(HeartbeatPath {
+                name: h.name.clone(),
+                kind: h.kind,
+                interval,
+                timeout,
+                on_server: mask(n, &members),
+            });
+        }
+        paths
+    }
+
+    /// The servers a path or monitor is on: the listed ones, or all when omitted.
+    fn members(&mut self, at: &str, list: Option<&[String]>) -> Vec<ServerId> {
+        match list {
+            Some(list) => server_list(&mut self.errs, at, list, &self.ix.servers),
+            None => (0..self.file.servers.len()).collect(),
+        }
+    }
+
+    /// The network partition resolvers; a `pingnp` one needs a target.
+    fn resolvers(&mut self) -> Vec<Resolver> {
+        let file = self.file;
+        let mut resolvers = Vec::new();
+        for (i, r) in file.resolvers.iter().enumerate() {
+            if r.kind == ResolverKind::Pingnp && r.target.as_deref().unwrap_or("").is_empty() {
+                self.errs.push(
+                    format!("resolvers[{i}].target"),
+                    "a pingnp resolver needs a target address",
+                );
+            }
+            resolvers.push(Resolver {
+                name: r.name.clone(),
+                kind: r.kind,
+                target: r.target.clone(),
+            });
+        }
+        resolvers
+    }
+
+    /// The mirror connects and disks (see `mirror.rs`), and the mirror monitors'
+    /// targets, which need the disks resolved.
+    fn mirrors(
+        &mut self,
+        groups: &[Group],
+        resources: &mut [Resource],
+        monitors: &[Monitor],
+    ) -> super::mirror::Resolved {
+        let mut mirror_errs = Vec::new();
+        let policies: Vec<Vec<ServerId>> = groups.iter().map(|g| g.policy.clone()).collect();
+        let mirrors = super::mirror::resolve(
+            self.file,
+            &self.ix.servers,
+            &self.ix.paths,
+            resources,
+            &policies,
+            self.file.settings.mirror_disk_size_mib,
+            &mut mirror_errs,
+        );
+        super::mirror::check_monitors(monitors, resources, &mut mirror_errs);
+        for (at, problem) in mirror_errs {
+            self.errs.push(at, problem);
+        }
+        mirrors
+    }
+
+    /// The scripts, which need no checks beyond their names.
+    fn scripts(&self) -> Vec<Script> {
+        self.file
+            .scripts
+            .iter()
+            .map(|x| Script {
+                name: x.name.clone(),
+                duration: x.duration,
+                exit_code: x.exit_code,
+            })
+            .collect()
+    }
 }
 
 /// A topological order that keeps declaration order among independent resources, so the
@@ -570,6 +442,9 @@ fn stable_topo(resources: &[Resource], first: usize, fallback: Vec<ResourceId>) 
     let _ = first;
     order
 }
+
+#[path = "validate_sections.rs"]
+mod sections;
 
 #[cfg(test)]
 #[path = "validate_tests.rs"]
