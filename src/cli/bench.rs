@@ -135,6 +135,24 @@ impl BenchArgs {
 /// from the fastest run, which is the least disturbed by other work on the machine.
 /// Errors are one line per problem.
 pub fn run(args: &BenchArgs) -> Result<BenchReport, Vec<String>> {
+    check_args(args)?;
+    let model = build_model(args)?;
+    let (best, last) = time_runs(args, &model)?;
+    let heap = args.compare_heap.then(|| heap_rates(args, last.events));
+    Ok(report(args, &model, &best, last, heap))
+}
+
+/// The last timed run: its counts, its end state and the fault load's tally.
+struct LastRun {
+    events: u64,
+    log_events: usize,
+    sim: Sim,
+    faults: FaultStats,
+}
+
+/// Refuses sizes that would exhaust memory (the engine keeps per-pair state) and a
+/// `--repeat` of 0, before anything is built.
+fn check_args(args: &BenchArgs) -> Result<(), Vec<String>> {
     if args.servers == 0 || args.servers > MAX_SERVERS {
         return Err(vec![format!(
             "bench: --servers must be between 1 and {MAX_SERVERS} \
@@ -154,6 +172,11 @@ pub fn run(args: &BenchArgs) -> Result<BenchReport, Vec<String>> {
     if args.repeat == 0 {
         return Err(vec!["bench: --repeat must be at least 1".into()]);
     }
+    Ok(())
+}
+
+/// The synthetic cluster file with `--set` applied, checked like any cluster file.
+fn build_model(args: &BenchArgs) -> Result<Arc<crate::model::Model>, Vec<String>> {
     let file = crate::set::set_cluster(args.spec().cluster_file(), &args.set)
         .map_err(|e| vec![format!("bench: {e}")])?;
     let model = crate::model::Model::from_file(file, "<synthetic cluster>").map_err(|errs| {
@@ -161,18 +184,26 @@ pub fn run(args: &BenchArgs) -> Result<BenchReport, Vec<String>> {
             .map(|e| format!("bench: {e}"))
             .collect::<Vec<_>>()
     })?;
-    let model = Arc::new(model);
+    Ok(Arc::new(model))
+}
+
+/// Times `--repeat` runs of the same seed, each from a fresh engine; the best time of
+/// each figure and the last run. Runs that differ in their counts are an error: the
+/// engine must be deterministic.
+fn time_runs(
+    args: &BenchArgs,
+    model: &Arc<crate::model::Model>,
+) -> Result<(Times, LastRun), Vec<String>> {
     let hb = if args.naive_heartbeats {
         HeartbeatModel::Naive
     } else {
         HeartbeatModel::Lazy
     };
-
     let mut best = Times::worst();
-    let mut last = None;
+    let mut last: Option<LastRun> = None;
     for _ in 0..args.repeat {
         let mut sim = Sim::with_heartbeat_model(model.clone(), args.seed, hb);
-        let mut load = FaultLoad::new(args.seed, args.fault_every, &model);
+        let mut load = FaultLoad::new(args.seed, args.fault_every, model);
         let mut t = Times::default();
         let (start, cpu_start) = (Instant::now(), thread_cpu());
         let events = drive_with(&mut sim, &mut load, args.duration.0, |sim, until| {
@@ -185,32 +216,58 @@ pub fn run(args: &BenchArgs) -> Result<BenchReport, Vec<String>> {
         t.wall = start.elapsed().as_secs_f64();
         t.cpu = thread_cpu() - cpu_start;
         best = best.min(&t);
-        if let Some((e, l, _, _)) = &last {
-            if (*e, *l) != (events, sim.events().len()) {
+        if let Some(l) = &last {
+            let e = l.events;
+            if (e, l.log_events) != (events, sim.events().len()) {
                 return Err(vec![format!(
                     "bench: runs with the same seed differ ({e} then {events} events): \
                      the engine is not deterministic"
                 )]);
             }
         }
-        last = Some((events, sim.events().len(), sim, load.stats));
+        last = Some(LastRun {
+            events,
+            log_events: sim.events().len(),
+            sim,
+            faults: load.stats,
+        });
     }
-    let Some((events, log_events, sim, faults)) = last else {
+    let Some(last) = last else {
         return Err(vec!["bench: nothing ran".into()]);
     };
+    Ok((best, last))
+}
+
+/// `--compare-heap`: the best (wall, CPU) event rates of a bare heap over `--repeat`
+/// tries, with as many events as the engine processed.
+fn heap_rates(args: &BenchArgs, events: u64) -> (f64, f64) {
+    let mut best = (0.0f64, 0.0f64);
+    for _ in 0..args.repeat {
+        let (wall, cpu) = bare_heap_rate(events.max(1), args.heap_depth);
+        best = (best.0.max(wall), best.1.max(cpu));
+    }
+    best
+}
+
+/// The JSON line's figures, rounded so that the line stays short.
+fn report(
+    args: &BenchArgs,
+    model: &crate::model::Model,
+    best: &Times,
+    last: LastRun,
+    heap: Option<(f64, f64)>,
+) -> BenchReport {
+    let LastRun {
+        events,
+        log_events,
+        sim,
+        faults,
+    } = last;
     let sim_ms = sim.now();
     let view = sim.view();
     let online = crate::sim::status::ONLINE;
-    let heap = args.compare_heap.then(|| {
-        let mut best = (0.0f64, 0.0f64);
-        for _ in 0..args.repeat {
-            let (wall, cpu) = bare_heap_rate(events.max(1), args.heap_depth);
-            best = (best.0.max(wall), best.1.max(cpu));
-        }
-        best
-    });
     let engine_per_cpu = rate(events as f64, best.engine_cpu);
-    Ok(BenchReport {
+    BenchReport {
         servers: model.servers.len(),
         groups: model.groups.len(),
         resources: model.resources.len(),
@@ -236,7 +293,7 @@ pub fn run(args: &BenchArgs) -> Result<BenchReport, Vec<String>> {
         heap_events_per_sec: heap.map(|h| round(h.0, 1e3)),
         heap_events_per_cpu_sec: heap.map(|h| round(h.1, 1e3)),
         engine_to_heap: heap.map(|h| round(engine_per_cpu / h.1, 1e3)),
-    })
+    }
 }
 
 fn rate(count: f64, secs: f64) -> f64 {

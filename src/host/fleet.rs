@@ -6,6 +6,7 @@
 
 use super::engine_task::{ClusterHandle, EngineSpec};
 use super::listeners::{self, Bound};
+use super::state::{Durable, Start};
 use super::{auth, ApiVersion, App, AppInner, ClockMode};
 use crate::model::Model;
 use axum::Router;
@@ -181,11 +182,46 @@ impl Fleet {
     /// Creates a cluster: starts its engine and binds its listeners. Nothing else in
     /// the fleet is touched when it fails.
     pub async fn create(&self, spec: ClusterSpec) -> Result<Arc<Cluster>, FleetError> {
+        self.check_spec(&spec)?;
+        let app = self.start_engine(&spec)?;
+        let face = crate::faces::router(&app);
+        let (stop, stop_rx) = watch::channel(false);
+        let s = &self.settings;
+        let shared = listeners::Shared {
+            router: super::router::build(app.clone(), face.clone(), self.me.clone()),
+            app: app.clone(),
+            tls: s.tls.clone(),
+            max_connections: s.max_connections,
+            past_max: s.defaults.past_max_connections,
+            stop: stop_rx,
+        };
+        let bound = bind_listeners(&spec, &shared, &stop).await?;
+        let (face_listeners, face_bound) = bind_faces(&spec, &shared, &app, &stop).await?;
+        let scheme = if s.tls.is_some() { "https" } else { "http" };
+        let cluster = Arc::new(Cluster {
+            face_listeners,
+            face_bound,
+            api_url: format!("{scheme}://{}", bound[0].main),
+            app,
+            bound,
+            face,
+            stop,
+        });
+        let mut all = self.write();
+        if all.iter().any(|c| c.name() == spec.name) {
+            return Err(duplicate(&spec));
+        }
+        all.push(cluster.clone());
+        Ok(cluster)
+    }
+
+    /// The checks that need nothing started: the name, that it is free (checked again
+    /// when the cluster is added, since another create may race this one), the speed
+    /// and that there is somewhere to listen.
+    fn check_spec(&self, spec: &ClusterSpec) -> Result<(), FleetError> {
         check_name(&spec.name).map_err(FleetError::BadRequest)?;
-        let duplicate =
-            || FleetError::Conflict(format!("a cluster named {:?} already exists", spec.name));
         if self.get(&spec.name).is_some() {
-            return Err(duplicate());
+            return Err(duplicate(spec));
         }
         if let Err(e) = super::limits::check_speed(spec.speed) {
             return Err(FleetError::BadRequest(format!(
@@ -199,21 +235,15 @@ impl Fleet {
                 spec.name
             )));
         }
+        Ok(())
+    }
+
+    /// Opens the cluster's state folder (if any), spawns its engine and builds the app
+    /// every listener serves; the cluster file and vocabulary are rendered first, so a
+    /// cluster that cannot be rendered never starts an engine.
+    fn start_engine(&self, spec: &ClusterSpec) -> Result<App, FleetError> {
         let s = &self.settings;
-        let (mut model, mut start, mut durable) = (spec.model.clone(), spec.start.clone(), None);
-        if let Some(dir) = &spec.state {
-            let (d, resumed) = super::state::open(&spec, dir, s.defaults.state_fsync)
-                .map_err(|e| FleetError::BadRequest(format!("cluster {:?}: {e}", spec.name)))?;
-            match resumed {
-                Some((m, st)) => (model, start) = (m, Some(st)),
-                None => {
-                    if let Some(st) = &start {
-                        d.rewrite(&st.journal, st.now_ms);
-                    }
-                }
-            }
-            durable = Some(d);
-        }
+        let (model, start, durable) = open_state(spec, s)?;
         let config_json = serde_json::to_vec(&model.source)
             .map_err(|e| FleetError::BadRequest(format!("cannot render the cluster: {e}")))?;
         let vocabulary_json = serde_json::to_vec(&crate::vocab::vocabulary(&model))
@@ -232,7 +262,7 @@ impl Fleet {
             checkpoint_every: s.defaults.checkpoint_every,
             snapshot_every_ms: s.defaults.snapshot_every.0,
         });
-        let app: App = Arc::new(AppInner {
+        Ok(Arc::new(AppInner {
             name: spec.name.clone(),
             engine,
             version: spec.api_version,
@@ -246,67 +276,91 @@ impl Fleet {
             vocabulary_json,
             allow_test_panics: s.allow_test_panics,
             state: durable,
-        });
-        let face = crate::faces::router(&app);
-        let (stop, stop_rx) = watch::channel(false);
-        let shared = listeners::Shared {
-            router: super::router::build(app.clone(), face.clone(), self.me.clone()),
-            app: app.clone(),
-            tls: s.tls.clone(),
-            max_connections: s.max_connections,
-            past_max: s.defaults.past_max_connections,
-            stop: stop_rx,
-        };
-        let mut bound = Vec::new();
-        for (i, addr) in spec.listen.iter().enumerate() {
-            let per_server = spec.per_server_listeners && i == 0;
-            match listeners::start(shared.clone(), *addr, per_server).await {
-                Ok(b) => bound.push(b),
-                Err(e) => {
-                    let _ = stop.send(true);
-                    let msg = format!("cluster {:?}: {e:#}", spec.name);
-                    return Err(if e.downcast_ref::<super::BadInput>().is_some() {
-                        FleetError::BadRequest(msg)
-                    } else {
-                        FleetError::Conflict(msg)
-                    });
-                }
-            }
-        }
-        let (mut face_listeners, mut face_bound) = (Vec::new(), Vec::new());
-        for (name, addr) in &spec.faces {
-            let face = crate::faces::listener_face(name).map_err(FleetError::BadRequest)?;
-            let mut own = shared.clone();
-            own.router = (face.router)(&app);
-            match listeners::start(own, *addr, false).await {
-                Ok(b) => {
-                    face_listeners.push((name.clone(), b.main));
-                    face_bound.push(b);
-                }
-                Err(e) => {
-                    let _ = stop.send(true);
-                    return Err(FleetError::Conflict(format!(
-                        "cluster {:?}: face {name}: {e:#}",
-                        spec.name
-                    )));
-                }
-            }
-        }
-        let scheme = if s.tls.is_some() { "https" } else { "http" };
-        let cluster = Arc::new(Cluster {
-            face_listeners,
-            face_bound,
-            api_url: format!("{scheme}://{}", bound[0].main),
-            app,
-            bound,
-            face,
-            stop,
-        });
-        let mut all = self.write();
-        if all.iter().any(|c| c.name() == spec.name) {
-            return Err(duplicate());
-        }
-        all.push(cluster.clone());
-        Ok(cluster)
+        }))
     }
+}
+
+/// The 409 for a name already taken.
+fn duplicate(spec: &ClusterSpec) -> FleetError {
+    FleetError::Conflict(format!("a cluster named {:?} already exists", spec.name))
+}
+
+/// What the engine starts from: the model, the journal to start at, the state folder.
+type Opened = (Arc<Model>, Option<Start>, Option<Durable>);
+
+/// With `state`: opens the journal folder. A journal there wins (model and start from
+/// it); an empty one gets the fork's journal written first, so that a restart resumes
+/// from the fork rather than from t=0.
+fn open_state(spec: &ClusterSpec, s: &HostSettings) -> Result<Opened, FleetError> {
+    let (mut model, mut start, mut durable) = (spec.model.clone(), spec.start.clone(), None);
+    if let Some(dir) = &spec.state {
+        let (d, resumed) = super::state::open(spec, dir, s.defaults.state_fsync)
+            .map_err(|e| FleetError::BadRequest(format!("cluster {:?}: {e}", spec.name)))?;
+        match resumed {
+            Some((m, st)) => (model, start) = (m, Some(st)),
+            None => {
+                if let Some(st) = &start {
+                    d.rewrite(&st.journal, st.now_ms);
+                }
+            }
+        }
+        durable = Some(d);
+    }
+    Ok((model, start, durable))
+}
+
+/// Binds the cluster's own listeners (the first one also per-server when asked). On a
+/// failure the ones bound so far are stopped: a bad address is a 400, a taken one a 409.
+async fn bind_listeners(
+    spec: &ClusterSpec,
+    shared: &listeners::Shared,
+    stop: &watch::Sender<bool>,
+) -> Result<Vec<Bound>, FleetError> {
+    let mut bound = Vec::new();
+    for (i, addr) in spec.listen.iter().enumerate() {
+        let per_server = spec.per_server_listeners && i == 0;
+        match listeners::start(shared.clone(), *addr, per_server).await {
+            Ok(b) => bound.push(b),
+            Err(e) => {
+                let _ = stop.send(true);
+                let msg = format!("cluster {:?}: {e:#}", spec.name);
+                return Err(if e.downcast_ref::<super::BadInput>().is_some() {
+                    FleetError::BadRequest(msg)
+                } else {
+                    FleetError::Conflict(msg)
+                });
+            }
+        }
+    }
+    Ok(bound)
+}
+
+/// Binds the faces that have listeners of their own, each serving only its face's
+/// routes. Returns (face name, address bound) and the listeners, in `spec.faces` order.
+async fn bind_faces(
+    spec: &ClusterSpec,
+    shared: &listeners::Shared,
+    app: &App,
+    stop: &watch::Sender<bool>,
+) -> Result<(Vec<(String, SocketAddr)>, Vec<Bound>), FleetError> {
+    let (mut face_listeners, mut face_bound) = (Vec::new(), Vec::new());
+    for (name, addr) in &spec.faces {
+        let face = crate::faces::listener_face(name).map_err(FleetError::BadRequest)?;
+        let mut own = shared.clone();
+        own.router = (face.router)(app);
+        match listeners::start(own, *addr, false).await {
+            Ok(b) => {
+                face_listeners.push((name.clone(), b.main));
+                face_bound.push(b);
+            }
+            Err(e) => {
+                let _ = stop.send(true);
+                return Err(FleetError::Conflict(format!(
+                    "cluster {:?}: face {name}: {e:#}",
+                    spec.name
+                )));
+            }
+        }
+    }
+    Ok((face_listeners, face_bound))
 }

@@ -201,60 +201,99 @@ impl Condition {
     pub fn observe(&self, p: &Probe) -> Observed {
         let model = p.sim.model();
         if let (Subject::Group(g), Some(n)) = (self.subject, self.online_on_servers) {
-            let on: Vec<&str> = p
-                .groups
-                .online_on(g)
-                .iter()
-                .map(|&s| model.servers[s].name.as_str())
-                .collect();
-            let seen = if on.is_empty() {
-                format!("group {} Online on no server", model.groups[g].name)
-            } else {
-                format!("group {} Online on {}", model.groups[g].name, on.join(", "))
-            };
-            return Observed {
-                holds: on.len() >= n as usize,
-                seen,
-            };
+            return self.observe_online_on(p, g, n);
         }
         let v = p.view(self.view_from);
         if self.subject == Subject::AnyGroup {
-            let hit: Vec<String> = v
-                .groups
-                .iter()
-                .filter(|g| self.status_ok(g.status))
-                .map(|g| format!("group {} {}", g.name, g.status))
-                .collect();
-            let seen = if hit.is_empty() {
-                "no group matching".to_string()
-            } else {
-                hit.join(", ")
-            };
-            return Observed {
-                holds: !hit.is_empty(),
-                seen,
-            };
+            return self.observe_any_group(v);
         }
         let suffix = match self.view_from {
             Some(s) => format!(" (as {} sees it)", model.servers[s].name),
             None => String::new(),
         };
-        let (st, current, name): (&str, Option<String>, String) = match self.subject {
-            Subject::Cluster => {
-                if let Some(want) = self.suspended {
-                    let seen = format!(
-                        "cluster {}{suffix}",
-                        if v.suspended {
-                            "suspended"
-                        } else {
-                            "not suspended"
-                        }
-                    );
-                    let holds = v.suspended == want && self.status_ok(v.status);
-                    return Observed { holds, seen };
-                }
-                (v.status, None, "cluster".to_string())
+        if let (Subject::Cluster, Some(want)) = (self.subject, self.suspended) {
+            return self.observe_suspended(v, want, &suffix);
+        }
+        let (st, current, name) = self.read_status(v, model);
+        let mut holds = self.status_ok(st);
+        let mut seen = format!("{name} {st}");
+        if let Some(cur) = &current {
+            seen.push_str(&format!(" on {cur}"));
+            if matches!(self.subject, Subject::Group(_) | Subject::Resource(_)) {
+                holds &= match self.on {
+                    Some(On::Server(s)) => *cur == model.servers[s].name,
+                    Some(On::Nowhere) => cur == status::NONE,
+                    None => true,
+                };
             }
+        }
+        seen.push_str(&suffix);
+        Observed { holds, seen }
+    }
+
+    /// "Online on N servers": read from each server's own `group-status` events, not
+    /// from a view, since a split cluster's servers disagree about where a group runs.
+    fn observe_online_on(&self, p: &Probe, g: usize, n: u32) -> Observed {
+        let model = p.sim.model();
+        let on: Vec<&str> = p
+            .groups
+            .online_on(g)
+            .iter()
+            .map(|&s| model.servers[s].name.as_str())
+            .collect();
+        let seen = if on.is_empty() {
+            format!("group {} Online on no server", model.groups[g].name)
+        } else {
+            format!("group {} Online on {}", model.groups[g].name, on.join(", "))
+        };
+        Observed {
+            holds: on.len() >= n as usize,
+            seen,
+        }
+    }
+
+    /// "Any group": holds when some group meets the status; what was seen lists them.
+    fn observe_any_group(&self, v: &ClusterView) -> Observed {
+        let hit: Vec<String> = v
+            .groups
+            .iter()
+            .filter(|g| self.status_ok(g.status))
+            .map(|g| format!("group {} {}", g.name, g.status))
+            .collect();
+        let seen = if hit.is_empty() {
+            "no group matching".to_string()
+        } else {
+            hit.join(", ")
+        };
+        Observed {
+            holds: !hit.is_empty(),
+            seen,
+        }
+    }
+
+    /// The cluster, suspended or not: the words say only that, the status still counts.
+    fn observe_suspended(&self, v: &ClusterView, want: bool, suffix: &str) -> Observed {
+        let seen = format!(
+            "cluster {}{suffix}",
+            if v.suspended {
+                "suspended"
+            } else {
+                "not suspended"
+            }
+        );
+        let holds = v.suspended == want && self.status_ok(v.status);
+        Observed { holds, seen }
+    }
+
+    /// The subject's status in the view, where it runs (groups and resources), and its
+    /// name in words; `Unknown` when the view has no such object.
+    fn read_status(
+        &self,
+        v: &ClusterView,
+        model: &Model,
+    ) -> (&'static str, Option<String>, String) {
+        match self.subject {
+            Subject::Cluster => (v.status, None, "cluster".to_string()),
             Subject::Server(s) => {
                 let name = &model.servers[s].name;
                 (
@@ -286,27 +325,7 @@ impl Condition {
                 let per = mv.map(|x| (x.status, x.servers.iter().map(|i| (&i.name, i.status))));
                 self.per_server("monitor", &model.monitors[m].name, per, model)
             }
-            Subject::Path(h) => {
-                let name = &model.paths[h].name;
-                match self.on {
-                    Some(On::Server(s)) => {
-                        let sname = &model.servers[s].name;
-                        let st = v
-                            .server(sname)
-                            .and_then(|x| x.paths.iter().find(|p| &p.name == name))
-                            .map_or(status::UNKNOWN, |p| p.status);
-                        (st, None, format!("heartbeat {name} from {sname}"))
-                    }
-                    _ => {
-                        let st = v
-                            .heartbeats
-                            .iter()
-                            .find(|p| &p.name == name)
-                            .map_or(status::UNKNOWN, |p| p.status);
-                        (st, None, format!("heartbeat {name}"))
-                    }
-                }
-            }
+            Subject::Path(h) => self.path_status(v, model, h),
             Subject::AnyGroup => (status::UNKNOWN, None, "any group".to_string()),
             Subject::Resolver(r) => {
                 let name = &model.resolvers[r].name;
@@ -322,21 +341,36 @@ impl Condition {
                 let per = mv.map(|x| (x.status, x.servers.iter().map(|i| (&i.name, i.status))));
                 self.per_server("mirror", &model.resources[r].name, per, model)
             }
-        };
-        let mut holds = self.status_ok(st);
-        let mut seen = format!("{name} {st}");
-        if let Some(cur) = &current {
-            seen.push_str(&format!(" on {cur}"));
-            if matches!(self.subject, Subject::Group(_) | Subject::Resource(_)) {
-                holds &= match self.on {
-                    Some(On::Server(s)) => *cur == model.servers[s].name,
-                    Some(On::Nowhere) => cur == status::NONE,
-                    None => true,
-                };
+        }
+    }
+
+    /// A heartbeat path: with `on: server`, that server's instance of it; otherwise the
+    /// cluster-wide heartbeat status.
+    fn path_status(
+        &self,
+        v: &ClusterView,
+        model: &Model,
+        h: usize,
+    ) -> (&'static str, Option<String>, String) {
+        let name = &model.paths[h].name;
+        match self.on {
+            Some(On::Server(s)) => {
+                let sname = &model.servers[s].name;
+                let st = v
+                    .server(sname)
+                    .and_then(|x| x.paths.iter().find(|p| &p.name == name))
+                    .map_or(status::UNKNOWN, |p| p.status);
+                (st, None, format!("heartbeat {name} from {sname}"))
+            }
+            _ => {
+                let st = v
+                    .heartbeats
+                    .iter()
+                    .find(|p| &p.name == name)
+                    .map_or(status::UNKNOWN, |p| p.status);
+                (st, None, format!("heartbeat {name}"))
             }
         }
-        seen.push_str(&suffix);
-        Observed { holds, seen }
     }
 
     /// A subject with a status per server (monitor, mirror): its overall status, or with
