@@ -16,58 +16,17 @@ use clustersim::sim::{
     Sim,
 };
 use clustersim::synth::{drive, FaultLoad, SynthSpec};
-use clustersim::Model;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-struct Setup {
-    servers: usize,
-    paths: usize,
-    /// 0 none, 1 ping, 2 majority.
-    resolver: u8,
-    groups: usize,
-    interval_s: u64,
-}
-
-fn cluster_yaml(s: &Setup) -> String {
-    let mut y = String::from("cluster: {name: prop}\nservers:\n");
-    for i in 0..s.servers {
-        y += &format!("  - {{name: s{i}}}\n");
-    }
-    y += "heartbeats:\n";
-    for p in 0..s.paths {
-        let iv = s.interval_s + p as u64;
-        y += &format!(
-            "  - {{name: hb{p}, type: lankhb, interval: {iv}s, timeout: {}s}}\n",
-            iv * 10
-        );
-    }
-    match s.resolver {
-        1 => y += "resolvers: [{name: np, type: pingnp, target: 10.0.0.254}]\n",
-        2 => y += "resolvers: [{name: np, type: majority}]\n",
-        _ => {}
-    }
-    y += "groups:\n";
-    for g in 0..s.groups {
-        let order: Vec<String> = (0..s.servers)
-            .map(|i| format!("s{}", (i + g) % s.servers))
-            .collect();
-        y += &format!(
-            "  - name: g{g}\n    servers: [{}]\n    resources: [{{name: ip{g}, type: fip}}, {{name: app{g}, type: exec, depends_on: [ip{g}]}}]\n",
-            order.join(", ")
-        );
-    }
-    y += "monitors:\n";
-    for g in 0..s.groups {
-        y += &format!(
-            "  - {{name: mon{g}, type: fipw, target: ip{g}, timing: active, interval: 10s}}\n"
-        );
-    }
-    y
-}
+// The random clusters of the property tests: one generator, so the fingerprints
+// cover the clusters the properties check.
+#[path = "../tests/support/mod.rs"]
+mod support;
+use support::{Resolver, Setup};
 
 fn partition(s: &Setup, rng: &mut ChaCha8Rng, oneway: bool) -> FaultKind {
     let k = rng.gen_range(2..=3);
@@ -80,7 +39,7 @@ fn partition(s: &Setup, rng: &mut ChaCha8Rng, oneway: bool) -> FaultKind {
         let moved = sides[0].pop().expect("two or more servers");
         sides.push(vec![moved]);
     }
-    if s.resolver == 1 {
+    if s.resolver == Resolver::Ping {
         let at = rng.gen_range(0..sides.len());
         sides[at].push("np".into());
     }
@@ -105,7 +64,7 @@ fn fault(s: &Setup, rng: &mut ChaCha8Rng) -> FaultKind {
         },
         3 => partition(s, rng, false),
         4 => partition(s, rng, true),
-        5 if s.resolver == 1 => FaultKind::ResolverTargetDown {
+        5 if s.resolver == Resolver::Ping => FaultKind::ResolverTargetDown {
             resolver: "np".into(),
         },
         5 => FaultKind::ServerCrash { server: b },
@@ -241,11 +200,12 @@ fn case(i: u64) -> (u64, usize) {
     let s = Setup {
         servers: rng.gen_range(2..=5),
         paths: rng.gen_range(1..=2),
-        resolver: rng.gen_range(0..3),
+        resolver: [Resolver::None, Resolver::Ping, Resolver::Majority]
+            [rng.gen_range(0..3u8) as usize],
         groups: rng.gen_range(1..=3),
         interval_s: rng.gen_range(1..=3),
     };
-    let model = Arc::new(Model::from_yaml(&cluster_yaml(&s), "prop.yaml").expect("valid"));
+    let model = s.model();
     let hb = if i % 7 == 3 {
         HeartbeatModel::Naive
     } else {

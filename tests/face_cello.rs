@@ -6,7 +6,7 @@
 
 mod rest_support;
 
-use rest_support::{start, Server};
+use rest_support::{send, start, Server};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -75,16 +75,7 @@ impl Lab {
 
 /// (HTTP status, body as JSON, or the text as a JSON string).
 fn call(method: &str, url: &str, body: Option<&str>) -> (u16, Value) {
-    let req = ureq::request(method, url);
-    let r = match body {
-        Some(b) => req.send_string(b),
-        None => req.call(),
-    };
-    let r = match r {
-        Ok(r) => r,
-        Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("{method} {url}: {e}"),
-    };
+    let r = send(method, url, body, &[]);
     let st = r.status();
     let text = r.into_string().unwrap();
     (

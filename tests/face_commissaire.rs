@@ -4,7 +4,7 @@
 
 mod rest_support;
 
-use rest_support::{manual, Server};
+use rest_support::{manual, send, Server};
 use serde_json::{json, Value};
 
 const LAB: &str = "scenarios/clusters/four-node-four-groups.yaml";
@@ -19,19 +19,8 @@ fn start() -> (Server, String) {
 
 /// (status, content type, body text).
 fn call(method: &str, url: &str, body: Option<&str>, auth: Option<&str>) -> (u16, String, String) {
-    let mut req = ureq::request(method, url);
-    if let Some(a) = auth {
-        req = req.set("Authorization", a);
-    }
-    let r = match body {
-        Some(b) => req.send_string(b),
-        None => req.call(),
-    };
-    let r = match r {
-        Ok(r) => r,
-        Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("{method} {url}: {e}"),
-    };
+    let headers: Vec<(&str, &str)> = auth.map(|a| ("Authorization", a)).into_iter().collect();
+    let r = send(method, url, body, &headers);
     let ct = r.content_type().to_string();
     (r.status(), ct, r.into_string().unwrap())
 }

@@ -4,7 +4,7 @@
 
 mod rest_support;
 
-use rest_support::{manual, Server};
+use rest_support::{manual, send, Server};
 use serde_json::{json, Value};
 
 fn start() -> (Server, String) {
@@ -28,21 +28,12 @@ fn call(
     body: Option<&str>,
     auth: Option<(&str, &str)>,
 ) -> (u16, String, Option<String>) {
-    let mut req = ureq::request(method, url);
-    if let Some((u, p)) = auth {
-        use base64::Engine as _;
-        let t = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
-        req = req.set("Authorization", &format!("Basic {t}"));
-    }
-    let r = match body {
-        Some(b) => req.send_string(b),
-        None => req.call(),
-    };
-    let r = match r {
-        Ok(r) => r,
-        Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("{method} {url}: {e}"),
-    };
+    let header = auth.map(|(u, p)| rest_support::basic(u, p));
+    let headers: Vec<(&str, &str)> = header
+        .iter()
+        .map(|h| ("Authorization", h.as_str()))
+        .collect();
+    let r = send(method, url, body, &headers);
     let www = r.header("www-authenticate").map(str::to_string);
     (r.status(), r.into_string().unwrap(), www)
 }

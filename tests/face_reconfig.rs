@@ -7,7 +7,7 @@ mod rest_support;
 
 use clustersim::host::journal::{replay, Journal};
 use clustersim::model::Model;
-use rest_support::{manual, Server};
+use rest_support::{manual, send, Server};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -29,21 +29,13 @@ fn start() -> (Server, String, String) {
 }
 
 fn call(method: &str, url: &str, body: Option<&str>, basic: bool) -> (u16, String) {
-    let mut req = ureq::request(method, url);
-    if basic {
-        use base64::Engine as _;
-        let t = base64::engine::general_purpose::STANDARD.encode("admin:mariadb");
-        req = req.set("Authorization", &format!("Basic {t}"));
-    }
-    let r = match body {
-        Some(b) => req.send_string(b),
-        None => req.call(),
+    let auth = rest_support::basic("admin", "mariadb");
+    let headers: &[(&str, &str)] = if basic {
+        &[("Authorization", &auth)]
+    } else {
+        &[]
     };
-    let r = match r {
-        Ok(r) => r,
-        Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("{method} {url}: {e}"),
-    };
+    let r = send(method, url, body, headers);
     (r.status(), r.into_string().unwrap())
 }
 

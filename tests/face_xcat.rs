@@ -3,7 +3,7 @@
 
 mod rest_support;
 
-use rest_support::{manual, Server};
+use rest_support::{manual, send, Server};
 use serde_json::{json, Value};
 
 /// The cluster auto-starts after a power-off, as `on` should show.
@@ -17,19 +17,8 @@ fn xcat(s: &Server) -> String {
 }
 
 fn call(method: &str, url: &str, body: Option<&str>, token: Option<&str>) -> (u16, String) {
-    let mut req = ureq::request(method, url);
-    if let Some(t) = token {
-        req = req.set("X-Auth-Token", t);
-    }
-    let r = match body {
-        Some(b) => req.send_string(b),
-        None => req.call(),
-    };
-    let r = match r {
-        Ok(r) => r,
-        Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("{method} {url}: {e}"),
-    };
+    let headers: Vec<(&str, &str)> = token.map(|t| ("X-Auth-Token", t)).into_iter().collect();
+    let r = send(method, url, body, &headers);
     (r.status(), r.into_string().unwrap())
 }
 

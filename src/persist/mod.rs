@@ -353,19 +353,12 @@ impl Store {
     /// Writes a complete journal of `records` atomically (tmp file, fsync, rename).
     pub fn write_new(dir: &Path, records: &[Record], policy: FsyncPolicy) -> Result<Store, String> {
         let path = dir.join(JOURNAL_FILE);
-        let tmp = dir.join("journal.tmp");
-        let io = |e: std::io::Error| format!("{}: {e}", tmp.display());
         let mut bytes = preamble();
         for r in records {
             bytes.extend(frame(r));
         }
-        let mut f = File::create(&tmp).map_err(io)?;
-        f.write_all(&bytes).map_err(io)?;
-        f.sync_all().map_err(io)?;
-        std::fs::rename(&tmp, &path).map_err(io)?;
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
+        write_atomic(dir, "journal.tmp", &path, &bytes)?;
+        let io = |e: std::io::Error| format!("{}: {e}", path.display());
         let file = OpenOptions::new().append(true).open(&path).map_err(io)?;
         snapshot::remove_all(dir);
         let mut crc = crc32fast::Hasher::new();
@@ -457,6 +450,27 @@ pub fn read_dir(dir: &Path) -> Result<Decoded, String> {
     let path = dir.join(JOURNAL_FILE);
     let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Writes `bytes` to `path` through `dir/tmp_name`: written, fsynced, renamed over
+/// `path`, then the directory fsynced, so a crash leaves the old file or the new one,
+/// never part of either. Errors name the temporary file.
+pub(crate) fn write_atomic(
+    dir: &Path,
+    tmp_name: &str,
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(), String> {
+    let tmp = dir.join(tmp_name);
+    let io = |e: std::io::Error| format!("{}: {e}", tmp.display());
+    let mut f = File::create(&tmp).map_err(io)?;
+    f.write_all(bytes).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)?;
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -19,8 +19,6 @@
 //! newest [`SNAPSHOTS_KEPT`] are kept.
 
 use crate::host::journal::Checkpoint;
-use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -62,16 +60,8 @@ pub fn write(
     bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     bytes.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
     bytes.extend_from_slice(&payload);
-    let tmp = dir.join("snapshot.tmp");
     let path = dir.join(format!("snapshot-{journal_len:020}.css"));
-    let io = |e: std::io::Error| format!("{}: {e}", tmp.display());
-    let mut f = File::create(&tmp).map_err(io)?;
-    f.write_all(&bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, &path).map_err(io)?;
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
+    super::write_atomic(dir, "snapshot.tmp", &path, &bytes)?;
     for old in list(dir).into_iter().skip(SNAPSHOTS_KEPT) {
         let _ = std::fs::remove_file(old);
     }

@@ -294,6 +294,18 @@ impl Sim {
         }
     }
 
+    /// Lazy model: r's next heartbeat from s on p arrives at `at` on the flowing link
+    /// `id` (one place builds the event every resumption schedules).
+    fn schedule_resume(&mut self, r: usize, s: usize, p: usize, id: u64, at: u64) {
+        let ev = Ev::HbResume {
+            recv: r as u32,
+            send: s as u32,
+            path: p as u16,
+            id,
+        };
+        self.schedule_hb(at, Phase::Late, send_key(s, p, r), ev);
+    }
+
     /// Lazy model: reconcile one link's stored state with whether it flows now.
     fn hb_refresh_link(&mut self, r: usize, s: usize, p: usize) {
         if !self.servers[r].alive() {
@@ -314,17 +326,7 @@ impl Sim {
                 l.flowing = true;
                 let id = l.id;
                 let t = self.next_unsent(s, p, r);
-                self.schedule_hb(
-                    t,
-                    Phase::Late,
-                    send_key(s, p, r),
-                    Ev::HbResume {
-                        recv: r as u32,
-                        send: s as u32,
-                        path: p as u16,
-                        id,
-                    },
-                );
+                self.schedule_resume(r, s, p, id, t);
             }
             Some(_) => {
                 self.hb.links.get_mut(&key(r, s, p)).expect("link").flowing = false;
@@ -459,13 +461,7 @@ impl Sim {
                 (self.last_sent(s, q, r), self.next_unsent(s, q, r))
             };
             let id = self.arm_link(r, s, q, true, last);
-            let ev = Ev::HbResume {
-                recv: r as u32,
-                send: s as u32,
-                path: q as u16,
-                id,
-            };
-            self.schedule_hb(next, Phase::Late, send_key(s, q, r), ev);
+            self.schedule_resume(r, s, q, id, next);
         }
     }
 
@@ -524,13 +520,7 @@ impl Sim {
             let id = self.arm_link(o, s, p, flowing, now);
             if flowing {
                 let t = self.next_unsent(s, p, o);
-                let ev = Ev::HbResume {
-                    recv: o as u32,
-                    send: s as u32,
-                    path: p as u16,
-                    id,
-                };
-                self.schedule_hb(t, Phase::Late, send_key(s, p, o), ev);
+                self.schedule_resume(o, s, p, id, t);
             }
         }
     }

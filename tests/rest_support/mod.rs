@@ -126,6 +126,29 @@ pub fn basic(user: &str, password: &str) -> String {
     format!("Basic {token}")
 }
 
+/// One request to a full URL with extra headers. An HTTP error status is an answer like
+/// any other: the faces' tests read its code, headers and body.
+pub fn send(
+    method: &str,
+    url: &str,
+    body: Option<&str>,
+    headers: &[(&str, &str)],
+) -> ureq::Response {
+    let mut req = ureq::request(method, url);
+    for (name, value) in headers {
+        req = req.set(name, value);
+    }
+    let result = match body {
+        Some(b) => req.send_string(b),
+        None => req.call(),
+    };
+    match result {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{method} {url}: {e}"),
+    }
+}
+
 pub fn request_to(
     agent: &ureq::Agent,
     base: &str,
