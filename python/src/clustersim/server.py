@@ -7,6 +7,8 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
+import sysconfig
 import threading
 from pathlib import Path
 from typing import List, Optional, Sequence
@@ -16,17 +18,30 @@ from .client import Client
 _SERVING = re.compile(r"clustersim: (?:cluster \"[^\"]*\" )?serving (https?://\S+)")
 
 
+def installed_binary() -> Optional[str]:
+    """The ``clustersim`` the wheel installed into this interpreter's scripts folder."""
+    name = "clustersim.exe" if os.name == "nt" else "clustersim"
+    for folder in (sysconfig.get_path("scripts"), str(Path(sys.executable).parent)):
+        candidate = Path(folder) / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
+
+
 def find_binary(explicit: Optional[str] = None) -> str:
-    """The ``clustersim`` executable: ``explicit``, ``$CLUSTERSIM_BINARY``, ``PATH``, or
-    ``target/release/clustersim`` under the current folder (a checkout of the project)."""
-    candidates = [explicit, os.environ.get("CLUSTERSIM_BINARY"), shutil.which("clustersim")]
+    """The ``clustersim`` executable, first found of: ``explicit`` (``--clustersim-binary``),
+    the one installed with this package next to the interpreter's scripts,
+    ``$CLUSTERSIM_BINARY``, ``PATH``, then ``target/release/clustersim`` under the current
+    folder (a checkout of the project)."""
+    candidates = [explicit, installed_binary(), os.environ.get("CLUSTERSIM_BINARY")]
+    candidates.append(shutil.which("clustersim"))
     candidates.append(str(Path.cwd() / "target" / "release" / "clustersim"))
     for c in candidates:
         if c and Path(c).is_file() and os.access(c, os.X_OK):
             return str(c)
     raise FileNotFoundError(
-        "no clustersim binary: pass --clustersim-binary, set CLUSTERSIM_BINARY, "
-        "put clustersim on PATH (cargo install --path .) or build it (cargo build --release)"
+        "no clustersim binary: pip install the clustersim package (it ships the binary), "
+        "pass --clustersim-binary, set CLUSTERSIM_BINARY, or put clustersim on PATH"
     )
 
 
