@@ -31,6 +31,15 @@ clustersim sweep "$sweep" --quiet --out "$work/whole.jsonl"
 
 echo "== kubernetes: schema, then the container command as N processes"
 job="$(python3 tests/deploy/check_job.py deploy/kubernetes/sweep-job.yaml tests/deploy/job.schema.json)"
+# The claim the Job mounts is defined beside it, under the same name.
+python3 - <<'PY' || fail "deploy/kubernetes/results-pvc.yaml does not define the Job's claim"
+import yaml
+pvc = yaml.safe_load(open("deploy/kubernetes/results-pvc.yaml"))
+job = yaml.safe_load(open("deploy/kubernetes/sweep-job.yaml"))
+claims = [v["persistentVolumeClaim"]["claimName"] for v in job["spec"]["template"]["spec"]["volumes"]]
+assert pvc["apiVersion"] == "v1" and pvc["kind"] == "PersistentVolumeClaim", pvc
+assert pvc["metadata"]["name"] in claims and pvc["spec"]["resources"]["requests"]["storage"], pvc
+PY
 # A manifest with a typo must be refused.
 sed 's/completionMode: Indexed/completionMode: indexed/' deploy/kubernetes/sweep-job.yaml > "$work/typo.yaml"
 if python3 tests/deploy/check_job.py "$work/typo.yaml" tests/deploy/job.schema.json >/dev/null 2>&1; then
