@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -29,6 +30,27 @@ class ClusterSimError(Exception):
         self.body = body
 
 
+class Unauthorized(ClusterSimError):
+    """HTTP 401: no credentials, or a wrong user or password."""
+
+
+class LockedOut(ClusterSimError):
+    """HTTP 403 after too many failed logins: even the right password is refused until the
+    lockout ends. :attr:`retry_after` is the seconds left, from the ``Retry-After`` header
+    when the server sends one, else from the body's message, else ``None``."""
+
+    def __init__(
+        self, method: str, path: str, status: int, body: str, retry_after: Optional[int]
+    ) -> None:
+        super().__init__(method, path, status, body)
+        self.retry_after = retry_after
+
+
+class NotFound(ClusterSimError):
+    """A named object that does not exist: a GET answered 400 with ``result.code`` 1, a
+    control-API 404, or an operation refused with ``result.code`` 2."""
+
+
 class OperationError(ClusterSimError):
     """An ``/api/v1`` operation the cluster refused (non-zero ``result.code``)."""
 
@@ -38,6 +60,49 @@ class OperationError(ClusterSimError):
         self.body = message
         self.code = code
         self.message = message
+
+
+class UnknownName(OperationError, NotFound):
+    """``result.code`` 2: a name in the URL or body does not exist."""
+
+
+class InvalidParameter(OperationError):
+    """``result.code`` 3: a parameter value is out of range."""
+
+
+class OperationRefused(OperationError):
+    """``result.code`` 4: it cannot be done now (suspended, server down, already online...)."""
+
+
+class OperationInProgress(OperationError):
+    """``result.code`` 5: another operation is still in progress; retry after it ends."""
+
+
+_OPERATION_ERRORS = {2: UnknownName, 3: InvalidParameter, 4: OperationRefused, 5: OperationInProgress}
+
+
+def _http_error(method: str, path: str, status: int, body: str, retry: Optional[str]) -> ClusterSimError:
+    """The typed exception for a non-2xx answer (codes: src/faces/expresscluster/errors.rs)."""
+    if status == 401:
+        return Unauthorized(method, path, status, body)
+    if status == 403:
+        return LockedOut(method, path, status, body, _seconds_left(retry, body))
+    code = None
+    try:
+        code = json.loads(body).get("result", {}).get("code")
+    except (ValueError, AttributeError):
+        pass
+    if status == 404 or (status == 400 and code == 1):
+        return NotFound(method, path, status, body)
+    return ClusterSimError(method, path, status, body)
+
+
+def _seconds_left(retry_after: Optional[str], body: str) -> Optional[int]:
+    """``Retry-After`` (delta seconds) when present, else the first "N s"/"N seconds" in the body."""
+    if retry_after is not None and retry_after.strip().isdigit():
+        return int(retry_after.strip())
+    m = re.search(r"(\d+)\s*(?:s\b|sec|second)", body)
+    return int(m.group(1)) if m else None
 
 
 class WaitTimeout(AssertionError):
@@ -81,14 +146,16 @@ class Client:
                 text = resp.read().decode()
                 ctype = resp.headers.get("Content-Type", "")
         except urllib.error.HTTPError as e:
-            raise ClusterSimError(method, path, e.code, e.read().decode()) from None
+            body = e.read().decode()
+            raise _http_error(method, path, e.code, body, e.headers.get("Retry-After")) from None
         return json.loads(text) if "json" in ctype else text
 
     def _operation(self, path: str, body: Optional[Json] = None) -> None:
         answer = self.request("POST", path, {} if body is None else body)
         result = answer.get("result", {}) if isinstance(answer, dict) else {}
         if result.get("code", 0) != 0:
-            raise OperationError(path, result["code"], result.get("message", ""))
+            kind = _OPERATION_ERRORS.get(result["code"], OperationError)
+            raise kind(path, result["code"], result.get("message", ""))
 
     # ------------------------------------------------------------ /api/v1 reads
 
