@@ -16,7 +16,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, cast
 
 Json = Any
 
@@ -160,32 +160,32 @@ class Client:
     # ------------------------------------------------------------ /api/v1 reads
 
     def cluster(self) -> Dict[str, Json]:
-        return self.request("GET", "/api/v1/cluster")["cluster"]
+        return cast("dict[str, Any]", self.request("GET", "/api/v1/cluster")["cluster"])
 
     def servers(self) -> List[Dict[str, Json]]:
-        return self.request("GET", "/api/v1/servers")["servers"]
+        return cast("list[dict[str, Any]]", self.request("GET", "/api/v1/servers")["servers"])
 
     def groups(self) -> List[Dict[str, Json]]:
-        return self.request("GET", "/api/v1/groups")["groups"]
+        return cast("list[dict[str, Any]]", self.request("GET", "/api/v1/groups")["groups"])
 
     def group(self, name: str) -> Dict[str, Json]:
-        return self.request("GET", f"/api/v1/groups/{_q(name)}")["groups"][0]
+        return cast("dict[str, Any]", self.request("GET", f"/api/v1/groups/{_q(name)}")["groups"][0])
 
     def resources(self) -> List[Dict[str, Json]]:
-        return self.request("GET", "/api/v1/resources")["resources"]
+        return cast("list[dict[str, Any]]", self.request("GET", "/api/v1/resources")["resources"])
 
     def monitors(self) -> List[Dict[str, Json]]:
-        return self.request("GET", "/api/v1/monitors")["monitors"]
+        return cast("list[dict[str, Any]]", self.request("GET", "/api/v1/monitors")["monitors"])
 
     def server_status(self, name: str) -> str:
-        return self.request("GET", f"/api/v1/servers/{_q(name)}")["servers"][0]["status"]
+        return cast("str", self.request("GET", f"/api/v1/servers/{_q(name)}")["servers"][0]["status"])
 
     def group_status(self, name: str) -> str:
-        return self.group(name)["status"]
+        return cast("str", self.group(name)["status"])
 
     def group_current(self, name: str) -> str:
         """The server the group runs on, or the product's ``"None"``."""
-        return self.group(name)["current"]
+        return cast("str", self.group(name)["current"])
 
     # ------------------------------------------------------- /api/v1 operations
 
@@ -220,38 +220,38 @@ class Client:
 
     def advance(self, ms: int) -> Dict[str, Json]:
         """Moves a manual clock forward by ``ms`` virtual milliseconds."""
-        return self.request("POST", "/sim/v1/clock/advance", {"ms": int(ms)})
+        return cast("dict[str, Any]", self.request("POST", "/sim/v1/clock/advance", {"ms": int(ms)}))
 
     def set_speed(self, speed: float) -> None:
         self.request("POST", "/sim/v1/clock/speed", {"speed": speed})
 
     def inject(self, kind: str, **fields: Json) -> int:
         """Injects a fault (``kind="server-crash", server="server1"``); returns its id."""
-        return self.request("POST", "/sim/v1/faults", {"kind": kind, **fields})["id"]
+        return cast("int", self.request("POST", "/sim/v1/faults", {"kind": kind, **fields})["id"])
 
     def crash(self, server: str, duration_ms: Optional[int] = None) -> int:
         extra = {} if duration_ms is None else {"duration_ms": duration_ms}
         return self.inject("server-crash", server=server, **extra)
 
     def faults(self) -> List[Dict[str, Json]]:
-        return self.request("GET", "/sim/v1/faults")
+        return cast("list[dict[str, Any]]", self.request("GET", "/sim/v1/faults"))
 
     def heal(self, fault_id: int) -> None:
         self.request("DELETE", f"/sim/v1/faults/{fault_id}")
 
     def events(self, since: int = 0, limit: Optional[int] = None) -> List[Dict[str, Json]]:
         query = {"since": since} if limit is None else {"since": since, "limit": limit}
-        return self.request("GET", "/sim/v1/events?" + urllib.parse.urlencode(query))
+        return cast("list[dict[str, Any]]", self.request("GET", "/sim/v1/events?" + urllib.parse.urlencode(query)))
 
     def reset(self, seed: Optional[int] = None) -> None:
         self.request("POST", "/sim/v1/reset", {} if seed is None else {"seed": seed})
 
     def health(self) -> Dict[str, Json]:
-        return self.request("GET", "/sim/v1/health")
+        return cast("dict[str, Any]", self.request("GET", "/sim/v1/health"))
 
     def metrics(self) -> str:
         """The Prometheus text of ``/metrics``."""
-        return self.request("GET", "/metrics")
+        return cast("str", self.request("GET", "/metrics"))
 
     # ------------------------------------------------------------------ waiting
 
@@ -270,7 +270,7 @@ class Client:
         raises :class:`WaitTimeout` naming the condition and showing the last events.
         """
         start = self.clock()
-        label = what or getattr(condition, "__name__", "condition")
+        label = what or str(getattr(condition, "__name__", "condition"))
         if start.mode == "manual":
             waited = 0
             while not condition():
