@@ -79,17 +79,24 @@ impl Drop for Cluster {
 }
 
 /// Why a cluster could not be created: a 400 (bad name, bad cluster file, bad
-/// setting) or a 409 (duplicate name, address taken). The message names the problem.
+/// setting), a 409 (duplicate name, address taken; `Locked`: its state directory is
+/// another writer's, exit 2 for `serve`) or a 503 (its state cannot be written). The
+/// message names the problem.
 #[derive(Debug, PartialEq, Eq)]
 pub enum FleetError {
     BadRequest(String),
     Conflict(String),
+    Locked(String),
+    Unavailable(String),
 }
 
 impl std::fmt::Display for FleetError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            FleetError::BadRequest(m) | FleetError::Conflict(m) => f.write_str(m),
+            FleetError::BadRequest(m)
+            | FleetError::Conflict(m)
+            | FleetError::Locked(m)
+            | FleetError::Unavailable(m) => f.write_str(m),
         }
     }
 }
@@ -125,6 +132,34 @@ pub fn check_name(name: &str) -> Result<(), String> {
             "invalid cluster name {name:?}: use 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit"
         ))
     }
+}
+
+/// The folder under `--state ROOT` that holds the clusters' own state folders.
+pub const CLUSTERS_DIR: &str = "clusters";
+
+/// Where cluster `name` (already checked by [`check_name`]) keeps its state under the
+/// host's `--state ROOT`: `ROOT/clusters/NAME`. The host's own files (the first
+/// cluster's journal, snapshots, lock) sit in ROOT itself, so no name can meet them.
+/// A folder an older clustersim kept at `ROOT/NAME` is moved there (said on stderr).
+pub fn cluster_state_dir(root: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let dir = root.join(CLUSTERS_DIR).join(name);
+    let old = root.join(name);
+    if !dir.exists() && old.join(crate::persist::JOURNAL_FILE).is_file() {
+        let moved = std::fs::create_dir_all(root.join(CLUSTERS_DIR))
+            .and_then(|()| std::fs::rename(&old, &dir));
+        match moved {
+            Ok(()) => eprintln!(
+                "clustersim: cluster {name:?}: state moved from {} to {}",
+                old.display(),
+                dir.display()
+            ),
+            Err(e) => eprintln!(
+                "clustersim: cluster {name:?}: cannot move its state from {}: {e}",
+                old.display()
+            ),
+        }
+    }
+    dir
 }
 
 impl Fleet {
@@ -198,6 +233,9 @@ impl Fleet {
         let bound = bind_listeners(&spec, &shared, &stop).await?;
         let (face_listeners, face_bound) = bind_faces(&spec, &shared, &app, &stop).await?;
         let scheme = if s.tls.is_some() { "https" } else { "http" };
+        if let Some(d) = &app.state {
+            d.note_address(&format!("{scheme}://{}", bound[0].main));
+        }
         let cluster = Arc::new(Cluster {
             face_listeners,
             face_bound,
@@ -294,13 +332,14 @@ type Opened = (Arc<Model>, Option<Start>, Option<Durable>);
 fn open_state(spec: &ClusterSpec, s: &HostSettings) -> Result<Opened, FleetError> {
     let (mut model, mut start, mut durable) = (spec.model.clone(), spec.start.clone(), None);
     if let Some(dir) = &spec.state {
-        let (d, resumed) = super::state::open(spec, dir, s.defaults.state_fsync)
-            .map_err(|e| FleetError::BadRequest(format!("cluster {:?}: {e}", spec.name)))?;
+        let (d, resumed) = super::state::open(spec, dir, s.defaults.state_fsync)?;
         match resumed {
             Some((m, st)) => (model, start) = (m, Some(st)),
             None => {
                 if let Some(st) = &start {
-                    d.rewrite(&st.journal, st.now_ms);
+                    d.rewrite(&st.journal, st.now_ms).map_err(|e| {
+                        FleetError::Unavailable(format!("cluster {:?}: {e}", spec.name))
+                    })?;
                 }
             }
         }

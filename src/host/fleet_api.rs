@@ -81,8 +81,16 @@ pub async fn create(
             StatusCode::CREATED,
             &json!({"name": c.name(), "api_url": c.api_url}),
         )),
-        Err(FleetError::BadRequest(m)) => Err(ApiError::bad_request_msg(m)),
-        Err(FleetError::Conflict(m)) => Err(ApiError::with(StatusCode::CONFLICT, m)),
+        Err(e) => Err(fleet_error(e)),
+    }
+}
+
+/// A cluster that could not be created, as the control API answers it.
+pub fn fleet_error(e: FleetError) -> ApiError {
+    match e {
+        FleetError::BadRequest(m) => ApiError::bad_request_msg(m),
+        FleetError::Conflict(m) | FleetError::Locked(m) => ApiError::with(StatusCode::CONFLICT, m),
+        FleetError::Unavailable(m) => ApiError::with(StatusCode::SERVICE_UNAVAILABLE, m),
     }
 }
 

@@ -88,8 +88,8 @@ pub async fn bind(args: &ServeArgs) -> anyhow::Result<Arc<Fleet>> {
     });
     for spec in specs {
         fleet.create(spec).await.map_err(|e| match e {
-            FleetError::BadRequest(m) => bad_input(m),
-            FleetError::Conflict(m) => anyhow::anyhow!(m),
+            FleetError::BadRequest(m) | FleetError::Locked(m) => bad_input(m),
+            FleetError::Conflict(m) | FleetError::Unavailable(m) => anyhow::anyhow!(m),
         })?;
     }
     fleet.pool.set(pool);

@@ -96,7 +96,13 @@ fn open_moves_a_bad_tail_aside_and_appends_after_the_good_part() {
     let mut o = Store::open(dir.path(), &header(), FsyncPolicy::EveryInput).unwrap();
     let rec = o.recovered.take().unwrap();
     assert!(rec.problem.unwrap().contains("torn record"));
-    let aside = std::fs::read(dir.path().join(format!("journal.corrupt-{last_start}"))).unwrap();
+    let stem = format!("{JOURNAL_FILE}.corrupt-{last_start}-");
+    let aside = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_str().unwrap().contains(&stem))
+        .expect("the tail is kept beside the journal, with a timestamp");
+    let aside = std::fs::read(aside).unwrap();
     assert_eq!(aside, &bytes[last_start..bytes.len() - 3]);
     o.store
         .append(&Record::Clock { now_ms: 7_000 }, true)
@@ -165,7 +171,7 @@ fn snapshots_fall_back_to_older_ones_then_to_the_journal() {
     let snaps = snapshot::list(dir.path());
     assert_eq!(snaps.len(), snapshot::SNAPSHOTS_KEPT);
     let bytes = std::fs::read(dir.path().join(JOURNAL_FILE)).unwrap();
-    let (used, problems) = snapshot::newest_valid(dir.path(), &bytes);
+    let (used, problems) = snapshot::newest_valid(dir.path(), Some(&bytes));
     assert_eq!(used.unwrap().file, snaps[0]);
     assert!(problems.is_empty());
     // Damage the newest: the older one is used.
@@ -173,19 +179,23 @@ fn snapshots_fall_back_to_older_ones_then_to_the_journal() {
     let last = b.len() - 1;
     b[last] ^= 1;
     std::fs::write(&snaps[0], &b).unwrap();
-    let (used, problems) = snapshot::newest_valid(dir.path(), &bytes);
+    let (used, problems) = snapshot::newest_valid(dir.path(), Some(&bytes));
     assert_eq!(used.unwrap().file, snaps[1]);
     assert!(problems[0].contains("checksum"), "{problems:?}");
-    assert!(snaps[0].with_extension("css.corrupt").exists());
-    // A journal changed before the older one's offset: nothing is used.
+    assert!(problems[0].contains(".css.corrupt-"), "{problems:?}");
+    // A journal damaged before the older one's offset (here in its header): the
+    // snapshot stands in for the damaged bytes.
     let mut other = bytes.clone();
     other[20] ^= 1;
-    let (used, problems) = snapshot::newest_valid(dir.path(), &other);
+    let (used, _) = snapshot::newest_valid(dir.path(), Some(&other));
+    assert!(used.unwrap().covers_damage);
+    // Another journal (another header, no record boundary there): not used.
+    let mut o2 = Store::open(&dir.path().join("b"), &header(), FsyncPolicy::Batch(8)).unwrap();
+    o2.store.append(&Record::Clock { now_ms: 1 }, true).unwrap();
+    let third = std::fs::read(dir.path().join("b").join(JOURNAL_FILE)).unwrap();
+    let (used, problems) = snapshot::newest_valid(dir.path(), Some(&third));
     assert!(used.is_none());
-    assert!(
-        problems[0].contains("not the one it was taken of"),
-        "{problems:?}"
-    );
+    assert!(problems[0].contains("journal bytes") || problems[0].contains("not the one"), "{problems:?}");
 }
 
 #[test]
