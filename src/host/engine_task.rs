@@ -298,7 +298,11 @@ impl Engine {
 
     /// Journals `input` (on disk first with `--state`: one that cannot be written is
     /// not applied, and answers 503) and applies it.
-    fn apply(&mut self, from: Option<usize>, input: crate::sim::Input) -> Result<Reply, EngineError> {
+    fn apply(
+        &mut self,
+        from: Option<usize>,
+        input: crate::sim::Input,
+    ) -> Result<Reply, EngineError> {
         let busy_before = self.sim.busy();
         if let Some(d) = &self.spec.durable {
             d.input(self.sim.now(), from, &input)

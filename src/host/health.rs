@@ -23,7 +23,11 @@ pub async fn get_health(State(app): State<App>) -> Response {
         Ok(Ok(clock)) => {
             let mut body = json!({"live": true, "ready": true, "now_ms": clock.now_ms, "clock": app.engine.mode.as_str()});
             // Serving, but recovery dropped or replaced something at start.
-            let problems = app.state.as_ref().map(|d| d.info.problems()).unwrap_or_default();
+            let problems = app
+                .state
+                .as_ref()
+                .map(|d| d.info.problems())
+                .unwrap_or_default();
             if !problems.is_empty() {
                 body["degraded"] = json!(true);
                 body["state_problems"] = json!(problems);

@@ -153,7 +153,10 @@ impl Durable {
     /// Names the address the holder of the directory's lock serves (`persist::lock`).
     pub fn note_address(&self, address: &str) {
         if let Err(e) = self.with(|i| i.lock.note(Some(address))) {
-            eprintln!("clustersim: state {}: lock file: {e}", self.info.dir.display());
+            eprintln!(
+                "clustersim: state {}: lock file: {e}",
+                self.info.dir.display()
+            );
         }
     }
 
@@ -215,8 +218,12 @@ pub fn open(
     policy: FsyncPolicy,
 ) -> Result<(Durable, Option<Resumed>), FleetError> {
     let bad = |e: String| FleetError::BadRequest(format!("cluster {:?}: {e}", spec.name));
-    std::fs::create_dir_all(dir)
-        .map_err(|e| bad(format!("cannot create state directory {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        bad(format!(
+            "cannot create state directory {}: {e}",
+            dir.display()
+        ))
+    })?;
     let lock = DirLock::acquire(dir).map_err(|e| match e {
         LockError::Held { .. } => FleetError::Locked(format!("cluster {:?}: {e}", spec.name)),
         LockError::Io(m) => bad(m),
@@ -275,7 +282,11 @@ pub fn open(
             );
         }
         if let Some(r) = &d.repaired {
-            eprintln!("clustersim: cluster {:?}: state {}: {r}", spec.name, dir.display());
+            eprintln!(
+                "clustersim: cluster {:?}: state {}: {r}",
+                spec.name,
+                dir.display()
+            );
         }
         for p in &d.snapshot_problems {
             eprintln!("clustersim: cluster {:?}: {p}", spec.name);

@@ -86,7 +86,12 @@ fn run(
     let file = Arc::new(FaultyFile::new(plan, truncate_failures));
     // The header's append is call 0; a plan that fails it gets a store-less run.
     let Ok(mut store) = Store::start_on(file.clone(), &header(), policy) else {
-        return Run { acked: Vec::new(), bytes: file.bytes(), header_end: u64::MAX, uncut: None };
+        return Run {
+            acked: Vec::new(),
+            bytes: file.bytes(),
+            header_end: u64::MAX,
+            uncut: None,
+        };
     };
     let header_end = store.len;
     let (mut acked, mut uncut) = (Vec::new(), None);
@@ -98,12 +103,20 @@ fn run(
         };
         let was_torn = store.torn;
         match (store.append(&r, true), at_ms) {
-            (Ok(_), Some(at_ms)) => acked.push(Acked { at_ms, end: store.len }),
+            (Ok(_), Some(at_ms)) => acked.push(Acked {
+                at_ms,
+                end: store.len,
+            }),
             (Err(_), _) if !was_torn => uncut = at_ms,
             _ => {}
         }
     }
-    Run { acked, bytes: file.bytes(), header_end, uncut: uncut.filter(|_| store.torn) }
+    Run {
+        acked,
+        bytes: file.bytes(),
+        header_end,
+        uncut: uncut.filter(|_| store.torn),
+    }
 }
 
 fn times(d: &Decoded) -> Vec<u64> {

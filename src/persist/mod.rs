@@ -216,8 +216,22 @@ pub fn decode_after(bytes: &[u8], snap: Option<&snapshot::Loaded>) -> Result<Dec
         None => next_record(bytes, PREAMBLE),
     };
     let (mut state, mut at) = match header {
-        Ok(Some((Record::Header { model, seed, clock, speed }, end))) => (
-            State { model: *model, clock, speed, journal: Journal::new(seed), now_ms: 0 },
+        Ok(Some((
+            Record::Header {
+                model,
+                seed,
+                clock,
+                speed,
+            },
+            end,
+        ))) => (
+            State {
+                model: *model,
+                clock,
+                speed,
+                journal: Journal::new(seed),
+                now_ms: 0,
+            },
             end,
         ),
         Ok(_) => return Err("the journal has no header record".into()),
@@ -442,7 +456,9 @@ impl Store {
         let io = |e: std::io::Error| format!("{}: {e}", folder.display());
         std::fs::create_dir(&folder).map_err(io)?;
         let journal = dir.join(JOURNAL_FILE);
-        let old = snapshot::list(dir).into_iter().chain(Some(journal).filter(|p| p.exists()));
+        let old = snapshot::list(dir)
+            .into_iter()
+            .chain(Some(journal).filter(|p| p.exists()));
         for p in old {
             let to = folder.join(p.file_name().unwrap_or_default());
             std::fs::rename(&p, &to).map_err(io)?;
