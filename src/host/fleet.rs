@@ -267,10 +267,41 @@ impl Fleet {
                 spec.name
             )));
         }
+        self.check_room(spec)?;
         if spec.listen.is_empty() {
             return Err(FleetError::BadRequest(format!(
                 "cluster {:?}: no listen address",
                 spec.name
+            )));
+        }
+        Ok(())
+    }
+
+    /// The fleet's limits: [`MAX_CLUSTERS`] clusters and [`MAX_FLEET_OBJECTS`]
+    /// simulated objects (409, naming the limit).
+    ///
+    /// [`MAX_CLUSTERS`]: super::limits::MAX_CLUSTERS
+    /// [`MAX_FLEET_OBJECTS`]: super::limits::MAX_FLEET_OBJECTS
+    fn check_room(&self, spec: &ClusterSpec) -> Result<(), FleetError> {
+        use super::limits::{model_objects, MAX_CLUSTERS, MAX_FLEET_OBJECTS};
+        let all = self.list();
+        if all.len() >= MAX_CLUSTERS {
+            return Err(FleetError::Conflict(format!(
+                "cluster {:?}: the host already runs {} clusters, its limit of {MAX_CLUSTERS}; delete one first",
+                spec.name,
+                all.len()
+            )));
+        }
+        let objects: usize = all
+            .iter()
+            .map(|c| model_objects(&c.app.engine.model()))
+            .sum();
+        let new = model_objects(&spec.model);
+        if objects + new > MAX_FLEET_OBJECTS {
+            return Err(FleetError::Conflict(format!(
+                "cluster {:?}: its {new} servers, groups, resources and monitors would bring the host to {}, over its limit of {MAX_FLEET_OBJECTS} simulated objects",
+                spec.name,
+                objects + new
             )));
         }
         Ok(())

@@ -76,6 +76,8 @@ pub async fn create(
         .map_err(|e| ApiError::bad_request_msg(format!("invalid cluster: {e}")))?;
     let spec = to_spec(entry, &fleet.settings.defaults, Origin::Request, any_port())
         .map_err(ApiError::bad_request_msg)?;
+    super::limits::check_posted_servers(&spec.model)
+        .map_err(|e| ApiError::bad_request_msg(format!("cluster {:?}: {e}", spec.name)))?;
     match fleet.create(spec).await {
         Ok(c) => Ok(json_response(
             StatusCode::CREATED,
