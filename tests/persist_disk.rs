@@ -181,3 +181,49 @@ fn clusters_named_like_state_files_cannot_touch_the_first_clusters_files() {
         "{text}"
     );
 }
+
+#[test]
+fn posted_clusters_come_back_on_their_addresses_and_deleted_ones_stay_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = spawn(dir.path());
+    let mut urls = Vec::new();
+    for name in ["b", "c"] {
+        let body =
+            format!(r#"{{"name":"{name}","seed":9,"user":"u-{name}","password":"p-{name}"}}"#);
+        let r = call(&p, "POST", "/sim/v1/clusters", Some(&body));
+        assert_eq!(r.status, 201, "{}", r.text);
+        urls.push(r.body["api_url"].as_str().unwrap().to_string());
+    }
+    let r = call(&p, "POST", "/sim/v1/clusters/b/faults", Some(FAULT));
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(call(&p, "DELETE", "/sim/v1/clusters/c", None).status, 200);
+    p.kill();
+    let p = spawn(dir.path());
+    let list = call(&p, "GET", "/sim/v1/clusters", None).body;
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{list}");
+    assert!(names.contains(&"b") && !names.contains(&"c"), "{list}");
+    let b = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "b")
+        .unwrap();
+    assert_eq!(b["api_url"], urls[0], "the same address");
+    // Its own credentials, and its state (the fault) from its journal.
+    let j = request_to(
+        &ureq::agent(),
+        &urls[0],
+        "GET",
+        "/sim/v1/journal",
+        None,
+        Some(("u-b", "p-b")),
+    );
+    assert_eq!(j.status, 200, "{}", j.text);
+    assert_eq!(j.body["entries"].as_array().unwrap().len(), 1, "{}", j.text);
+}

@@ -5,6 +5,7 @@
 //! listeners means; every listener answers `/sim/v1/clusters/{name}/...` for all.
 
 use super::engine_task::{ClusterHandle, EngineSpec};
+use super::fleet_record::{entry_of, FleetRecord};
 use super::listeners::{self, Bound};
 use super::state::{Durable, Start};
 use super::{auth, ApiVersion, App, AppInner, ClockMode};
@@ -111,6 +112,9 @@ pub struct Fleet {
     pub face_listeners: RwLock<Vec<(String, SocketAddr)>>,
     /// The pool of lab clusters a manager face hands out (`host/fleet_pool.rs`).
     pub pool: super::fleet_pool::Pool,
+    /// With `--state`: the record of clusters created and deleted while serving
+    /// (`host/fleet_record.rs`); installed once the startup clusters are up.
+    record: std::sync::Mutex<Option<FleetRecord>>,
 }
 
 /// Cluster names are URL path segments: 1-63 of `A-Z a-z 0-9 _ . -`, starting with a
@@ -171,6 +175,7 @@ impl Fleet {
             face_stops: Default::default(),
             face_listeners: RwLock::new(Vec::new()),
             pool: Default::default(),
+            record: Default::default(),
         })
     }
 
@@ -204,6 +209,16 @@ impl Fleet {
             let i = all.iter().position(|c| c.name() == name)?;
             all.remove(i)
         };
+        let gone = self.note(|r| {
+            let before = r.created.len();
+            r.created.retain(|e| e["name"] != name);
+            if r.created.len() == before {
+                r.deleted.push(name.to_string());
+            }
+        });
+        if let Err(e) = gone {
+            eprintln!("clustersim: cluster {name:?} deleted, but {e}: a restart brings it back");
+        }
         let _ = c.stop.send(true);
         let all_closed = async {
             for b in c.bound.iter().chain(&c.face_bound) {
@@ -249,8 +264,30 @@ impl Fleet {
         if all.iter().any(|c| c.name() == spec.name) {
             return Err(duplicate(&spec));
         }
+        self.note(|r| r.created.push(entry_of(&spec, &cluster)))
+            .map_err(|e| FleetError::Unavailable(format!("cluster {:?}: {e}", spec.name)))?;
         all.push(cluster.clone());
         Ok(cluster)
+    }
+
+    /// Starts recording creations and deletions (`host/fleet_record.rs`).
+    pub fn keep_record(&self, record: FleetRecord) {
+        *self.record.lock().unwrap_or_else(|p| p.into_inner()) = Some(record);
+    }
+
+    /// Changes the fleet record (if kept) and writes it; on an error the change is
+    /// undone in memory.
+    fn note(&self, change: impl FnOnce(&mut super::fleet_record::Recorded)) -> Result<(), String> {
+        let mut guard = self.record.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(r) = guard.as_mut() else {
+            return Ok(());
+        };
+        let (created, deleted) = (r.recorded.created.clone(), r.recorded.deleted.clone());
+        change(&mut r.recorded);
+        r.save().inspect_err(|_| {
+            r.recorded.created = created;
+            r.recorded.deleted = deleted;
+        })
     }
 
     /// The checks that need nothing started: the name, that it is free (checked again

@@ -43,7 +43,13 @@ pub struct DirLock {
 impl DirLock {
     /// Locks `dir` (which exists) for this process, or names who holds it.
     pub fn acquire(dir: &Path) -> Result<DirLock, LockError> {
-        let path = dir.join(LOCK_FILE);
+        DirLock::acquire_named(dir, LOCK_FILE)
+    }
+
+    /// As [`DirLock::acquire`], with the lock file `name` (the fleet's own lock sits
+    /// beside the first cluster's in the same folder).
+    pub fn acquire_named(dir: &Path, name: &str) -> Result<DirLock, LockError> {
+        let path = dir.join(name);
         let io = |e: std::io::Error| LockError::Io(format!("{}: {e}", path.display()));
         let mut file = OpenOptions::new()
             .read(true)
