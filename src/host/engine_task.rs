@@ -83,6 +83,8 @@ struct Engine {
     behind: bool,
     /// A manual advance running slice by slice; answered when it reaches its target.
     advancing: Option<Advancing>,
+    /// Resets and restores so far (`Snapshot::resets`).
+    resets: u64,
     /// `--state`: the log entries trimmed from memory.
     archive: Option<EventArchive>,
     /// The answering server's status changes (`GET /sim/v1/history`).
@@ -262,6 +264,7 @@ impl Engine {
                 }
                 self.sim = Sim::new(self.spec.model.clone(), seed);
                 self.journal = Journal::new(seed);
+                self.resets += 1;
                 self.cadence.restart(0);
                 self.wall_base = Instant::now();
                 self.sim_base = 0;
@@ -352,6 +355,7 @@ impl Engine {
         }
         self.sim = sim;
         self.journal = start.journal;
+        self.resets += 1;
         self.cadence.restart(start.now_ms);
         self.wall_base = Instant::now();
         self.sim_base = start.now_ms;
@@ -482,6 +486,7 @@ impl ClusterHandle {
             speed: spec.speed,
             next_event_ms: None,
             events_dropped: 0,
+            resets: 0,
         };
         let (snap_tx, snap) = watch::channel(Arc::new(first));
         let handle = ClusterHandle {
@@ -525,6 +530,7 @@ impl ClusterHandle {
             stalled: false,
             behind: false,
             advancing: None,
+            resets: 0,
         };
         engine.publish();
         tokio::spawn(run(engine, rx));
