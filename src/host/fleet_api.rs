@@ -101,7 +101,10 @@ pub async fn delete(State(ctx): State<Ctx>, req: Request) -> Result<Response, Ap
     let name = path_param(&mut parts, &ctx, "cluster")
         .await?
         .unwrap_or_default();
-    match fleet(&ctx)?.remove(&name).await {
+    let removed = fleet(&ctx)?.remove(&name).await;
+    // The cluster's engine and model are freed by now or soon; give the pages back.
+    super::memory::release_freed();
+    match removed {
         Some(_) => Ok(json_response(
             StatusCode::OK,
             &json!({"name": name, "deleted": true}),

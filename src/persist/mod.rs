@@ -26,8 +26,13 @@
 //! (write to `journal.tmp`, fsync, rename). `crc32` is CRC-32 (IEEE) of the payload.
 //! A record whose length runs past the end of the file, whose checksum does not match
 //! or whose payload does not parse ends the good part of the file: [`Store::open`]
-//! keeps the records before it, moves the bad tail aside to `journal.corrupt-<offset>`
-//! (nothing is deleted) and truncates the journal there.
+//! keeps the records before it, copies the bad tail aside to
+//! `journal.csj.corrupt-<offset>-<unix time>` and truncates the journal there; when a
+//! snapshot covers the damage (or the journal is missing) it rebuilds the journal from
+//! the snapshot and the records after it, moving the old files into
+//! `replaced-<unix time>/`. Recovery deletes nothing. An append that fails is cut back
+//! before anything else is written ([`Store::append`]), so a failed write never
+//! hides the records after it.
 
 pub mod lock;
 pub mod scenario;

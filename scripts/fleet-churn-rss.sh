@@ -1,0 +1,37 @@
+#!/bin/sh
+# Creates N clusters through POST /sim/v1/clusters, deletes them all, and prints the
+# server's RSS (KiB) at start, after creating and after deleting, and its threads and
+# file descriptors at each point.   usage: scripts/fleet-churn-rss.sh [N] [--state DIR]
+set -eu
+N=${1:-5000}
+shift || true
+BIN=${BIN:-target/release/clustersim}
+PORT=${PORT:-29391}
+LOG=$(mktemp)
+"$BIN" serve --clock manual --listen 127.0.0.1:$PORT "$@" 2>"$LOG" &
+PID=$!
+trap 'kill $PID 2>/dev/null; rm -f "$LOG"' EXIT
+until grep -q serving "$LOG"; do sleep 0.1; done
+U=http://127.0.0.1:$PORT
+show() {
+  rss=$(awk '/VmRSS/ {print $2}' /proc/$PID/status)
+  thr=$(awk '/Threads/ {print $2}' /proc/$PID/status)
+  fds=$(ls /proc/$PID/fd | wc -l)
+  echo "$1: rss_kib=$rss threads=$thr fds=$fds"
+}
+curl -s -u user:password $U/sim/v1/clusters >/dev/null
+show start
+i=1
+while [ $i -le "$N" ]; do
+  curl -s -o /dev/null -u user:password -X POST $U/sim/v1/clusters -d "{\"name\":\"c$i\"}"
+  i=$((i + 1))
+done
+show created
+i=1
+while [ $i -le "$N" ]; do
+  curl -s -o /dev/null -u user:password -X DELETE $U/sim/v1/clusters/c$i
+  i=$((i + 1))
+done
+sleep 2
+curl -s -u user:password $U/sim/v1/clusters >/dev/null
+show deleted
