@@ -291,3 +291,23 @@ fn bad_input_gets_the_products_codes_and_bodies() {
     // Case-insensitive names, as the product.
     assert_eq!(get(&base, "/v1/servers/SERVER2").1["data"]["id"], "server2");
 }
+
+/// Guessing the admin password is bounded: after the cluster's failure limit the
+/// source is locked out, the right password included, on MaxScale and on the
+/// cluster's own API alike (one lockout).
+#[test]
+fn password_guesses_lock_the_source_out_with_the_clusters_lockout() {
+    let (s, base) = start();
+    let url = format!("{base}/v1/servers");
+    for i in 0..20 {
+        call("GET", &url, None, Some(("admin", &format!("guess{i}"))));
+    }
+    assert_eq!(call("GET", &url, None, ADMIN).0, 401, "locked out");
+    // Guesses for the cluster's user through MaxScale lock that user on the
+    // cluster's API too.
+    assert_eq!(s.get("/api/v1/cluster").status, 200);
+    for i in 0..20 {
+        call("GET", &url, None, Some(("user", &format!("guess{i}"))));
+    }
+    assert_eq!(s.get("/api/v1/cluster").status, 403, "the same lock");
+}

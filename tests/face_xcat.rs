@@ -152,6 +152,22 @@ fn tokens_authenticate_until_they_expire_on_the_simulated_clock() {
     );
 }
 
+/// A reset of the cluster ends its tokens, though the clock is back before expiry.
+#[test]
+fn a_reset_ends_every_token() {
+    let s = start();
+    let x = xcat(&s);
+    let body = Some(r#"{"userName":"user","userPW":"password"}"#);
+    let (_, text) = call("POST", &format!("{x}/tokens"), body, None);
+    let id = serde_json::from_str::<Value>(&text).unwrap()["token"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(call("GET", &format!("{x}/nodes"), None, Some(&id)).0, 200);
+    assert_eq!(s.post("/sim/v1/reset", Some("{}")).status, 200);
+    assert_eq!(call("GET", &format!("{x}/nodes"), None, Some(&id)).0, 401);
+}
+
 #[test]
 fn bad_input_gets_the_products_codes_and_bodies() {
     let s = start();

@@ -330,3 +330,27 @@ fn the_fleet_list_shows_a_realtime_clock_moving_between_events() {
     assert!(clock >= listed, "{clock} < {listed}");
     assert_eq!(list[1]["clock"]["speed"], 500.0);
 }
+
+/// A posted cluster beyond the host's server limit is refused before anything starts,
+/// with the limit in the message, `lift_product_limits` or not.
+#[test]
+fn a_posted_cluster_over_the_server_limit_is_refused_naming_it() {
+    use clustersim::host::limits::MAX_POSTED_SERVERS;
+    let s = manual(&[]);
+    let big = clustersim::synth::SynthSpec {
+        servers: MAX_POSTED_SERVERS + 1,
+        groups: 2,
+        ..Default::default()
+    };
+    let file = serde_json::to_value(big.cluster_file()).unwrap();
+    assert_eq!(file["cluster"]["lift_product_limits"], json!(true));
+    let r = create(&s, json!({"name": "big", "cluster": file}));
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(
+        r.text
+            .contains(&format!("limit of {MAX_POSTED_SERVERS} servers")),
+        "{}",
+        r.text
+    );
+    assert_eq!(s.get("/sim/v1/clusters").body.as_array().unwrap().len(), 1);
+}

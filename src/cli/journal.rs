@@ -56,6 +56,7 @@ pub fn cut(dir: &Path, at: &str) -> Result<String, String> {
     let at_ms = parse_duration(at).map_err(|e| format!("--at: {e}"))?.0;
     let d = persist::read_dir(dir)?;
     let s = d.state;
+    let _lock = persist::lock::DirLock::acquire(dir).map_err(|e| e.to_string())?;
     let placeholder = Record::Clock { now_ms: 0 };
     let mut store = Store::open(dir, &placeholder, FsyncPolicy::EveryInput)?.store;
     let kept = crate::host::state_api::journal_at(&s.journal, at_ms)?;

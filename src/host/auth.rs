@@ -63,9 +63,10 @@ pub struct Auth {
     expected: Vec<u8>,
     max_failures: u32,
     lockout: Duration,
-    records: Mutex<HashMap<IpAddr, Source>>,
+    /// Shared with the Auths made by [`Auth::sharing_lockout`].
+    records: std::sync::Arc<Mutex<HashMap<IpAddr, Source>>>,
     /// Whether `records` may be non-empty; lets the hot path skip the lock.
-    any_records: AtomicBool,
+    any_records: std::sync::Arc<AtomicBool>,
 }
 
 impl Auth {
@@ -77,8 +78,18 @@ impl Auth {
             expected: format!("Basic {token}").into_bytes(),
             max_failures,
             lockout,
-            records: Mutex::new(HashMap::new()),
-            any_records: AtomicBool::new(false),
+            records: Default::default(),
+            any_records: Default::default(),
+        }
+    }
+
+    /// Another face's credentials (`user`/`password`) under this one's lockout: the
+    /// same limits, and failures on either count towards the same lock of a source.
+    pub fn sharing_lockout(&self, user: &str, password: &str) -> Auth {
+        Auth {
+            records: self.records.clone(),
+            any_records: self.any_records.clone(),
+            ..Auth::new(user, password, self.max_failures, self.lockout)
         }
     }
 

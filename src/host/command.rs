@@ -94,8 +94,11 @@ pub enum EngineError {
     /// The cluster was deleted or its engine is gone.
     Gone,
     /// The input was applied and written, but the state journal's fsync failed: it
-    /// may not survive a crash (answered as a 500).
+    /// may not survive a crash (answered as a 503).
     NotDurable(String),
+    /// The state journal could not be written (disk full, I/O error): the input was
+    /// not applied, or (an advance) its new time will not survive a restart. A 503.
+    Unrecorded(String),
     /// The command does not apply (e.g. the test hook on a cluster that refuses it).
     NotAllowed(&'static str),
 }
@@ -107,6 +110,7 @@ impl std::fmt::Display for EngineError {
             EngineError::NotDurable(e) => {
                 write!(f, "the state journal could not be forced to disk: {e}")
             }
+            EngineError::Unrecorded(e) => f.write_str(e),
             EngineError::Gone => f.write_str("the cluster's engine has stopped"),
             EngineError::NotAllowed(m) => f.write_str(m),
         }

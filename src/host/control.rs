@@ -70,11 +70,14 @@ pub async fn path_param(
     Ok(params.into_iter().find(|(k, _)| k == key).map(|(_, v)| v))
 }
 
-/// An engine that could not answer: the table's 500; a panic's reason is in the
-/// message (and on stderr).
+/// An engine that could not answer: the table's 500 (a panic's reason is in the
+/// message and on stderr); 503 when the state journal could not be written.
 pub fn engine_error(e: EngineError) -> ApiError {
     match e {
         EngineError::NotAllowed(m) => ApiError::with(StatusCode::CONFLICT, m),
+        e @ (EngineError::Unrecorded(_) | EngineError::NotDurable(_)) => {
+            ApiError::with(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+        }
         other => ApiError::with(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
     }
 }

@@ -37,6 +37,9 @@ pub struct Snapshot {
     pub next_event_ms: Option<u64>,
     /// Log entries dropped by the retention limit since t=0.
     pub events_dropped: u64,
+    /// Resets and restores since the engine started: what was issued before one
+    /// (an xCAT token) ends with it.
+    pub resets: u64,
 }
 
 impl Snapshot {
@@ -114,6 +117,7 @@ impl Engine {
                 Some(_) => 0,
                 None => self.sim.events_dropped(),
             },
+            resets: self.resets,
         }));
 
         let events = self.sim.events();

@@ -83,6 +83,8 @@ struct Engine {
     behind: bool,
     /// A manual advance running slice by slice; answered when it reaches its target.
     advancing: Option<Advancing>,
+    /// Resets and restores so far (`Snapshot::resets`).
+    resets: u64,
     /// `--state`: the log entries trimmed from memory.
     archive: Option<EventArchive>,
     /// The answering server's status changes (`GET /sim/v1/history`).
@@ -159,17 +161,21 @@ impl Engine {
         let Some(a) = self.advancing.take() else {
             return;
         };
-        if let (Ok(_), Some(d)) = (&ran, &self.spec.durable) {
-            d.clock(self.sim.now(), true);
-        }
+        let marked = match (&ran, &self.spec.durable) {
+            (Ok(_), Some(d)) => d.clock(self.sim.now(), true),
+            _ => Ok(()),
+        };
         self.checkpoint();
-        let answer = ran.map(|_| Reply::Advanced {
-            now_ms: self.sim.now(),
-            events: (self.logged() - a.logged_before) as usize,
-            processed: self.sim.processed() - a.processed_before,
-        });
+        let answer = ran
+            .map_err(EngineError::Panicked)
+            .and_then(|_| marked.map_err(EngineError::Unrecorded))
+            .map(|()| Reply::Advanced {
+                now_ms: self.sim.now(),
+                events: (self.logged() - a.logged_before) as usize,
+                processed: self.sim.processed() - a.processed_before,
+            });
         self.publish();
-        self.answer(a.reply, answer.map_err(EngineError::Panicked));
+        self.answer(a.reply, answer);
     }
 
     /// Sends `answer` once the records it acknowledges are durable (group commit with
@@ -219,13 +225,13 @@ impl Engine {
 
     fn execute(&mut self, cmd: Command) -> Result<Reply, EngineError> {
         Ok(match cmd {
-            Command::Apply(input) => self.apply(None, input),
-            Command::ApplyFrom { from, input } => self.apply(from, input),
+            Command::Apply(input) => self.apply(None, input)?,
+            Command::ApplyFrom { from, input } => self.apply(from, input)?,
             Command::ApplyThenPanic(input) => {
                 if !self.spec.allow_panic_hook {
                     return Err(EngineError::NotAllowed("the panic hook is off"));
                 }
-                self.apply(None, input);
+                self.apply(None, input)?;
                 panic!("injected panic (test hook) after applying an input");
             }
             // Started in `handle`; a second one while the first runs is refused.
@@ -239,23 +245,27 @@ impl Engine {
                 self.wall_base = Instant::now();
                 self.speed = speed;
                 if let Some(d) = &self.spec.durable {
-                    d.speed(speed);
+                    d.speed(speed).map_err(EngineError::Unrecorded)?;
                 }
                 Reply::Clock(self.clock())
             }
             Command::Reset { seed } => {
+                // On disk first: a reset that cannot be written is refused, not undone
+                // by the next restart.
+                let seed = seed.unwrap_or_else(|| self.sim.seed());
+                if let Some(d) = &self.spec.durable {
+                    d.rewrite(&Journal::new(seed), 0)
+                        .map_err(EngineError::Unrecorded)?;
+                }
                 if let Some(a) = self.advancing.take() {
                     let _ = a.reply.send(Err(EngineError::NotAllowed(
                         "the simulation was reset during the advance",
                     )));
                 }
-                let seed = seed.unwrap_or_else(|| self.sim.seed());
                 self.sim = Sim::new(self.spec.model.clone(), seed);
                 self.journal = Journal::new(seed);
+                self.resets += 1;
                 self.cadence.restart(0);
-                if let Some(d) = &self.spec.durable {
-                    d.rewrite(&self.journal, 0);
-                }
                 self.wall_base = Instant::now();
                 self.sim_base = 0;
                 self.broadcast_upto = 0;
@@ -270,7 +280,7 @@ impl Engine {
             Command::Events { since, limit } => Reply::Events(self.events_from(since, limit)),
             Command::History { since, limit } => Reply::History(self.history.since(since, limit)),
             Command::Journal => Reply::Journal(self.whole_journal()),
-            Command::Restore(start) => self.restore(start),
+            Command::Restore(start) => self.restore(start)?,
             Command::GroupOnlineMs => {
                 Reply::GroupOnlineMs(super::uptime::group_online_ms(&self.sim))
             }
@@ -284,29 +294,29 @@ impl Engine {
                 self.spec.mode == ClockMode::Manual,
                 &http,
                 open_metrics,
+                self.spec.durable.as_ref().map(|d| d.info.problems().len()),
             )),
         })
     }
 
-    fn apply(&mut self, from: Option<usize>, input: crate::sim::Input) -> Reply {
+    /// Journals `input` (on disk first with `--state`: one that cannot be written is
+    /// not applied, and answers 503) and applies it.
+    fn apply(
+        &mut self,
+        from: Option<usize>,
+        input: crate::sim::Input,
+    ) -> Result<Reply, EngineError> {
         let busy_before = self.sim.busy();
         if let Some(d) = &self.spec.durable {
-            if let Err(e) = d.input(self.sim.now(), from, &input) {
-                let result = Err(crate::sim::InputError::Refused(
-                    crate::sim::Refusal::Unrecorded(e),
-                ));
-                return Reply::Applied {
-                    result,
-                    busy_before,
-                };
-            }
+            d.input(self.sim.now(), from, &input)
+                .map_err(EngineError::Unrecorded)?;
         }
         self.journal
             .record_from(self.sim.now(), from, input.clone());
-        Reply::Applied {
+        Ok(Reply::Applied {
             result: super::journal::apply_entry(&mut self.sim, from, input),
             busy_before,
-        }
+        })
     }
 
     /// Checkpoints the journal when one is due (outside `guarded`, whose panic
@@ -335,20 +345,25 @@ impl Engine {
 
     /// Replaces the cluster's state with `start`'s journal replayed to its time
     /// (`POST /sim/v1/restore`); stream subscribers see a reset.
-    fn restore(&mut self, start: super::state::Start) -> Reply {
-        self.sim = replay(self.spec.model.clone(), &start.journal, start.now_ms);
+    /// The new journal is on disk before the state changes: one that cannot be
+    /// written leaves the cluster as it was (503).
+    fn restore(&mut self, start: super::state::Start) -> Result<Reply, EngineError> {
+        let sim = replay(self.spec.model.clone(), &start.journal, start.now_ms);
+        if let Some(d) = &self.spec.durable {
+            d.rewrite(&start.journal, start.now_ms)
+                .map_err(EngineError::Unrecorded)?;
+        }
+        self.sim = sim;
         self.journal = start.journal;
+        self.resets += 1;
         self.cadence.restart(start.now_ms);
         self.wall_base = Instant::now();
         self.sim_base = start.now_ms;
         self.broadcast_upto = 0;
         self.clear_archive();
         self.history.clear();
-        if let Some(d) = &self.spec.durable {
-            d.rewrite(&self.journal, start.now_ms);
-        }
         let _ = self.events_tx.send(StreamItem::Reset);
-        Reply::Clock(self.clock())
+        Ok(Reply::Clock(self.clock()))
     }
 
     /// Runs `f` (catch-up and/or a command); after a panic, puts the sim back as it
@@ -368,7 +383,11 @@ impl Engine {
             self.broadcast_upto = self.broadcast_upto.min(self.logged());
             self.history.roll_back(history_mark);
             if let Some(d) = &self.spec.durable {
-                d.rewrite(&self.journal, before_ms);
+                // The input that panicked was journaled; if it cannot be dropped from
+                // disk, a restart replays it (and the panic names it on stderr).
+                if let Err(e) = d.rewrite(&self.journal, before_ms) {
+                    eprintln!("clustersim: cluster {:?}: {e}", self.spec.name);
+                }
             }
             eprintln!(
                 "clustersim: cluster {:?}: the engine panicked ({why}); restored to t={before_ms} ms from the journal ({journal_len} inputs)",
@@ -417,7 +436,7 @@ impl Engine {
         }
         if self.sim.processed() != processed {
             if let Some(d) = &self.spec.durable {
-                d.clock(self.sim.now(), false);
+                let _ = d.clock(self.sim.now(), false); // named on stderr
             }
             self.checkpoint();
             self.publish();
@@ -467,6 +486,7 @@ impl ClusterHandle {
             speed: spec.speed,
             next_event_ms: None,
             events_dropped: 0,
+            resets: 0,
         };
         let (snap_tx, snap) = watch::channel(Arc::new(first));
         let handle = ClusterHandle {
@@ -510,6 +530,7 @@ impl ClusterHandle {
             stalled: false,
             behind: false,
             advancing: None,
+            resets: 0,
         };
         engine.publish();
         tokio::spawn(run(engine, rx));

@@ -5,6 +5,7 @@
 //! listeners means; every listener answers `/sim/v1/clusters/{name}/...` for all.
 
 use super::engine_task::{ClusterHandle, EngineSpec};
+use super::fleet_record::{entry_of, FleetRecord};
 use super::listeners::{self, Bound};
 use super::state::{Durable, Start};
 use super::{auth, ApiVersion, App, AppInner, ClockMode};
@@ -79,17 +80,24 @@ impl Drop for Cluster {
 }
 
 /// Why a cluster could not be created: a 400 (bad name, bad cluster file, bad
-/// setting) or a 409 (duplicate name, address taken). The message names the problem.
+/// setting), a 409 (duplicate name, address taken; `Locked`: its state directory is
+/// another writer's, exit 2 for `serve`) or a 503 (its state cannot be written). The
+/// message names the problem.
 #[derive(Debug, PartialEq, Eq)]
 pub enum FleetError {
     BadRequest(String),
     Conflict(String),
+    Locked(String),
+    Unavailable(String),
 }
 
 impl std::fmt::Display for FleetError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            FleetError::BadRequest(m) | FleetError::Conflict(m) => f.write_str(m),
+            FleetError::BadRequest(m)
+            | FleetError::Conflict(m)
+            | FleetError::Locked(m)
+            | FleetError::Unavailable(m) => f.write_str(m),
         }
     }
 }
@@ -104,6 +112,9 @@ pub struct Fleet {
     pub face_listeners: RwLock<Vec<(String, SocketAddr)>>,
     /// The pool of lab clusters a manager face hands out (`host/fleet_pool.rs`).
     pub pool: super::fleet_pool::Pool,
+    /// With `--state`: the record of clusters created and deleted while serving
+    /// (`host/fleet_record.rs`); installed once the startup clusters are up.
+    record: std::sync::Mutex<Option<FleetRecord>>,
 }
 
 /// Cluster names are URL path segments: 1-63 of `A-Z a-z 0-9 _ . -`, starting with a
@@ -127,6 +138,34 @@ pub fn check_name(name: &str) -> Result<(), String> {
     }
 }
 
+/// The folder under `--state ROOT` that holds the clusters' own state folders.
+pub const CLUSTERS_DIR: &str = "clusters";
+
+/// Where cluster `name` (already checked by [`check_name`]) keeps its state under the
+/// host's `--state ROOT`: `ROOT/clusters/NAME`. The host's own files (the first
+/// cluster's journal, snapshots, lock) sit in ROOT itself, so no name can meet them.
+/// A folder an older clustersim kept at `ROOT/NAME` is moved there (said on stderr).
+pub fn cluster_state_dir(root: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let dir = root.join(CLUSTERS_DIR).join(name);
+    let old = root.join(name);
+    if !dir.exists() && old.join(crate::persist::JOURNAL_FILE).is_file() {
+        let moved = std::fs::create_dir_all(root.join(CLUSTERS_DIR))
+            .and_then(|()| std::fs::rename(&old, &dir));
+        match moved {
+            Ok(()) => eprintln!(
+                "clustersim: cluster {name:?}: state moved from {} to {}",
+                old.display(),
+                dir.display()
+            ),
+            Err(e) => eprintln!(
+                "clustersim: cluster {name:?}: cannot move its state from {}: {e}",
+                old.display()
+            ),
+        }
+    }
+    dir
+}
+
 impl Fleet {
     pub fn new(settings: HostSettings) -> Arc<Fleet> {
         Arc::new_cyclic(|me| Fleet {
@@ -136,6 +175,7 @@ impl Fleet {
             face_stops: Default::default(),
             face_listeners: RwLock::new(Vec::new()),
             pool: Default::default(),
+            record: Default::default(),
         })
     }
 
@@ -169,6 +209,16 @@ impl Fleet {
             let i = all.iter().position(|c| c.name() == name)?;
             all.remove(i)
         };
+        let gone = self.note(|r| {
+            let before = r.created.len();
+            r.created.retain(|e| e["name"] != name);
+            if r.created.len() == before {
+                r.deleted.push(name.to_string());
+            }
+        });
+        if let Err(e) = gone {
+            eprintln!("clustersim: cluster {name:?} deleted, but {e}: a restart brings it back");
+        }
         let _ = c.stop.send(true);
         let all_closed = async {
             for b in c.bound.iter().chain(&c.face_bound) {
@@ -198,6 +248,9 @@ impl Fleet {
         let bound = bind_listeners(&spec, &shared, &stop).await?;
         let (face_listeners, face_bound) = bind_faces(&spec, &shared, &app, &stop).await?;
         let scheme = if s.tls.is_some() { "https" } else { "http" };
+        if let Some(d) = &app.state {
+            d.note_address(&format!("{scheme}://{}", bound[0].main));
+        }
         let cluster = Arc::new(Cluster {
             face_listeners,
             face_bound,
@@ -211,8 +264,30 @@ impl Fleet {
         if all.iter().any(|c| c.name() == spec.name) {
             return Err(duplicate(&spec));
         }
+        self.note(|r| r.created.push(entry_of(&spec, &cluster)))
+            .map_err(|e| FleetError::Unavailable(format!("cluster {:?}: {e}", spec.name)))?;
         all.push(cluster.clone());
         Ok(cluster)
+    }
+
+    /// Starts recording creations and deletions (`host/fleet_record.rs`).
+    pub fn keep_record(&self, record: FleetRecord) {
+        *self.record.lock().unwrap_or_else(|p| p.into_inner()) = Some(record);
+    }
+
+    /// Changes the fleet record (if kept) and writes it; on an error the change is
+    /// undone in memory.
+    fn note(&self, change: impl FnOnce(&mut super::fleet_record::Recorded)) -> Result<(), String> {
+        let mut guard = self.record.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(r) = guard.as_mut() else {
+            return Ok(());
+        };
+        let (created, deleted) = (r.recorded.created.clone(), r.recorded.deleted.clone());
+        change(&mut r.recorded);
+        r.save().inspect_err(|_| {
+            r.recorded.created = created;
+            r.recorded.deleted = deleted;
+        })
     }
 
     /// The checks that need nothing started: the name, that it is free (checked again
@@ -229,10 +304,41 @@ impl Fleet {
                 spec.name
             )));
         }
+        self.check_room(spec)?;
         if spec.listen.is_empty() {
             return Err(FleetError::BadRequest(format!(
                 "cluster {:?}: no listen address",
                 spec.name
+            )));
+        }
+        Ok(())
+    }
+
+    /// The fleet's limits: [`MAX_CLUSTERS`] clusters and [`MAX_FLEET_OBJECTS`]
+    /// simulated objects (409, naming the limit).
+    ///
+    /// [`MAX_CLUSTERS`]: super::limits::MAX_CLUSTERS
+    /// [`MAX_FLEET_OBJECTS`]: super::limits::MAX_FLEET_OBJECTS
+    fn check_room(&self, spec: &ClusterSpec) -> Result<(), FleetError> {
+        use super::limits::{model_objects, MAX_CLUSTERS, MAX_FLEET_OBJECTS};
+        let all = self.list();
+        if all.len() >= MAX_CLUSTERS {
+            return Err(FleetError::Conflict(format!(
+                "cluster {:?}: the host already runs {} clusters, its limit of {MAX_CLUSTERS}; delete one first",
+                spec.name,
+                all.len()
+            )));
+        }
+        let objects: usize = all
+            .iter()
+            .map(|c| model_objects(&c.app.engine.model()))
+            .sum();
+        let new = model_objects(&spec.model);
+        if objects + new > MAX_FLEET_OBJECTS {
+            return Err(FleetError::Conflict(format!(
+                "cluster {:?}: its {new} servers, groups, resources and monitors would bring the host to {}, over its limit of {MAX_FLEET_OBJECTS} simulated objects",
+                spec.name,
+                objects + new
             )));
         }
         Ok(())
@@ -294,13 +400,14 @@ type Opened = (Arc<Model>, Option<Start>, Option<Durable>);
 fn open_state(spec: &ClusterSpec, s: &HostSettings) -> Result<Opened, FleetError> {
     let (mut model, mut start, mut durable) = (spec.model.clone(), spec.start.clone(), None);
     if let Some(dir) = &spec.state {
-        let (d, resumed) = super::state::open(spec, dir, s.defaults.state_fsync)
-            .map_err(|e| FleetError::BadRequest(format!("cluster {:?}: {e}", spec.name)))?;
+        let (d, resumed) = super::state::open(spec, dir, s.defaults.state_fsync)?;
         match resumed {
             Some((m, st)) => (model, start) = (m, Some(st)),
             None => {
                 if let Some(st) = &start {
-                    d.rewrite(&st.journal, st.now_ms);
+                    d.rewrite(&st.journal, st.now_ms).map_err(|e| {
+                        FleetError::Unavailable(format!("cluster {:?}: {e}", spec.name))
+                    })?;
                 }
             }
         }

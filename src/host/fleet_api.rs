@@ -76,13 +76,23 @@ pub async fn create(
         .map_err(|e| ApiError::bad_request_msg(format!("invalid cluster: {e}")))?;
     let spec = to_spec(entry, &fleet.settings.defaults, Origin::Request, any_port())
         .map_err(ApiError::bad_request_msg)?;
+    super::limits::check_posted_servers(&spec.model)
+        .map_err(|e| ApiError::bad_request_msg(format!("cluster {:?}: {e}", spec.name)))?;
     match fleet.create(spec).await {
         Ok(c) => Ok(json_response(
             StatusCode::CREATED,
             &json!({"name": c.name(), "api_url": c.api_url}),
         )),
-        Err(FleetError::BadRequest(m)) => Err(ApiError::bad_request_msg(m)),
-        Err(FleetError::Conflict(m)) => Err(ApiError::with(StatusCode::CONFLICT, m)),
+        Err(e) => Err(fleet_error(e)),
+    }
+}
+
+/// A cluster that could not be created, as the control API answers it.
+pub fn fleet_error(e: FleetError) -> ApiError {
+    match e {
+        FleetError::BadRequest(m) => ApiError::bad_request_msg(m),
+        FleetError::Conflict(m) | FleetError::Locked(m) => ApiError::with(StatusCode::CONFLICT, m),
+        FleetError::Unavailable(m) => ApiError::with(StatusCode::SERVICE_UNAVAILABLE, m),
     }
 }
 
@@ -91,7 +101,10 @@ pub async fn delete(State(ctx): State<Ctx>, req: Request) -> Result<Response, Ap
     let name = path_param(&mut parts, &ctx, "cluster")
         .await?
         .unwrap_or_default();
-    match fleet(&ctx)?.remove(&name).await {
+    let removed = fleet(&ctx)?.remove(&name).await;
+    // The cluster's engine and model are freed by now or soon; give the pages back.
+    super::memory::release_freed();
+    match removed {
         Some(_) => Ok(json_response(
             StatusCode::OK,
             &json!({"name": name, "deleted": true}),

@@ -56,7 +56,7 @@ pub struct Entry {
     pub user: Option<String>,
     #[serde(default)]
     pub password: Option<String>,
-    /// State directory (fleet file: relative to it); default: `--state`/NAME.
+    /// State directory (fleet file: relative to it); default: `--state`/clusters/NAME.
     #[serde(default)]
     pub state: Option<std::path::PathBuf>,
     /// The date of virtual time 0 (ISO 8601); default `--epoch`, else the cluster
@@ -237,7 +237,10 @@ pub fn to_spec(
     let state = match (e.state, origin) {
         (Some(p), Origin::FleetFile(dir)) => Some(dir.join(p)),
         (Some(p), Origin::Request) => Some(p),
-        (None, _) => defaults.state.as_ref().map(|d| d.join(&e.name)),
+        (None, _) => defaults
+            .state
+            .as_ref()
+            .map(|d| super::fleet::cluster_state_dir(d, &e.name)),
     };
     Ok(ClusterSpec {
         state,

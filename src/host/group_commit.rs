@@ -11,7 +11,7 @@
 //! view) may show an input up to one fsync before it is durable; nothing is answered
 //! to its sender before then.
 
-use std::fs::File;
+use crate::persist::JournalFile;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::mpsc;
 use std::sync::Arc;
@@ -20,7 +20,7 @@ use std::sync::Arc;
 pub type Release = Box<dyn FnOnce(Result<(), String>) + Send>;
 
 struct Pending {
-    file: Arc<File>,
+    file: Arc<dyn JournalFile>,
     release: Release,
 }
 
@@ -49,9 +49,9 @@ impl GroupCommit {
 
     /// Queues `release` behind the next fsync of `file`; if the thread is gone, fsyncs
     /// here (never answers undurably).
-    pub fn after_sync(&self, file: Arc<File>, release: Release) {
+    pub fn after_sync(&self, file: Arc<dyn JournalFile>, release: Release) {
         if let Err(mpsc::SendError(p)) = self.tx.send(Pending { file, release }) {
-            let r = p.file.sync_data().map_err(|e| e.to_string());
+            let r = p.file.sync().map_err(|e| e.to_string());
             (p.release)(r);
         }
     }
@@ -62,10 +62,10 @@ fn run(rx: mpsc::Receiver<Pending>, counters: &Counters) {
         let mut batch = vec![first];
         batch.extend(rx.try_iter());
         // Usually one file; a rewrite (reset, restore) between records gives two.
-        let mut results: Vec<(Arc<File>, Result<(), String>)> = Vec::new();
+        let mut results: Vec<(Arc<dyn JournalFile>, Result<(), String>)> = Vec::new();
         for p in &batch {
             if !results.iter().any(|(f, _)| Arc::ptr_eq(f, &p.file)) {
-                let r = p.file.sync_data().map_err(|e| e.to_string());
+                let r = p.file.sync().map_err(|e| e.to_string());
                 counters.fsyncs.fetch_add(1, Relaxed);
                 results.push((p.file.clone(), r));
             }
@@ -89,7 +89,8 @@ mod tests {
     #[test]
     fn answers_queued_together_share_an_fsync_and_all_are_released() {
         let dir = tempfile::tempdir().unwrap();
-        let file = Arc::new(File::create(dir.path().join("j")).unwrap());
+        let raw = Arc::new(std::fs::File::create(dir.path().join("j")).unwrap());
+        let file: Arc<dyn JournalFile> = raw.clone();
         let counters = Arc::new(Counters::default());
         let gc = GroupCommit::start("t", counters.clone()).unwrap();
         let (done_tx, done_rx) = mpsc::channel();
@@ -98,7 +99,7 @@ mod tests {
         let (go_tx, go_rx) = mpsc::channel::<()>();
         let mut hold = Some(go_rx);
         for i in 0..200u32 {
-            (&*file).write_all(&i.to_le_bytes()).unwrap();
+            (&*raw).write_all(&i.to_le_bytes()).unwrap();
             let tx = done_tx.clone();
             let h = hold.take();
             let release: Release = Box::new(move |r| {

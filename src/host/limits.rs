@@ -142,3 +142,32 @@ mod tests {
             .contains("10000"));
     }
 }
+
+/// Servers a cluster created by `POST /sim/v1/clusters` may have, with
+/// `lift_product_limits` or not (the product's own limit is 32): a remote client's
+/// cluster stays small enough that one partition fault is a fraction of a second of
+/// engine time. Fleet files and the command line are the operator's and not bounded.
+pub const MAX_POSTED_SERVERS: usize = 256;
+/// Clusters one process hosts at once (each is an engine task and its listeners).
+pub const MAX_CLUSTERS: usize = 2_000;
+/// Simulated objects (servers, groups, resources and monitors) of all the fleet's
+/// clusters together.
+pub const MAX_FLEET_OBJECTS: usize = 200_000;
+
+/// What [`MAX_FLEET_OBJECTS`] counts of one cluster.
+pub fn model_objects(m: &crate::model::Model) -> usize {
+    m.servers.len() + m.groups.len() + m.resources.len() + m.monitors.len()
+}
+
+/// Refuses a posted cluster with more than [`MAX_POSTED_SERVERS`] servers.
+pub fn check_posted_servers(m: &crate::model::Model) -> Result<(), String> {
+    let n = m.servers.len();
+    if n > MAX_POSTED_SERVERS {
+        return Err(format!(
+            "{n} servers exceed the host's limit of {MAX_POSTED_SERVERS} servers for a \
+             cluster created by POST /sim/v1/clusters (lift_product_limits included); \
+             load larger clusters from a fleet file"
+        ));
+    }
+    Ok(())
+}

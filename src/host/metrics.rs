@@ -78,7 +78,13 @@ pub fn one_hot(
 /// The product's families (statuses in its words) come from the faces
 /// ([`crate::faces::METRIC_FAMILIES`]); the host adds its own: the simulation's clock,
 /// faults and events, and the HTTP counters.
-pub fn registry(sim: &Sim, speed: f64, manual: bool, http: &HttpCounters) -> Registry {
+pub fn registry(
+    sim: &Sim,
+    speed: f64,
+    manual: bool,
+    http: &HttpCounters,
+    state_problems: Option<usize>,
+) -> Registry {
     let mut reg = Registry::with_prefix("clustersim");
     for families in crate::faces::METRIC_FAMILIES {
         families(&mut reg, sim);
@@ -89,6 +95,15 @@ pub fn registry(sim: &Sim, speed: f64, manual: bool, http: &HttpCounters) -> Reg
         "HTTP requests answered, by route template, method and status code",
         http.0.clone(),
     );
+    if let Some(n) = state_problems {
+        let g: Gauge = Gauge::default();
+        g.set(n as i64);
+        reg.register(
+            "state_recovery_problems",
+            "What recovery of the --state directory dropped or replaced at start",
+            g,
+        );
+    }
     reg
 }
 
@@ -188,8 +203,9 @@ pub fn render(
     manual: bool,
     http: &HttpCounters,
     open_metrics: bool,
+    state_problems: Option<usize>,
 ) -> String {
-    let reg = registry(sim, speed, manual, http);
+    let reg = registry(sim, speed, manual, http, state_problems);
     let mut out = String::new();
     let result = if open_metrics {
         text::encode(&mut out, &reg)

@@ -27,6 +27,7 @@ pub mod fleet_api;
 pub mod fleet_faces;
 pub mod fleet_file;
 pub mod fleet_pool;
+pub mod fleet_record;
 pub mod group_commit;
 pub mod health;
 pub mod history;

@@ -4,6 +4,7 @@
 
 use super::fleet::{ClusterSpec, Fleet, FleetError, HostSettings};
 use super::fleet_pool::PoolMember;
+use super::fleet_record::FleetRecord;
 use super::listeners::{self, Bound};
 use super::{bad_input, fleet_file, BadInput, ServeArgs};
 use crate::model::Model;
@@ -86,11 +87,29 @@ pub async fn bind(args: &ServeArgs) -> anyhow::Result<Arc<Fleet>> {
         allow_test_panics: args.allow_test_panics,
         defaults: args.clone(),
     });
-    for spec in specs {
+    let record = match &args.state {
+        Some(root) => Some(FleetRecord::open(root).map_err(bad_input)?),
+        None => None,
+    };
+    let deleted = record
+        .as_ref()
+        .map(|r| r.recorded.deleted.clone())
+        .unwrap_or_default();
+    for (i, spec) in specs.into_iter().enumerate() {
+        if i > 0 && deleted.contains(&spec.name) {
+            continue; // deleted while serving: stays deleted
+        }
         fleet.create(spec).await.map_err(|e| match e {
-            FleetError::BadRequest(m) => bad_input(m),
-            FleetError::Conflict(m) => anyhow::anyhow!(m),
+            FleetError::BadRequest(m) | FleetError::Locked(m) => bad_input(m),
+            FleetError::Conflict(m) | FleetError::Unavailable(m) => anyhow::anyhow!(m),
         })?;
+    }
+    if let Some(r) = record {
+        if let Some(first) = fleet.first() {
+            r.note_address(&first.api_url);
+        }
+        recreate(&fleet, &r.recorded.created, args).await;
+        fleet.keep_record(r);
     }
     fleet.pool.set(pool);
     let bound = super::fleet_faces::start(&fleet, &args.faces).await?;
@@ -99,6 +118,28 @@ pub async fn bind(args: &ServeArgs) -> anyhow::Result<Arc<Fleet>> {
         .write()
         .unwrap_or_else(|p| p.into_inner()) = bound;
     Ok(fleet)
+}
+
+/// Creates again the clusters the fleet record lists (each resumes from its own
+/// state folder); one that cannot be is named on stderr and left out.
+async fn recreate(fleet: &Fleet, created: &[serde_json::Value], args: &ServeArgs) {
+    for v in created {
+        let spec = serde_json::from_value::<fleet_file::Entry>(v.clone())
+            .map_err(|e| e.to_string())
+            .and_then(|e| {
+                fleet_file::to_spec(e, args, fleet_file::Origin::Request, fleet_file::any_port())
+            });
+        let made = match spec {
+            Ok(spec) => fleet.create(spec).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = made {
+            eprintln!(
+                "clustersim: the fleet record's cluster {} is not restored: {e}",
+                v["name"]
+            );
+        }
+    }
 }
 
 /// Serves until SIGTERM or SIGINT (Ctrl-C).

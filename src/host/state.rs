@@ -3,10 +3,11 @@
 //! start an existing DIR is replayed so the cluster resumes where it was (same
 //! virtual time, event log, faults and groups: the engine is deterministic).
 
-use super::fleet::ClusterSpec;
+use super::fleet::{ClusterSpec, FleetError};
 use super::group_commit::{Counters, GroupCommit, Release};
 use super::journal::Journal;
 use crate::model::Model;
+use crate::persist::lock::{DirLock, LockError};
 use crate::persist::{FsyncPolicy, Record, State, Store};
 use crate::sim::Input;
 use serde::Serialize;
@@ -36,6 +37,10 @@ pub struct StateInfo {
     /// Snapshots skipped at start (damaged, or of another journal), newest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub snapshot_problems: Vec<String>,
+    /// Recovery wrote a new journal (the old one missing, or damaged where a snapshot
+    /// covers it): why, and where the old files went.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_repaired: Option<String>,
     /// Group commit (`every-input`): fsyncs run and answers they released.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "counters")]
     pub group_commit: Option<Arc<super::group_commit::Counters>>,
@@ -47,6 +52,8 @@ fn counters<S: serde::Serializer>(c: &Option<Arc<Counters>>, s: S) -> Result<S::
 
 struct Inner {
     store: Store,
+    /// Held while the cluster lives: no other writer opens the directory.
+    lock: DirLock,
     header: Record,
     /// When the last unacknowledged clock mark was written (realtime ticks).
     last_mark: Option<std::time::Instant>,
@@ -73,6 +80,17 @@ impl std::fmt::Debug for Durable {
     }
 }
 
+impl StateInfo {
+    /// What recovery found wrong at start (each a sentence): `/sim/v1/health` reads
+    /// degraded and the `state_recovery_problems` metric counts them.
+    pub fn problems(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.recovery_problem.iter().cloned().collect();
+        v.extend(self.recovery_repaired.iter().cloned());
+        v.extend(self.snapshot_problems.iter().cloned());
+        v
+    }
+}
+
 impl Durable {
     fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
         f(&mut self.inner.lock().unwrap_or_else(|p| p.into_inner()))
@@ -89,9 +107,10 @@ impl Durable {
             .map_err(|e| format!("the state journal cannot be written: {e}"))
     }
 
-    /// Records that the clock reached `now_ms` (`durable`: answered to a client).
-    /// Realtime marks (`durable` false) are thinned to one per [`MARK_EVERY`].
-    pub fn clock(&self, now_ms: u64, durable: bool) {
+    /// Records that the clock reached `now_ms` (`durable`: answered to a client, and
+    /// an error is the answer's). Realtime marks (`durable` false) are thinned to one
+    /// per [`MARK_EVERY`]; their errors are named on stderr.
+    pub fn clock(&self, now_ms: u64, durable: bool) -> Result<(), String> {
         let r = self.with(|i| {
             let now = std::time::Instant::now();
             if !durable && i.last_mark.is_some_and(|t| now - t < MARK_EVERY) {
@@ -100,23 +119,24 @@ impl Durable {
             i.last_mark = Some(now);
             i.append(&Record::Clock { now_ms }, durable)
         });
-        self.log(r);
+        self.log(r)
     }
 
-    pub fn speed(&self, speed: f64) {
-        self.log(self.with(|i| i.append(&Record::Speed { speed }, true)));
+    pub fn speed(&self, speed: f64) -> Result<(), String> {
+        self.log(self.with(|i| i.append(&Record::Speed { speed }, true)))
     }
 
-    /// Replaces the journal on disk (reset, restore, panic recovery).
-    pub fn rewrite(&self, journal: &Journal, now_ms: u64) {
-        let r = self.with(|i| {
+    /// Replaces the journal on disk (reset, restore, panic recovery): on `Ok` the new
+    /// journal is on disk (written, fsynced, renamed, directory fsynced); on `Err` the
+    /// old one is still in force.
+    pub fn rewrite(&self, journal: &Journal, now_ms: u64) -> Result<(), String> {
+        self.with(|i| {
             let h = i.header.clone();
+            i.store.rewrite(h, journal, now_ms)?;
             i.dirty = false; // the rewrite is fsynced
-            i.store.rewrite(h, journal, now_ms)
-        });
-        if let Err(e) = r {
-            eprintln!("clustersim: state {}: {e}", self.info.dir.display());
-        }
+            Ok::<(), String>(())
+        })
+        .map_err(|e| format!("the state journal cannot be rewritten: {e}"))
     }
 
     /// Writes a snapshot of the state after every record written so far.
@@ -128,6 +148,16 @@ impl Durable {
     /// one may start at a checkpoint).
     pub fn read_journal(&self) -> Result<Journal, String> {
         crate::persist::read_dir(&self.info.dir).map(|d| d.state.journal)
+    }
+
+    /// Names the address the holder of the directory's lock serves (`persist::lock`).
+    pub fn note_address(&self, address: &str) {
+        if let Err(e) = self.with(|i| i.lock.note(Some(address))) {
+            eprintln!(
+                "clustersim: state {}: lock file: {e}",
+                self.info.dir.display()
+            );
+        }
     }
 
     /// Runs `release` once every durable record written so far is on disk: at once
@@ -146,13 +176,14 @@ impl Durable {
         }
     }
 
-    fn log(&self, r: std::io::Result<()>) {
-        if let Err(e) = r {
+    fn log(&self, r: std::io::Result<()>) -> Result<(), String> {
+        r.map_err(|e| {
             eprintln!(
                 "clustersim: state {}: cannot write the journal: {e}",
                 self.info.dir.display()
             );
-        }
+            format!("the state journal cannot be written: {e}")
+        })
     }
 }
 
@@ -179,12 +210,25 @@ fn header_of(spec: &ClusterSpec) -> Record {
 /// Opens (or creates) `dir` for `spec`'s cluster. An existing journal wins over the
 /// command line's cluster file and seed (it is what the cluster was); the model is
 /// returned with the start. Problems with the journal's tail are named on stderr.
+/// The directory is locked first (`persist::lock`): another writer's is refused
+/// (`FleetError::Locked`) before anything in it is read or cut.
 pub fn open(
     spec: &ClusterSpec,
     dir: &Path,
     policy: FsyncPolicy,
-) -> Result<(Durable, Option<Resumed>), String> {
-    let opened = Store::open(dir, &header_of(spec), policy)?;
+) -> Result<(Durable, Option<Resumed>), FleetError> {
+    let bad = |e: String| FleetError::BadRequest(format!("cluster {:?}: {e}", spec.name));
+    std::fs::create_dir_all(dir).map_err(|e| {
+        bad(format!(
+            "cannot create state directory {}: {e}",
+            dir.display()
+        ))
+    })?;
+    let lock = DirLock::acquire(dir).map_err(|e| match e {
+        LockError::Held { .. } => FleetError::Locked(format!("cluster {:?}: {e}", spec.name)),
+        LockError::Io(m) => bad(m),
+    })?;
+    let opened = Store::open(dir, &header_of(spec), policy).map_err(bad)?;
     let mut info = StateInfo {
         dir: dir.to_path_buf(),
         fsync: match policy {
@@ -195,6 +239,7 @@ pub fn open(
         recovery_problem: None,
         recovered_snapshot: None,
         snapshot_problems: Vec::new(),
+        recovery_repaired: None,
         group_commit: None,
     };
     let commit = match policy {
@@ -202,7 +247,7 @@ pub fn open(
             let counters = Arc::new(Counters::default());
             info.group_commit = Some(counters.clone());
             let c = GroupCommit::start(&spec.name, counters)
-                .map_err(|e| format!("cannot start the fsync thread: {e}"))?;
+                .map_err(|e| bad(format!("cannot start the fsync thread: {e}")))?;
             Some(c)
         }
         FsyncPolicy::Batch(_) => None,
@@ -220,7 +265,7 @@ pub fn open(
         let m = d
             .state
             .model()
-            .map_err(|e| format!("{}: {e}", dir.display()))?;
+            .map_err(|e| bad(format!("{}: {e}", dir.display())))?;
         header = Record::Header {
             model: Box::new(model),
             seed: journal.seed,
@@ -229,10 +274,18 @@ pub fn open(
         };
         if let Some(p) = &d.problem {
             eprintln!(
-                "clustersim: cluster {:?}: state {}: recovered to the last complete record: {p} (saved as journal.corrupt-{})",
+                "clustersim: cluster {:?}: state {}: recovered to the last complete record: {p} (the rest saved as {}.corrupt-{}-<unix time>)",
                 spec.name,
                 dir.display(),
+                crate::persist::JOURNAL_FILE,
                 d.good_len
+            );
+        }
+        if let Some(r) = &d.repaired {
+            eprintln!(
+                "clustersim: cluster {:?}: state {}: {r}",
+                spec.name,
+                dir.display()
             );
         }
         for p in &d.snapshot_problems {
@@ -253,11 +306,13 @@ pub fn open(
         info.snapshot_problems = d.snapshot_problems.clone();
         info.recovered_records = d.records;
         info.recovery_problem = d.problem;
+        info.recovery_repaired = d.repaired;
         start = Some((Arc::new(m), Start { journal, now_ms }));
     }
     let durable = Durable {
         inner: Arc::new(Mutex::new(Inner {
             store: opened.store,
+            lock,
             header,
             last_mark: None,
             dirty: false,

@@ -9,7 +9,7 @@ use super::body::{query_pairs, SimJson};
 use super::command::{Command, Reply};
 use super::control::{engine_error, Target};
 use super::engine_task::unexpected;
-use super::fleet::{ClusterSpec, FleetError};
+use super::fleet::ClusterSpec;
 use super::fleet_file::any_port;
 use super::journal::Journal;
 use super::router::Ctx;
@@ -167,8 +167,8 @@ pub async fn post_fork(
         state: d
             .state
             .as_ref()
-            .filter(|_| d.fleet.is_some())
-            .map(|s| s.join(&body.name)),
+            .filter(|_| super::fleet::check_name(&body.name).is_ok())
+            .map(|s| super::fleet::cluster_state_dir(s, &body.name)),
         start: Some(Start {
             journal: journal_at(&journal, at_ms).map_err(ApiError::bad_request_msg)?,
             now_ms: at_ms,
@@ -179,8 +179,7 @@ pub async fn post_fork(
             StatusCode::CREATED,
             &json!({"name": c.name(), "api_url": c.api_url, "at_ms": at_ms}),
         )),
-        Err(FleetError::BadRequest(m)) => Err(ApiError::bad_request_msg(m)),
-        Err(FleetError::Conflict(m)) => Err(ApiError::with(StatusCode::CONFLICT, m)),
+        Err(e) => Err(super::fleet_api::fleet_error(e)),
     }
 }
 

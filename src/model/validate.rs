@@ -276,10 +276,10 @@ impl Ctx<'_> {
             .file
             .servers
             .iter()
-            .enumerate()
-            .map(|(i, x)| Server {
+            .zip(implicit_priorities(&self.file.servers))
+            .map(|(x, priority)| Server {
                 name: x.name.clone(),
-                priority: x.priority.unwrap_or(i as u32),
+                priority,
                 ip: x.ip.clone(),
             })
             .collect();
@@ -449,3 +449,26 @@ mod sections;
 #[cfg(test)]
 #[path = "validate_tests.rs"]
 mod tests;
+
+/// Each server's priority: its own, else its index in the list, or (when a server
+/// with its own priority holds that value, as after a server added without one and
+/// an earlier server removed) the next value nobody holds. For every file where no
+/// two servers met this equals the index, so only files refused before change.
+fn implicit_priorities(servers: &[super::file::ServerFile]) -> Vec<u32> {
+    let mut taken: BTreeSet<u32> = servers.iter().filter_map(|s| s.priority).collect();
+    servers
+        .iter()
+        .enumerate()
+        .map(|(i, s)| match s.priority {
+            Some(p) => p,
+            None => {
+                let mut p = i as u32;
+                while taken.contains(&p) {
+                    p += 1;
+                }
+                taken.insert(p);
+                p
+            }
+        })
+        .collect()
+}

@@ -91,3 +91,16 @@ fn unknown_field_is_refused() {
     let e = errors(&format!("{BASE}grups: []\n"));
     assert!(e[0].contains("unknown field `grups`"), "{e:?}");
 }
+
+/// A server added without a priority, then an earlier one removed: its index meets
+/// another server's own priority, and it takes the next free one instead of refusing.
+#[test]
+fn a_server_without_a_priority_takes_the_next_free_one() {
+    let y = "cluster: {name: c}\nservers: [{name: b, priority: 1}, {name: d}]\nheartbeats: [{name: hb, type: lankhb}]\n";
+    let m = Model::from_yaml(y, "t.yaml").unwrap();
+    let p: Vec<u32> = m.servers.iter().map(|s| s.priority).collect();
+    assert_eq!(p, vec![1, 2]);
+    // Two servers that name the same priority are still refused.
+    let y = y.replace("{name: d}", "{name: d, priority: 1}");
+    assert!(errors(&y)[0].contains("priority 1 is used by two servers"));
+}

@@ -26,9 +26,15 @@
 //! (write to `journal.tmp`, fsync, rename). `crc32` is CRC-32 (IEEE) of the payload.
 //! A record whose length runs past the end of the file, whose checksum does not match
 //! or whose payload does not parse ends the good part of the file: [`Store::open`]
-//! keeps the records before it, moves the bad tail aside to `journal.corrupt-<offset>`
-//! (nothing is deleted) and truncates the journal there.
+//! keeps the records before it, copies the bad tail aside to
+//! `journal.csj.corrupt-<offset>-<unix time>` and truncates the journal there; when a
+//! snapshot covers the damage (or the journal is missing) it rebuilds the journal from
+//! the snapshot and the records after it, moving the old files into
+//! `replaced-<unix time>/`. Recovery deletes nothing. An append that fails is cut back
+//! before anything else is written ([`Store::append`]), so a failed write never
+//! hides the records after it.
 
+pub mod lock;
 pub mod scenario;
 pub mod snapshot;
 
@@ -150,6 +156,9 @@ pub struct Decoded {
     pub snapshot: Option<PathBuf>,
     /// Snapshots that were not valid (newer than the one used, if any).
     pub snapshot_problems: Vec<String>,
+    /// Set when recovery wrote a new journal (the old one missing, or damaged where
+    /// a snapshot covers it): why, and where the old files went.
+    pub repaired: Option<String>,
 }
 
 /// Frames one payload: length, checksum, bytes.
@@ -198,19 +207,20 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
     decode_after(bytes, None)
 }
 
-/// As [`decode`], from a snapshot when one is given: the header is read, then only
-/// the records after the bytes the snapshot covers.
+/// As [`decode`], from a snapshot when one is given: the header is read (from the
+/// snapshot when it carries one, so a damaged journal header costs nothing), then
+/// only the records after the bytes the snapshot covers. Without a journal (`bytes`
+/// empty) a snapshot with a header is the whole state.
 pub fn decode_after(bytes: &[u8], snap: Option<&snapshot::Loaded>) -> Result<Decoded, String> {
-    if bytes.len() < PREAMBLE || &bytes[..8] != MAGIC {
-        return Err("not a clustersim journal (no CSIMJRNL magic)".into());
+    let from_snapshot = snap.and_then(|s| s.header.as_deref());
+    if from_snapshot.is_none() {
+        check_preamble(bytes)?;
     }
-    let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-    if version != VERSION && version != 1 {
-        return Err(format!(
-            "journal format version {version}; this clustersim reads version {VERSION}"
-        ));
-    }
-    let (mut state, mut at) = match next_record(bytes, PREAMBLE) {
+    let header = match from_snapshot {
+        Some(h) => next_record(h, 0).map(|r| r.map(|(r, _)| (r, PREAMBLE + h.len()))),
+        None => next_record(bytes, PREAMBLE),
+    };
+    let (mut state, mut at) = match header {
         Ok(Some((
             Record::Header {
                 model,
@@ -239,7 +249,8 @@ pub fn decode_after(bytes: &[u8], snap: Option<&snapshot::Loaded>) -> Result<Dec
         state.speed = s.speed;
         state.journal.base = Some(s.checkpoint.clone());
     }
-    loop {
+    let mut problem = None;
+    while at < bytes.len() {
         match next_record(bytes, at) {
             Ok(None) => break,
             Ok(Some((r, end))) => {
@@ -248,29 +259,77 @@ pub fn decode_after(bytes: &[u8], snap: Option<&snapshot::Loaded>) -> Result<Dec
                 at = end;
             }
             Err(e) => {
-                let problem = format!(
+                problem = Some(format!(
                     "{e} at byte {at} after record {records}; {} bytes after it dropped",
                     bytes.len() - at
-                );
-                return Ok(Decoded {
-                    state,
-                    records,
-                    good_len: at as u64,
-                    problem: Some(problem),
-                    snapshot: snap.map(|s| s.file.clone()),
-                    snapshot_problems: Vec::new(),
-                });
+                ));
+                break;
             }
         }
     }
     Ok(Decoded {
         state,
         records,
-        good_len: at as u64,
-        problem: None,
+        good_len: at.min(bytes.len()) as u64,
+        problem,
         snapshot: snap.map(|s| s.file.clone()),
         snapshot_problems: Vec::new(),
+        repaired: None,
     })
+}
+
+fn check_preamble(bytes: &[u8]) -> Result<(), String> {
+    if bytes.len() < PREAMBLE || &bytes[..8] != MAGIC {
+        return Err("not a clustersim journal (no CSIMJRNL magic)".into());
+    }
+    let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+    if version != VERSION && version != 1 {
+        return Err(format!(
+            "journal format version {version}; this clustersim reads version {VERSION}"
+        ));
+    }
+    Ok(())
+}
+
+/// `DIR/STEM-<unix time>` (`-N` added if that exists): where recovery puts what it
+/// replaces, never overwriting what an earlier recovery kept.
+pub fn aside_path(dir: &Path, stem: &str) -> PathBuf {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut aside = dir.join(format!("{stem}-{secs}"));
+    let mut n = 2;
+    while aside.exists() {
+        aside = dir.join(format!("{stem}-{secs}-{n}"));
+        n += 1;
+    }
+    aside
+}
+
+/// Where a journal's bytes go: the real file, or in tests a store that fails, cuts
+/// or flips bytes on purpose (`faulty`). Small so that every write path goes through it.
+pub trait JournalFile: Send + Sync + std::fmt::Debug {
+    /// Appends all of `bytes` at the end, or fails (possibly after writing part).
+    fn append(&self, bytes: &[u8]) -> std::io::Result<()>;
+    /// Cuts the file back to its first `len` bytes.
+    fn truncate(&self, len: u64) -> std::io::Result<()>;
+    /// Forces what was written to the disk.
+    fn sync(&self) -> std::io::Result<()>;
+}
+
+/// The journal file, opened in append mode (a truncation moves the end back, so the
+/// next append lands right after the last good record).
+impl JournalFile for File {
+    fn append(&self, bytes: &[u8]) -> std::io::Result<()> {
+        let mut f: &File = self;
+        f.write_all(bytes)
+    }
+    fn truncate(&self, len: u64) -> std::io::Result<()> {
+        self.set_len(len)
+    }
+    fn sync(&self) -> std::io::Result<()> {
+        self.sync_data()
+    }
 }
 
 /// An open journal, appended to by one engine.
@@ -278,7 +337,12 @@ pub fn decode_after(bytes: &[u8], snap: Option<&snapshot::Loaded>) -> Result<Dec
 pub struct Store {
     dir: PathBuf,
     /// Shared with the group-commit thread, which fsyncs it (`host::group_commit`).
-    file: Arc<File>,
+    file: Arc<dyn JournalFile>,
+    /// The framed header record (snapshots carry a copy).
+    header: Vec<u8>,
+    /// An append failed and its bytes are not cut off yet: nothing more is written
+    /// until they are, so every record after a failure starts at a good boundary.
+    torn: bool,
     policy: FsyncPolicy,
     unsynced: u32,
     /// Bytes in the journal and their running CRC-32 (what a snapshot is checked by).
@@ -302,52 +366,121 @@ impl Store {
             .map_err(|e| format!("cannot create state directory {}: {e}", dir.display()))?;
         let path = dir.join(JOURNAL_FILE);
         let io = |e: std::io::Error| format!("{}: {e}", path.display());
-        if !path.exists() {
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => Some(b),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(io(e)),
+        };
+        let (snap, snapshot_problems) = snapshot::newest_valid(dir, bytes.as_deref());
+        if bytes.is_none() && snap.is_none() {
             let store = Store::write_new(dir, std::slice::from_ref(fresh), policy)?;
             return Ok(Opened {
                 store,
                 recovered: None,
             });
         }
-        let bytes = std::fs::read(&path).map_err(io)?;
-        let (snap, snapshot_problems) = snapshot::newest_valid(dir, &bytes);
-        let mut decoded = match decode_after(&bytes, snap.as_ref()) {
-            Err(e) if snap.is_some() => {
+        let journal = bytes.as_deref().unwrap_or_default();
+        let mut decoded = match decode_after(journal, snap.as_ref()) {
+            Err(e) if snap.is_some() && bytes.is_some() => {
                 // A snapshot whose header record does not decode: the journal decides.
-                let mut d = decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+                let mut d = decode(journal).map_err(|e| format!("{}: {e}", path.display()))?;
                 d.snapshot_problems.push(format!("snapshot not used: {e}"));
                 d
             }
             r => r.map_err(|e| format!("{}: {e}", path.display()))?,
         };
         decoded.snapshot_problems.splice(0..0, snapshot_problems);
-        if decoded.problem.is_some() {
-            let aside = dir.join(format!("journal.corrupt-{}", decoded.good_len));
-            std::fs::write(&aside, &bytes[decoded.good_len as usize..]).map_err(io)?;
+        let rebuild = match (&bytes, &snap) {
+            (None, Some(s)) => Some(format!(
+                "{JOURNAL_FILE} was missing; started from snapshot {}",
+                s.file.display()
+            )),
+            (Some(_), Some(s)) if s.covers_damage && decoded.snapshot.is_some() => Some(format!(
+                "the journal is damaged within its first {} bytes, which snapshot {} covers",
+                s.journal_len,
+                s.file.display()
+            )),
+            _ => None,
+        };
+        if let Some(why) = rebuild {
+            return Store::rebuild(dir, decoded, why, policy);
         }
-        let file = OpenOptions::new().write(true).open(&path).map_err(io)?;
+        Store::cut_tail(dir, journal, decoded, policy)
+    }
+
+    /// Opens a journal whose good records end at `decoded.good_len`: a bad tail is
+    /// copied aside (`journal.csj.corrupt-<offset>-<unix time>`), then cut off.
+    fn cut_tail(
+        dir: &Path,
+        bytes: &[u8],
+        decoded: Decoded,
+        policy: FsyncPolicy,
+    ) -> Result<Opened, String> {
+        let path = dir.join(JOURNAL_FILE);
+        let io = |e: std::io::Error| format!("{}: {e}", path.display());
+        let good = decoded.good_len as usize;
+        if decoded.problem.is_some() {
+            let aside = aside_path(dir, &format!("{JOURNAL_FILE}.corrupt-{good}"));
+            std::fs::write(&aside, &bytes[good..]).map_err(io)?;
+        }
+        let file = OpenOptions::new().append(true).open(&path).map_err(io)?;
         file.set_len(decoded.good_len).map_err(io)?;
         file.sync_all().map_err(io)?;
         let mut crc = crc32fast::Hasher::new();
-        crc.update(&bytes[..decoded.good_len as usize]);
-        let mut store = Store {
+        crc.update(&bytes[..good]);
+        let header_end = match next_record(bytes, PREAMBLE) {
+            Ok(Some((_, end))) => end,
+            _ => PREAMBLE,
+        };
+        let store = Store {
             dir: dir.to_path_buf(),
             file: Arc::new(file),
+            header: bytes[PREAMBLE..header_end].to_vec(),
+            torn: false,
             policy,
             unsynced: 0,
             len: decoded.good_len,
             crc,
         };
-        store.seek_end().map_err(io)?;
         Ok(Opened {
             store,
             recovered: Some(decoded),
         })
     }
 
-    fn seek_end(&mut self) -> std::io::Result<()> {
-        use std::io::Seek;
-        (&*self.file).seek(std::io::SeekFrom::End(0)).map(|_| ())
+    /// Writes a new journal of what `decoded` recovered (its snapshot's state as a
+    /// checkpoint record, then the records after it), after moving the old journal
+    /// and every snapshot into `DIR/replaced-<unix time>/` (nothing is deleted).
+    fn rebuild(
+        dir: &Path,
+        mut decoded: Decoded,
+        why: String,
+        policy: FsyncPolicy,
+    ) -> Result<Opened, String> {
+        let folder = aside_path(dir, "replaced");
+        let io = |e: std::io::Error| format!("{}: {e}", folder.display());
+        std::fs::create_dir(&folder).map_err(io)?;
+        let journal = dir.join(JOURNAL_FILE);
+        let old = snapshot::list(dir)
+            .into_iter()
+            .chain(Some(journal).filter(|p| p.exists()));
+        for p in old {
+            let to = folder.join(p.file_name().unwrap_or_default());
+            std::fs::rename(&p, &to).map_err(io)?;
+        }
+        let s = &decoded.state;
+        let header = Record::Header {
+            model: Box::new(s.model.clone()),
+            seed: s.journal.seed,
+            clock: s.clock.clone(),
+            speed: s.speed,
+        };
+        let store = Store::write_new(dir, &records_of(header, &s.journal, s.now_ms), policy)?;
+        decoded.repaired = Some(format!("{why}; the old files are in {}", folder.display()));
+        Ok(Opened {
+            store,
+            recovered: Some(decoded),
+        })
     }
 
     /// Writes a complete journal of `records` atomically (tmp file, fsync, rename).
@@ -357,15 +490,19 @@ impl Store {
         for r in records {
             bytes.extend(frame(r));
         }
-        write_atomic(dir, "journal.tmp", &path, &bytes)?;
-        let io = |e: std::io::Error| format!("{}: {e}", path.display());
-        let file = OpenOptions::new().append(true).open(&path).map_err(io)?;
+        // The old journal's snapshots go first, so none outlives it (`snapshot`); the
+        // handle is opened before the rename: it is the new journal whatever happens
+        // after, never the old one unlinked.
         snapshot::remove_all(dir);
+        let file = write_atomic(dir, "journal.tmp", &path, &bytes)?;
+        let header = records.first().map(frame).unwrap_or_default();
         let mut crc = crc32fast::Hasher::new();
         crc.update(&bytes);
         Ok(Store {
             dir: dir.to_path_buf(),
             file: Arc::new(file),
+            header,
+            torn: false,
             policy,
             unsynced: 0,
             len: bytes.len() as u64,
@@ -386,12 +523,47 @@ impl Store {
         Ok(())
     }
 
-    /// Appends a record; `durable`: an acknowledged change. Returns true when the
-    /// record still needs an fsync before its answer (`every-input`: the caller hands
-    /// the answer to the group commit, [`Store::file`]); `batch:N` fsyncs here.
+    /// A store on `file` holding `header` alone (tests: the fault injector).
+    pub fn start_on(
+        file: Arc<dyn JournalFile>,
+        header: &Record,
+        policy: FsyncPolicy,
+    ) -> std::io::Result<Store> {
+        let mut bytes = preamble();
+        bytes.extend(frame(header));
+        file.append(&bytes)?;
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&bytes);
+        Ok(Store {
+            dir: PathBuf::new(),
+            file,
+            header: frame(header),
+            torn: false,
+            policy,
+            unsynced: 0,
+            len: bytes.len() as u64,
+            crc,
+        })
+    }
+
+    /// Appends a record whole or not at all; `durable`: an acknowledged change.
+    /// Returns true when the record still needs an fsync before its answer
+    /// (`every-input`: the caller hands the answer to the group commit,
+    /// [`Store::file`]); `batch:N` fsyncs here. On an error (disk full, short write,
+    /// failed fsync) the file is cut back to the last good record before anything
+    /// else is written, so later records stay readable after it.
     pub fn append(&mut self, r: &Record, durable: bool) -> std::io::Result<bool> {
+        self.cut_torn()?;
         let bytes = frame(r);
-        (&*self.file).write_all(&bytes)?;
+        let written = self.file.append(&bytes).and_then(|()| match self.policy {
+            FsyncPolicy::Batch(n) if self.unsynced + 1 >= n => self.file.sync(),
+            _ => Ok(()),
+        });
+        if let Err(e) = written {
+            self.torn = true;
+            let _ = self.cut_torn();
+            return Err(e);
+        }
         self.len += bytes.len() as u64;
         self.crc.update(&bytes);
         self.unsynced += 1;
@@ -399,7 +571,6 @@ impl Store {
             FsyncPolicy::EveryInput => Ok(durable),
             FsyncPolicy::Batch(n) => {
                 if self.unsynced >= n {
-                    self.file.sync_data()?;
                     self.unsynced = 0;
                 }
                 Ok(false)
@@ -407,13 +578,24 @@ impl Store {
         }
     }
 
+    /// Cuts off the bytes of a failed append (a no-op when there are none); fails
+    /// while the file cannot be cut, and then nothing is appended.
+    fn cut_torn(&mut self) -> std::io::Result<()> {
+        if self.torn {
+            self.file.truncate(self.len)?;
+            self.torn = false;
+        }
+        Ok(())
+    }
+
     /// Writes a snapshot: `cp` is the state after every record written so far.
     pub fn snapshot(&self, speed: f64, cp: &Checkpoint) -> Result<PathBuf, String> {
-        snapshot::write(&self.dir, self.len, self.crc.clone().finalize(), speed, cp)
+        let journal = (self.len, self.crc.clone().finalize());
+        snapshot::write(&self.dir, journal, &self.header, speed, cp)
     }
 
     /// The journal file now (a rewrite replaces it), for the group commit's fsync.
-    pub fn file(&self) -> Arc<File> {
+    pub fn file(&self) -> Arc<dyn JournalFile> {
         self.file.clone()
     }
 }
@@ -454,24 +636,42 @@ pub fn read_dir(dir: &Path) -> Result<Decoded, String> {
 
 /// Writes `bytes` to `path` through `dir/tmp_name`: written, fsynced, renamed over
 /// `path`, then the directory fsynced, so a crash leaves the old file or the new one,
-/// never part of either. Errors name the temporary file.
+/// never part of either; an error means the change is not (or not surely) on disk.
+/// Returns the new file opened for appending. Errors name the temporary file; a
+/// partly written one is removed.
 pub(crate) fn write_atomic(
     dir: &Path,
     tmp_name: &str,
     path: &Path,
     bytes: &[u8],
-) -> Result<(), String> {
+) -> Result<File, String> {
     let tmp = dir.join(tmp_name);
     let io = |e: std::io::Error| format!("{}: {e}", tmp.display());
-    let mut f = File::create(&tmp).map_err(io)?;
-    f.write_all(bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
+    let written = (|| {
+        let mut f = File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        OpenOptions::new().append(true).open(&tmp)
+    })();
+    let file = match written {
+        Ok(f) => f,
+        Err(e) => {
+            if tmp.is_file() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            return Err(io(e));
+        }
+    };
     std::fs::rename(&tmp, path).map_err(io)?;
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| format!("{}: the rename is not forced to disk: {e}", dir.display()))?;
+    Ok(file)
 }
 
+#[cfg(test)]
+mod fault_tests;
+#[cfg(test)]
+mod faulty;
 #[cfg(test)]
 mod tests;

@@ -96,7 +96,13 @@ fn open_moves_a_bad_tail_aside_and_appends_after_the_good_part() {
     let mut o = Store::open(dir.path(), &header(), FsyncPolicy::EveryInput).unwrap();
     let rec = o.recovered.take().unwrap();
     assert!(rec.problem.unwrap().contains("torn record"));
-    let aside = std::fs::read(dir.path().join(format!("journal.corrupt-{last_start}"))).unwrap();
+    let stem = format!("{JOURNAL_FILE}.corrupt-{last_start}-");
+    let aside = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_str().unwrap().contains(&stem))
+        .expect("the tail is kept beside the journal, with a timestamp");
+    let aside = std::fs::read(aside).unwrap();
     assert_eq!(aside, &bytes[last_start..bytes.len() - 3]);
     o.store
         .append(&Record::Clock { now_ms: 7_000 }, true)
@@ -165,7 +171,7 @@ fn snapshots_fall_back_to_older_ones_then_to_the_journal() {
     let snaps = snapshot::list(dir.path());
     assert_eq!(snaps.len(), snapshot::SNAPSHOTS_KEPT);
     let bytes = std::fs::read(dir.path().join(JOURNAL_FILE)).unwrap();
-    let (used, problems) = snapshot::newest_valid(dir.path(), &bytes);
+    let (used, problems) = snapshot::newest_valid(dir.path(), Some(&bytes));
     assert_eq!(used.unwrap().file, snaps[0]);
     assert!(problems.is_empty());
     // Damage the newest: the older one is used.
@@ -173,17 +179,24 @@ fn snapshots_fall_back_to_older_ones_then_to_the_journal() {
     let last = b.len() - 1;
     b[last] ^= 1;
     std::fs::write(&snaps[0], &b).unwrap();
-    let (used, problems) = snapshot::newest_valid(dir.path(), &bytes);
+    let (used, problems) = snapshot::newest_valid(dir.path(), Some(&bytes));
     assert_eq!(used.unwrap().file, snaps[1]);
     assert!(problems[0].contains("checksum"), "{problems:?}");
-    assert!(snaps[0].with_extension("css.corrupt").exists());
-    // A journal changed before the older one's offset: nothing is used.
+    assert!(problems[0].contains(".css.corrupt-"), "{problems:?}");
+    // A journal damaged before the older one's offset (here in its header): the
+    // snapshot stands in for the damaged bytes.
     let mut other = bytes.clone();
     other[20] ^= 1;
-    let (used, problems) = snapshot::newest_valid(dir.path(), &other);
+    let (used, _) = snapshot::newest_valid(dir.path(), Some(&other));
+    assert!(used.unwrap().covers_damage);
+    // Another journal (another header, no record boundary there): not used.
+    let mut o2 = Store::open(&dir.path().join("b"), &header(), FsyncPolicy::Batch(8)).unwrap();
+    o2.store.append(&Record::Clock { now_ms: 1 }, true).unwrap();
+    let third = std::fs::read(dir.path().join("b").join(JOURNAL_FILE)).unwrap();
+    let (used, problems) = snapshot::newest_valid(dir.path(), Some(&third));
     assert!(used.is_none());
     assert!(
-        problems[0].contains("not the one it was taken of"),
+        problems[0].contains("journal bytes") || problems[0].contains("not the one"),
         "{problems:?}"
     );
 }
@@ -193,4 +206,82 @@ fn version_1_journals_are_still_read() {
     let (mut bytes, _) = file_bytes();
     bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
     assert_eq!(decode(&bytes).unwrap().state.journal.entries.len(), 3);
+}
+
+/// A journal and a snapshot taken after its first records, then more records.
+fn journal_with_snapshot(dir: &Path) -> (Journal, u64) {
+    let mut o = Store::open(dir, &header(), FsyncPolicy::Batch(8)).unwrap();
+    let sim = crate::sim::Sim::new(std::sync::Arc::new(Model::default_cluster()), 3);
+    let mut j = Journal::new(3);
+    let recs = inputs();
+    for r in &recs[..2] {
+        o.store.append(r, true).unwrap();
+    }
+    let covered = o.store.len;
+    j.checkpoint(4_000, sim.save_state());
+    o.store.snapshot(1.0, j.base.as_ref().unwrap()).unwrap();
+    for r in &recs[2..] {
+        o.store.append(r, true).unwrap();
+        if let Record::Input { at_ms, input, from } = r {
+            j.record_from(*at_ms, *from, input.clone());
+        }
+    }
+    (j, covered)
+}
+
+/// A flipped byte the snapshot covers loses nothing: recovery starts from the
+/// snapshot, writes a clean journal and keeps the old files in `replaced-*`.
+#[test]
+fn a_damaged_byte_a_snapshot_covers_loses_nothing_and_nothing_is_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (j, covered) = journal_with_snapshot(dir.path());
+    let path = dir.path().join(JOURNAL_FILE);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let inside_first_input = (covered - 20) as usize;
+    bytes[inside_first_input] ^= 0x40;
+    std::fs::write(&path, &bytes).unwrap();
+    let o = Store::open(dir.path(), &header(), FsyncPolicy::EveryInput).unwrap();
+    let rec = o.recovered.unwrap();
+    assert_eq!(rec.problem, None);
+    assert!(
+        rec.repaired.as_deref().unwrap().contains("covers"),
+        "{rec:?}"
+    );
+    assert_eq!(rec.state.journal.entries, j.entries);
+    let replaced: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("replaced-")
+        })
+        .collect();
+    assert_eq!(replaced.len(), 1);
+    assert_eq!(
+        std::fs::read(replaced[0].join(JOURNAL_FILE)).unwrap(),
+        bytes
+    );
+    // The new journal alone reads back whole.
+    let d = read_dir(dir.path()).unwrap();
+    assert_eq!((d.problem, d.state.journal.entries), (None, j.entries));
+}
+
+/// A missing journal with a snapshot beside it starts from the snapshot and says so.
+#[test]
+fn a_missing_journal_starts_from_the_newest_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    journal_with_snapshot(dir.path());
+    std::fs::remove_file(dir.path().join(JOURNAL_FILE)).unwrap();
+    let o = Store::open(dir.path(), &header(), FsyncPolicy::EveryInput).unwrap();
+    let rec = o.recovered.unwrap();
+    assert!(rec.repaired.unwrap().contains("was missing"));
+    assert_eq!(rec.state.now_ms, 4_000);
+    assert!(rec.state.journal.entries.is_empty() && rec.state.journal.base.is_some());
+    assert_eq!(
+        read_dir(dir.path()).unwrap().state.journal.base,
+        rec.state.journal.base
+    );
 }

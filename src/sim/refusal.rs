@@ -75,8 +75,6 @@ pub enum Refusal {
     MirrorNormal(String),
     /// A configuration change the model refuses (its own message).
     Configuration(String),
-    /// The host could not record the input in its journal (its own message).
-    Unrecorded(String),
 }
 
 impl fmt::Display for Refusal {
@@ -158,7 +156,7 @@ impl fmt::Display for Refusal {
                 "No server has the latest data of {r}; forced mirror recovery names the source."
             ),
             MirrorNormal(r) => write!(f, "The mirror of {r} is normal."),
-            Configuration(m) | Unrecorded(m) => f.write_str(m),
+            Configuration(m) => f.write_str(m),
         }
     }
 }

@@ -132,7 +132,10 @@ async fn put_cluster(c: &Commissaire, r: &Req, name: &str) -> Answer {
         match fleet.create(spec).await {
             Ok(_) => {}
             Err(FleetError::BadRequest(_)) => return err(StatusCode::BAD_REQUEST),
-            Err(FleetError::Conflict(_)) => return err(StatusCode::CONFLICT),
+            Err(FleetError::Conflict(_) | FleetError::Locked(_)) => {
+                return err(StatusCode::CONFLICT)
+            }
+            Err(FleetError::Unavailable(_)) => return err(StatusCode::SERVICE_UNAVAILABLE),
         }
     }
     c.store()

@@ -3,7 +3,8 @@
 //! JSON:API envelope with links echoing the `Host` header, one monitor per cluster
 //! (`ECX-Monitor`), one service per failover group, `set`/`clear` of maintenance as
 //! [`Operation::Maintenance`](crate::sim::Operation::Maintenance), Basic auth
-//! `admin`/`mariadb`, `{"errors":[{"detail":...}]}` bodies, 404 with no body for unknown
+//! `admin`/`mariadb` under the cluster's lockout (`--auth-max-failures`, shared with
+//! its other faces), `{"errors":[{"detail":...}]}` bodies, 404 with no body for unknown
 //! paths and names, 405 for other methods, pretty output unless `?pretty=false`.
 
 mod admin;
@@ -38,7 +39,7 @@ pub struct MaxScale {
 pub fn router(app: &App) -> axum::Router {
     let m = Arc::new(MaxScale {
         app: app.clone(),
-        auth: Auth::new(USER, PASSWORD, 0, std::time::Duration::ZERO),
+        auth: app.auth.sharing_lockout(USER, PASSWORD),
         seen: Mutex::new(Vec::new()),
         seen_names: Mutex::new(Vec::new()),
         stopped: Mutex::new(false),

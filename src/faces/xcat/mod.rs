@@ -29,10 +29,11 @@ pub const TOKEN_LIFE_MS: u64 = 86_400_000;
 /// Tokens kept at most; the oldest expiry goes first (bounded memory).
 const MAX_TOKENS: usize = 1024;
 
-/// The face's state: its cluster and the tokens it issued (id -> expiry, virtual ms).
+/// The face's state: its cluster and the tokens it issued (id -> expiry in virtual
+/// ms, and the cluster's reset count when issued: a reset ends every token).
 pub struct Xcat {
     pub app: App,
-    tokens: Mutex<BTreeMap<String, u64>>,
+    tokens: Mutex<BTreeMap<String, (u64, u64)>>,
 }
 
 pub fn router(app: &App) -> Router {
@@ -229,10 +230,6 @@ fn perl_json_error(bytes: &[u8], e: &serde_json::Error) -> String {
 }
 
 impl Xcat {
-    fn now_ms(&self) -> u64 {
-        self.app.engine.snapshot().now_ms()
-    }
-
     /// A valid `X-Auth-Token`, or `userName`/`userPW` (`password`, as `restapi.pl`
     /// named it) matching the cluster's user (with its lockout).
     fn authorized(
@@ -242,9 +239,12 @@ impl Xcat {
         peer: Option<std::net::IpAddr>,
     ) -> bool {
         if let Some(token) = headers.get("x-auth-token").and_then(|v| v.to_str().ok()) {
-            let now = self.now_ms();
+            let snap = self.app.engine.snapshot();
+            let (now, resets) = (snap.now_ms(), snap.resets);
             let tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
-            return tokens.get(token).is_some_and(|&exp| exp > now);
+            return tokens
+                .get(token)
+                .is_some_and(|&(exp, r)| exp > now && r == resets);
         }
         self.credentials_ok(general, peer)
     }
@@ -283,21 +283,22 @@ impl Xcat {
         if !self.credentials_ok(general, peer) {
             return auth_failure();
         }
-        let now = self.now_ms();
+        let snap = self.app.engine.snapshot();
+        let (now, resets) = (snap.now_ms(), snap.resets);
         let expire = now + TOKEN_LIFE_MS;
         let id = uuid_v4(rand::random());
         let mut tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
-        tokens.retain(|_, &mut exp| exp > now);
+        tokens.retain(|_, &mut (exp, r)| exp > now && r == resets);
         if tokens.len() >= MAX_TOKENS {
             if let Some(oldest) = tokens
                 .iter()
-                .min_by_key(|(_, &e)| e)
+                .min_by_key(|(_, &(e, _))| e)
                 .map(|(k, _)| k.clone())
             {
                 tokens.remove(&oldest);
             }
         }
-        tokens.insert(id.clone(), expire);
+        tokens.insert(id.clone(), (expire, resets));
         let epoch = &self.app.engine.model().settings.epoch;
         let c = crate::model::calendar::civil(crate::model::calendar::unix_ms_at(epoch, expire));
         Answer {
