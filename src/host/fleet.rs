@@ -7,7 +7,8 @@
 use super::engine_task::{ClusterHandle, EngineSpec};
 use super::listeners::{self, Bound};
 use super::state::{Durable, Start};
-use super::{auth, ApiVersion, App, AppInner, ClockMode};
+use super::tenancy::{Credential, Tenancy};
+use super::{ApiVersion, App, AppInner, ClockMode};
 use crate::model::Model;
 use axum::Router;
 use std::net::SocketAddr;
@@ -46,6 +47,8 @@ pub struct HostSettings {
     pub auth_max_failures: u32,
     pub auth_lockout: Duration,
     pub allow_test_panics: bool,
+    /// The admin credential (`tenancy.rs`).
+    pub admin: Credential,
     /// The command line: what created clusters get for the fields they leave out.
     pub defaults: super::ServeArgs,
 }
@@ -64,6 +67,15 @@ pub struct Cluster {
     /// The faces' own listeners, waited for on removal.
     face_bound: Vec<Bound>,
     stop: watch::Sender<bool>,
+}
+
+impl ClusterSpec {
+    pub fn credential(&self) -> Credential {
+        Credential {
+            user: self.user.clone(),
+            password: self.password.clone(),
+        }
+    }
 }
 
 impl Cluster {
@@ -104,6 +116,8 @@ pub struct Fleet {
     pub face_listeners: RwLock<Vec<(String, SocketAddr)>>,
     /// The pool of lab clusters a manager face hands out (`host/fleet_pool.rs`).
     pub pool: super::fleet_pool::Pool,
+    /// Every cluster's credential, the admin's and the lockout.
+    pub tenancy: Arc<Tenancy>,
 }
 
 /// Cluster names are URL path segments: 1-63 of `A-Z a-z 0-9 _ . -`, starting with a
@@ -130,12 +144,17 @@ pub fn check_name(name: &str) -> Result<(), String> {
 impl Fleet {
     pub fn new(settings: HostSettings) -> Arc<Fleet> {
         Arc::new_cyclic(|me| Fleet {
-            settings,
             clusters: RwLock::new(Vec::new()),
             me: me.clone(),
             face_stops: Default::default(),
             face_listeners: RwLock::new(Vec::new()),
             pool: Default::default(),
+            tenancy: Arc::new(Tenancy::new(
+                settings.admin.clone(),
+                settings.auth_max_failures,
+                settings.auth_lockout,
+            )),
+            settings,
         })
     }
 
@@ -169,6 +188,7 @@ impl Fleet {
             let i = all.iter().position(|c| c.name() == name)?;
             all.remove(i)
         };
+        self.tenancy.remove(name);
         let _ = c.stop.send(true);
         let all_closed = async {
             for b in c.bound.iter().chain(&c.face_bound) {
@@ -211,6 +231,7 @@ impl Fleet {
         if all.iter().any(|c| c.name() == spec.name) {
             return Err(duplicate(&spec));
         }
+        self.tenancy.set(&spec.name, spec.credential());
         all.push(cluster.clone());
         Ok(cluster)
     }
@@ -262,21 +283,19 @@ impl Fleet {
             checkpoint_every: s.defaults.checkpoint_every,
             snapshot_every_ms: s.defaults.snapshot_every.0,
         });
-        Ok(Arc::new(AppInner {
+        let app = Arc::new(AppInner {
             name: spec.name.clone(),
             engine,
             version: spec.api_version,
-            auth: auth::Auth::new(
-                &spec.user,
-                &spec.password,
-                s.auth_max_failures,
-                s.auth_lockout,
-            ),
+            tenancy: self.tenancy.clone(),
             config_json,
             vocabulary_json,
             allow_test_panics: s.allow_test_panics,
             state: durable,
-        }))
+            exercise: Default::default(),
+        });
+        super::exercise_api::restore(&app);
+        Ok(app)
     }
 }
 

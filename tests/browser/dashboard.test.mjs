@@ -517,6 +517,33 @@ async function main() {
       await screenshot(page, "fleet-picker");
     });
 
+    await check(page, "on another cluster's own port the picker's first option names that cluster (#26)", async () => {
+      const auth = "Basic " + Buffer.from(`${USER}:${PASSWORD}`).toString("base64");
+      const list = await (await fetch(`${base}/sim/v1/clusters`, { headers: { Authorization: auth } })).json();
+      const lab2 = list.find((c) => c.name === "lab2");
+      const other = await browser.newPage();
+      try {
+        await other.goto(`${lab2.api_url}/`);
+        await other.locator("#login-user").fill(USER);
+        await other.locator("#login-password").fill(PASSWORD);
+        await other.locator("#login-submit").click();
+        await other.locator("#conn.live").waitFor({ timeout: WAIT });
+        const picker = other.locator("#cluster-picker");
+        await picker.waitFor({ state: "visible", timeout: WAIT });
+        const first = (await picker.locator("option").first().textContent()) || "";
+        const shown = (await other.locator("#cluster-picker option:checked").textContent()) || "";
+        if (!first.startsWith("lab2") || !shown.startsWith("lab2")) {
+          throw new Error(`first option ${first}, selected ${shown}`);
+        }
+        // The page shows lab2 (fresh clock), and the other option is the first cluster.
+        await expectText(other.locator("#clock-elapsed"), "00:00.000", "lab2's clock on its own port");
+        const labels = await picker.locator("option").allTextContents();
+        if (labels.length !== 2 || labels[1].startsWith("lab2")) throw new Error(`picker lists ${labels}`);
+      } finally {
+        await other.close();
+      }
+    });
+
     await check(page, "no script errors on the page", async () => {
       if (pageErrors.length) throw new Error(pageErrors.join(" | "));
     });

@@ -23,9 +23,10 @@ pub fn list(c: &Commissaire, r: &Req) -> Answer {
         return not_allowed();
     }
     let names: Vec<String> = c
-        .fleet()
-        .map(|f| f.list().iter().map(|x| x.name().to_string()).collect())
-        .unwrap_or_default();
+        .clusters()
+        .iter()
+        .map(|x| x.name().to_string())
+        .collect();
     ok(json!(names))
 }
 

@@ -14,7 +14,7 @@ mod raw;
 mod schema;
 mod step;
 
-pub use schema::scenario_schema;
+pub use schema::{scenario_schema, ClusterSource, ExpectSchema, StepSchema};
 
 use super::error::ScenarioError;
 use super::expect::{Anchor, Check, Expectation};
