@@ -252,11 +252,17 @@ fn the_status_view_has_the_reference_samples_structure() {
 #[test]
 fn h_host_help_detail_and_a_down_server_named() {
     let s = manual(&[]);
-    assert_eq!(stat(&s, &["-h", "server2"]), stat(&s, &["--server", "server2"]));
+    assert_eq!(
+        stat(&s, &["-h", "server2"]),
+        stat(&s, &["--server", "server2"])
+    );
     let out = clp(&s, "clpstat", &["-h", "server9"]);
     assert_eq!(
         (out.code, out.stderr.as_str()),
-        (1, "Invalid server name. Specify a valid server name in the cluster.\n")
+        (
+            1,
+            "Invalid server name. Specify a valid server name in the cluster.\n"
+        )
     );
     assert!(stat(&s, &["--help"]).starts_with("Usage: clpstat"));
     assert_eq!(stat(&s, &["-i", "--detail"]), stat(&s, &["-i"]));
@@ -270,7 +276,8 @@ fn h_host_help_detail_and_a_down_server_named() {
     let out = clp(&s, "clpstat", &[]);
     assert_eq!(out.code, 1);
     assert!(
-        out.stderr.contains("The server server1 is powered off or hung")
+        out.stderr
+            .contains("The server server1 is powered off or hung")
             && out.stderr.contains("clpstat -h HOST")
             && out.stderr.contains("CLP_SERVER=HOST"),
         "{out:?}"

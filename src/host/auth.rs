@@ -25,7 +25,9 @@ pub enum Verdict {
         challenge: bool,
     },
     /// 403: locked out for `retry_after_secs` more seconds (at least 1).
-    Forbidden { retry_after_secs: u64 },
+    Forbidden {
+        retry_after_secs: u64,
+    },
 }
 
 #[derive(Debug)]
@@ -247,7 +249,9 @@ mod tests {
         }
         assert!(matches!(
             a.check(ip, Some(&basic("user", "password"))),
-            Verdict::Forbidden { retry_after_secs: 1 }
+            Verdict::Forbidden {
+                retry_after_secs: 1
+            }
         ));
         assert_eq!(
             a.check(other, Some(&basic("user", "password"))),
@@ -307,7 +311,9 @@ mod tests {
         // Locked means locked: the right password from that source is refused too.
         assert!(matches!(
             a.check(ip, Some(&basic("user", "password"))),
-            Verdict::Forbidden { retry_after_secs: 55..=60 }
+            Verdict::Forbidden {
+                retry_after_secs: 55..=60
+            }
         ));
         // Another source is not affected.
         let other: IpAddr = "10.0.0.10".parse().unwrap();

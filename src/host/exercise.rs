@@ -124,16 +124,16 @@ fn one_line(s: &str) -> String {
 /// Reads an exercise file and the cluster it names (or the default cluster).
 pub fn load(path: &Path) -> Result<(Exercise, Arc<Model>), Vec<String>> {
     let source = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| vec![format!("{source}: cannot read: {e}")])?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| vec![format!("{source}: cannot read: {e}")])?;
     let file = parse(&text, &source)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut doc = json!({"name": "cluster", "expect": [{"count": {"kind": "fault-injected"}, "at_least": 0}]});
     if let Some(c) = &file.cluster {
         doc["cluster"] = c.clone();
     }
-    let sc = crate::scenario::parse(&doc.to_string(), &source, dir).map_err(|e| {
-        vec![format!("{source}: cluster: {}", e.problem)]
-    })?;
+    let sc = crate::scenario::parse(&doc.to_string(), &source, dir)
+        .map_err(|e| vec![format!("{source}: cluster: {}", e.problem)])?;
     let model = sc.model.clone();
     Ok((check(file, text, &model, &source)?, model))
 }
@@ -156,16 +156,29 @@ pub fn check_file(path: &Path) -> Result<String, Vec<String>> {
 }
 
 /// Checks every part against `model`: one line per problem, each with its place.
-pub fn check(file: ExerciseFile, text: String, model: &Model, source: &str) -> Result<Exercise, Vec<String>> {
+pub fn check(
+    file: ExerciseFile,
+    text: String,
+    model: &Model,
+    source: &str,
+) -> Result<Exercise, Vec<String>> {
     let mut problems = Vec::new();
     let mut say = |at: String, m: String| problems.push(format!("{source}: {at}: {m}"));
     if file.name.trim().is_empty() {
         say("name".into(), "the exercise name is empty".into());
     }
     if file.time_limit.0 == 0 || file.time_limit.0 > MAX_TIME_LIMIT.0 {
-        say("time_limit".into(), "must be more than 0 and at most 24h".into());
+        say(
+            "time_limit".into(),
+            "must be more than 0 and at most 24h".into(),
+        );
     }
-    for (list, n) in [("situation", file.situation.len()), ("goals", file.goals.len()), ("rules", file.rules.len()), ("hints", file.hints.len())] {
+    for (list, n) in [
+        ("situation", file.situation.len()),
+        ("goals", file.goals.len()),
+        ("rules", file.rules.len()),
+        ("hints", file.hints.len()),
+    ] {
         if n > MAX_ITEMS {
             say(list.into(), format!("{n} items; at most {MAX_ITEMS}"));
         }
@@ -187,7 +200,12 @@ pub fn check(file: ExerciseFile, text: String, model: &Model, source: &str) -> R
         }
     }
     if problems.is_empty() {
-        Ok(Exercise { file, text, inputs, labels })
+        Ok(Exercise {
+            file,
+            text,
+            inputs,
+            labels,
+        })
     } else {
         Err(problems)
     }
@@ -211,22 +229,40 @@ fn check_situation(
     let (mut inputs, mut labels) = (Vec::new(), Vec::new());
     for (i, step) in file.situation.iter().enumerate() {
         let Some(obj) = step.as_object() else {
-            say(place("situation", i, ""), "a step is a mapping (fault: or op:)".into());
+            say(
+                place("situation", i, ""),
+                "a step is a mapping (fault: or op:)".into(),
+            );
             continue;
         };
-        if let Some(k) = ["at", "after", "when"].iter().find(|k| obj.contains_key(**k)) {
-            say(place("situation", i, k), "the situation applies when the exercise starts; remove it".into());
+        if let Some(k) = ["at", "after", "when"]
+            .iter()
+            .find(|k| obj.contains_key(**k))
+        {
+            say(
+                place("situation", i, k),
+                "the situation applies when the exercise starts; remove it".into(),
+            );
             continue;
         }
         let mut s = obj.clone();
         s.insert("at".into(), json!("0s"));
-        let doc = doc(model, 1, vec![Value::Object(s)], vec![json!({"count": {"kind": "fault-injected"}, "at_least": 0})], None);
+        let doc = doc(
+            model,
+            1,
+            vec![Value::Object(s)],
+            vec![json!({"count": {"kind": "fault-injected"}, "at_least": 0})],
+            None,
+        );
         match crate::scenario::parse(&doc, "exercise", Path::new(".")) {
             Err(e) => say(rename(&e.at, "steps", "situation", i), e.problem),
             Ok(sc) => match &sc.steps[0].action {
                 Action::Operate(op) => inputs.push(Input::Operation(op.clone())),
                 Action::Inject(spec) => inputs.push(Input::Fault(spec.clone())),
-                Action::Heal { .. } => say(place("situation", i, "heal"), "nothing has been injected before the start".into()),
+                Action::Heal { .. } => say(
+                    place("situation", i, "heal"),
+                    "nothing has been injected before the start".into(),
+                ),
             },
         }
         if let Some(l) = obj.get("label").and_then(Value::as_str) {
@@ -244,26 +280,43 @@ fn rename(at: &str, from: &str, to: &str, i: usize) -> String {
 
 /// One goal or rule, shifted to time 0 and checked as a scenario expectation. Goals
 /// are what the student makes happen: no invariants, and no deadline past the limit.
-fn check_expectation(item: &Value, goal: bool, file: &ExerciseFile, labels: &[String], model: &Model) -> Result<(), (String, String)> {
-    let obj = item.as_object().ok_or(("".to_string(), "an expectation is a mapping".to_string()))?;
+fn check_expectation(
+    item: &Value,
+    goal: bool,
+    file: &ExerciseFile,
+    labels: &[String],
+    model: &Model,
+) -> Result<(), (String, String)> {
+    let obj = item
+        .as_object()
+        .ok_or(("".to_string(), "an expectation is a mapping".to_string()))?;
     if goal {
         if let Some(k) = ["always", "never"].iter().find(|k| obj.contains_key(**k)) {
-            return Err((k.to_string(), "an invariant is met by doing nothing: put it in `rules`".into()));
+            return Err((
+                k.to_string(),
+                "an invariant is met by doing nothing: put it in `rules`".into(),
+            ));
         }
     }
     let shifted = shift(item, 0, labels)?;
     let doc = doc(model, 1, Vec::new(), vec![shifted.clone()], None);
     let sc = crate::scenario::parse(&doc, "exercise", Path::new(".")).map_err(|e| {
-        let field = e.at.strip_prefix("expect[0]").unwrap_or(&e.at).trim_start_matches('.');
+        let field =
+            e.at.strip_prefix("expect[0]")
+                .unwrap_or(&e.at)
+                .trim_start_matches('.');
         (field.to_string(), e.problem)
     })?;
     let limit = file.time_limit.0;
     if goal && sc.planned_end() > limit {
-        return Err(("".into(), format!(
+        return Err((
+            "".into(),
+            format!(
             "this goal is judged at {} ms, after the time limit ({} ms): no student can meet it",
             sc.planned_end(),
             limit
-        )));
+        ),
+        ));
     }
     Ok(())
 }
@@ -273,12 +326,24 @@ fn check_hint(h: &Hint, file: &ExerciseFile) -> Result<(), (String, String)> {
         return Err(("text".into(), "the hint is empty".into()));
     }
     if h.after.is_none() && h.failed.is_none() {
-        return Err(("".into(), "a hint needs `after` (a time) or `failed` (goals[N] or rules[N])".into()));
+        return Err((
+            "".into(),
+            "a hint needs `after` (a time) or `failed` (goals[N] or rules[N])".into(),
+        ));
     }
     if let Some(f) = &h.failed {
-        let ok = reference(f).is_some_and(|(goal, i)| i < if goal { file.goals.len() } else { file.rules.len() });
+        let ok = reference(f).is_some_and(|(goal, i)| {
+            i < if goal {
+                file.goals.len()
+            } else {
+                file.rules.len()
+            }
+        });
         if !ok {
-            return Err(("failed".into(), format!("{f:?} is not goals[N] or rules[N] of this exercise")));
+            return Err((
+                "failed".into(),
+                format!("{f:?} is not goals[N] or rules[N] of this exercise"),
+            ));
         }
     }
     Ok(())
@@ -301,7 +366,10 @@ fn reference(s: &str) -> Option<(bool, usize)> {
 fn shift(item: &Value, t0: u64, labels: &[String]) -> Result<Value, (String, String)> {
     let mut obj: Map<String, Value> = item.as_object().cloned().unwrap_or_default();
     let moved = |k: &str, v: &Value| -> Result<Value, (String, String)> {
-        let text = v.as_str().ok_or((k.to_string(), "a duration such as `90s` or `2m`".to_string()))?;
+        let text = v.as_str().ok_or((
+            k.to_string(),
+            "a duration such as `90s` or `2m`".to_string(),
+        ))?;
         let ms = crate::model::parse_duration(text).map_err(|m| (k.to_string(), m))?;
         Ok(json!(format!("{}ms", ms.0.saturating_add(t0))))
     };
@@ -314,12 +382,21 @@ fn shift(item: &Value, t0: u64, labels: &[String]) -> Result<Value, (String, Str
         let since = match obj.get("since") {
             None => json!(format!("{t0}ms")),
             Some(Value::String(l)) if labels.contains(l) => json!(format!("{t0}ms")),
-            Some(v @ Value::String(s)) if s.starts_with(|c: char| c.is_ascii_digit()) => moved("since", v)?,
-            Some(v) => return Err(("since".into(), format!("{v} is neither a time nor the label of a situation step"))),
+            Some(v @ Value::String(s)) if s.starts_with(|c: char| c.is_ascii_digit()) => {
+                moved("since", v)?
+            }
+            Some(v) => {
+                return Err((
+                    "since".into(),
+                    format!("{v} is neither a time nor the label of a situation step"),
+                ))
+            }
         };
         obj.insert("since".into(), since);
     }
-    let windowed = ["always", "never", "sequence", "count"].iter().any(|k| obj.contains_key(*k));
+    let windowed = ["always", "never", "sequence", "count"]
+        .iter()
+        .any(|k| obj.contains_key(*k));
     if windowed && !obj.contains_key("from") {
         obj.insert("from".into(), json!(format!("{t0}ms")));
     }
@@ -327,7 +404,13 @@ fn shift(item: &Value, t0: u64, labels: &[String]) -> Result<Value, (String, Str
 }
 
 /// A scenario document (JSON is YAML) over `model`.
-fn doc(model: &Model, seed: u64, steps: Vec<Value>, expect: Vec<Value>, end: Option<u64>) -> String {
+fn doc(
+    model: &Model,
+    seed: u64,
+    steps: Vec<Value>,
+    expect: Vec<Value>,
+    end: Option<u64>,
+) -> String {
     let mut d = json!({
         "name": "exercise",
         "cluster": model.source,
@@ -375,7 +458,13 @@ pub struct Grade {
 }
 
 /// Judges `ex`, started at `t0`, on the cluster's journal at `now_ms`.
-pub fn grade(ex: &Exercise, model: &Arc<Model>, journal: &Journal, t0: u64, now_ms: u64) -> Result<Grade, String> {
+pub fn grade(
+    ex: &Exercise,
+    model: &Arc<Model>,
+    journal: &Journal,
+    t0: u64,
+    now_ms: u64,
+) -> Result<Grade, String> {
     let limit = ex.file.time_limit.0;
     let end = now_ms.min(t0.saturating_add(limit)).max(t0);
     let finished = now_ms >= t0.saturating_add(limit);
@@ -388,16 +477,32 @@ pub fn grade(ex: &Exercise, model: &Arc<Model>, journal: &Journal, t0: u64, now_
     for item in ex.file.goals.iter().chain(&ex.file.rules) {
         expect.push(shift(item, t0, &ex.labels).map_err(|(f, m)| format!("{f}: {m}"))?);
     }
-    let sc = crate::scenario::parse(&doc(model, journal.seed, steps, expect, Some(end)), "exercise", Path::new("."))
-        .map_err(|e| e.to_string())?;
+    let sc = crate::scenario::parse(
+        &doc(model, journal.seed, steps, expect, Some(end)),
+        "exercise",
+        Path::new("."),
+    )
+    .map_err(|e| e.to_string())?;
     let verdicts = run_judged(&sc, journal.seed);
     let n = ex.file.goals.len();
     let text = |i: usize| {
-        let note = ex.file.goals.iter().chain(&ex.file.rules).nth(i).and_then(|v| v.get("note")).and_then(Value::as_str);
-        note.map(str::to_string).unwrap_or_else(|| sc.expectations[i].text.clone())
+        let note = ex
+            .file
+            .goals
+            .iter()
+            .chain(&ex.file.rules)
+            .nth(i)
+            .and_then(|v| v.get("note"))
+            .and_then(Value::as_str);
+        note.map(str::to_string)
+            .unwrap_or_else(|| sc.expectations[i].text.clone())
     };
-    let goals: Vec<Judged> = (0..n).map(|i| judged(text(i), goal_state(&verdicts[i], finished), &verdicts[i])).collect();
-    let rules: Vec<Judged> = (n..verdicts.len()).map(|i| judged(text(i), rule_state(&verdicts[i], finished), &verdicts[i])).collect();
+    let goals: Vec<Judged> = (0..n)
+        .map(|i| judged(text(i), goal_state(&verdicts[i], finished), &verdicts[i]))
+        .collect();
+    let rules: Vec<Judged> = (n..verdicts.len())
+        .map(|i| judged(text(i), rule_state(&verdicts[i], finished), &verdicts[i]))
+        .collect();
     let met = goals.iter().filter(|g| g.state == "met").count();
     let passed = met == n && rules.iter().all(|r| r.state == "kept");
     let hints = unlocked(&ex.file.hints, &goals, &rules, end - t0);
@@ -420,7 +525,11 @@ pub fn grade(ex: &Exercise, model: &Arc<Model>, journal: &Journal, t0: u64, now_
 }
 
 fn judged(text: String, state: &'static str, v: &Verdict) -> Judged {
-    let seen = if matches!(state, "failed" | "broken") { v.seen.clone() } else { None };
+    let seen = if matches!(state, "failed" | "broken") {
+        v.seen.clone()
+    } else {
+        None
+    };
     Judged { text, state, seen }
 }
 
@@ -444,10 +553,15 @@ fn unlocked(hints: &[Hint], goals: &[Judged], rules: &[Judged], elapsed: u64) ->
         .iter()
         .filter(|h| {
             let by_time = h.after.is_some_and(|a| elapsed >= a.0);
-            let by_failure = h.failed.as_deref().and_then(reference).is_some_and(|(goal, i)| {
-                let list = if goal { goals } else { rules };
-                list.get(i).is_some_and(|j| matches!(j.state, "failed" | "broken"))
-            });
+            let by_failure = h
+                .failed
+                .as_deref()
+                .and_then(reference)
+                .is_some_and(|(goal, i)| {
+                    let list = if goal { goals } else { rules };
+                    list.get(i)
+                        .is_some_and(|j| matches!(j.state, "failed" | "broken"))
+                });
             by_time || by_failure
         })
         .map(|h| h.text.clone())

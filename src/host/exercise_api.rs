@@ -59,7 +59,12 @@ pub async fn grade_of(app: &App) -> Result<Option<Grade>, ApiError> {
     })
     .await
     .map_err(|_| ApiError::internal())?
-    .map_err(|m| ApiError::with(StatusCode::CONFLICT, format!("cannot judge the exercise: {m}")))?;
+    .map_err(|m| {
+        ApiError::with(
+            StatusCode::CONFLICT,
+            format!("cannot judge the exercise: {m}"),
+        )
+    })?;
     *run.cache.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, graded.clone()));
     Ok(Some(graded))
 }
@@ -105,8 +110,14 @@ pub async fn post_exercise(
     let mut checked = Vec::new();
     for app in &targets {
         let file = exercise::parse(&text, "exercise").map_err(problems)?;
-        let ex = exercise::check(file, text.clone(), &app.engine.model(), "exercise")
-            .map_err(|p| problems(p.into_iter().map(|l| format!("cluster {}: {l}", app.name)).collect()))?;
+        let ex =
+            exercise::check(file, text.clone(), &app.engine.model(), "exercise").map_err(|p| {
+                problems(
+                    p.into_iter()
+                        .map(|l| format!("cluster {}: {l}", app.name))
+                        .collect(),
+                )
+            })?;
         checked.push((app.clone(), ex));
     }
     let mut started = Vec::new();
@@ -114,7 +125,10 @@ pub async fn post_exercise(
         let at = start(&app, ex).await?;
         started.push(json!({"cluster": app.name, "started_ms": at}));
     }
-    Ok(json_response(StatusCode::CREATED, &json!({"started": started})))
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({"started": started}),
+    ))
 }
 
 /// 400 with one line per problem (also as `problems`).
@@ -124,17 +138,37 @@ fn problems(lines: Vec<String>) -> ApiError {
     e
 }
 
-fn targets(fleet: &Fleet, own: &App, cluster: Option<&str>, pool: Option<&str>) -> Result<Vec<App>, ApiError> {
+fn targets(
+    fleet: &Fleet,
+    own: &App,
+    cluster: Option<&str>,
+    pool: Option<&str>,
+) -> Result<Vec<App>, ApiError> {
     if let Some(name) = cluster {
-        let c = fleet.get(name).ok_or_else(|| super::control::no_cluster(name))?;
+        let c = fleet
+            .get(name)
+            .ok_or_else(|| super::control::no_cluster(name))?;
         return Ok(vec![c.app.clone()]);
     }
     if let Some(p) = pool {
-        let names: Vec<String> = fleet.pool.lock().iter().filter(|m| m.host == p).map(|m| m.cluster.clone()).collect();
+        let names: Vec<String> = fleet
+            .pool
+            .lock()
+            .iter()
+            .filter(|m| m.host == p)
+            .map(|m| m.cluster.clone())
+            .collect();
         if names.is_empty() {
-            return Err(ApiError::with(StatusCode::NOT_FOUND, format!("no pool named {p:?}")));
+            return Err(ApiError::with(
+                StatusCode::NOT_FOUND,
+                format!("no pool named {p:?}"),
+            ));
         }
-        return Ok(names.iter().filter_map(|n| fleet.get(n)).map(|c| c.app.clone()).collect());
+        return Ok(names
+            .iter()
+            .filter_map(|n| fleet.get(n))
+            .map(|c| c.app.clone())
+            .collect());
     }
     Ok(vec![own.clone()])
 }
@@ -155,8 +189,18 @@ async fn start(app: &App, ex: Exercise) -> Result<u64, ApiError> {
             Err(e) => return Err(engine_error(e)),
         }
     }
-    save(app, &Assignment { text: ex.text.clone(), started_ms: now });
-    app.exercise.set(Running { exercise: ex, started_ms: now, cache: Mutex::new(None) });
+    save(
+        app,
+        &Assignment {
+            text: ex.text.clone(),
+            started_ms: now,
+        },
+    );
+    app.exercise.set(Running {
+        exercise: ex,
+        started_ms: now,
+        cache: Mutex::new(None),
+    });
     Ok(now)
 }
 
@@ -169,7 +213,11 @@ fn save(app: &App, a: &Assignment) {
         .and_then(|b| std::fs::write(&tmp, b))
         .and_then(|_| std::fs::rename(&tmp, &path));
     if let Err(e) = written {
-        eprintln!("clustersim: cluster {}: cannot keep the exercise in {}: {e}", app.name, path.display());
+        eprintln!(
+            "clustersim: cluster {}: cannot keep the exercise in {}: {e}",
+            app.name,
+            path.display()
+        );
     }
 }
 
@@ -177,7 +225,9 @@ fn save(app: &App, a: &Assignment) {
 pub fn restore(app: &App) {
     let Some(d) = &app.state else { return };
     let path = d.info.dir.join(ASSIGNMENT_FILE);
-    let Ok(bytes) = std::fs::read(&path) else { return };
+    let Ok(bytes) = std::fs::read(&path) else {
+        return;
+    };
     let restored = serde_json::from_slice::<Assignment>(&bytes)
         .map_err(|e| vec![e.to_string()])
         .and_then(|a| {
@@ -186,8 +236,17 @@ pub fn restore(app: &App) {
             Ok((ex, a.started_ms))
         });
     match restored {
-        Ok((exercise, started_ms)) => app.exercise.set(Running { exercise, started_ms, cache: Mutex::new(None) }),
-        Err(p) => eprintln!("clustersim: cluster {}: {}: {}", app.name, path.display(), p.join("; ")),
+        Ok((exercise, started_ms)) => app.exercise.set(Running {
+            exercise,
+            started_ms,
+            cache: Mutex::new(None),
+        }),
+        Err(p) => eprintln!(
+            "clustersim: cluster {}: {}: {}",
+            app.name,
+            path.display(),
+            p.join("; ")
+        ),
     }
 }
 
@@ -203,10 +262,17 @@ struct Row {
 
 /// `GET /sim/v1/class` (the admin): every cluster with its holder and exercise as
 /// judged now; `?format=csv` or `?format=junit` for the grades.
-pub async fn get_class(State(ctx): State<Ctx>, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+pub async fn get_class(
+    State(ctx): State<Ctx>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
     let fleet = ctx.fleet.upgrade().ok_or_else(ApiError::internal)?;
     let pairs = query_pairs(q.as_deref()).ok_or_else(ApiError::bad_request)?;
-    let format = pairs.iter().find(|(k, _)| k == "format").map(|(_, v)| v.as_str()).unwrap_or("json");
+    let format = pairs
+        .iter()
+        .find(|(k, _)| k == "format")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("json");
     let mut rows = Vec::new();
     for c in fleet.list() {
         rows.push(Row {
@@ -220,7 +286,9 @@ pub async fn get_class(State(ctx): State<Ctx>, RawQuery(q): RawQuery) -> Result<
         "json" => Ok(json_response(StatusCode::OK, &rows)),
         "csv" => Ok(text("text/csv; charset=utf-8", csv(&rows))),
         "junit" => Ok(text("application/xml; charset=utf-8", junit(&rows))),
-        other => Err(ApiError::bad_request_msg(format!("format {other:?} is not one of: json, csv, junit"))),
+        other => Err(ApiError::bad_request_msg(format!(
+            "format {other:?} is not one of: json, csv, junit"
+        ))),
     }
 }
 
@@ -238,7 +306,9 @@ fn csv_field(s: &str) -> String {
 }
 
 fn csv(rows: &[Row]) -> String {
-    let mut out = String::from("cluster,holder,exercise,goals_met,goals_total,passed,finished,time_left_s,last_alert\n");
+    let mut out = String::from(
+        "cluster,holder,exercise,goals_met,goals_total,passed,finished,time_left_s,last_alert\n",
+    );
     for r in rows {
         let g = r.grade.as_ref();
         let fields = [
@@ -249,7 +319,8 @@ fn csv(rows: &[Row]) -> String {
             g.map(|g| g.total.to_string()).unwrap_or_default(),
             g.map(|g| g.passed.to_string()).unwrap_or_default(),
             g.map(|g| g.finished.to_string()).unwrap_or_default(),
-            g.map(|g| (g.time_left_ms / 1000).to_string()).unwrap_or_default(),
+            g.map(|g| (g.time_left_ms / 1000).to_string())
+                .unwrap_or_default(),
             g.and_then(|g| g.last_alert.clone()).unwrap_or_default(),
         ];
         let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
@@ -260,29 +331,52 @@ fn csv(rows: &[Row]) -> String {
 }
 
 fn xml(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// One test suite per cluster with an exercise, one test case per goal and rule.
 fn junit(rows: &[Row]) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"class\">\n");
+    let mut out =
+        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"class\">\n");
     for r in rows {
         let Some(g) = &r.grade else { continue };
-        let cases: Vec<_> = g.goals.iter().map(|j| ("goal", j)).chain(g.rules.iter().map(|j| ("rule", j))).collect();
-        let failures = cases.iter().filter(|(_, j)| !matches!(j.state, "met" | "kept")).count();
-        let who = r.holder.as_deref().map(|h| format!(" ({h})")).unwrap_or_default();
+        let cases: Vec<_> = g
+            .goals
+            .iter()
+            .map(|j| ("goal", j))
+            .chain(g.rules.iter().map(|j| ("rule", j)))
+            .collect();
+        let failures = cases
+            .iter()
+            .filter(|(_, j)| !matches!(j.state, "met" | "kept"))
+            .count();
+        let who = r
+            .holder
+            .as_deref()
+            .map(|h| format!(" ({h})"))
+            .unwrap_or_default();
         out.push_str(&format!(
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\">\n",
             xml(&format!("{}{who}: {}", r.cluster, g.exercise)),
             cases.len()
         ));
         for (kind, j) in cases {
-            out.push_str(&format!("    <testcase classname=\"{}\" name=\"{}\"", xml(&r.cluster), xml(&format!("{kind}: {}", j.text))));
+            out.push_str(&format!(
+                "    <testcase classname=\"{}\" name=\"{}\"",
+                xml(&r.cluster),
+                xml(&format!("{kind}: {}", j.text))
+            ));
             if matches!(j.state, "met" | "kept") {
                 out.push_str("/>\n");
             } else {
                 let why = j.seen.clone().unwrap_or_else(|| j.state.to_string());
-                out.push_str(&format!(">\n      <failure message=\"{}\"/>\n    </testcase>\n", xml(&why)));
+                out.push_str(&format!(
+                    ">\n      <failure message=\"{}\"/>\n    </testcase>\n",
+                    xml(&why)
+                ));
             }
         }
         out.push_str("  </testsuite>\n");

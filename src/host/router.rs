@@ -11,10 +11,10 @@
 //! Every control route exists twice: `/sim/v1/X` (the listener's own cluster, which on
 //! the first cluster's listener is the first cluster) and `/sim/v1/clusters/{cluster}/X`.
 
-use super::tenancy::{lockout_message, Access, Scope, DENIED_MESSAGE, LOCKOUT_HEADER};
 use super::control as ctl;
 use super::fleet::Fleet;
 use super::fleet_api as fl;
+use super::tenancy::{lockout_message, Access, Scope, DENIED_MESSAGE, LOCKOUT_HEADER};
 use super::{ApiVersion, App, Conn};
 use crate::faces::expresscluster::errors::ApiError;
 use axum::extract::{Request, State};

@@ -64,16 +64,22 @@ pub struct Caller {
 pub enum Access {
     Granted(Caller),
     /// Unknown credentials (or none: `challenge`).
-    Unauthorized { challenge: bool },
+    Unauthorized {
+        challenge: bool,
+    },
     /// Too many failures for this user from this source.
-    Locked { user: String, retry_after_secs: u64 },
+    Locked {
+        user: String,
+        retry_after_secs: u64,
+    },
     /// Known credentials that do not reach what was asked for.
     Denied,
 }
 
 /// The `/sim/v1` message of a 403 for credentials that do not reach the cluster; it
 /// says nothing about whose they are or what else exists.
-pub const DENIED_MESSAGE: &str = "The request has not been allowed: these credentials do not give access to this cluster.";
+pub const DENIED_MESSAGE: &str =
+    "The request has not been allowed: these credentials do not give access to this cluster.";
 
 /// The explanatory header of a lockout 403 (its body stays the product's).
 pub const LOCKOUT_HEADER: &str = "x-clustersim-lockout";
@@ -246,7 +252,11 @@ mod tests {
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
         let h = |u: &str, p: &str| basic_header(u, p);
         let granted = |a: Access| matches!(a, Access::Granted(_));
-        assert!(granted(t.check(ip, Some(&h("alice", "a")), Scope::Cluster("lab-1"))));
+        assert!(granted(t.check(
+            ip,
+            Some(&h("alice", "a")),
+            Scope::Cluster("lab-1")
+        )));
         assert!(matches!(
             t.check(ip, Some(&h("alice", "a")), Scope::Cluster("lab-2")),
             Access::Denied
@@ -271,9 +281,16 @@ mod tests {
         t.check(ip, Some(&h("alice", "y")), Scope::Cluster("lab-1"));
         assert!(matches!(
             t.check(ip, Some(&h("alice", "a")), Scope::Cluster("lab-1")),
-            Access::Locked { retry_after_secs: 59..=60, .. }
+            Access::Locked {
+                retry_after_secs: 59..=60,
+                ..
+            }
         ));
-        assert!(granted(t.check(ip, Some(&h("bob", "b")), Scope::Cluster("lab-2"))));
+        assert!(granted(t.check(
+            ip,
+            Some(&h("bob", "b")),
+            Scope::Cluster("lab-2")
+        )));
         assert!(!t.shared_with_admin("lab-1"));
         let g = Credential::generate("lab-3");
         assert_eq!(g.password.len(), GENERATED_PASSWORD_LEN);

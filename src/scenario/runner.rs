@@ -178,7 +178,11 @@ pub fn run_judged(sc: &Scenario, seed: u64) -> Vec<Verdict> {
         })
         .collect();
     r.finish();
-    let step_failures = r.failures.iter().filter(|(o, _)| *o >= usize::MAX - 1).count();
+    let step_failures = r
+        .failures
+        .iter()
+        .filter(|(o, _)| *o >= usize::MAX - 1)
+        .count();
     early
         .into_iter()
         .enumerate()

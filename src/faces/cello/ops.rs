@@ -29,8 +29,7 @@ pub async fn cluster_op(c: &Cello, p: &Params, who: Option<&Caller>) -> Answer {
     };
     let action = p.get("action");
     let op = action.as_ref().and_then(Value::as_str);
-    if let (Some(op @ ("release" | "start" | "stop" | "restart")), Some(id)) = (op, cluster_id(p))
-    {
+    if let (Some(op @ ("release" | "start" | "stop" | "restart")), Some(id)) = (op, cluster_id(p)) {
         if by_id(&fleet, &id).is_some_and(|name| !reaches(&fleet, who, &name)) {
             return Answer::Fail(
                 403,
@@ -195,10 +194,9 @@ async fn release(fleet: &Fleet, p: &Params) -> Answer {
         m.cluster.clone()
     };
     // The next student must not reach it with the last one's credential.
-    fleet.tenancy.set(
-        &name,
-        crate::host::tenancy::Credential::generate(&name),
-    );
+    fleet
+        .tenancy
+        .set(&name, crate::host::tenancy::Credential::generate(&name));
     if let Some(cl) = fleet.get(&name) {
         if cl
             .app

@@ -13,8 +13,8 @@ mod clusters;
 mod hosts;
 mod membership;
 
-use crate::host::tenancy::{Access, Caller, Scope};
 use crate::host::fleet::{Cluster, Fleet};
+use crate::host::tenancy::{Access, Caller, Scope};
 use crate::host::Conn;
 use axum::extract::{Request, State};
 use axum::http::{header, Method, StatusCode};
@@ -202,10 +202,7 @@ async fn handle(State(c): State<Arc<Commissaire>>, req: Request) -> Response {
     if !caller.admin && !tenant_may(&fleet, &caller, &r) {
         return err(StatusCode::FORBIDDEN).into_response();
     }
-    CALLER
-        .scope(caller, dispatch(&c, r))
-        .await
-        .into_response()
+    CALLER.scope(caller, dispatch(&c, r)).await.into_response()
 }
 
 /// A tenant (not the admin) reads and works on its own clusters only and creates or
