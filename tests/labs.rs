@@ -92,6 +92,7 @@ impl Student {
 
 // ------------------------------------------------------------------ tenancy
 
+/// The hidden bar, as one story (long: every path is one line of the table).
 #[test]
 fn a_student_reaches_their_own_cluster_and_nothing_of_anothers() {
     let (s, _dir) = fleet(
