@@ -1,6 +1,6 @@
 // The student's exercise panel (#26): polls GET /sim/v1/exercise (the chosen cluster's)
 // and lists its goals as they turn green, the rules, the hints unlocked and the time
-// left. Hidden while the cluster has no exercise (404).
+// left. Hidden while the cluster has no exercise (`{"exercise": null}`).
 
 import * as api from "./api.js";
 
@@ -36,11 +36,13 @@ export function render(g) {
 }
 
 async function poll() {
+  const panel = $("exercise-panel");
   try {
-    render(await api.get("/sim/v1/exercise"));
-  } catch (err) {
-    const panel = $("exercise-panel");
-    if (panel && err.status === 404) panel.hidden = true;
+    const g = await api.get("/sim/v1/exercise");
+    if (g && g.exercise) render(g);
+    else if (panel) panel.hidden = true;
+  } catch {
+    // A transient failure: the next poll tries again.
   }
 }
 

@@ -105,15 +105,8 @@ pub fn parse(text: &str, source: &str) -> Result<ExerciseFile, Vec<String>> {
     crate::model::limits::check_yaml_text(text)
         .map_err(|e| vec![format!("{source}: {}: {}", e.place(), e.problem)])?;
     serde_norway::from_str(text).map_err(|e| {
-        let at = e
-            .location()
-            .map(|l| format!("line {} column {}: ", l.line(), l.column()))
-            .unwrap_or_default();
-        let mut msg = e.to_string();
-        if let Some(i) = msg.find(" at line ") {
-            msg.truncate(i);
-        }
-        vec![format!("{source}: {at}{}", one_line(&msg))]
+        let (at, msg) = crate::scenario::file::yaml_error(&e);
+        vec![format!("{source}: {at}: {}", one_line(&msg))]
     })
 }
 
