@@ -24,6 +24,11 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Check exercise files against the cluster each names: a summary line each, or one line per problem (exit code 2).
+    Exercise {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Print the embedded default cluster's YAML.
     DefaultConfig,
     /// Run a synthetic cluster under random faults as fast as possible; print one JSON line.
@@ -71,7 +76,8 @@ fn main() -> ExitCode {
     }
     let args = Cli::parse();
     match args.command {
-        Command::Validate { files } => validate(&files),
+        Command::Validate { files } => validate(&files, cli::validate::check_file),
+        Command::Exercise { files } => validate(&files, clustersim::host::exercise::check_file),
         Command::DefaultConfig => {
             print!("{}", clustersim::model::DEFAULT_CLUSTER_YAML);
             ExitCode::SUCCESS
@@ -127,10 +133,13 @@ fn done(r: Result<String, String>) -> ExitCode {
     }
 }
 
-fn validate(files: &[PathBuf]) -> ExitCode {
+fn validate(
+    files: &[PathBuf],
+    check: impl Fn(&std::path::Path) -> Result<String, Vec<String>>,
+) -> ExitCode {
     let mut ok = true;
     for file in files {
-        match cli::validate::check_file(file) {
+        match check(file) {
             Ok(summary) => println!("{summary}"),
             Err(problems) => {
                 ok = false;

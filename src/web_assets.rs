@@ -33,6 +33,9 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
     web!("forms.js", JS),
     web!("calendar.js", JS),
     web!("fleet.js", JS),
+    web!("exercise.js", JS),
+    web!("class.html", HTML),
+    web!("class.js", JS),
     web!("screenshot.png", PNG),
 ];
 

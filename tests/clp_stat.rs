@@ -246,3 +246,42 @@ fn the_status_view_has_the_reference_samples_structure() {
     assert_eq!(live_g[5], sample_g[5]);
     assert_eq!(live_g[6], sample_g[6]);
 }
+
+/// #26: `-h HOST` asks another server, as the product's `clpstat -h`; a command run as a
+/// server that is down names it and says how to pick another; `--help`, `--detail`.
+#[test]
+fn h_host_help_detail_and_a_down_server_named() {
+    let s = manual(&[]);
+    assert_eq!(
+        stat(&s, &["-h", "server2"]),
+        stat(&s, &["--server", "server2"])
+    );
+    let out = clp(&s, "clpstat", &["-h", "server9"]);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            1,
+            "Invalid server name. Specify a valid server name in the cluster.\n"
+        )
+    );
+    assert!(stat(&s, &["--help"]).starts_with("Usage: clpstat"));
+    assert_eq!(stat(&s, &["-i", "--detail"]), stat(&s, &["-i"]));
+    assert_eq!(stat(&s, &["--sv", "--detail"]), stat(&s, &["--sv"]));
+    assert_eq!(clp(&s, "clpstat", &["-g", "--detail"]).code, 1);
+    s.post(
+        "/sim/v1/faults",
+        Some(r#"{"kind":"server-crash","server":"server1"}"#),
+    );
+    s.advance(130_000);
+    let out = clp(&s, "clpstat", &[]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("The server server1 is powered off or hung")
+            && out.stderr.contains("clpstat -h HOST")
+            && out.stderr.contains("CLP_SERVER=HOST"),
+        "{out:?}"
+    );
+    // As the message says: ask server2.
+    assert!(stat(&s, &["-h", "server2"]).contains("*server2"));
+}

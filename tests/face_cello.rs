@@ -73,9 +73,12 @@ impl Lab {
     }
 }
 
-/// (HTTP status, body as JSON, or the text as a JSON string).
+/// (HTTP status, body as JSON, or the text as a JSON string). As the fleet's admin
+/// (`user`/`password`, the default): Cello asks for no credentials, but in a fleet what
+/// a caller sees and operates is what it reaches (#26, `tests/labs.rs`).
 fn call(method: &str, url: &str, body: Option<&str>) -> (u16, Value) {
-    let r = send(method, url, body, &[]);
+    let auth = rest_support::basic("user", "password");
+    let r = send(method, url, body, &[("Authorization", &auth)]);
     let st = r.status();
     let text = r.into_string().unwrap();
     (

@@ -44,3 +44,11 @@ fn openapi_components_are_fresh() {
         openapi_document(&committed).expect("openapi.json parses"),
     );
 }
+
+#[test]
+fn exercise_schema_is_fresh() {
+    check(
+        "exercises/exercise.schema.json",
+        pretty(&clustersim::host::exercise::exercise_schema()),
+    );
+}

@@ -281,7 +281,19 @@ fn a_fleet_file_starts_every_cluster() {
         None,
         Some(("user", "password")),
     );
-    assert_eq!(r.status, 401);
+    // `user`/`password` (--user, no admin given) is the fleet's admin (#26).
+    assert_eq!(r.status, 200);
+    // second's own credential does not reach first.
+    let first = list[0]["api_url"].as_str().unwrap();
+    let r = request_to(
+        &agent,
+        first,
+        "GET",
+        "/api/v1/cluster",
+        None,
+        Some(("admin", "secret")),
+    );
+    assert_eq!(r.status, 403);
     assert_eq!(s.get("/api/v1/cluster").body["cluster"]["name"], "cluster");
 }
 

@@ -33,6 +33,9 @@ fn concrete(path: &str, fault: u64) -> (String, Option<&'static str>) {
         "/sim/v1/clusters" => Some(r#"{"name": "extra", "clock": "manual"}"#),
         "/sim/v1/clock/speed" => Some(r#"{"speed": 1}"#),
         "/sim/v1/fork" => Some(r#"{"name": "forked"}"#),
+        "/sim/v1/exercise" => Some(
+            r#"{"exercise": {"name": "x", "time_limit": "5m", "goals": [{"within": "1m", "group": "failover1", "status": "Online"}]}}"#,
+        ),
         "/sim/v1/faults" => {
             Some(r#"{"kind": "server-hang", "server": "server2", "at_ms": 999999999}"#)
         }

@@ -92,8 +92,21 @@ async function request(method, path, body, direct) {
   } catch {
     json = null;
   }
-  if (!res.ok) throw new ApiError(messageOf(json, text, res.status), res.status);
+  if (!res.ok) {
+    // A lockout says why and for how long in a header (the body stays the product's).
+    const why = res.headers.get("x-clustersim-lockout");
+    throw new ApiError(why || messageOf(json, text, res.status), res.status);
+  }
   return json;
+}
+
+/** GET of a text answer (CSV, XML) with the credentials. */
+export async function getText(path) {
+  const headers = authHeader ? { Authorization: authHeader } : {};
+  const res = await fetch(path, { headers, cache: "no-store" });
+  const text = await res.text();
+  if (!res.ok) throw new ApiError(messageOf(null, text, res.status), res.status);
+  return text;
 }
 
 /** GET returning the parsed JSON; REST failures (non-zero result.code) throw. */

@@ -11,6 +11,7 @@ import { fmtDateTime, fmtElapsed, epoch } from "./calendar.js";
 import { drawTimeline, describeAt, pointFor } from "./timeline.js";
 import { initControls } from "./controls.js";
 import { initPicker, refreshPicker } from "./fleet.js";
+import { startExercise, stopExercise } from "./exercise.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -107,11 +108,13 @@ async function signIn(user, password) {
   }
   $("login").hidden = true;
   refreshPicker();
+  startExercise();
   await sync.start();
 }
 
 function signOut() {
   sync.stop();
+  stopExercise();
   api.clearCredentials();
   setConn("off", "offline");
 }

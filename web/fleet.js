@@ -33,18 +33,32 @@ export async function refreshPicker() {
     picker.hidden = true;
     return;
   }
-  const chosen = chosenCluster();
-  picker.replaceChildren(
-    ...list.map((c, i) => {
-      const o = document.createElement("option");
-      o.value = i === 0 ? "" : c.name;
-      o.textContent = pickerLabel(c);
-      if (c.holder) o.dataset.holder = c.holder;
-      o.selected = (chosen || "") === o.value || chosen === c.name;
-      return o;
-    }),
-  );
+  picker.replaceChildren(...pickerOptions(list, chosenCluster()).map(optionElement));
   picker.hidden = false;
+}
+
+/**
+ * The picker's options: first this port's own cluster (value "", the listener's
+ * `/sim/v1`; the list marks it `own`), then every other cluster by name. `selected`
+ * is the one the page shows.
+ */
+export function pickerOptions(list, chosen) {
+  const own = list.find((c) => c.own);
+  const others = list.filter((c) => c !== own);
+  const opts = [];
+  if (own) opts.push({ value: "", label: pickerLabel(own), holder: own.holder, name: own.name });
+  for (const c of others) opts.push({ value: c.name, label: pickerLabel(c), holder: c.holder, name: c.name });
+  for (const o of opts) o.selected = chosen ? o.name === chosen : o.value === "";
+  return opts;
+}
+
+function optionElement(opt) {
+  const o = document.createElement("option");
+  o.value = opt.value;
+  o.textContent = opt.label;
+  if (opt.holder) o.dataset.holder = opt.holder;
+  o.selected = opt.selected;
+  return o;
 }
 
 export function initPicker() {

@@ -175,11 +175,20 @@ pub fn install(dir: &Path) -> i32 {
 /// The view of the server the command runs on, refusing machines that are off or hung
 /// (a real shell there would not exist).
 pub fn local_view(client: &Client) -> Result<(String, client::View), Out> {
+    local_view_as(client, None)
+}
+
+/// [`local_view`] as `server` (`clpstat -h HOST`) instead of the connection's default.
+pub fn local_view_as(client: &Client, server: Option<&str>) -> Result<(String, client::View), Out> {
     let any = client.view(None)?;
-    let local = client.local_server(&any).map_err(Out::fail)?;
+    let local = match server {
+        Some(s) if any.server(s).is_some() => s.to_string(),
+        Some(_) => return Err(Out::fail(msg::INVALID_SERVER)),
+        None => client.local_server(&any).map_err(Out::fail)?,
+    };
     let view = client.view(Some(&local))?;
     if view.server(&local).is_some_and(|s| !s.reachable) {
-        return Err(Out::fail(msg::MACHINE_DOWN));
+        return Err(Out::fail(msg::machine_down(&local)));
     }
     Ok((local, view))
 }

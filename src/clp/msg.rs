@@ -32,5 +32,10 @@ pub const PERIOD_TOO_LONG: &str =
     "Set the extension period in a range less than the maximum extension period.";
 pub const OPERATION_IN_PROGRESS: &str = "Internal communication timeout has occurred in the cluster server. If it occurs frequently, set a longer timeout.";
 pub const SCRIPT_MISSING: &str = "The specified script file does not exist.";
-pub const MACHINE_DOWN: &str =
-    "The server is powered off or hung: no command can run on it (clustersim).";
+/// A command run as a server that is powered off or hung: names it and says how to
+/// run as another (clustersim's own words: the product has no shell on a dead host).
+pub fn machine_down(server: &str) -> String {
+    format!(
+        "The server {server} is powered off or hung: no command can run on it (clustersim).\nRun the command as another server: clpstat -h HOST, --server HOST, or CLP_SERVER=HOST."
+    )
+}

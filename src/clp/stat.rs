@@ -14,9 +14,9 @@
 //! otherwise) [assume: the reference only says it widens the name column].
 
 use super::client::{Client, View};
-use super::{local_view, opts, stat_config, stat_maps, Out};
+use super::{local_view_as, opts, stat_config, stat_maps, Out};
 
-const USAGE: &str = "Usage: clpstat [-s | -g | -m | -n | -p | -i | --cl | --sv | --hb | --np | --grp | --rsc | --mon] [--long]";
+const USAGE: &str = "Usage: clpstat [-s | -g | -m | -n | -p | -i | --cl | --sv | --hb | --np | --grp | --rsc | --mon] [--long] [--detail] [-h HOST]\n  -h HOST   show the status as server HOST sees it (default: CLP_SERVER, else the first server)\n  --detail  with -i and the configuration views: every setting (clustersim shows all it models either way)";
 
 /// The views, by flag; exactly one may be given (`-s` when none).
 const VIEWS: &[&str] = &[
@@ -25,11 +25,14 @@ const VIEWS: &[&str] = &[
 
 pub fn run(client: &Client, args: &[String]) -> Out {
     let mut flags: Vec<&str> = VIEWS.to_vec();
-    flags.push("--long");
-    let p = match opts::parse(args, &flags, &[], 0, USAGE) {
+    flags.extend(["--long", "--detail", "--help"]);
+    let p = match opts::parse(args, &flags, &["-h"], 0, USAGE) {
         Ok(p) => p,
         Err(o) => return o,
     };
+    if p.has("--help") {
+        return Out::ok(format!("{USAGE}\n"));
+    }
     if p.count_of(VIEWS) > 1 {
         return Out::fail(format!("{}\n{USAGE}", super::msg::INVALID_OPTION));
     }
@@ -41,7 +44,11 @@ pub fn run(client: &Client, args: &[String]) -> Out {
             Err(e) => e.into(),
         };
     }
-    let (local, v) = match local_view(client) {
+    if p.has("--detail") {
+        // The product's --detail goes with the configuration views only.
+        return Out::fail(format!("{}\n{USAGE}", super::msg::INVALID_OPTION));
+    }
+    let (local, v) = match local_view_as(client, p.value("-h")) {
         Ok(x) => x,
         Err(o) => return o,
     };

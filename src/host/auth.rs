@@ -24,8 +24,10 @@ pub enum Verdict {
     Unauthorized {
         challenge: bool,
     },
-    /// 403: locked out.
-    Forbidden,
+    /// 403: locked out for `retry_after_secs` more seconds (at least 1).
+    Forbidden {
+        retry_after_secs: u64,
+    },
 }
 
 #[derive(Debug)]
@@ -56,11 +58,9 @@ fn entry_stale(e: &Entry, now: Instant, window: Duration) -> bool {
     e.locked_until.is_none_or(|t| t <= now) && e.last_failure + window <= now
 }
 
-pub struct Auth {
-    user: String,
-    password: String,
-    /// `Basic <base64(user:password)>` as sent by curl and most clients.
-    expected: Vec<u8>,
+/// The failure table of one authentication realm (a listener face's or the fleet's),
+/// keyed by source address and user name.
+pub struct Lockout {
     max_failures: u32,
     lockout: Duration,
     /// Shared with the Auths made by [`Auth::sharing_lockout`].
@@ -69,13 +69,9 @@ pub struct Auth {
     any_records: std::sync::Arc<AtomicBool>,
 }
 
-impl Auth {
-    pub fn new(user: &str, password: &str, max_failures: u32, lockout: Duration) -> Auth {
-        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-        Auth {
-            user: user.to_string(),
-            password: password.to_string(),
-            expected: format!("Basic {token}").into_bytes(),
+impl Lockout {
+    pub fn new(max_failures: u32, lockout: Duration) -> Lockout {
+        Lockout {
             max_failures,
             lockout,
             records: Default::default(),
@@ -87,35 +83,30 @@ impl Auth {
     /// same limits, and failures on either count towards the same lock of a source.
     pub fn sharing_lockout(&self, user: &str, password: &str) -> Auth {
         Auth {
-            records: self.records.clone(),
-            any_records: self.any_records.clone(),
-            ..Auth::new(user, password, self.max_failures, self.lockout)
+            lock: Lockout {
+                max_failures: self.max_failures,
+                lockout: self.lockout,
+                records: self.records.clone(),
+                any_records: self.any_records.clone(),
+            },
+            ..Auth::new(user, password, 0, Duration::ZERO)
         }
     }
 
-    /// Checks the `Authorization` header of a request from `peer`.
-    /// The configured user name.
-    pub fn user(&self) -> &str {
-        &self.user
+    /// No failure on record anywhere: a request with good credentials needs no lock.
+    pub fn quiet(&self) -> bool {
+        !self.any_records.load(Ordering::Acquire)
     }
 
-    pub fn check(&self, peer: IpAddr, header: Option<&[u8]>) -> Verdict {
-        let Some(header) = header else {
-            return Verdict::Unauthorized { challenge: true };
-        };
-        if header == self.expected.as_slice() && !self.any_records.load(Ordering::Acquire) {
-            return Verdict::Ok;
-        }
-        let Some((user, password)) = decode_basic(header) else {
-            return Verdict::Unauthorized { challenge: false };
-        };
-        let good = user == self.user && password == self.password;
+    /// Records the outcome of `user`'s attempt from `peer` (`good`: the password was
+    /// right) and says whether it may pass.
+    pub fn attempt(&self, peer: IpAddr, user: &str, good: bool) -> Verdict {
         let now = Instant::now();
         let mut records = match self.records.lock() {
             Ok(r) => r,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let verdict = self.judge(&mut records, peer, user, good, now);
+        let verdict = self.judge(&mut records, peer, user.to_string(), good, now);
         self.any_records
             .store(!records.is_empty(), Ordering::Release);
         verdict
@@ -129,13 +120,16 @@ impl Auth {
         good: bool,
         now: Instant,
     ) -> Verdict {
+        let locked = |until: Instant| Verdict::Forbidden {
+            retry_after_secs: (until - now).as_secs_f64().ceil().max(1.0) as u64,
+        };
         if let Some(src) = records.get_mut(&peer) {
-            if src.locked_until.is_some_and(|t| t > now) {
-                return Verdict::Forbidden;
+            if let Some(t) = src.locked_until.filter(|t| *t > now) {
+                return locked(t);
             }
             if let Some(e) = src.users.get(&user) {
                 match e.locked_until {
-                    Some(t) if t > now => return Verdict::Forbidden,
+                    Some(t) if t > now => return locked(t),
                     Some(_) => {
                         src.users.remove(&user);
                     }
@@ -157,7 +151,7 @@ impl Auth {
             records.retain(|_, s| !s.stale(now, window));
             if records.len() >= AUTH_MAX_SOURCES {
                 // Fail closed: every entry is in force and none may be forgotten.
-                return Verdict::Forbidden;
+                return locked(now + window);
             }
         }
         let src = records.entry(peer).or_default();
@@ -182,8 +176,54 @@ impl Auth {
     }
 }
 
+/// One user and password with its own lockout (a listener face's own realm).
+pub struct Auth {
+    user: String,
+    password: String,
+    /// `Basic <base64(user:password)>` as sent by curl and most clients.
+    expected: Vec<u8>,
+    lock: Lockout,
+}
+
+impl Auth {
+    pub fn new(user: &str, password: &str, max_failures: u32, lockout: Duration) -> Auth {
+        Auth {
+            user: user.to_string(),
+            password: password.to_string(),
+            expected: basic_header(user, password),
+            lock: Lockout::new(max_failures, lockout),
+        }
+    }
+
+    /// The configured user name.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// Checks the `Authorization` header of a request from `peer`.
+    pub fn check(&self, peer: IpAddr, header: Option<&[u8]>) -> Verdict {
+        let Some(header) = header else {
+            return Verdict::Unauthorized { challenge: true };
+        };
+        if header == self.expected.as_slice() && self.lock.quiet() {
+            return Verdict::Ok;
+        }
+        let Some((user, password)) = decode_basic(header) else {
+            return Verdict::Unauthorized { challenge: false };
+        };
+        let good = user == self.user && password == self.password;
+        self.lock.attempt(peer, &user, good)
+    }
+}
+
+/// `Basic <base64(user:password)>`, as clients send it.
+pub fn basic_header(user: &str, password: &str) -> Vec<u8> {
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    format!("Basic {token}").into_bytes()
+}
+
 /// `Basic <base64(user:password)>` -> (user, password); the password may hold colons.
-fn decode_basic(header: &[u8]) -> Option<(String, String)> {
+pub fn decode_basic(header: &[u8]) -> Option<(String, String)> {
     let text = std::str::from_utf8(header).ok()?.trim();
     let (scheme, token) = text.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
@@ -222,10 +262,12 @@ mod tests {
                 Verdict::Unauthorized { challenge: false }
             );
         }
-        assert_eq!(
+        assert!(matches!(
             a.check(ip, Some(&basic("user", "password"))),
-            Verdict::Forbidden
-        );
+            Verdict::Forbidden {
+                retry_after_secs: 1
+            }
+        ));
         assert_eq!(
             a.check(other, Some(&basic("user", "password"))),
             Verdict::Ok
@@ -268,7 +310,8 @@ mod tests {
         for round in 0..20 {
             for g in 0..4 {
                 let pw = format!("guess{round}-{g}");
-                if a.check(ip, Some(&basic("user", &pw))) != Verdict::Forbidden {
+                let v = a.check(ip, Some(&basic("user", &pw)));
+                if !matches!(v, Verdict::Forbidden { .. }) {
                     evaluated += 1;
                 }
             }
@@ -281,16 +324,18 @@ mod tests {
             "{evaluated} guesses evaluated in one window"
         );
         // Locked means locked: the right password from that source is refused too.
-        assert_eq!(
+        assert!(matches!(
             a.check(ip, Some(&basic("user", "password"))),
-            Verdict::Forbidden
-        );
+            Verdict::Forbidden {
+                retry_after_secs: 55..=60
+            }
+        ));
         // Another source is not affected.
         let other: IpAddr = "10.0.0.10".parse().unwrap();
         assert_eq!(
             a.check(other, Some(&basic("user", "password"))),
             Verdict::Ok
         );
-        assert!(a.records.lock().unwrap().len() <= 2);
+        assert!(a.lock.records.lock().unwrap().len() <= 2);
     }
 }

@@ -8,7 +8,8 @@ use super::engine_task::{ClusterHandle, EngineSpec};
 use super::fleet_record::{entry_of, FleetRecord};
 use super::listeners::{self, Bound};
 use super::state::{Durable, Start};
-use super::{auth, ApiVersion, App, AppInner, ClockMode};
+use super::tenancy::{Credential, Tenancy};
+use super::{ApiVersion, App, AppInner, ClockMode};
 use crate::model::Model;
 use axum::Router;
 use std::net::SocketAddr;
@@ -47,6 +48,8 @@ pub struct HostSettings {
     pub auth_max_failures: u32,
     pub auth_lockout: Duration,
     pub allow_test_panics: bool,
+    /// The admin credential (`tenancy.rs`).
+    pub admin: Credential,
     /// The command line: what created clusters get for the fields they leave out.
     pub defaults: super::ServeArgs,
 }
@@ -65,6 +68,15 @@ pub struct Cluster {
     /// The faces' own listeners, waited for on removal.
     face_bound: Vec<Bound>,
     stop: watch::Sender<bool>,
+}
+
+impl ClusterSpec {
+    pub fn credential(&self) -> Credential {
+        Credential {
+            user: self.user.clone(),
+            password: self.password.clone(),
+        }
+    }
 }
 
 impl Cluster {
@@ -115,6 +127,8 @@ pub struct Fleet {
     /// With `--state`: the record of clusters created and deleted while serving
     /// (`host/fleet_record.rs`); installed once the startup clusters are up.
     record: std::sync::Mutex<Option<FleetRecord>>,
+    /// Every cluster's credential, the admin's and the lockout.
+    pub tenancy: Arc<Tenancy>,
 }
 
 /// Cluster names are URL path segments: 1-63 of `A-Z a-z 0-9 _ . -`, starting with a
@@ -169,13 +183,18 @@ pub fn cluster_state_dir(root: &std::path::Path, name: &str) -> std::path::PathB
 impl Fleet {
     pub fn new(settings: HostSettings) -> Arc<Fleet> {
         Arc::new_cyclic(|me| Fleet {
-            settings,
             clusters: RwLock::new(Vec::new()),
             me: me.clone(),
             face_stops: Default::default(),
             face_listeners: RwLock::new(Vec::new()),
             pool: Default::default(),
             record: Default::default(),
+            tenancy: Arc::new(Tenancy::new(
+                settings.admin.clone(),
+                settings.auth_max_failures,
+                settings.auth_lockout,
+            )),
+            settings,
         })
     }
 
@@ -219,6 +238,7 @@ impl Fleet {
         if let Err(e) = gone {
             eprintln!("clustersim: cluster {name:?} deleted, but {e}: a restart brings it back");
         }
+        self.tenancy.remove(name);
         let _ = c.stop.send(true);
         let all_closed = async {
             for b in c.bound.iter().chain(&c.face_bound) {
@@ -266,6 +286,7 @@ impl Fleet {
         }
         self.note(|r| r.created.push(entry_of(&spec, &cluster)))
             .map_err(|e| FleetError::Unavailable(format!("cluster {:?}: {e}", spec.name)))?;
+        self.tenancy.set(&spec.name, spec.credential());
         all.push(cluster.clone());
         Ok(cluster)
     }
@@ -368,21 +389,19 @@ impl Fleet {
             checkpoint_every: s.defaults.checkpoint_every,
             snapshot_every_ms: s.defaults.snapshot_every.0,
         });
-        Ok(Arc::new(AppInner {
+        let app = Arc::new(AppInner {
             name: spec.name.clone(),
             engine,
             version: spec.api_version,
-            auth: auth::Auth::new(
-                &spec.user,
-                &spec.password,
-                s.auth_max_failures,
-                s.auth_lockout,
-            ),
+            tenancy: self.tenancy.clone(),
             config_json,
             vocabulary_json,
             allow_test_panics: s.allow_test_panics,
             state: durable,
-        }))
+            exercise: Default::default(),
+        });
+        super::exercise_api::restore(&app);
+        Ok(app)
     }
 }
 

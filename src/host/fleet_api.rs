@@ -9,8 +9,9 @@ use super::control::{no_cluster, path_param};
 use super::fleet::{Fleet, FleetError};
 use super::fleet_file::{any_port, to_spec, Entry, Origin};
 use super::router::Ctx;
+use super::tenancy::Caller;
 use crate::faces::expresscluster::errors::{json_response, ApiError};
-use axum::extract::{Request, State};
+use axum::extract::{Extension, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -33,6 +34,10 @@ struct Listed<'a> {
     /// or not a pool member.
     #[serde(skip_serializing_if = "Option::is_none")]
     holder: Option<String>,
+    /// The cluster of the listener the request came through (the dashboard's "this
+    /// port's cluster"); absent on the others.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    own: bool,
 }
 
 #[derive(Serialize)]
@@ -42,11 +47,15 @@ struct ListedClock {
     speed: f64,
 }
 
-/// Every cluster, in creation order (the first is the unprefixed `/sim/v1`'s), from
-/// the published snapshots: no engine is asked.
-pub async fn list(State(ctx): State<Ctx>) -> Result<Response, ApiError> {
+/// Every cluster the caller may reach (the admin: all), in creation order, from the
+/// published snapshots: no engine is asked.
+pub async fn list(
+    State(ctx): State<Ctx>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Response, ApiError> {
     let fleet = fleet(&ctx)?;
-    let all = fleet.list();
+    let mut all = fleet.list();
+    all.retain(|c| fleet.tenancy.may_reach(&caller, c.name()));
     let snaps: Vec<_> = all.iter().map(|c| c.app.engine.snapshot()).collect();
     let body: Vec<Listed> = all
         .iter()
@@ -61,12 +70,14 @@ pub async fn list(State(ctx): State<Ctx>) -> Result<Response, ApiError> {
                 speed: s.speed,
             },
             holder: fleet.pool.holder(c.name()),
+            own: c.name() == ctx.own.name,
         })
         .collect();
     Ok(json_response(StatusCode::OK, &body))
 }
 
-/// Creates a cluster; `201 {"name", "api_url"}`.
+/// Creates a cluster (the admin only: the gate sees to it); `201 {"name", "api_url",
+/// "user", "password"}`: the new cluster's own credential, given or generated.
 pub async fn create(
     State(ctx): State<Ctx>,
     SimJson(body): SimJson<Value>,
@@ -78,10 +89,12 @@ pub async fn create(
         .map_err(ApiError::bad_request_msg)?;
     super::limits::check_posted_servers(&spec.model)
         .map_err(|e| ApiError::bad_request_msg(format!("cluster {:?}: {e}", spec.name)))?;
+    let credential = spec.credential();
     match fleet.create(spec).await {
         Ok(c) => Ok(json_response(
             StatusCode::CREATED,
-            &json!({"name": c.name(), "api_url": c.api_url}),
+            &json!({"name": c.name(), "api_url": c.api_url,
+                "user": credential.user, "password": credential.password}),
         )),
         Err(e) => Err(fleet_error(e)),
     }
@@ -114,7 +127,7 @@ pub async fn delete(State(ctx): State<Ctx>, req: Request) -> Result<Response, Ap
 }
 
 /// `/sim/v1/clusters/{name}/api/...`: the named cluster's face answers `/api/...`
-/// (authenticated by the listener this request came through).
+/// (the gate has checked the caller reaches `{name}`).
 pub async fn face(State(ctx): State<Ctx>, req: Request) -> Result<Response, ApiError> {
     let (mut parts, body) = req.into_parts();
     let name = path_param(&mut parts, &ctx, "cluster")

@@ -16,11 +16,13 @@
 //!     per_server_listeners: false
 //!     faces: {xcat: 127.0.0.1:8001, maxscale: 127.0.0.1:8989}  # own listeners
 //!     api_version: "1.2"
-//!     user: user
-//!     password: password
+//!     user: alice            # the cluster's own credential (`host/tenancy.rs`);
+//!     password: secret         # absent: user = the cluster's name, password generated
+//! admin: {user: teacher, password: s3cret}   # reaches every cluster (default: --user)
 //! ```
 
 use super::fleet::ClusterSpec;
+use super::tenancy::Credential;
 use super::{ApiVersion, ClockMode, ServeArgs};
 use crate::model::Model;
 use clap::ValueEnum;
@@ -100,6 +102,17 @@ struct FleetFile {
     /// A pool of lab clusters for a manager face (`host/fleet_pool.rs`).
     #[serde(default)]
     pool: Vec<super::fleet_pool::PoolEntry>,
+    /// The instructor's credential (`host/tenancy.rs`); `serve --admin-user` wins.
+    #[serde(default)]
+    admin: Option<Credential>,
+}
+
+/// A fleet file read: its clusters (the pool's after them), the pool's members and
+/// its `admin:` credential.
+pub struct Loaded {
+    pub specs: Vec<ClusterSpec>,
+    pub members: Vec<super::fleet_pool::PoolMember>,
+    pub admin: Option<Credential>,
 }
 
 /// Where a `cluster` string comes from.
@@ -122,6 +135,11 @@ pub fn load_with_pool(
     path: &Path,
     defaults: &ServeArgs,
 ) -> Result<(Vec<ClusterSpec>, Vec<super::fleet_pool::PoolMember>), String> {
+    load_fleet(path, defaults).map(|l| (l.specs, l.members))
+}
+
+/// The whole fleet file (every problem named with the file and the entry).
+pub fn load_fleet(path: &Path, defaults: &ServeArgs) -> Result<Loaded, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     super::limits::check_yaml(&text, &path.display().to_string())?;
@@ -170,10 +188,15 @@ pub fn load_with_pool(
         if let Some(first) = pooled.first_mut() {
             first.faces = crate::faces::cluster_faces(&defaults.faces);
         }
-        return Ok((pooled, members));
+        specs = pooled;
+    } else {
+        specs.extend(pooled);
     }
-    specs.extend(pooled);
-    Ok((specs, members))
+    Ok(Loaded {
+        specs,
+        members,
+        admin: file.admin,
+    })
 }
 
 /// `127.0.0.1:0`.
@@ -242,6 +265,15 @@ pub fn to_spec(
             .as_ref()
             .map(|d| super::fleet::cluster_state_dir(d, &e.name)),
     };
+    // Every cluster its own credential (`host/tenancy.rs`): what is not given is made.
+    let credential = match (e.user, e.password) {
+        (Some(user), Some(password)) => Credential { user, password },
+        (user, None) => Credential::generate(user.as_deref().unwrap_or(&e.name)),
+        (None, Some(password)) => Credential {
+            user: e.name.clone(),
+            password,
+        },
+    };
     Ok(ClusterSpec {
         state,
         start: None,
@@ -256,8 +288,8 @@ pub fn to_spec(
             .per_server_listeners
             .unwrap_or(defaults.per_server_listeners),
         api_version,
-        user: e.user.unwrap_or_else(|| defaults.user.clone()),
-        password: e.password.unwrap_or_else(|| defaults.password.clone()),
+        user: credential.user,
+        password: credential.password,
     })
 }
 

@@ -22,6 +22,8 @@ pub mod conn;
 pub mod control;
 pub mod engine_task;
 pub mod event_archive;
+pub mod exercise;
+pub mod exercise_api;
 pub mod fleet;
 pub mod fleet_api;
 pub mod fleet_faces;
@@ -41,6 +43,7 @@ pub mod router;
 pub mod serve;
 pub mod state;
 pub mod state_api;
+pub mod tenancy;
 pub mod uptime;
 
 pub use crate::faces::expresscluster::ApiVersion;
@@ -100,6 +103,13 @@ pub struct ServeArgs {
     /// Password for Basic authentication.
     #[arg(long, default_value = "password")]
     pub password: String,
+    /// The admin (instructor) user, who may reach every cluster of the fleet; default:
+    /// the fleet file's `admin:`, else --user.
+    #[arg(long, requires = "admin_password")]
+    pub admin_user: Option<String>,
+    /// The admin's password (with --admin-user).
+    #[arg(long, requires = "admin_user")]
+    pub admin_password: Option<String>,
     /// Failed logins from one address for one user before it is locked out (0: never).
     #[arg(long, default_value_t = 5)]
     pub auth_max_failures: u32,
@@ -213,7 +223,9 @@ pub struct AppInner {
     pub name: String,
     pub engine: ClusterHandle,
     pub version: ApiVersion,
-    pub auth: auth::Auth,
+    /// The fleet's credentials and lockout (`tenancy.rs`); this cluster's credential is
+    /// `tenancy.credential(&name)`.
+    pub tenancy: Arc<tenancy::Tenancy>,
     /// `GET /sim/v1/config`: the loaded cluster file as JSON, rendered once.
     pub config_json: Vec<u8>,
     /// `GET /sim/v1/vocabulary`, rendered once (`crate::vocab::vocabulary`).
@@ -221,6 +233,8 @@ pub struct AppInner {
     pub allow_test_panics: bool,
     /// `--state DIR`: the open state directory.
     pub state: Option<state::Durable>,
+    /// The exercise started on this cluster, if any (`exercise_api.rs`).
+    pub exercise: exercise_api::Slot,
 }
 
 pub type App = Arc<AppInner>;

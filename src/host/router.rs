@@ -11,10 +11,10 @@
 //! Every control route exists twice: `/sim/v1/X` (the listener's own cluster, which on
 //! the first cluster's listener is the first cluster) and `/sim/v1/clusters/{cluster}/X`.
 
-use super::auth::Verdict;
 use super::control as ctl;
 use super::fleet::Fleet;
 use super::fleet_api as fl;
+use super::tenancy::{lockout_message, Access, Scope, DENIED_MESSAGE, LOCKOUT_HEADER};
 use super::{ApiVersion, App, Conn};
 use crate::faces::expresscluster::errors::ApiError;
 use axum::extract::{Request, State};
@@ -87,6 +87,8 @@ pub fn control_routes() -> Vec<RouteSpec<Ctx>> {
         route!(get "/sim/v1/vocabulary" V1_0 => ctl::get_vocabulary),
         route!(get "/sim/v1/rolling" V1_0 => super::rolling_api::get_rolling),
         route!(get "/sim/v1/history" V1_0 => super::history::get_history),
+        route!(get "/sim/v1/exercise" V1_0 => super::exercise_api::get_exercise),
+        route!(post "/sim/v1/exercise" V1_0 => super::exercise_api::post_exercise),
     ]
 }
 
@@ -96,6 +98,7 @@ pub fn fleet_routes() -> Vec<RouteSpec<Ctx>> {
         route!(get "/sim/v1/clusters" V1_0 => fl::list),
         route!(post "/sim/v1/clusters" V1_0 => fl::create),
         route!(delete "/sim/v1/clusters/{cluster}" V1_0 => fl::delete),
+        route!(get "/sim/v1/class" V1_0 => super::exercise_api::get_class),
     ]
 }
 
@@ -145,13 +148,16 @@ fn is_api(path: &str) -> bool {
     path.starts_with("/api/") || path == "/api" || path.starts_with("/sim/") || path == "/sim"
 }
 
-/// Before routing: Basic authentication on `/api` and `/sim` (401/403), then 405 for
-/// methods the API does not use (only GET and POST, and DELETE on `/sim`). One layer,
-/// as it runs on every request.
-async fn gate(State(app): State<App>, req: Request, next: Next) -> Response {
+/// Before routing: Basic authentication on `/api`, `/sim` and (when the cluster's
+/// credential is not the admin's) `/metrics`, for what the request reaches
+/// ([`scope_of`]: 401/403, see `tenancy.rs`), then 405 for methods the API does not use
+/// (only GET and POST, and DELETE on `/sim`). One layer, as it runs on every request.
+/// The caller goes into the request's extensions for handlers that filter by it.
+async fn gate(State(app): State<App>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path();
     let api = is_api(path) && path != "/sim/v1/health";
-    if api {
+    let guarded = api || (path == "/metrics" && !app.tenancy.shared_with_admin(&app.name));
+    if guarded {
         let peer = req
             .extensions()
             .get::<Conn>()
@@ -161,14 +167,15 @@ async fn gate(State(app): State<App>, req: Request, next: Next) -> Response {
             .headers()
             .get(header::AUTHORIZATION)
             .map(HeaderValue::as_bytes);
-        match app.auth.check(peer, header) {
-            Verdict::Ok => {}
-            Verdict::Unauthorized { challenge } => {
-                return ApiError::unauthorized(challenge).into_response()
+        let scope = scope_of(req.method(), path, &app.name);
+        match app.tenancy.check(peer, header, scope) {
+            Access::Granted(caller) => {
+                req.extensions_mut().insert(caller);
             }
-            Verdict::Forbidden => return ApiError::forbidden().into_response(),
+            refused => return refusal(refused, product_path(path)),
         }
     }
+    let path = req.uri().path();
     let allowed = match *req.method() {
         Method::GET | Method::POST => true,
         Method::DELETE => path.starts_with("/sim/"),
@@ -179,6 +186,75 @@ async fn gate(State(app): State<App>, req: Request, next: Next) -> Response {
         next.run(req).await
     } else {
         ApiError::method_not_allowed().into_response()
+    }
+}
+
+/// What a request reaches: a cluster (the one in `/sim/v1/clusters/{name}/...`, else
+/// the listener's own), the fleet list (any known caller, filtered), or what only the
+/// admin may do (create, delete, fork, starting exercises, the instructor's page).
+pub fn scope_of<'a>(method: &Method, path: &'a str, own: &'a str) -> Scope<'a> {
+    let path = path.trim_end_matches('/');
+    if path == "/sim/v1/clusters" {
+        return if *method == Method::GET {
+            Scope::AnyKnown
+        } else {
+            Scope::Admin
+        };
+    }
+    let (target, tail) = match path.strip_prefix("/sim/v1/clusters/") {
+        Some(rest) => match rest.split_once('/') {
+            Some((name, tail)) => (name, tail),
+            // DELETE /sim/v1/clusters/{name}
+            None => return Scope::Admin,
+        },
+        None => (own, path.strip_prefix("/sim/v1/").unwrap_or("")),
+    };
+    let admin = match tail {
+        "fork" | "class" => true,
+        "exercise" => *method != Method::GET,
+        _ => false,
+    };
+    if admin {
+        Scope::Admin
+    } else {
+        Scope::Cluster(target)
+    }
+}
+
+/// The product's own surface (its error bodies stay the product's, word for word).
+fn product_path(path: &str) -> bool {
+    path.starts_with("/api")
+        || path
+            .strip_prefix("/sim/v1/clusters/")
+            .and_then(|r| r.split_once('/'))
+            .is_some_and(|(_, tail)| tail.starts_with("api/") || tail == "api")
+}
+
+/// The answer to a refused request. A lockout says why and for how long in
+/// `Retry-After` and [`LOCKOUT_HEADER`] (and, off the product's surface, its message).
+pub fn refusal(access: Access, product: bool) -> Response {
+    match access {
+        Access::Granted(_) => ApiError::internal().into_response(),
+        Access::Unauthorized { challenge } => ApiError::unauthorized(challenge).into_response(),
+        Access::Denied if product => ApiError::forbidden().into_response(),
+        Access::Denied => ApiError::with(StatusCode::FORBIDDEN, DENIED_MESSAGE).into_response(),
+        Access::Locked {
+            user,
+            retry_after_secs,
+        } => {
+            let message = lockout_message(&user, retry_after_secs);
+            let mut r = if product {
+                ApiError::forbidden().into_response()
+            } else {
+                ApiError::with(StatusCode::FORBIDDEN, message.clone()).into_response()
+            };
+            let h = r.headers_mut();
+            h.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            if let Ok(v) = HeaderValue::from_str(&message) {
+                h.insert(LOCKOUT_HEADER, v);
+            }
+            r
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use super::fleet::{ClusterSpec, Fleet, FleetError, HostSettings};
 use super::fleet_pool::PoolMember;
 use super::fleet_record::FleetRecord;
 use super::listeners::{self, Bound};
+use super::tenancy::Credential;
 use super::{bad_input, fleet_file, BadInput, ServeArgs};
 use crate::model::Model;
 use anyhow::Context;
@@ -39,10 +40,23 @@ fn with_epoch(mut model: Model, args: &ServeArgs) -> anyhow::Result<Model> {
     Ok(model)
 }
 
-/// The clusters the command line asks for, and the fleet file's pool members.
-fn specs(args: &ServeArgs) -> anyhow::Result<(Vec<ClusterSpec>, Vec<PoolMember>)> {
+/// The clusters the command line asks for, the fleet file's pool members and the
+/// admin credential: `--admin-user`, else the fleet file's `admin:`, else `--user`.
+fn specs(args: &ServeArgs) -> anyhow::Result<(Vec<ClusterSpec>, Vec<PoolMember>, Credential)> {
+    let given = match (&args.admin_user, &args.admin_password) {
+        (Some(user), Some(password)) => Some(Credential {
+            user: user.clone(),
+            password: password.clone(),
+        }),
+        _ => None,
+    };
+    let user = Credential {
+        user: args.user.clone(),
+        password: args.password.clone(),
+    };
     if let Some(path) = &args.fleet {
-        return fleet_file::load_with_pool(path, args).map_err(bad_input);
+        let l = fleet_file::load_fleet(path, args).map_err(bad_input)?;
+        return Ok((l.specs, l.members, given.or(l.admin).unwrap_or(user)));
     }
     let model = load_model(args)?;
     Ok((
@@ -62,6 +76,7 @@ fn specs(args: &ServeArgs) -> anyhow::Result<(Vec<ClusterSpec>, Vec<PoolMember>)
             start: None,
         }],
         Vec::new(),
+        given.unwrap_or(user),
     ))
 }
 
@@ -78,13 +93,14 @@ pub async fn bind(args: &ServeArgs) -> anyhow::Result<Arc<Fleet>> {
         }
         _ => None,
     };
-    let (specs, pool) = specs(args)?;
+    let (specs, pool, admin) = specs(args)?;
     let fleet = Fleet::new(HostSettings {
         tls,
         max_connections: args.max_connections,
         auth_max_failures: args.auth_max_failures,
         auth_lockout: Duration::from_secs(args.auth_lockout_secs),
         allow_test_panics: args.allow_test_panics,
+        admin,
         defaults: args.clone(),
     });
     let record = match &args.state {
@@ -174,7 +190,10 @@ fn announce(fleet: &Fleet) {
             } else {
                 String::new()
             },
-            app.auth.user(),
+            app.tenancy
+                .credential(&app.name)
+                .map(|c| c.user)
+                .unwrap_or_default(),
         );
         for b in &c.bound {
             for (_, addr) in &b.per_server {

@@ -152,6 +152,8 @@ pub async fn post_fork(
         )));
     }
     let d = &fleet.settings.defaults;
+    // A fork is a new tenant's cluster: its own credential, answered once (as create).
+    let fork_credential = super::tenancy::Credential::generate(&body.name);
     let spec = ClusterSpec {
         name: body.name.clone(),
         model: app.engine.model().clone(),
@@ -162,8 +164,8 @@ pub async fn post_fork(
         per_server_listeners: false,
         faces: Vec::new(),
         api_version: app.version,
-        user: app.auth.user().to_string(),
-        password: d.password.clone(),
+        user: fork_credential.user.clone(),
+        password: fork_credential.password.clone(),
         state: d
             .state
             .as_ref()
@@ -177,7 +179,8 @@ pub async fn post_fork(
     match fleet.create(spec).await {
         Ok(c) => Ok(json_response(
             StatusCode::CREATED,
-            &json!({"name": c.name(), "api_url": c.api_url, "at_ms": at_ms}),
+            &json!({"name": c.name(), "api_url": c.api_url, "at_ms": at_ms,
+                "user": fork_credential.user, "password": fork_credential.password}),
         )),
         Err(e) => Err(super::fleet_api::fleet_error(e)),
     }

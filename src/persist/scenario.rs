@@ -42,6 +42,43 @@ pub fn render_with(
             b.inputs, b.at_ms
         ));
     }
+    let (steps, mut sim) = steps(model, journal)?;
+    sim.run_until(now_ms);
+    let expect = if expect_final {
+        final_state(&sim, now_ms)
+    } else {
+        let n = sim
+            .events()
+            .iter()
+            .filter(|e| e.kind.as_str() == "fault-injected")
+            .count();
+        vec![json!({"count": {"kind": "fault-injected"}, "exactly": n})]
+    };
+    let doc = json!({
+        "name": format!("recorded session of cluster {name}"),
+        "description": format!("Recorded from cluster {name} at t={now_ms} ms ({} inputs)", journal.entries.len()),
+        "cluster": model.source,
+        "seed": journal.seed,
+        "end": format!("{now_ms}ms"),
+        "steps": steps,
+        "expect": expect,
+    });
+    let body = serde_norway::to_string(&doc).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "# Recorded by clustersim; `clustersim run` replays it to the same event log.\n{body}"
+    ))
+}
+
+/// Every journaled input as a scenario step (at its time; faults labelled `f<id>`,
+/// refused inputs `refused: true`), and the sim after the last one (replayed to learn
+/// both). The journal must be whole (no checkpoint base).
+pub fn steps(model: &Arc<Model>, journal: &Journal) -> Result<(Vec<Value>, Sim), String> {
+    if let Some(b) = &journal.base {
+        return Err(format!(
+            "the session's first {} inputs (before t={} ms) were checkpointed out of memory",
+            b.inputs, b.at_ms
+        ));
+    }
     let mut sim = Sim::new(model.clone(), journal.seed);
     let mut labels: BTreeMap<u64, String> = BTreeMap::new();
     let mut steps = Vec::new();
@@ -93,30 +130,7 @@ pub fn render_with(
         }
         steps.push(Value::Object(step));
     }
-    sim.run_until(now_ms);
-    let expect = if expect_final {
-        final_state(&sim, now_ms)
-    } else {
-        let n = sim
-            .events()
-            .iter()
-            .filter(|e| e.kind.as_str() == "fault-injected")
-            .count();
-        vec![json!({"count": {"kind": "fault-injected"}, "exactly": n})]
-    };
-    let doc = json!({
-        "name": format!("recorded session of cluster {name}"),
-        "description": format!("Recorded from cluster {name} at t={now_ms} ms ({} inputs)", journal.entries.len()),
-        "cluster": model.source,
-        "seed": journal.seed,
-        "end": format!("{now_ms}ms"),
-        "steps": steps,
-        "expect": expect,
-    });
-    let body = serde_norway::to_string(&doc).map_err(|e| e.to_string())?;
-    Ok(format!(
-        "# Recorded by clustersim; `clustersim run` replays it to the same event log.\n{body}"
-    ))
+    Ok((steps, sim))
 }
 
 /// Every server's and group's status (and where each group runs) at the end.

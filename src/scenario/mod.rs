@@ -24,4 +24,4 @@ pub mod timeline;
 pub use cli::{run_cli, run_to, RunArgs};
 pub use error::ScenarioError;
 pub use file::{load, parse, Scenario};
-pub use runner::{run, run_kept, Failure, Keep, Outcome};
+pub use runner::{run, run_judged, run_kept, Failure, Keep, Outcome, Verdict};

@@ -126,73 +126,8 @@ fn run_observed_kept<T>(
     look: impl FnOnce(&Sim) -> T,
 ) -> (Outcome, T) {
     let started = Instant::now();
-    let mut r = Run {
-        sc,
-        sim: sc.start(seed),
-        agenda: Agenda::default(),
-        groups: GroupTracker::default(),
-        folds: Folds::new(sc),
-        triggers: sc
-            .steps
-            .iter()
-            .filter(|s| matches!(s.timing, Timing::When { .. }))
-            .map(|s| s.index)
-            .collect(),
-        keep,
-        digest: Default::default(),
-        consumed: 0,
-        fired: vec![false; sc.steps.len()],
-        step_times: vec![None; sc.steps.len()],
-        faults: BTreeMap::new(),
-        xstate: vec![XState::Pending; sc.expectations.len()],
-        windows: vec![None; sc.expectations.len()],
-        failures: Vec::new(),
-        end: sc.planned_end(),
-    };
-    r.schedule();
-    r.absorb();
-    r.probe();
-    let mut engine_steps = 0u64;
-    let mut stalled = false;
-    loop {
-        let limit = r.agenda.peek_time().map_or(r.end, |t| t.min(r.end));
-        if r.sim.next_event_time().is_some_and(|t| t <= limit) {
-            r.sim.step();
-            engine_steps += 1;
-            if engine_steps >= MAX_ENGINE_STEPS {
-                let t = r.sim.now();
-                r.fail_run(format!(
-                    "the engine ran {MAX_ENGINE_STEPS} steps by {}; stopped",
-                    fmt_secs(t)
-                ));
-                stalled = true;
-                break;
-            }
-            if r.absorb() {
-                r.probe();
-            }
-            continue;
-        }
-        match r.agenda.peek_time() {
-            Some(t) if t <= r.end => {
-                let (t, item) = r.agenda.pop().expect("peeked");
-                r.sim.run_until(t);
-                match item {
-                    Item::Step(i) => {
-                        r.do_step(i);
-                        r.absorb();
-                        r.probe();
-                    }
-                    Item::Check(x) => r.check_item(x),
-                }
-            }
-            _ => break,
-        }
-    }
-    if !stalled {
-        // Every engine event up to the end has run; this only moves the clock.
-        r.sim.run_until(r.end);
-    }
+    let mut r = Run::new(sc, seed, keep);
+    let engine_steps = r.drive();
     r.finish();
     let mut failures = r.failures;
     failures.sort_by_key(|(order, f)| (f.t_ms, *order));
@@ -213,6 +148,133 @@ fn run_observed_kept<T>(
         engine_steps,
     };
     (outcome, seen)
+}
+
+/// One expectation's verdict, for judging a run still going on (exercises, #26).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// Decided before the end of the run: `Some(true)` passed (a `within` that held, an
+    /// `at` that held), `Some(false)` failed (an invariant broken, a deadline passed).
+    pub early: Option<bool>,
+    /// The verdict with the run ending now (whole-log checks, invariants held so far).
+    pub passed: bool,
+    /// What was seen when it failed.
+    pub seen: Option<String>,
+    /// The step failures of the run (a refused input the scenario did not expect).
+    pub step_failures: usize,
+}
+
+/// Runs `sc` under `seed` and gives each expectation's [`Verdict`], in file order.
+pub fn run_judged(sc: &Scenario, seed: u64) -> Vec<Verdict> {
+    let mut r = Run::new(sc, seed, Keep::Tail);
+    r.drive();
+    let early: Vec<Option<bool>> = r
+        .xstate
+        .iter()
+        .map(|x| match x {
+            XState::Pending => None,
+            XState::Passed => Some(true),
+            XState::Failed => Some(false),
+        })
+        .collect();
+    r.finish();
+    let step_failures = r
+        .failures
+        .iter()
+        .filter(|(o, _)| *o >= usize::MAX - 1)
+        .count();
+    early
+        .into_iter()
+        .enumerate()
+        .map(|(i, early)| Verdict {
+            early,
+            passed: matches!(r.xstate[i], XState::Passed),
+            seen: r
+                .failures
+                .iter()
+                .find(|(o, _)| *o == i)
+                .map(|(_, f)| f.seen.clone()),
+            step_failures,
+        })
+        .collect()
+}
+
+impl<'a> Run<'a> {
+    fn new(sc: &'a Scenario, seed: u64, keep: Keep) -> Run<'a> {
+        Run {
+            sc,
+            sim: sc.start(seed),
+            agenda: Agenda::default(),
+            groups: GroupTracker::default(),
+            folds: Folds::new(sc),
+            triggers: sc
+                .steps
+                .iter()
+                .filter(|s| matches!(s.timing, Timing::When { .. }))
+                .map(|s| s.index)
+                .collect(),
+            keep,
+            digest: Default::default(),
+            consumed: 0,
+            fired: vec![false; sc.steps.len()],
+            step_times: vec![None; sc.steps.len()],
+            faults: BTreeMap::new(),
+            xstate: vec![XState::Pending; sc.expectations.len()],
+            windows: vec![None; sc.expectations.len()],
+            failures: Vec::new(),
+            end: sc.planned_end(),
+        }
+    }
+
+    /// Runs the steps, the engine and the checks to the end; returns the engine steps.
+    fn drive(&mut self) -> u64 {
+        let r = self;
+        r.schedule();
+        r.absorb();
+        r.probe();
+        let mut engine_steps = 0u64;
+        let mut stalled = false;
+        loop {
+            let limit = r.agenda.peek_time().map_or(r.end, |t| t.min(r.end));
+            if r.sim.next_event_time().is_some_and(|t| t <= limit) {
+                r.sim.step();
+                engine_steps += 1;
+                if engine_steps >= MAX_ENGINE_STEPS {
+                    let t = r.sim.now();
+                    r.fail_run(format!(
+                        "the engine ran {MAX_ENGINE_STEPS} steps by {}; stopped",
+                        fmt_secs(t)
+                    ));
+                    stalled = true;
+                    break;
+                }
+                if r.absorb() {
+                    r.probe();
+                }
+                continue;
+            }
+            match r.agenda.peek_time() {
+                Some(t) if t <= r.end => {
+                    let (t, item) = r.agenda.pop().expect("peeked");
+                    r.sim.run_until(t);
+                    match item {
+                        Item::Step(i) => {
+                            r.do_step(i);
+                            r.absorb();
+                            r.probe();
+                        }
+                        Item::Check(x) => r.check_item(x),
+                    }
+                }
+                _ => break,
+            }
+        }
+        if !stalled {
+            // Every engine event up to the end has run; this only moves the clock.
+            r.sim.run_until(r.end);
+        }
+        engine_steps
+    }
 }
 
 impl Run<'_> {

@@ -517,6 +517,74 @@ async function main() {
       await screenshot(page, "fleet-picker");
     });
 
+    await check(page, "on another cluster's own port the picker's first option names that cluster (#26)", async () => {
+      const auth = "Basic " + Buffer.from(`${USER}:${PASSWORD}`).toString("base64");
+      const list = await (await fetch(`${base}/sim/v1/clusters`, { headers: { Authorization: auth } })).json();
+      const lab2 = list.find((c) => c.name === "lab2");
+      const other = await browser.newPage();
+      try {
+        await other.goto(`${lab2.api_url}/`);
+        await other.locator("#login-user").fill(USER);
+        await other.locator("#login-password").fill(PASSWORD);
+        await other.locator("#login-submit").click();
+        await other.locator("#conn.live").waitFor({ timeout: WAIT });
+        const picker = other.locator("#cluster-picker");
+        await picker.waitFor({ state: "visible", timeout: WAIT });
+        const first = (await picker.locator("option").first().textContent()) || "";
+        const shown = (await other.locator("#cluster-picker option:checked").textContent()) || "";
+        if (!first.startsWith("lab2") || !shown.startsWith("lab2")) {
+          throw new Error(`first option ${first}, selected ${shown}`);
+        }
+        // The page shows lab2 (fresh clock), and the other option is the first cluster.
+        await expectText(other.locator("#clock-elapsed"), "00:00.000", "lab2's clock on its own port");
+        const labels = await picker.locator("option").allTextContents();
+        if (labels.length !== 2 || labels[1].startsWith("lab2")) throw new Error(`picker lists ${labels}`);
+      } finally {
+        await other.close();
+      }
+    });
+
+    await check(page, "the instructor's page lists every cluster with its exercise and grades (#26)", async () => {
+      const auth = "Basic " + Buffer.from(`${USER}:${PASSWORD}`).toString("base64");
+      const text = fs.readFileSync(path.join(root, "exercises/08-reading-the-alert-log.yaml"), "utf8");
+      for (const cluster of ["cluster", "lab2"]) {
+        const res = await fetch(`${base}/sim/v1/exercise`, {
+          method: "POST",
+          headers: { Authorization: auth },
+          body: JSON.stringify({ exercise: text, cluster }),
+        });
+        if (res.status !== 201) throw new Error(`POST /sim/v1/exercise answered ${res.status}: ${await res.text()}`);
+      }
+      // lab2's student suspends the monitor the alert log names.
+      await fetch(`${base}/sim/v1/clusters/lab2/operations`, {
+        method: "POST",
+        headers: { Authorization: auth },
+        body: JSON.stringify({ op: "monitor-suspend", monitor: "fipw2" }),
+      });
+      await fetch(`${base}/sim/v1/clusters/lab2/clock/advance`, { method: "POST", headers: { Authorization: auth }, body: '{"ms": 1000}' });
+      const cls = await browser.newPage({ viewport: { width: 1100, height: 360 } });
+      try {
+        await cls.goto(`${base}/class.html`);
+        await cls.locator("#login-user").fill(USER);
+        await cls.locator("#login-password").fill(PASSWORD);
+        await cls.locator("#login-submit").click();
+        await cls.locator("#class-rows tr[data-cluster=lab2]").waitFor({ timeout: WAIT });
+        await expectText(cls.locator("#class-rows tr[data-cluster=lab2] td").nth(3), "1 / 1 ✔", "lab2's goals");
+        await expectText(cls.locator("#class-rows tr[data-cluster=cluster] td").nth(3), "0 / 1", "the first cluster's goals");
+        const href = await cls.locator("#export-csv").getAttribute("href");
+        if (!href || !href.startsWith("blob:")) throw new Error(`CSV link ${href}`);
+        const shot = await screenshot(cls, "class");
+        fs.copyFileSync(shot, path.join(root, "docs/class.png"));
+      } finally {
+        await cls.close();
+      }
+      // The student's own dashboard shows the goal green.
+      await page.goto(`${base}/#cluster=lab2`);
+      await page.reload();
+      await page.locator("#exercise-panel li.goal-met").first().waitFor({ timeout: WAIT });
+      await screenshot(page, "exercise-panel");
+    });
+
     await check(page, "no script errors on the page", async () => {
       if (pageErrors.length) throw new Error(pageErrors.join(" | "));
     });

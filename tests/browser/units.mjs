@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { layers } from "../../web/graph.js";
 import { normalizeConfig, createStore, applyEvent, applyHistory, recordStatus, pathStatus, faultLabel } from "../../web/state.js";
 import { setEpoch, fmtDateTime, fmtTimeOfDay, fmtElapsed } from "../../web/calendar.js";
-import { pickerLabel } from "../../web/fleet.js";
+import { pickerLabel, pickerOptions } from "../../web/fleet.js";
 
 export const unitChecks = [
   [
@@ -27,6 +27,23 @@ export const unitChecks = [
       assert.equal(pickerLabel({ name: "lab2", status: "Normal" }), "lab2 — Normal");
       assert.equal(pickerLabel({ name: "lab2", status: "Normal", holder: "alice" }), "lab2 — Normal — held by alice");
       assert.equal(pickerLabel({ name: "lab2", status: "Normal", holder: null }), "lab2 — Normal");
+    },
+  ],
+  [
+    "the picker's first option names this port's own cluster, on every port (#26)",
+    () => {
+      const list = [
+        { name: "lab-1", status: "Normal", holder: "alice" },
+        { name: "lab-2", status: "Normal", own: true },
+        { name: "lab-3", status: "Error" },
+      ];
+      const opts = pickerOptions(list, null);
+      assert.deepEqual(opts.map((o) => [o.value, o.label, o.selected]), [
+        ["", "lab-2 — Normal", true],
+        ["lab-1", "lab-1 — Normal — held by alice", false],
+        ["lab-3", "lab-3 — Error", false],
+      ]);
+      assert.deepEqual(pickerOptions(list, "lab-3").filter((o) => o.selected).map((o) => o.name), ["lab-3"]);
     },
   ],
   [

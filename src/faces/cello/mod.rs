@@ -4,7 +4,9 @@
 //! member is a simulated cluster answering its own EXPRESSCLUSTER `/api/v1`, and a
 //! student applies for one, works on it and releases it (which wipes it).
 //!
-//! As the product: no authentication; the same handlers under `/v2` and `/api`;
+//! As the product: no authentication required (but see [`caller`]: in a fleet, what a
+//! request sees and operates depends on the credentials it carries); the same
+//! handlers under `/v2` and `/api`;
 //! parameters from the query string, then form fields, then the JSON body (so GET and
 //! POST are interchangeable); the envelope `{"status","code","error","data"}` with HTTP
 //! 200 for OK and 400 for FAIL whatever the body's `code`; Flask's HTML pages for an
@@ -14,6 +16,7 @@ mod object;
 mod ops;
 
 use crate::host::fleet::Fleet;
+use crate::host::tenancy::{Access, Caller, Scope};
 use axum::body::Bytes;
 use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
@@ -168,8 +171,26 @@ pub fn py_text(v: &Value) -> String {
     }
 }
 
+/// Who the request is from: the product asks for no credentials, but in a fleet each
+/// cluster has its own (`host/tenancy.rs`), and what a caller sees and operates is what
+/// they reach: the admin everything, a student their own cluster, anyone the free ones.
+fn caller(c: &Cello, parts: &axum::http::request::Parts) -> Option<Caller> {
+    let fleet = c.fleet.upgrade()?;
+    let peer = parts
+        .extensions
+        .get::<crate::host::Conn>()
+        .map(|c| c.peer.ip())
+        .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+    let header = parts.headers.get(header::AUTHORIZATION)?.as_bytes();
+    match fleet.tenancy.check(peer, Some(header), Scope::AnyKnown) {
+        Access::Granted(caller) => Some(caller),
+        _ => None,
+    }
+}
+
 async fn handle(State(c): State<Arc<Cello>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
+    let who = caller(&c, &parts);
     let Ok(body) = axum::body::to_bytes(body, crate::host::body::MAX_BODY).await else {
         return Answer::Page(StatusCode::INTERNAL_SERVER_ERROR).into_response();
     };
@@ -183,10 +204,10 @@ async fn handle(State(c): State<Arc<Cello>>, req: Request) -> Response {
     };
     let get_post = matches!(p.method, Method::GET | Method::POST);
     let answer = match rest.split('/').collect::<Vec<_>>().as_slice() {
-        ["cluster_op"] if get_post => ops::cluster_op(&c, &p).await,
-        ["clusters"] if get_post => ops::clusters(&c, &p).await,
+        ["cluster_op"] if get_post => ops::cluster_op(&c, &p, who.as_ref()).await,
+        ["clusters"] if get_post => ops::clusters(&c, &p, who.as_ref()).await,
         ["cluster", id] if !id.is_empty() && p.method == Method::GET => {
-            ops::cluster(&c, &percent_decoded(id)).await
+            ops::cluster(&c, &percent_decoded(id), who.as_ref()).await
         }
         ["cluster_op"] | ["clusters"] => Answer::Page(StatusCode::METHOD_NOT_ALLOWED),
         ["cluster", id] if !id.is_empty() => Answer::Page(StatusCode::METHOD_NOT_ALLOWED),

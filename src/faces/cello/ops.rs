@@ -5,6 +5,8 @@ use super::object::{self, matches};
 use super::{fail, py_text, Answer, Cello, Params};
 use crate::host::command::{Command, Reply};
 use crate::host::fleet::Fleet;
+use crate::host::fleet_pool::PoolMember;
+use crate::host::tenancy::Caller;
 use crate::sim::{Input, Operation};
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Map, Value};
@@ -20,18 +22,47 @@ fn fleet(c: &Cello) -> Result<Arc<Fleet>, Answer> {
         .ok_or(Answer::Page(StatusCode::INTERNAL_SERVER_ERROR))
 }
 
-pub async fn cluster_op(c: &Cello, p: &Params) -> Answer {
+pub async fn cluster_op(c: &Cello, p: &Params, who: Option<&Caller>) -> Answer {
     let fleet = match fleet(c) {
         Ok(f) => f,
         Err(a) => return a,
     };
     let action = p.get("action");
-    match action.as_ref().and_then(Value::as_str) {
-        Some("apply") => apply(&fleet, p).await,
+    let op = action.as_ref().and_then(Value::as_str);
+    if let (Some(op @ ("release" | "start" | "stop" | "restart")), Some(id)) = (op, cluster_id(p)) {
+        if by_id(&fleet, &id).is_some_and(|name| !reaches(&fleet, who, &name)) {
+            return Answer::Fail(
+                403,
+                format!("cluster {op} is not allowed with these credentials"),
+            );
+        }
+    }
+    match op {
+        Some("apply") => apply(&fleet, p, who).await,
         Some("release") => release(&fleet, p).await,
         Some(op @ ("start" | "stop" | "restart")) => start_stop(&fleet, p, op).await,
         _ => fail("Unknown action type"),
     }
+}
+
+/// Whether `who` may operate (or see the credential of) the fleet cluster `name`.
+fn reaches(fleet: &Fleet, who: Option<&Caller>, name: &str) -> bool {
+    who.is_some_and(|c| fleet.tenancy.may_reach(c, name))
+}
+
+/// Whether `who` may see the member: the admin all, others the free ones and their own.
+fn visible(fleet: &Fleet, who: Option<&Caller>, m: &PoolMember) -> bool {
+    m.holder.is_none() || reaches(fleet, who, &m.cluster)
+}
+
+/// The answer's copy of a member's object with the cluster's own credential (#26:
+/// `user`, `password` beside the product's fields), for whoever just got it.
+fn with_credential(fleet: &Fleet, name: &str, mut v: Value) -> Value {
+    if let Some(cred) = fleet.tenancy.credential(name) {
+        v["user"] = json!(cred.user);
+        v["password"] = json!(cred.password);
+    }
+    v
 }
 
 /// Python's `int(value or -1)`: `None` is what raises (a 500 in Flask).
@@ -77,7 +108,7 @@ fn condition(p: &Params, sizes: &[usize]) -> Result<Map<String, Value>, Answer> 
 /// `allow_multiple`, returns the one the user already holds), atomically: the pool
 /// is locked from the choice to the claim, and a member released meanwhile (a new
 /// generation) is not taken on its old health.
-async fn apply(fleet: &Fleet, p: &Params) -> Answer {
+async fn apply(fleet: &Fleet, p: &Params, who: Option<&Caller>) -> Answer {
     let Some(user) = p.truthy("user_id") else {
         return fail("cluster_apply without user_id");
     };
@@ -104,6 +135,10 @@ async fn apply(fleet: &Fleet, p: &Params) -> Answer {
         for (m, v) in &objects {
             let held = m.holder.as_deref() == Some(user.as_str());
             if held && usable(v) && current(&m.cluster, m.generation, &pool).is_some() {
+                // Its credential only to whoever already has it (or the admin).
+                if reaches(fleet, who, &m.cluster) {
+                    return Answer::Ok(with_credential(fleet, &m.cluster, v.clone()));
+                }
                 return Answer::Ok(v.clone());
             }
         }
@@ -122,7 +157,7 @@ async fn apply(fleet: &Fleet, p: &Params) -> Answer {
             let mut v = v.clone();
             v["user_id"] = json!(user);
             v["apply_ts"] = json!(object::date(&cl, now));
-            return Answer::Ok(v);
+            return Answer::Ok(with_credential(fleet, &m.cluster, v));
         }
     }
     fail(format!("No available res for {user}"))
@@ -158,6 +193,10 @@ async fn release(fleet: &Fleet, p: &Params) -> Answer {
         m.stopped = false;
         m.cluster.clone()
     };
+    // The next student must not reach it with the last one's credential.
+    fleet
+        .tenancy
+        .set(&name, crate::host::tenancy::Credential::generate(&name));
     if let Some(cl) = fleet.get(&name) {
         if cl
             .app
@@ -232,7 +271,7 @@ async fn start_when_stopped(engine: crate::host::engine_task::ClusterHandle) {
 
 /// `/v2/clusters`: the query string (GET) or the JSON body (POST) is the filter, as
 /// is, over the objects; a POST without a JSON object raises in v0.6 (a 500).
-pub async fn clusters(c: &Cello, p: &Params) -> Answer {
+pub async fn clusters(c: &Cello, p: &Params, who: Option<&Caller>) -> Answer {
     let fleet = match fleet(c) {
         Ok(f) => f,
         Err(a) => return a,
@@ -251,6 +290,7 @@ pub async fn clusters(c: &Cello, p: &Params) -> Answer {
     let list: Vec<Value> = object::all(&fleet)
         .await
         .into_iter()
+        .filter(|(m, _)| visible(&fleet, who, m))
         .map(|(_, v)| v)
         .filter(|v| matches(v, &filter))
         .collect();
@@ -258,13 +298,13 @@ pub async fn clusters(c: &Cello, p: &Params) -> Answer {
 }
 
 /// `/v2/cluster/{id}`: the object, or FAIL code 404 `cluster not found with id=<id>`.
-pub async fn cluster(c: &Cello, id: &str) -> Answer {
+pub async fn cluster(c: &Cello, id: &str, who: Option<&Caller>) -> Answer {
     let fleet = match fleet(c) {
         Ok(f) => f,
         Err(a) => return a,
     };
     for (m, v) in object::all(&fleet).await {
-        if m.id() == id {
+        if m.id() == id && visible(&fleet, who, &m) {
             return Answer::Ok(v);
         }
     }

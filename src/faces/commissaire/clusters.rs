@@ -22,10 +22,7 @@ pub fn list(c: &Commissaire, r: &Req) -> Answer {
     if r.method != Method::GET {
         return not_allowed();
     }
-    let names: Vec<String> = c
-        .fleet()
-        .map(|f| f.list().iter().map(|x| x.name().to_string()).collect())
-        .unwrap_or_default();
+    let names: Vec<String> = c.clusters().iter().map(|x| x.name().to_string()).collect();
     ok(json!(names))
 }
 

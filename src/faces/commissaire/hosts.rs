@@ -57,7 +57,7 @@ pub fn host_status(snap: &Snapshot, s: usize) -> &'static str {
 
 /// The cluster and server at `ip`.
 fn find(c: &Commissaire, ip: &str) -> Option<(Arc<Cluster>, usize)> {
-    c.fleet()?.list().into_iter().find_map(|cl| {
+    c.clusters().into_iter().find_map(|cl| {
         let m = &cl.app.engine.model();
         let s = (0..m.servers.len()).find(|&s| address(m, s) == ip)?;
         Some((cl.clone(), s))
@@ -98,12 +98,14 @@ pub fn list(c: &Commissaire, r: &Req) -> Answer {
         return err(StatusCode::METHOD_NOT_ALLOWED);
     }
     let mut out = Vec::new();
-    for cl in c.fleet().map(|f| f.list()).unwrap_or_default() {
+    for cl in c.clusters() {
         for s in 0..cl.app.engine.model().servers.len() {
             out.push(host_json(&cl, s));
         }
     }
-    out.extend(c.store().pending.iter().map(|ip| pending_json(ip)));
+    if super::by_admin() {
+        out.extend(c.store().pending.iter().map(|ip| pending_json(ip)));
+    }
     ok(json!(out))
 }
 

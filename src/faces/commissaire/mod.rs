@@ -3,7 +3,8 @@
 //! fleet face: clusters are the fleet's clusters, hosts their servers (by IP), and
 //! restart/upgrade/deploy are the core's rolling operations (`sim/rolling.rs`).
 //!
-//! As the product: HTTP basic auth (the `serve` user and password), 403 text/html
+//! As the product: HTTP basic auth (the fleet's admin, who sees and does everything, or
+//! a cluster's own credential, which sees that cluster and its hosts), 403 text/html
 //! `Forbidden` on a bad one; a trailing slash is optional; a PUT that creates answers
 //! 201; errors are the plain reason phrase as text/html (the handler's own message
 //! never reaches the client); a bad JSON body is 400.
@@ -12,8 +13,8 @@ mod clusters;
 mod hosts;
 mod membership;
 
-use crate::host::auth::{Auth, Verdict};
 use crate::host::fleet::{Cluster, Fleet};
+use crate::host::tenancy::{Access, Caller, Scope};
 use crate::host::Conn;
 use axum::extract::{Request, State};
 use axum::http::{header, Method, StatusCode};
@@ -43,8 +44,24 @@ pub struct Store {
 
 pub struct Commissaire {
     pub fleet: Weak<Fleet>,
-    auth: Auth,
     pub store: Mutex<Store>,
+}
+
+tokio::task_local! {
+    /// Who the request being handled authenticated as (`host/tenancy.rs`).
+    static CALLER: Caller;
+}
+
+/// Whether the request being handled may reach `cluster`.
+fn reaches(fleet: &Fleet, cluster: &str) -> bool {
+    CALLER
+        .try_with(|c| fleet.tenancy.may_reach(c, cluster))
+        .unwrap_or(false)
+}
+
+/// Whether the request being handled is the admin's.
+pub fn by_admin() -> bool {
+    CALLER.try_with(|c| c.admin).unwrap_or(false)
 }
 
 impl Commissaire {
@@ -54,25 +71,23 @@ impl Commissaire {
     pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
+    /// The cluster called `name`, if the caller may reach it.
     pub fn cluster(&self, name: &str) -> Option<Arc<Cluster>> {
-        self.fleet()?.get(name)
+        let fleet = self.fleet()?;
+        fleet.get(name).filter(|_| reaches(&fleet, name))
+    }
+    /// The fleet's clusters the caller may reach, in creation order.
+    pub fn clusters(&self) -> Vec<Arc<Cluster>> {
+        let Some(fleet) = self.fleet() else {
+            return Vec::new();
+        };
+        let mut all = fleet.list();
+        all.retain(|c| reaches(&fleet, c.name()));
+        all
     }
 }
 
 pub fn router(fleet: Weak<Fleet>) -> Router {
-    let (user, password, failures, lockout) = match fleet.upgrade() {
-        Some(f) => {
-            let s = &f.settings;
-            let d = &s.defaults;
-            (
-                d.user.clone(),
-                d.password.clone(),
-                s.auth_max_failures,
-                s.auth_lockout,
-            )
-        }
-        None => (String::new(), String::new(), 0, Default::default()),
-    };
     let mut store = Store::default();
     store.networks.insert(
         "default".into(),
@@ -84,7 +99,6 @@ pub fn router(fleet: Weak<Fleet>) -> Router {
     );
     let state = Arc::new(Commissaire {
         fleet,
-        auth: Auth::new(&user, &password, failures, lockout),
         store: Mutex::new(store),
     });
     Router::new()
@@ -151,9 +165,13 @@ async fn handle(State(c): State<Arc<Commissaire>>, req: Request) -> Response {
         .get(header::AUTHORIZATION)
         .map(|h| h.as_bytes().to_vec());
     let ip = peer.unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
-    if c.auth.check(ip, header.as_deref()) != Verdict::Ok {
-        return err(StatusCode::FORBIDDEN).into_response();
-    }
+    let Some(fleet) = c.fleet() else {
+        return err(StatusCode::INTERNAL_SERVER_ERROR).into_response();
+    };
+    let caller = match fleet.tenancy.check(ip, header.as_deref(), Scope::AnyKnown) {
+        Access::Granted(caller) => caller,
+        _ => return err(StatusCode::FORBIDDEN).into_response(),
+    };
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let Some(rest) = path.strip_prefix("/api/v0") else {
@@ -181,7 +199,23 @@ async fn handle(State(c): State<Arc<Commissaire>>, req: Request) -> Response {
         parts,
         body,
     };
-    dispatch(&c, r).await.into_response()
+    if !caller.admin && !tenant_may(&fleet, &caller, &r) {
+        return err(StatusCode::FORBIDDEN).into_response();
+    }
+    CALLER.scope(caller, dispatch(&c, r)).await.into_response()
+}
+
+/// A tenant (not the admin) reads and works on its own clusters only and creates or
+/// deletes none; the face's shared records (networks, container managers) are read-only
+/// to it.
+fn tenant_may(fleet: &Fleet, caller: &Caller, r: &Req) -> bool {
+    let p: Vec<&str> = r.parts.iter().map(String::as_str).collect();
+    match p.as_slice() {
+        ["cluster", name] => r.method == Method::GET && fleet.tenancy.may_reach(caller, name),
+        ["cluster", name, ..] => fleet.tenancy.may_reach(caller, name),
+        ["network" | "containermanager", ..] => r.method == Method::GET,
+        _ => true,
+    }
 }
 
 fn percent_decode(s: &str) -> String {

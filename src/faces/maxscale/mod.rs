@@ -39,7 +39,7 @@ pub struct MaxScale {
 pub fn router(app: &App) -> axum::Router {
     let m = Arc::new(MaxScale {
         app: app.clone(),
-        auth: app.auth.sharing_lockout(USER, PASSWORD),
+        auth: app.tenancy.sharing_lockout(USER, PASSWORD),
         seen: Mutex::new(Vec::new()),
         seen_names: Mutex::new(Vec::new()),
         stopped: Mutex::new(false),
@@ -110,6 +110,22 @@ pub fn error(status: StatusCode, detail: impl Into<String>) -> Answer {
     Answer::Json(status, json!({"errors": [{"detail": detail.into()}]}))
 }
 
+impl MaxScale {
+    /// MaxScale's own default user on a cluster that is nobody else's (a single-cluster
+    /// `serve`); in a fleet the cluster's own credential or the admin's (`host/tenancy.rs`).
+    fn authorized(&self, peer: std::net::IpAddr, header: Option<&[u8]>) -> bool {
+        let t = &self.app.tenancy;
+        if t.shared_with_admin(&self.app.name) {
+            return matches!(self.auth.check(peer, header), Verdict::Ok);
+        }
+        let scope = crate::host::tenancy::Scope::Cluster(&self.app.name);
+        matches!(
+            t.check(peer, header, scope),
+            crate::host::tenancy::Access::Granted(_)
+        )
+    }
+}
+
 async fn handle(State(m): State<Arc<MaxScale>>, req: Request) -> Response {
     let pretty = !req.uri().query().is_some_and(|q| {
         crate::host::body::query_pairs(Some(q))
@@ -126,7 +142,7 @@ async fn handle(State(m): State<Arc<MaxScale>>, req: Request) -> Response {
         .headers()
         .get(header::AUTHORIZATION)
         .map(|v| v.as_bytes());
-    if req.uri().path() != "/openapi.json" && !matches!(m.auth.check(peer, auth), Verdict::Ok) {
+    if req.uri().path() != "/openapi.json" && !m.authorized(peer, auth) {
         let body = render(error(StatusCode::UNAUTHORIZED, "Access denied"), pretty);
         let mut r = body;
         r.headers_mut().insert(

@@ -13,7 +13,6 @@ mod admin;
 mod noderange;
 mod resources;
 
-use crate::host::auth::Verdict;
 use crate::host::{App, Conn};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
@@ -254,19 +253,22 @@ impl Xcat {
         general: &BTreeMap<String, String>,
         peer: Option<std::net::IpAddr>,
     ) -> bool {
-        use base64::Engine as _;
+        use crate::host::tenancy::{Access, Credential, Scope};
         let (Some(user), Some(pw)) = (
             general.get("userName"),
             general.get("userPW").or(general.get("password")),
         ) else {
             return false;
         };
-        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pw}"));
-        let header = format!("Basic {basic}");
         let peer = peer.unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+        let cred = Credential {
+            user: user.clone(),
+            password: pw.clone(),
+        };
+        let scope = Scope::Cluster(&self.app.name);
         matches!(
-            self.app.auth.check(peer, Some(header.as_bytes())),
-            Verdict::Ok
+            self.app.tenancy.check_pair(peer, cred, scope),
+            Access::Granted(_)
         )
     }
 

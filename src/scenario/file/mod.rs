@@ -14,7 +14,7 @@ mod raw;
 mod schema;
 mod step;
 
-pub use schema::scenario_schema;
+pub use schema::{scenario_schema, ClusterSource, ExpectSchema, StepSchema};
 
 use super::error::ScenarioError;
 use super::expect::{Anchor, Check, Expectation};
@@ -104,14 +104,7 @@ pub fn parse(text: &str, file: &str, dir: &Path) -> Result<Scenario, ScenarioErr
     crate::model::limits::check_yaml_text(text)
         .map_err(|e| ScenarioError::new(file, e.place(), e.problem))?;
     let raw: ScenarioFile = serde_norway::from_str(text).map_err(|e| {
-        let at = e
-            .location()
-            .map(|l| format!("line {} column {}", l.line(), l.column()))
-            .unwrap_or_default();
-        let mut msg = e.to_string();
-        if let Some(i) = msg.find(" at line ") {
-            msg.truncate(i);
-        }
+        let (at, msg) = yaml_error(&e);
         ScenarioError::new(file, at, msg)
     })?;
     let err = |list: &'static str, i: usize| {
@@ -177,6 +170,19 @@ pub fn parse(text: &str, file: &str, dir: &Path) -> Result<Scenario, ScenarioErr
         steps,
         expectations,
     })
+}
+
+/// A YAML parse error as (`line L column C`, the message without its position).
+pub fn yaml_error(e: &serde_norway::Error) -> (String, String) {
+    let at = e
+        .location()
+        .map(|l| format!("line {} column {}", l.line(), l.column()))
+        .unwrap_or_default();
+    let mut msg = e.to_string();
+    if let Some(i) = msg.find(" at line ") {
+        msg.truncate(i);
+    }
+    (at, msg)
 }
 
 fn at(list: &str, i: usize, field: &str) -> String {
