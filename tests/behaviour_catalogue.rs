@@ -119,7 +119,7 @@ fn the_check_fails_when_a_citation_is_removed_or_unknown() {
     );
     corpus[0].2 = vec!["EC-NOPE-1".into()];
     let p = problems(&cat, &corpus);
-    let file = &corpus[0].0;
+    let file = corpus[0].0.clone();
     assert!(
         p.contains(&format!(
             "scenarios/{file}: cites `EC-NOPE-1`, which is not a live id of the catalogue"
