@@ -80,7 +80,9 @@ fn problems(cat: &Catalogue, corpus: &[(String, String, Vec<String>)]) -> Vec<St
     };
     for (file, _, covers) in corpus {
         if covers.is_empty() {
-            out.push(format!("scenarios/{file}: cites no behaviour id (`covers:`)"));
+            out.push(format!(
+                "scenarios/{file}: cites no behaviour id (`covers:`)"
+            ));
         }
         for id in covers.iter().filter(|id| !live(id)) {
             out.push(format!(
@@ -147,7 +149,11 @@ fn render(cat: &Catalogue, corpus: &[(String, String, Vec<String>)]) -> String {
          mirror endpoints note, `alert` the X 4.2 alert catalogue, `REST` the REST API \
          reference.\n\n",
     );
-    let live: Vec<_> = cat.behaviours.iter().filter(|b| b.retired.is_none()).collect();
+    let live: Vec<_> = cat
+        .behaviours
+        .iter()
+        .filter(|b| b.retired.is_none())
+        .collect();
     s.push_str(&format!(
         "{} behaviours, {} scenarios.\n\n",
         live.len(),

@@ -51,9 +51,7 @@ fn import_writes_a_cluster_file_that_validates() {
 #[test]
 fn bad_clp_conf_files_exit_2_with_one_line_each() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, text, want) in [
-        ("broken.conf", "<root><cluster>", "malformed XML"),
-    ] {
+    for (name, text, want) in [("broken.conf", "<root><cluster>", "malformed XML")] {
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         for cmd in ["import", "validate"] {
@@ -102,9 +100,17 @@ fn what_is_not_simulated_is_a_warning_and_still_served_by_name() {
         r#"/root/resource/warp[@name="w"]: type `warp` is not simulated"#,
         r#"/root/monitor/warpw[@name="ww"]: type `warpw` is not simulated"#,
     ] {
-        assert!(err.lines().any(|l| l.contains(want) && l.contains(": warning: ")), "{want}\n{err}");
+        assert!(
+            err.lines()
+                .any(|l| l.contains(want) && l.contains(": warning: ")),
+            "{want}\n{err}"
+        );
     }
-    let s = rest_support::start(&[&conf("windows-mirror-mdc-devices.conf"), "--clock", "manual"]);
+    let s = rest_support::start(&[
+        &conf("windows-mirror-mdc-devices.conf"),
+        "--clock",
+        "manual",
+    ]);
     let g = s.get("/api/v1/groups/failover");
     assert_eq!(g.body["groups"][0]["current"], "winsv1", "{g:?}");
     for m in ["mdw1", "mdnw1", "fipw1", "userw"] {

@@ -62,7 +62,13 @@ impl Cluster {
                 continue;
             };
             let mut out: Vec<String> = rows(&servers, "servers")
-                .map(|s| format!("{} , {}", s["name"].as_str().unwrap(), s["status"].as_str().unwrap()))
+                .map(|s| {
+                    format!(
+                        "{} , {}",
+                        s["name"].as_str().unwrap(),
+                        s["status"].as_str().unwrap()
+                    )
+                })
                 .collect();
             let Ok(groups) = self.get(*addr, "/api/v1/groups") else {
                 continue;
@@ -89,7 +95,11 @@ impl Cluster {
         };
         let mut out = Vec::new();
         let cls = get("/api/v1/cluster");
-        out.push(format!("{:<32}:{}", s(&cls["cluster"]["name"]), s(&cls["cluster"]["status"])));
+        out.push(format!(
+            "{:<32}:{}",
+            s(&cls["cluster"]["name"]),
+            s(&cls["cluster"]["status"])
+        ));
         for sv in rows(&get("/api/v1/servers"), "servers") {
             out.push(format!("{:<64}:{}", s(&sv["name"]), s(&sv["status"])));
         }
@@ -123,11 +133,16 @@ impl Cluster {
 }
 
 fn s(v: &Value) -> String {
-    v.as_str().unwrap_or_else(|| panic!("not a string: {v}")).to_string()
+    v.as_str()
+        .unwrap_or_else(|| panic!("not a string: {v}"))
+        .to_string()
 }
 
 fn rows<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
-    v[key].as_array().unwrap_or_else(|| panic!("{key}: {v}")).iter()
+    v[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("{key}: {v}"))
+        .iter()
 }
 
 /// The lines of `out` that start with `what` (trailing padding trimmed).
@@ -152,7 +167,10 @@ fn clpsrvlist_in_steady_state_the_crash_window_and_after_failover() {
         "failover1 , Online , server1",
         "failover2 , Online , server2",
     ];
-    assert_eq!(c.clpsrvlist(), (0, steady.iter().map(|x| x.to_string()).collect()));
+    assert_eq!(
+        c.clpsrvlist(),
+        (0, steady.iter().map(|x| x.to_string()).collect())
+    );
     c.s.post(
         "/sim/v1/faults",
         Some(r#"{"kind": "server-crash", "server": "server1"}"#),
@@ -162,7 +180,10 @@ fn clpsrvlist_in_steady_state_the_crash_window_and_after_failover() {
     // comes 87-90 s after the crash: 90 s after server1's last heartbeat.)
     for step in [0, 30_000, 30_000, 25_000] {
         c.s.advance(step);
-        assert_eq!(c.clpsrvlist(), (1, steady.iter().map(|x| x.to_string()).collect()));
+        assert_eq!(
+            c.clpsrvlist(),
+            (1, steady.iter().map(|x| x.to_string()).collect())
+        );
     }
     // After the heartbeat timeout and the failover.
     c.s.advance(65_000);
@@ -172,7 +193,10 @@ fn clpsrvlist_in_steady_state_the_crash_window_and_after_failover() {
         "failover1 , Online , server2",
         "failover2 , Online , server2",
     ];
-    assert_eq!(c.clpsrvlist(), (1, after.iter().map(|x| x.to_string()).collect()));
+    assert_eq!(
+        c.clpsrvlist(),
+        (1, after.iter().map(|x| x.to_string()).collect())
+    );
 }
 
 #[test]
@@ -200,7 +224,13 @@ fn integrated_cluster_webui_scripts_in_the_three_windows() {
         assert_eq!(&flat[9..11], [fip1.0, fip1.1], "{out:#?}");
         assert_eq!(line(&flat, "userw"), ["userw:Normal"], "{out:#?}");
     };
-    check(&steady, "Normal", "Online", "server1", ("server1", "Online"));
+    check(
+        &steady,
+        "Normal",
+        "Online",
+        "server1",
+        ("server1", "Online"),
+    );
     c.s.post(
         "/sim/v1/faults",
         Some(r#"{"kind": "server-crash", "server": "server1"}"#),
@@ -211,9 +241,21 @@ fn integrated_cluster_webui_scripts_in_the_three_windows() {
     assert!(c.get(c.per[0], "/api/v1/cluster").is_err());
     for step in [0, 45_000, 40_000] {
         c.s.advance(step);
-        check(&c.webui(c.per[1]), "Normal", "Online", "server1", ("server1", "Online"));
+        check(
+            &c.webui(c.per[1]),
+            "Normal",
+            "Online",
+            "server1",
+            ("server1", "Online"),
+        );
     }
     c.s.advance(65_000);
     let after = c.webui(c.per[1]);
-    check(&after, "Caution", "Offline", "server2", ("server2", "Online"));
+    check(
+        &after,
+        "Caution",
+        "Offline",
+        "server2",
+        ("server2", "Online"),
+    );
 }

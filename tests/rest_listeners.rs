@@ -263,22 +263,24 @@ fn dead_address_settings_refuse_or_hang_instead() {
             "/sim/v1/faults",
             Some(r#"{"kind": "server-crash", "server": "server2"}"#),
         );
-        wait_until(&format!("{setting}: server2's address is {crashed}"), || {
-            match crashed {
+        wait_until(
+            &format!("{setting}: server2's address is {crashed}"),
+            || match crashed {
                 "refused" => matches!(
                     TcpStream::connect_timeout(&per[1], Duration::from_millis(300)),
                     Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused
                 ),
                 _ => silent(per[1]),
-            }
-        });
+            },
+        );
         s.post(
             "/sim/v1/faults",
             Some(r#"{"kind": "server-hang", "server": "server1"}"#),
         );
-        wait_until(&format!("{setting}: hung server1 accepts, never answers"), || {
-            silent(per[0])
-        });
+        wait_until(
+            &format!("{setting}: hung server1 accepts, never answers"),
+            || silent(per[0]),
+        );
     }
 }
 

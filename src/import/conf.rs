@@ -244,7 +244,9 @@ fn netdevs(c: &Conf) -> Vec<(String, u64, String)> {
                     .map(|t| t.trim().to_string())
             };
             if let (Some(dev), Some(name)) = (field("device"), field("mdcname")) {
-                let prio = field("priority").and_then(|p| p.parse().ok()).unwrap_or(u64::MAX);
+                let prio = field("priority")
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(u64::MAX);
                 out.push((dev, prio, name));
             }
         }
@@ -267,7 +269,10 @@ fn mirror_connect_devices(c: &Conf, out: &mut Import) {
     let named = netdevs(c);
     let mut list: Vec<(u64, String, crate::model::mirror::MirrorConnectFile)> = Vec::new();
     for (pos, id) in ids.iter().enumerate() {
-        let by_netdev = named.iter().filter(|(d, ..)| d == id).min_by_key(|(_, p, _)| *p);
+        let by_netdev = named
+            .iter()
+            .filter(|(d, ..)| d == id)
+            .min_by_key(|(_, p, _)| *p);
         let (prio, name) = match by_netdev {
             Some((_, p, n)) => (*p, n.clone()),
             None => (u64::MAX, format!("mdc{}", pos + 1)),

@@ -28,7 +28,10 @@ pub enum Refusal {
     /// The answering server still believes the server up but it does not answer
     /// (crashed, powered off, hung): the attempt fails at virtual time `answer_at_ms`,
     /// after the internal communication timeout (§0).
-    NoAnswer { server: String, answer_at_ms: u64 },
+    NoAnswer {
+        server: String,
+        answer_at_ms: u64,
+    },
     GroupAlreadyStopped(String),
     GroupNotStartedOn {
         group: String,

@@ -11,8 +11,8 @@ mod plan;
 
 use super::engine::{AfterStop, Ev, Sim};
 use super::event::EventKind;
-use super::refusal::Refusal;
 use super::input::{InputError, Operation, PowerAction};
+use super::refusal::Refusal;
 use super::rolling::RollingKind;
 use crate::model::{Model, ServerId};
 use std::sync::Arc;
