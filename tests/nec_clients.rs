@@ -161,7 +161,7 @@ fn squeeze(l: &str) -> String {
 fn clpsrvlist_in_steady_state_the_crash_window_and_after_failover() {
     let c = cluster();
     c.s.advance(60_000);
-    let steady = vec![
+    let steady = [
         "server1 , Online",
         "server2 , Online",
         "failover1 , Online , server1",
@@ -187,7 +187,7 @@ fn clpsrvlist_in_steady_state_the_crash_window_and_after_failover() {
     }
     // After the heartbeat timeout and the failover.
     c.s.advance(65_000);
-    let after = vec![
+    let after = [
         "server1 , Offline",
         "server2 , Online",
         "failover1 , Online , server2",
