@@ -74,6 +74,15 @@ fn silent(addr: SocketAddr) -> bool {
     matches!(s.read(&mut buf), Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut))
 }
 
+/// A powered-off host's address: the connect neither completes nor is refused; the
+/// client's own connect timeout runs out.
+fn connect_times_out(addr: SocketAddr) -> bool {
+    matches!(
+        TcpStream::connect_timeout(&addr, Duration::from_millis(300)),
+        Err(e) if e.kind() == std::io::ErrorKind::TimedOut
+    )
+}
+
 /// The address answers a request.
 fn answers(addr: SocketAddr) -> bool {
     raw_get(addr).is_ok_and(|(status, _)| status == 200)
@@ -118,13 +127,16 @@ fn per_server_listeners_follow_their_server() {
             (200, Some("cluster"))
         );
     }
-    // Crash server2: its address goes silent (not refused), server1's still answers.
+    // Crash server2: its address answers no SYN (a connect times out, not refused),
+    // server1's still answers.
     let r = s.post(
         "/sim/v1/faults",
         Some(r#"{"kind": "server-crash", "server": "server2"}"#),
     );
     let crash = r.body["id"].as_u64().unwrap();
-    wait_until("server2's address is silent", || silent(per[1]));
+    wait_until("server2's address times out at connect", || {
+        connect_times_out(per[1])
+    });
     assert_eq!(get(per[0], "/api/v1/servers").status, 200);
     // Before the heartbeat timeout server1 still believes server2 is up; after it, not.
     assert_eq!(
@@ -236,5 +248,88 @@ fn bad_tls_files_do_not_start() {
     assert!(
         clustersim::host::ServeArgs::from_flags(["--tls-cert", "a.pem"]).is_err(),
         "--tls-key is required with --tls-cert"
+    );
+}
+
+/// `--dead-address`: `timeout` (the default, above), `refuse` (a connect is refused at
+/// once) and `hang` (the connect completes, the request waits unanswered). A hung
+/// server's address accepts whatever the setting says.
+#[test]
+fn dead_address_settings_refuse_or_hang_instead() {
+    for (setting, crashed) in [("refuse", "refused"), ("hang", "silent")] {
+        let s = manual(&["--per-server-listeners", "--dead-address", setting]);
+        let per: Vec<SocketAddr> = s.run.bound.per_server.iter().map(|(_, a)| *a).collect();
+        s.post(
+            "/sim/v1/faults",
+            Some(r#"{"kind": "server-crash", "server": "server2"}"#),
+        );
+        wait_until(
+            &format!("{setting}: server2's address is {crashed}"),
+            || match crashed {
+                "refused" => matches!(
+                    TcpStream::connect_timeout(&per[1], Duration::from_millis(300)),
+                    Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused
+                ),
+                _ => silent(per[1]),
+            },
+        );
+        s.post(
+            "/sim/v1/faults",
+            Some(r#"{"kind": "server-hang", "server": "server1"}"#),
+        );
+        wait_until(
+            &format!("{setting}: hung server1 accepts, never answers"),
+            || silent(per[0]),
+        );
+    }
+}
+
+/// A real client with a connect timeout, asking the servers' addresses in turn as
+/// NEC's clpsrvlist does (EXPRESSCLUSTER/clpsrvlist, `src/clpsrvlist.go` lines 34-93:
+/// each server's `GET /api/v1/servers`, on error `continue` to the next): with server1
+/// powered off, its connect times out and server2 answers, well within the time.
+#[test]
+fn a_client_with_a_connect_timeout_moves_on_to_the_next_server() {
+    let s = manual(&["--per-server-listeners"]);
+    let per: Vec<SocketAddr> = s.run.bound.per_server.iter().map(|(_, a)| *a).collect();
+    s.post(
+        "/sim/v1/faults",
+        Some(r#"{"kind": "server-crash", "server": "server1"}"#),
+    );
+    wait_until("server1's address times out at connect", || {
+        connect_times_out(per[0])
+    });
+    let agent = ureq::AgentBuilder::new()
+        .timeout_connect(Duration::from_secs(1))
+        .timeout(Duration::from_secs(5))
+        .build();
+    let t0 = Instant::now();
+    let mut answered_by = None;
+    let mut errors = Vec::new();
+    for addr in &per {
+        let url = format!("http://{addr}/api/v1/servers");
+        match agent
+            .get(&url)
+            .set("Authorization", &rest_support::basic("user", "password"))
+            .call()
+        {
+            Ok(r) => {
+                answered_by = Some(*addr);
+                let body: serde_json::Value = r.into_json().unwrap();
+                assert_eq!(body["servers"][0]["status"], "Online", "{body}");
+                break;
+            }
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    let took = t0.elapsed();
+    assert_eq!(answered_by, Some(per[1]), "{errors:?}");
+    assert!(
+        errors.len() == 1 && errors[0].to_lowercase().contains("timed out"),
+        "server1's connect must time out, not be refused: {errors:?}"
+    );
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(4),
+        "{took:?}"
     );
 }

@@ -263,6 +263,7 @@ impl Fleet {
             tls: s.tls.clone(),
             max_connections: s.max_connections,
             past_max: s.defaults.past_max_connections,
+            dead_address: s.defaults.dead_address,
             stop: stop_rx,
         };
         let bound = bind_listeners(&spec, &shared, &stop).await?;

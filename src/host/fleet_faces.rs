@@ -42,6 +42,7 @@ pub async fn start(
             tls: fleet.settings.tls.clone(),
             max_connections: fleet.settings.max_connections,
             past_max: fleet.settings.defaults.past_max_connections,
+            dead_address: fleet.settings.defaults.dead_address,
             stop: stop_rx,
         };
         let bound = listeners::start(shared, *addr, false)

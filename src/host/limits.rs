@@ -48,6 +48,21 @@ pub enum PastMax {
     Wait,
 }
 
+/// What a per-server address does while its server is powered off (`--dead-address`).
+/// A powered-off host answers no SYN, so a client's *connect* times out [infer:
+/// behaviour §0]; a hung server's kernel still accepts, whatever this says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeadAddress {
+    /// Connects time out, as to a powered-off host: nothing is accepted and the listen
+    /// queue is kept full, so the kernel drops further SYNs (Linux).
+    #[default]
+    Timeout,
+    /// Connects are refused at once (a host whose port is closed).
+    Refuse,
+    /// Connects complete and requests wait unanswered, as on a hung server.
+    Hang,
+}
+
 /// Longest `ms` of the hidden `POST /sim/v1/test/hold` (a slow request, for tests).
 pub const MAX_TEST_HOLD_MS: u64 = 10_000;
 

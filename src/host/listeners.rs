@@ -6,13 +6,14 @@
 //! [`super::limits`].
 //!
 //! With per-server listeners, server N answers on its own address (its `ip` from the
-//! cluster file) and the port of `--listen`, with the view as N sees it. While N is not
-//! reachable (powered off or hung) its address is silent: the socket stays bound but
-//! nothing is accepted and open connections get no answer, so clients wait for their
-//! own timeout (`curl --max-time 2` exits 28, not 7) until N is back.
+//! cluster file) and the port of `--listen`, with the view as N sees it. While N is hung
+//! its address accepts (its kernel does) and nothing is answered, so clients wait for
+//! their read timeout; while N is powered off the address answers no SYN, so clients'
+//! connect timeout fires and they move on (`--dead-address` chooses refusing at once or
+//! hanging instead). Open connections get no answer until N is back.
 
 use super::conn::{http, Slots};
-use super::limits::{HEADER_TIMEOUT, LISTEN_BACKLOG, MAX_OPEN_CONNECTIONS};
+use super::limits::{DeadAddress, HEADER_TIMEOUT, LISTEN_BACKLOG, MAX_OPEN_CONNECTIONS};
 use super::{App, Conn};
 use anyhow::Context;
 use axum::Router;
@@ -40,6 +41,8 @@ pub struct Shared {
     pub tls: Option<TlsAcceptor>,
     pub max_connections: usize,
     pub past_max: super::limits::PastMax,
+    /// What a per-server address does while its server is powered off.
+    pub dead_address: super::limits::DeadAddress,
     /// Becomes true (or closes) when the cluster is removed: stop accepting, finish
     /// in-flight requests, close.
     pub stop: watch::Receiver<bool>,
@@ -184,30 +187,116 @@ async fn serve_main(l: TcpListener, shared: Shared) {
     }
 }
 
-/// A per-server listener. While its server is not reachable (powered off or hung) the
-/// address is silent, as a dead host's is: the socket stays bound but nothing is
-/// accepted (connections wait in the kernel's backlog, never refused), and requests on
-/// open connections get no answer. When the server is back, both are served again.
-async fn supervise(server: usize, _addr: SocketAddr, l: TcpListener, shared: Shared) {
+/// How a server's own address looks from outside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Looks {
+    Up,
+    /// Hung: its kernel still accepts; requests wait unanswered.
+    Hung,
+    /// Powered off (crashed, shut down, booting): see [`DeadAddress`].
+    Off,
+}
+
+fn looks(s: &watch::Receiver<Arc<super::engine_task::Snapshot>>, server: usize) -> Looks {
+    let snap = s.borrow();
+    if snap.reachable.get(server).copied().unwrap_or(false) {
+        Looks::Up
+    } else if snap.power.get(server).is_some_and(|p| p.on && p.hung) {
+        Looks::Hung
+    } else {
+        Looks::Off
+    }
+}
+
+/// The socket behind a per-server address in each state: the listener itself (up, hung,
+/// `hang`), nothing (`refuse`: the kernel resets connects), or a listener whose queue
+/// is kept full by connections of its own (`timeout`: the kernel drops further SYNs).
+enum Socket {
+    Listening(TcpListener),
+    Closed,
+    /// Held only to keep the address bound and its queue full.
+    Plugged {
+        _listener: TcpListener,
+        _plugs: Vec<TcpStream>,
+    },
+}
+
+/// The socket for `addr` when its server looks `now`. A failed bind (the address was
+/// taken meanwhile) is retried on the next snapshot.
+async fn socket_for(addr: SocketAddr, now: Looks, dead: DeadAddress) -> Option<Socket> {
+    match (now, dead) {
+        (Looks::Up | Looks::Hung, _) | (Looks::Off, DeadAddress::Hang) => {
+            bind(addr).await.ok().map(Socket::Listening)
+        }
+        (Looks::Off, DeadAddress::Refuse) => Some(Socket::Closed),
+        (Looks::Off, DeadAddress::Timeout) => {
+            let l = bind_with_backlog(addr, 0).await.ok()?;
+            let _plugs = plug(addr).await;
+            Some(Socket::Plugged {
+                _listener: l,
+                _plugs,
+            })
+        }
+    }
+}
+
+/// Fills the accept queue of a backlog-0 listener with connections to itself, until
+/// a connect no longer completes (the queue is full: SYNs are dropped).
+async fn plug(addr: SocketAddr) -> Vec<TcpStream> {
+    let mut held = Vec::new();
+    for _ in 0..PLUG_MAX {
+        match tokio::time::timeout(PLUG_PROBE, TcpStream::connect(addr)).await {
+            Ok(Ok(s)) => held.push(s),
+            _ => break,
+        }
+    }
+    held
+}
+
+/// How long a plugging connect may take before the queue counts as full, and how many
+/// connections at most (Linux queues backlog + 1).
+const PLUG_PROBE: Duration = Duration::from_millis(200);
+const PLUG_MAX: usize = 8;
+
+/// A per-server listener. While its server is up it is served; while hung, the address
+/// accepts (the kernel does) but nothing is answered; while powered off, it does what
+/// `--dead-address` says (default: connects time out). Requests on connections opened
+/// before get no answer until the server is back.
+async fn supervise(server: usize, addr: SocketAddr, l: TcpListener, shared: Shared) {
     let open = Arc::new(Semaphore::new(MAX_OPEN_CONNECTIONS));
     let slots = Slots::new(shared.max_connections, shared.past_max);
     let mut snaps = shared.app.engine.watch();
-    let reachable = |s: &watch::Receiver<Arc<super::engine_task::Snapshot>>| {
-        s.borrow().reachable.get(server).copied().unwrap_or(false)
-    };
-    let (down_tx, down_rx) = watch::channel(!reachable(&snaps));
+    let mut shown = looks(&snaps, server);
+    let (down_tx, down_rx) = watch::channel(shown != Looks::Up);
+    let mut socket = Some(Socket::Listening(l));
+    if shown == Looks::Off {
+        drop(socket.take());
+        socket = socket_for(addr, shown, shared.dead_address).await;
+    }
     loop {
-        let up = reachable(&snaps);
-        down_tx.send_if_modified(|d| std::mem::replace(d, !up) == up);
-        if !up {
+        let now = looks(&snaps, server);
+        down_tx.send_if_modified(|d| std::mem::replace(d, now != Looks::Up) != (now != Looks::Up));
+        let keep = matches!(socket, Some(Socket::Listening(_)))
+            && (now != Looks::Off || shared.dead_address == DeadAddress::Hang);
+        if (now != shown && !keep) || socket.is_none() {
+            // The old socket goes first so that the address can be bound again.
+            drop(socket.take());
+            socket = socket_for(addr, now, shared.dead_address).await;
+        }
+        shown = now;
+        let listening = match (&socket, now) {
+            (Some(Socket::Listening(l)), Looks::Up) => Some(l),
+            _ => None,
+        };
+        let Some(l) = listening else {
             tokio::select! {
                 changed = snaps.changed() => if changed.is_err() { return },
                 _ = stopped(shared.stop.clone()) => return,
             }
             continue;
-        }
+        };
         tokio::select! {
-            got = accept(&l, &open) => {
+            got = accept(l, &open) => {
                 let Some((stream, peer, permit)) = got else { return };
                 let conn = Conn { peer, server: Some(server) };
                 let held = (permit, slots.clone());
@@ -249,6 +338,10 @@ async fn connection(
 /// Binds `addr` with [`LISTEN_BACKLOG`] (tokio's default of 128 makes a burst of a
 /// few hundred clients wait in SYN retries).
 async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    bind_with_backlog(addr, LISTEN_BACKLOG).await
+}
+
+async fn bind_with_backlog(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
     let socket = if addr.is_ipv4() {
         TcpSocket::new_v4()?
     } else {
@@ -257,7 +350,7 @@ async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     #[cfg(unix)]
     socket.set_reuseaddr(true)?;
     socket.bind(addr)?;
-    socket.listen(LISTEN_BACKLOG)
+    socket.listen(backlog)
 }
 
 /// A TLS acceptor from PEM files (certificate chain, private key).

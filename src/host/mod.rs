@@ -120,6 +120,11 @@ pub struct ServeArgs {
     /// server and going silent while it is down or hung.
     #[arg(long)]
     pub per_server_listeners: bool,
+    /// What a per-server address does while its server is powered off: `timeout`
+    /// (connects time out, as to a dead host), `refuse` (refused at once) or `hang`
+    /// (accepted, never answered, as a hung server's).
+    #[arg(long, value_enum, default_value = "timeout")]
+    pub dead_address: limits::DeadAddress,
     /// Another product face on its own address, `NAME=ADDR` (repeatable):
     /// `xcat=127.0.0.1:8001`, `maxscale=127.0.0.1:8989`. In a fleet file: the first
     /// cluster's, unless its entry has `faces:`.

@@ -186,9 +186,15 @@ pub fn heartbeats(c: &Conf, out: &mut Import) {
     }
 }
 
-/// `<mdc><mdc name="mdc1"><device>400</device></mdc>`: mirror connects, in priority order.
+/// Mirror connects, in priority order. Two forms [doc: NEC's samples]: a top-level
+/// `<mdc><mdc name="mdc1"><device>400</device></mdc></mdc>` (Linux files), or only
+/// per-server `<device id="400"><type>mdc</type>` entries, the connect then named by
+/// the `<mdcname>` of the md/hd `netdev` that uses that device (Windows files, and
+/// Linux X 5.x files: EXPRESSCLUSTER/BasicCluster `X41/Win/conf/2nodesMirror/clp.conf`,
+/// EXPRESSCLUSTER/clpcfdiff `conf/02_current/clp.conf`).
 pub fn mirror_connects(c: &Conf, out: &mut Import) {
     let Some(root) = c.at(c.root(), "mdc") else {
+        mirror_connect_devices(c, out);
         return;
     };
     for t in c.children(root, "types") {
@@ -213,6 +219,91 @@ pub fn mirror_connects(c: &Conf, out: &mut Import) {
     }
     list.sort_by_key(|(p, _)| *p);
     out.file.mirror_connects = list.into_iter().map(|(_, m)| m).collect();
+    // The per-server mdc devices belong to the connects declared above.
+    mark_mdc_devices(c);
+}
+
+/// Every `netdev` of an md or hd resource: `(device id, priority, mdcname)`.
+fn netdevs(c: &Conf) -> Vec<(String, u64, String)> {
+    let Some(res) = c.root().children().find(|n| n.has_tag_name("resource")) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for r in res
+        .children()
+        .filter(|n| n.has_tag_name("md") || n.has_tag_name("hd"))
+    {
+        let Some(params) = r.children().find(|n| n.has_tag_name("parameters")) else {
+            continue;
+        };
+        for nd in c.children(params, "netdev") {
+            let field = |tag: &str| {
+                nd.children()
+                    .find(|x| x.has_tag_name(tag))
+                    .and_then(|x| x.text())
+                    .map(|t| t.trim().to_string())
+            };
+            if let (Some(dev), Some(name)) = (field("device"), field("mdcname")) {
+                let prio = field("priority")
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(u64::MAX);
+                out.push((dev, prio, name));
+            }
+        }
+    }
+    out
+}
+
+/// The per-server form: one connect per mdc device id, named by the netdev that uses
+/// it (`mdc<N>` by device order when none names it), in the netdevs' priority order.
+fn mirror_connect_devices(c: &Conf, out: &mut Import) {
+    let mut ids: Vec<String> = Vec::new();
+    for s in c.children(c.root(), "server") {
+        for (id, kind, _, _) in devices(c, s) {
+            if kind == "mdc" && !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    ids.sort_by_key(|id| id.parse::<u64>().unwrap_or(u64::MAX));
+    let named = netdevs(c);
+    let mut list: Vec<(u64, String, crate::model::mirror::MirrorConnectFile)> = Vec::new();
+    for (pos, id) in ids.iter().enumerate() {
+        let by_netdev = named
+            .iter()
+            .filter(|(d, ..)| d == id)
+            .min_by_key(|(_, p, _)| *p);
+        let (prio, name) = match by_netdev {
+            Some((_, p, n)) => (*p, n.clone()),
+            None => (u64::MAX, format!("mdc{}", pos + 1)),
+        };
+        if list.iter().any(|(_, n, _)| *n == name) {
+            continue;
+        }
+        let servers = servers_with_device(c, Some(id));
+        list.push((
+            prio,
+            name.clone(),
+            crate::model::mirror::MirrorConnectFile { name, servers },
+        ));
+    }
+    list.sort_by_key(|(p, ..)| *p);
+    out.file.mirror_connects = list.into_iter().map(|(.., m)| m).collect();
+    mark_mdc_devices(c);
+}
+
+/// An mdc device's `<mdc><info>` address is the connect's; nothing else to report.
+fn mark_mdc_devices(c: &Conf) {
+    for s in c.children(c.root(), "server") {
+        for (_, kind, _, d) in devices(c, s) {
+            if kind == "mdc" {
+                take_device(c, d);
+                if let Some(m) = c.at(d, "mdc") {
+                    let _ = c.at(m, "info");
+                }
+            }
+        }
+    }
 }
 
 pub fn resolvers(c: &Conf, out: &mut Import) {

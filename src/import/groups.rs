@@ -13,39 +13,119 @@ use crate::model::{AutoManual, FinalAction, Millis, MonitorTiming, ResourceKind}
 use roxmltree::Node;
 use std::collections::BTreeMap;
 
-/// Product resource types -> model kinds; `true` when the kind is an approximation
-/// (Windows types and types the model does not have) and deserves a warning.
-fn resource_kind(tag: &str) -> Option<(ResourceKind, bool)> {
-    use ResourceKind::*;
-    let exact = match tag {
-        "fip" => Fip,
-        "vip" => Vip,
-        "disk" => Disk,
-        "md" => Md,
-        "hd" => Hd,
-        "volmgr" => Volmgr,
-        "nas" => Nas,
-        "ddns" => Ddns,
-        "exec" => Exec,
-        "vm" => Vm,
-        "awsvip" => Awsvip,
-        "awseip" => Awseip,
-        "awsdns" => Awsdns,
-        "azurepp" => Azurepp,
-        "azuredns" => Azuredns,
-        _ => {
-            let near = match tag {
-                "sd" => Disk,
-                "cifs" => Nas,
-                "script" | "appli" | "service" | "regsync" | "print" => Exec,
-                "azurelb" | "gcvip" | "gclb" | "ocivip" | "ocilb" => Vip,
-                _ => return None,
-            };
-            return Some((near, true));
-        }
-    };
-    Some((exact, false))
+/// How the import maps a product resource type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mapping {
+    /// The model has the type itself.
+    Exact,
+    /// Simulated as the nearest kind (a warning names it).
+    Nearest,
+    /// No equivalent: served by name, activated and stopped like an exec resource,
+    /// listed as "not simulated".
+    NotSimulated,
 }
+
+/// Product resource types -> model kinds. Nearest kinds, by what the resource does:
+/// Windows disks (`sd`) and shares (`cifs`) as disk and nas; Windows application
+/// resources (`script`, `appli`, `service`, `regsync`, `print`) as exec; names on the
+/// network (`vcom`, `dyndns`, `gcdns`, `ocidns`) as ddns; cloud virtual IPs
+/// (`awssip`, `gcvip`, `ocivip`, `azurelb`, `gclb`, `ocilb`) as their closest IP kind.
+fn resource_kind(tag: &str) -> (ResourceKind, Mapping) {
+    use ResourceKind::*;
+    if let Some(k) = ResourceKind::ALL.iter().find(|k| k.as_str() == tag) {
+        return (*k, Mapping::Exact);
+    }
+    let near = match tag {
+        "sd" => Disk,
+        "cifs" => Nas,
+        "script" | "appli" | "service" | "regsync" | "print" => Exec,
+        "vcom" | "dyndns" | "gcdns" | "ocidns" => Ddns,
+        "awssip" => Awsvip,
+        "azurelb" | "gcvip" | "gclb" | "ocivip" | "ocilb" => Vip,
+        _ => return (Exec, Mapping::NotSimulated),
+    };
+    (near, Mapping::Nearest)
+}
+
+/// Monitor types NEC documents for Linux and Windows (`clpcfset` parameter lists and
+/// the Reference Guides). The model runs every monitor the same way (its checks pass
+/// until a fault says otherwise), so these import as they are; any other type is
+/// imported too, with a "not simulated" warning.
+const MONITOR_TYPES: &[&str] = &[
+    "userw",
+    "fipw",
+    "vipw",
+    "ipw",
+    "miiw",
+    "diskw",
+    "pidw",
+    "psw",
+    "genw",
+    "mdw",
+    "mdnw",
+    "hdw",
+    "hdnw",
+    "hdtw",
+    "volmgrw",
+    "ddnsw",
+    "dyndnsw",
+    "vmw",
+    "vmdw",
+    "mtw",
+    "nasw",
+    "bmcw",
+    "mrw",
+    "jraw",
+    "sraw",
+    "psrw",
+    "lmw",
+    "sdw",
+    "servicew",
+    "vcomw",
+    "appliw",
+    "cifsw",
+    "printw",
+    "regsyncw",
+    "spoolw",
+    "db2w",
+    "ftpw",
+    "httpw",
+    "imap4w",
+    "mysqlw",
+    "nfsw",
+    "odbcw",
+    "oraclew",
+    "oracleasw",
+    "osmw",
+    "otxw",
+    "pop3w",
+    "psqlw",
+    "sambaw",
+    "smtpw",
+    "sqlserverw",
+    "sybasew",
+    "tuxw",
+    "wasw",
+    "wlsw",
+    "jbossw",
+    "iisw",
+    "awsazw",
+    "awsdnsw",
+    "awseipw",
+    "awsvipw",
+    "awssipw",
+    "azurednsw",
+    "azurelbw",
+    "azureppw",
+    "gcdnsw",
+    "gclbw",
+    "gcvipw",
+    "ocilbw",
+    "ocivipw",
+    "ocidnsw",
+    "snmpw",
+    "diskhbw",
+];
 
 fn auto_manual(v: u64) -> AutoManual {
     if v == 0 {
@@ -110,15 +190,18 @@ fn definitions<'a>(c: &Conf<'a>, out: &mut Import) -> BTreeMap<String, Def<'a>> 
         .filter(|n| n.is_element() && !n.has_tag_name("types"))
     {
         let tag = el.tag_name().name();
-        let Some((kind, approx)) = resource_kind(tag) else {
-            out.error(format!("{}: unknown resource type `{tag}`", xml_path(el)));
-            continue;
-        };
-        if approx {
-            out.warn(format!(
+        let (kind, mapping) = resource_kind(tag);
+        match mapping {
+            Mapping::Exact => {}
+            Mapping::Nearest => out.warn(format!(
                 "{}: type `{tag}` is simulated as `{kind}`",
                 xml_path(el)
-            ));
+            )),
+            Mapping::NotSimulated => out.warn(format!(
+                "{}: type `{tag}` is not simulated; served by name, it activates and \
+                 stops like an `exec` resource",
+                xml_path(el)
+            )),
         }
         c.take(el);
         match el.attribute("name") {
@@ -170,7 +253,10 @@ fn resource(c: &Conf, out: &mut Import, name: &str, d: &Def, names: &[String]) -
             retry: num(out, "deact/retry").map(|v| v as u32),
             final_action: deact_action,
         },
-        mirror: (d.kind == ResourceKind::Md).then(|| mirror(c, n)),
+        // A hybrid disk's netdevs name its connects too; the model mirrors md only.
+        mirror: matches!(d.kind, ResourceKind::Md | ResourceKind::Hd)
+            .then(|| mirror(c, n))
+            .filter(|_| d.kind == ResourceKind::Md),
     }
 }
 
@@ -324,7 +410,14 @@ fn monitor(c: &Conf, out: &mut Import, el: Node, name: &str) -> Option<MonitorFi
     let groups: Vec<String> = out.file.groups.iter().map(|g| g.name.clone()).collect();
     let servers: Vec<String> = out.file.servers.iter().map(|s| s.name.clone()).collect();
     // Mirror monitors name their mirror disk as `parameters/object`.
-    let mirror_monitor = matches!(el.tag_name().name(), "mdw" | "mdnw");
+    let tag = el.tag_name().name();
+    let mirror_monitor = matches!(tag, "mdw" | "mdnw" | "hdw" | "hdnw");
+    if !MONITOR_TYPES.contains(&tag) {
+        out.warn(format!(
+            "{p}: type `{tag}` is not simulated; served by name, its checks pass until a \
+             fault says otherwise"
+        ));
+    }
     let target = c.text(el, "target").or_else(|| {
         mirror_monitor
             .then(|| c.text(el, "parameters/object"))

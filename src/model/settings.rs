@@ -104,6 +104,12 @@ pub struct Settings {
     /// How long clpbackup.sh / clprestore.sh themselves run before their cluster
     /// effect (service stop, shutdown, reboot) [assume 5 s].
     pub mirror_action_duration: Millis,
+    /// How long the answering server waits for a peer it still believes up before an
+    /// operation that needs that peer fails with the communication error (behaviour §0:
+    /// a crashed, powered-off or hung peer does not answer) [assume 180 s: the "Server
+    /// Internal Timeout" of the cluster properties' Timeout tab, as remembered from the
+    /// Reference Guide].
+    pub internal_communication_timeout: Millis,
 }
 
 #[derive(
@@ -197,6 +203,7 @@ impl Default for Settings {
             auto_mirror_recovery: true,
             mirror_differential_copy: true,
             mirror_action_duration: Millis::secs(5),
+            internal_communication_timeout: Millis::secs(180),
         }
     }
 }

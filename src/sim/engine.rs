@@ -74,6 +74,12 @@ pub(crate) enum Ev {
         server: u32,
         lost: u32,
     },
+    /// An operation `answering` attempted on `target`, which did not answer: the
+    /// internal communication timeout is over (`ops/mod.rs`).
+    NoAnswer {
+        answering: u32,
+        target: u32,
+    },
     /// A rolling operation's poll (`sim/rolling.rs`).
     RollingTick {
         gen: u64,
@@ -464,6 +470,9 @@ impl Sim {
                 self.failover_wait_end(server as usize, lost as usize)
             }
             Ev::RollingTick { gen } => self.rolling_tick(gen),
+            Ev::NoAnswer { answering, target } => {
+                self.no_answer(answering as usize, target as usize)
+            }
             Ev::MirrorCopyDone { mirror, gen } => self.mirror_copy_done(mirror as usize, gen),
             Ev::MirrorActionStep { gen } => self.mirror_action_step(gen),
             Ev::MirrorActionTimeout { gen } => self.mirror_action_timeout(gen),

@@ -97,6 +97,7 @@ event_kinds! {
     ClusterSuspended => "cluster-suspended",
     ClusterResumed => "cluster-resumed",
     OperationRequested => "operation",
+    OperationFailed => "operation-failed",
     TimeoutRatioSet => "timeout-ratio-set",
     TimeoutRatioReset => "timeout-ratio-reset",
     ScriptStarted => "script-started",

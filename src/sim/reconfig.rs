@@ -434,6 +434,13 @@ fn remap_ev(ev: Ev, key: u64, down: impl Fn(usize) -> Option<usize>) -> Option<(
                 lost: d(lost)?,
             },
         ),
+        Ev::NoAnswer { answering, target } => (
+            key,
+            Ev::NoAnswer {
+                answering: d(answering)?,
+                target: d(target)?,
+            },
+        ),
         other @ (Ev::ResourceStep { .. }
         | Ev::FaultStart { .. }
         | Ev::FaultEnd { .. }

@@ -25,6 +25,13 @@ pub enum Refusal {
     ServerNotRunning(String),
     /// The answering server cannot exchange heartbeats with it both ways.
     Unreachable(String),
+    /// The answering server still believes the server up but it does not answer
+    /// (crashed, powered off, hung): the attempt fails at virtual time `answer_at_ms`,
+    /// after the internal communication timeout (§0).
+    NoAnswer {
+        server: String,
+        answer_at_ms: u64,
+    },
     GroupAlreadyStopped(String),
     GroupNotStartedOn {
         group: String,
@@ -96,6 +103,10 @@ impl fmt::Display for Refusal {
             ServerStopping(s) => write!(f, "Server {s} is stopping."),
             ServerNotRunning(s) => write!(f, "Server {s} is not running."),
             Unreachable(s) => write!(f, "Cannot communicate with server {s}."),
+            NoAnswer { server, .. } => write!(
+                f,
+                "Server {server} did not answer within the internal communication timeout."
+            ),
             GroupAlreadyStopped(g) => write!(f, "Group {g} is already stopped."),
             GroupNotStartedOn { group, server } => {
                 write!(f, "Group {group} is not started on server {server}.")

@@ -11,6 +11,7 @@
 //! | 4 | 200 | operation refused: it cannot be done now (suspended, server down, already online ...) |
 //! | 5 | 200 | operation refused: another operation is still in progress |
 //! | 400, 401, 403, 405, 500 | same | the reference's error table (messages below), code = HTTP status |
+//! | 500 | 500 | an operation needed a peer the answering server still believed up, which did not answer: sent after the internal communication timeout (`settings.internal_communication_timeout`), "An error occurred while sending the request." |
 //! | 404, 409 | same | control API only: no such fault id; not applicable now (see `control.rs`) |
 //!
 //! The HTTP-level messages are the reference's ("4. Troubleshooting") word for word.
@@ -26,6 +27,11 @@ pub const MSG_401: &str = "Authentication failed.";
 pub const MSG_403: &str = "The request has not been allowed.";
 pub const MSG_405: &str = "The request has an error.";
 pub const MSG_500: &str = "An error occurred while processing the request.";
+/// The reference's 500 for a request the server could not pass on: what an operation
+/// answers when a peer it needed did not answer within the internal communication
+/// timeout (behaviour §0) [infer: the reference's "An error occurred while sending the
+/// request. EXPRESSCLUSTER Server might have a problem."].
+pub const MSG_500_SENDING: &str = "An error occurred while sending the request.";
 
 pub const CODE_NOT_FOUND: i64 = 1;
 pub const CODE_UNKNOWN_NAME: i64 = 2;
@@ -109,6 +115,10 @@ impl ApiError {
     }
     pub fn internal() -> ApiError {
         ApiError::table(StatusCode::INTERNAL_SERVER_ERROR, MSG_500)
+    }
+    /// A peer the operation needed did not answer (see [`MSG_500_SENDING`]).
+    pub fn sending() -> ApiError {
+        ApiError::table(StatusCode::INTERNAL_SERVER_ERROR, MSG_500_SENDING)
     }
     /// Any status with a message of our own; code = HTTP status.
     pub fn with(status: StatusCode, message: impl Into<String>) -> ApiError {

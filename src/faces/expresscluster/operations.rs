@@ -38,6 +38,20 @@ pub(super) async fn operate(app: &App, op: Operation) -> Response {
     match app.engine.send(Command::ApplyFrom { from, input }).await {
         Ok(Reply::Applied { result: Ok(_), .. }) => result(0, ""),
         Ok(Reply::Applied {
+            result: Err(InputError::Refused(Refusal::NoAnswer { answer_at_ms, .. })),
+            ..
+        }) => {
+            // The answering server tried a peer that does not answer (§0): the reply
+            // comes when the internal communication timeout is over, in virtual time.
+            let mut snaps = app.engine.watch();
+            while snaps.borrow().published_ms < answer_at_ms {
+                if snaps.changed().await.is_err() {
+                    break;
+                }
+            }
+            ApiError::sending().into()
+        }
+        Ok(Reply::Applied {
             result: Err(err),
             busy_before,
         }) => refusal(busy_before, err),

@@ -38,6 +38,8 @@ pub struct Scenario {
     pub file: String,
     pub name: String,
     pub description: String,
+    /// The behaviour-catalogue ids the scenario shows (`covers:`).
+    pub covers: Vec<String>,
     pub model: Arc<Model>,
     pub seed: u64,
     /// `from: snapshot.json`: the run starts from the snapshot's state, not t=0.
@@ -161,6 +163,7 @@ pub fn parse(text: &str, file: &str, dir: &Path) -> Result<Scenario, ScenarioErr
         file: file.to_string(),
         name: raw.name,
         description: raw.description,
+        covers: raw.covers,
         model,
         seed: from
             .as_ref()

@@ -24,6 +24,10 @@ pub struct ScenarioFile {
     pub name: String,
     #[serde(default)]
     pub description: String,
+    /// The ids of the behaviour catalogue (`behaviour/catalogue.yaml`, e.g. `EC-HB-1`)
+    /// this scenario shows; every corpus scenario names at least one.
+    #[serde(default)]
+    pub covers: Vec<String>,
     /// A path to a cluster file (relative to the scenario) or an inline cluster.
     #[serde(default)]
     #[schemars(with = "Option<super::schema::ClusterSource>")]

@@ -9,8 +9,10 @@
 mod execute;
 mod plan;
 
-use super::engine::{AfterStop, Sim};
+use super::engine::{AfterStop, Ev, Sim};
+use super::event::EventKind;
 use super::input::{InputError, Operation, PowerAction};
+use super::refusal::Refusal;
 use super::rolling::RollingKind;
 use crate::model::{Model, ServerId};
 use std::sync::Arc;
@@ -114,8 +116,53 @@ pub(crate) enum Step {
 impl Sim {
     /// Plans, then executes, an operation. Refused with a reason when it cannot be done.
     pub(crate) fn operation(&mut self, op: Operation) -> Result<(), InputError> {
-        let plan = self.plan(op)?;
-        self.execute(plan);
-        Ok(())
+        match self.plan(op.clone()) {
+            Ok(plan) => {
+                self.execute(plan);
+                Ok(())
+            }
+            Err(InputError::Refused(Refusal::NoAnswer {
+                server,
+                answer_at_ms,
+            })) => {
+                self.attempt_unanswered(op, &server, answer_at_ms);
+                Err(InputError::Refused(Refusal::NoAnswer {
+                    server,
+                    answer_at_ms,
+                }))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The answering server sends the request to a peer that does not answer: the
+    /// request is logged now, its failure when the internal communication timeout is
+    /// over (`operation-failed`, on the answering server, naming the peer).
+    fn attempt_unanswered(&mut self, op: Operation, target: &str, answer_at_ms: u64) {
+        let (Some(answering), Some(target)) = (self.answering(), self.model.server_id(target))
+        else {
+            return;
+        };
+        self.log_at(answering, EventKind::OperationRequested, |e| {
+            e.reason = Some(serde_json::to_string(&op).unwrap_or_default());
+        });
+        let ev = Ev::NoAnswer {
+            answering: answering as u32,
+            target: target as u32,
+        };
+        self.schedule(answer_at_ms, ev);
+    }
+
+    /// The wait for a silent peer is over: the operation failed.
+    pub(crate) fn no_answer(&mut self, answering: ServerId, target: ServerId) {
+        let message = Refusal::NoAnswer {
+            server: self.model.servers[target].name.clone(),
+            answer_at_ms: self.now(),
+        }
+        .to_string();
+        self.log_at(answering, EventKind::OperationFailed, |e| {
+            e.peer = Some(target);
+            e.reason = Some(message);
+        });
     }
 }

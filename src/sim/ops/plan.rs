@@ -48,6 +48,16 @@ impl Sim {
     fn need_running(&self, s: ServerId) -> Result<(), InputError> {
         let answering = self.answering();
         let known = answering.is_none_or(|o| o == s || self.members.believes_up[o][s]);
+        // Believed up but silent (crashed, powered off, hung): the answering server
+        // cannot know yet, so it tries and waits (§0); `operation` logs the attempt.
+        let st = &self.servers[s];
+        if known && answering.is_some_and(|o| o != s) && (!st.power || st.hung) {
+            let wait = self.model.settings.internal_communication_timeout.0;
+            return Err(refused(Refusal::NoAnswer {
+                server: self.sname(s),
+                answer_at_ms: self.now().saturating_add(wait),
+            }));
+        }
         if !self.servers[s].running() || !known {
             return Err(refused(Refusal::ServerNotRunning(self.sname(s))));
         }
