@@ -82,9 +82,13 @@ impl Sim {
             .any(|&x| self.groups.rstate[x * n + s] != RState::Offline);
         let list = &mut self.groups.active_on[g];
         match (active, list.binary_search(&s)) {
-            (true, Err(i)) => list.insert(i, s),
+            (true, Err(i)) => {
+                list.insert(i, s);
+                self.note_active(g, s, true);
+            }
             (false, Ok(i)) => {
                 list.remove(i);
+                self.note_active(g, s, false);
             }
             _ => {}
         }

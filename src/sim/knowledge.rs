@@ -7,6 +7,7 @@
 use super::engine::Sim;
 use super::group_state::RState;
 use crate::model::ServerId;
+use std::sync::Arc;
 
 /// A peer's statuses as an observer last heard them.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -21,12 +22,34 @@ pub(crate) struct Frozen {
     pub mon: Vec<&'static str>,
 }
 
+/// A peer's frozen statuses, shared by every observer that froze them at the same
+/// moment: a crash in a cluster of n servers costs one copy, not n.
+#[derive(Clone, Debug)]
+pub(crate) struct Shared(pub Arc<Frozen>);
+
+impl std::ops::Deref for Shared {
+    type Target = Frozen;
+    fn deref(&self) -> &Frozen {
+        &self.0
+    }
+}
+
+impl serde::Serialize for Shared {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Shared {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Shared, D::Error> {
+        Frozen::deserialize(d).map(|f| Shared(Arc::new(f)))
+    }
+}
+
 impl Sim {
-    fn freeze(&mut self, o: ServerId, j: ServerId) {
-        if o == j || !self.members.believes_up[o][j] || self.members.known.contains_key(&(o, j)) {
-            return;
-        }
-        let f = Frozen {
+    /// j's statuses now, as its peers would keep them.
+    fn snapshot_of(&self, j: ServerId) -> Shared {
+        Shared(Arc::new(Frozen {
             rstate: (0..self.model.resources.len())
                 .map(|r| self.rstate(r, j))
                 .collect(),
@@ -36,6 +59,23 @@ impl Sim {
             mon: (0..self.model.monitors.len())
                 .map(|m| self.mon_status(m, j))
                 .collect(),
+        }))
+    }
+
+    /// o keeps what it last heard of j. `taken` holds j's snapshot once taken in this
+    /// step (nothing changes between two observers' freezes of one step).
+    fn freeze(&mut self, o: ServerId, j: ServerId, taken: &mut Option<(ServerId, Shared)>) {
+        if o == j || !self.members.believes_up.get(o, j) || self.members.known.contains_key(&(o, j))
+        {
+            return;
+        }
+        let f = match taken {
+            Some((x, f)) if *x == j => f.clone(),
+            _ => {
+                let f = self.snapshot_of(j);
+                *taken = Some((j, f.clone()));
+                f
+            }
         };
         self.members.known.insert((o, j), f);
     }
@@ -46,9 +86,10 @@ impl Sim {
         if !self.servers[j].running() {
             return;
         }
+        let mut taken = None;
         for o in 0..self.n() {
             if self.servers[o].running() {
-                self.freeze(o, j);
+                self.freeze(o, j, &mut taken);
             }
         }
     }
@@ -56,15 +97,16 @@ impl Sim {
     /// After a change of links among `xs` and `ys`: pairs that no longer hear each
     /// other keep what they last heard.
     pub(crate) fn freeze_unheard(&mut self, xs: &[ServerId], ys: &[ServerId]) {
+        let mut taken = None;
         for &x in xs {
             for &y in ys {
                 for (o, j) in [(x, y), (y, x)] {
                     if o != j
-                        && self.members.believes_up[o][j]
+                        && self.members.believes_up.get(o, j)
                         && self.servers[o].running()
                         && !self.hears_now(o, j)
                     {
-                        self.freeze(o, j);
+                        self.freeze(o, j, &mut taken);
                     }
                 }
             }
@@ -91,12 +133,12 @@ impl Sim {
 
     /// What o knows of peer j, if j has gone quiet for it.
     pub(crate) fn frozen(&self, o: ServerId, j: ServerId) -> Option<&Frozen> {
-        self.members.known.get(&(o, j))
+        self.members.known.get(&(o, j)).map(|f| &*f.0)
     }
 
     /// Whether o believes group g holds resources on s.
     pub(crate) fn known_active(&self, o: ServerId, g: usize, s: ServerId) -> bool {
-        if s != o && !self.members.believes_up[o][s] {
+        if s != o && !self.members.believes_up.get(o, s) {
             return false;
         }
         match self.frozen(o, s) {
@@ -113,7 +155,28 @@ impl Sim {
         if self.known_active(o, g, o) {
             return Some(o);
         }
-        (0..self.n()).find(|&s| s != o && self.known_active(o, g, s))
+        self.first_known_active(o, g, &[o])
+    }
+
+    /// The first server by index, not in `except`, where o believes group g holds
+    /// resources. Only two kinds of server can be one: those where g is active, and
+    /// the quiet peers o keeps statuses of; so only those are looked at.
+    pub(crate) fn first_known_active(
+        &self,
+        o: ServerId,
+        g: usize,
+        except: &[ServerId],
+    ) -> Option<ServerId> {
+        let ok = |s: &ServerId| !except.contains(s) && self.known_active(o, g, *s);
+        let active = self.groups.active_on[g].iter().copied().find(ok);
+        let bound = active.unwrap_or(usize::MAX);
+        let quiet = self
+            .members
+            .known
+            .range((o, 0)..(o, bound))
+            .map(|(&(_, s), _)| s)
+            .find(ok);
+        quiet.or(active)
     }
 
     /// The server that answers operations: the one set by `operate_from`, or the first

@@ -47,7 +47,7 @@ impl Sim {
     /// product's word for a member it cannot talk to).
     fn need_running(&self, s: ServerId) -> Result<(), InputError> {
         let answering = self.answering();
-        let known = answering.is_none_or(|o| o == s || self.members.believes_up[o][s]);
+        let known = answering.is_none_or(|o| o == s || self.members.believes_up.get(o, s));
         if !self.servers[s].running() || !known {
             return Err(refused(Refusal::ServerNotRunning(self.sname(s))));
         }
