@@ -37,8 +37,9 @@ impl Groups {
 }
 
 /// Activation state of one resource on one server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum RState {
+    #[default]
     Offline,
     OnlinePending,
     Online,

@@ -9,17 +9,81 @@ use super::group_state::RState;
 use crate::model::ServerId;
 use std::sync::Arc;
 
-/// A peer's statuses as an observer last heard them.
+/// A peer's statuses as an observer last heard them. Most entries are the same
+/// (Offline: a server hosts few of the groups), so each list keeps that value once
+/// and the others by index.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Frozen {
     /// Per resource: its state on the peer.
-    pub rstate: Vec<RState>,
+    pub rstate: Sparse<RState>,
     /// Per group: its status on the peer.
-    #[serde(deserialize_with = "crate::sim::state_codec::intern::vec")]
-    pub group: Vec<&'static str>,
+    #[serde(deserialize_with = "sparse_texts")]
+    pub group: Sparse<&'static str>,
     /// Per monitor: its status on the peer.
-    #[serde(deserialize_with = "crate::sim::state_codec::intern::vec")]
-    pub mon: Vec<&'static str>,
+    #[serde(deserialize_with = "sparse_texts")]
+    pub mon: Sparse<&'static str>,
+}
+
+fn sparse_texts<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Sparse<&'static str>, D::Error> {
+    crate::sim::state_codec::intern::vec(d).map(Sparse::from_vec)
+}
+
+/// A list of `len` values, all `common` but those in `other` (by index, increasing).
+/// Saved as the whole list.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Sparse<T> {
+    len: usize,
+    common: T,
+    other: Vec<(usize, T)>,
+}
+
+impl<T: Clone + PartialEq> Sparse<T> {
+    /// `len` values, `common` except at the indexes `other` gives (increasing).
+    pub fn new(len: usize, common: T, other: impl Iterator<Item = (usize, T)>) -> Sparse<T> {
+        let other = other.filter(|(_, v)| *v != common).collect();
+        Sparse { len, common, other }
+    }
+
+    fn from_vec(v: Vec<T>) -> Sparse<T>
+    where
+        T: Default,
+    {
+        let common = v.first().cloned().unwrap_or_default();
+        let len = v.len();
+        Sparse::new(len, common, v.into_iter().enumerate())
+    }
+}
+
+impl<T> std::ops::Index<usize> for Sparse<T> {
+    type Output = T;
+    fn index(&self, i: usize) -> &T {
+        assert!(i < self.len, "index {i} out of a list of {}", self.len);
+        match self.other.binary_search_by_key(&i, |x| x.0) {
+            Ok(k) => &self.other[k].1,
+            Err(_) => &self.common,
+        }
+    }
+}
+
+impl<T: serde::Serialize> serde::Serialize for Sparse<T> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = ser.serialize_seq(Some(self.len))?;
+        for i in 0..self.len {
+            seq.serialize_element(&self[i])?;
+        }
+        seq.end()
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de> + Clone + PartialEq + Default> serde::Deserialize<'de>
+    for Sparse<T>
+{
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Sparse<T>, D::Error> {
+        Vec::<T>::deserialize(d).map(Sparse::from_vec)
+    }
 }
 
 /// A peer's frozen statuses, shared by every observer that froze them at the same
@@ -47,18 +111,30 @@ impl<'de> serde::Deserialize<'de> for Shared {
 }
 
 impl Sim {
-    /// j's statuses now, as its peers would keep them.
+    /// j's statuses now, as its peers would keep them. Only the groups active on j
+    /// (and their resources) and the monitors with a cell for j can differ from
+    /// Offline (a monitor elsewhere reads as one without a cell), so only those are
+    /// looked at.
     fn snapshot_of(&self, j: ServerId) -> Shared {
+        use super::view::status::OFFLINE;
+        let m = &self.model;
+        let active: Vec<usize> = self.members.reach.active_groups(j).collect();
+        let mut res: Vec<(usize, RState)> = active
+            .iter()
+            .flat_map(|&g| m.groups[g].resources.iter().map(|&r| (r, self.rstate(r, j))))
+            .collect();
+        res.sort_unstable_by_key(|x| x.0);
+        let groups = active.iter().map(|&g| (g, self.group_status_on(g, j)));
+        let common = self.mon_status_elsewhere(j);
+        let mut mons: Vec<usize> = self.monitors.inst.written_on(j).collect();
+        mons.extend_from_slice(m.server_monitors(j));
+        mons.sort_unstable();
+        mons.dedup();
+        let mon = mons.into_iter().map(|i| (i, self.mon_status(i, j)));
         Shared(Arc::new(Frozen {
-            rstate: (0..self.model.resources.len())
-                .map(|r| self.rstate(r, j))
-                .collect(),
-            group: (0..self.model.groups.len())
-                .map(|g| self.group_status_on(g, j))
-                .collect(),
-            mon: (0..self.model.monitors.len())
-                .map(|m| self.mon_status(m, j))
-                .collect(),
+            rstate: Sparse::new(m.resources.len(), RState::Offline, res.into_iter()),
+            group: Sparse::new(m.groups.len(), OFFLINE, groups),
+            mon: Sparse::new(m.monitors.len(), common, mon),
         }))
     }
 

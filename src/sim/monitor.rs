@@ -127,6 +127,18 @@ impl Sim {
         }
     }
 
+    /// The status of a monitor on s that has no cell there (it does not run on s and
+    /// no operator named s for it): what `mon_status` gives for a default instance.
+    pub(crate) fn mon_status_elsewhere(&self, s: ServerId) -> &'static str {
+        if !self.servers[s].running() {
+            status::OFFLINE
+        } else if self.suspended {
+            status::SUSPEND
+        } else {
+            status::OFFLINE
+        }
+    }
+
     /// What a check of m on s finds now; None when all is well.
     fn mon_input(&self, m: usize, s: ServerId) -> Option<CheckResult> {
         let mut worst = self.env.faults.monitor_result(m, s);

@@ -101,6 +101,11 @@ impl<T: Clone + Default + PartialEq> Slots<T> {
         self.lists.len() * self.n
     }
 
+    /// Monitors with a cell for s made by a write off their lists.
+    pub fn written_on(&self, s: ServerId) -> impl Iterator<Item = usize> + '_ {
+        self.off.keys().filter(move |k| k.1 == s).map(|k| k.0)
+    }
+
     fn slot(&self, m: usize, s: ServerId) -> Option<usize> {
         let i = self.lists.get(m)?.binary_search(&s).ok()?;
         Some(self.start[m] + i)
