@@ -69,7 +69,12 @@ struct Derived {
 }
 
 impl Derived {
-    fn of(servers: &[Server], paths: &[HeartbeatPath], resources: usize, monitors: &[Monitor]) -> Derived {
+    fn of(
+        servers: &[Server],
+        paths: &[HeartbeatPath],
+        resources: usize,
+        monitors: &[Monitor],
+    ) -> Derived {
         let mut by_priority: Vec<ServerId> = (0..servers.len()).collect();
         by_priority.sort_by_key(|&s| (servers[s].priority, s));
         let mut watchers = vec![Vec::new(); resources];

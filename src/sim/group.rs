@@ -291,7 +291,9 @@ impl Sim {
     /// Whether `from` can hand a group over to `to`: it counts it, and heartbeats flow
     /// both ways now (the request and its answer travel on the same paths).
     pub(crate) fn can_hand_over(&self, from: ServerId, to: ServerId) -> bool {
-        self.members.believes_up.get(from, to) && self.hears_now(from, to) && self.hears_now(to, from)
+        self.members.believes_up.get(from, to)
+            && self.hears_now(from, to)
+            && self.hears_now(to, from)
     }
 
     /// A server other than `to` and the handing-over `from` where `to` knows group g

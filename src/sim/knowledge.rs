@@ -24,9 +24,7 @@ pub(crate) struct Frozen {
     pub mon: Sparse<&'static str>,
 }
 
-fn sparse_texts<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Sparse<&'static str>, D::Error> {
+fn sparse_texts<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Sparse<&'static str>, D::Error> {
     crate::sim::state_codec::intern::vec(d).map(Sparse::from_vec)
 }
 
@@ -121,7 +119,12 @@ impl Sim {
         let active: Vec<usize> = self.members.reach.active_groups(j).collect();
         let mut res: Vec<(usize, RState)> = active
             .iter()
-            .flat_map(|&g| m.groups[g].resources.iter().map(|&r| (r, self.rstate(r, j))))
+            .flat_map(|&g| {
+                m.groups[g]
+                    .resources
+                    .iter()
+                    .map(|&r| (r, self.rstate(r, j)))
+            })
             .collect();
         res.sort_unstable_by_key(|x| x.0);
         let groups = active.iter().map(|&g| (g, self.group_status_on(g, j)));

@@ -11,8 +11,8 @@ use super::engine::{Ev, Sim};
 use super::event::{Arg, EventKind};
 use super::group_state::RState;
 use super::input::CheckResult;
-use super::view::status;
 use super::monitor_slots::Slots;
+use super::view::status;
 use crate::model::{MonitorTiming, RecoveryTarget, ServerId};
 
 /// The monitor module's state.

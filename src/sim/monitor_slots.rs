@@ -124,7 +124,10 @@ impl<T: Clone + Default + PartialEq> std::ops::Index<(usize, ServerId)> for Slot
 
 impl<T: Clone + Default + PartialEq> std::ops::IndexMut<(usize, ServerId)> for Slots<T> {
     fn index_mut(&mut self, (m, s): (usize, ServerId)) -> &mut T {
-        assert!(m < self.lists.len() && s < self.n, "monitor cell out of range");
+        assert!(
+            m < self.lists.len() && s < self.n,
+            "monitor cell out of range"
+        );
         match self.slot(m, s) {
             Some(i) => &mut self.cells[i],
             None => self.off.entry((m, s)).or_default(),

@@ -76,7 +76,13 @@ impl Sim {
 
     /// The first group from `from` on that is active on s.
     pub(crate) fn next_active_on(&self, s: ServerId, from: usize) -> Option<usize> {
-        self.members.reach.active.get(&s)?.range(from..).next().copied()
+        self.members
+            .reach
+            .active
+            .get(&s)?
+            .range(from..)
+            .next()
+            .copied()
     }
 
     /// Rebuilds every index from the state (after a restore or a reconfiguration).
@@ -126,9 +132,8 @@ impl Sim {
     /// The first server by index that o counts as a member but cannot hand a group
     /// over to (they do not hear each other both ways now).
     pub(crate) fn first_unreachable(&self, o: ServerId) -> Option<ServerId> {
-        let bad = |x: ServerId| {
-            x != o && self.members.believes_up.get(o, x) && !self.can_hand_over(o, x)
-        };
+        let bad =
+            |x: ServerId| x != o && self.members.believes_up.get(o, x) && !self.can_hand_over(o, x);
         match self.maybe_unheard(o) {
             Some(v) => v.into_iter().find(|&x| bad(x)),
             None => (0..self.n()).find(|&x| bad(x)),
@@ -149,7 +154,15 @@ impl Sim {
         }
         lost.into_iter()
             .filter(|&h| h != o)
-            .filter_map(|h| self.members.reach.homes.get(&h)?.range(from..).next().copied())
+            .filter_map(|h| {
+                self.members
+                    .reach
+                    .homes
+                    .get(&h)?
+                    .range(from..)
+                    .next()
+                    .copied()
+            })
             .min()
     }
 }

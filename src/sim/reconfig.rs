@@ -18,13 +18,13 @@
 //! neutral kinds (`server-added`, `server-removed`). Each moves the last-applied date
 //! (`Sim::config_applied_ms`).
 
-use super::monitor_slots::Slots;
 use super::engine::{AfterStop, Ev, ServerState, Service, Sim};
 use super::event::{Arg, EventKind};
 use super::group_state::RState;
 use super::heartbeat::{link_key, send_key};
 use super::input::InputError;
 use super::monitor::MonitorInstance;
+use super::monitor_slots::Slots;
 use super::names::{lookup, Kind};
 use super::ops::Step;
 use super::refusal::Refusal;
@@ -151,7 +151,10 @@ impl Sim {
         self.members.believes_up.push_server();
         self.members.declared_down.push_server();
         grow_rows(&mut self.groups.rstate, x, |_| RState::Offline);
-        let (mut inst, mut phase) = (self.monitors.inst.to_dense(), self.monitors.phase.to_dense());
+        let (mut inst, mut phase) = (
+            self.monitors.inst.to_dense(),
+            self.monitors.phase.to_dense(),
+        );
         grow_rows(&mut inst, x, |_| MonitorInstance::default());
         grow_rows(&mut phase, x, |m| {
             rng.gen_range(0..model.monitors[m].interval.0)
@@ -276,7 +279,10 @@ impl Sim {
             .filter_map(|((o, j), f)| Some(((down(o)?, down(j)?), f)))
             .collect();
         drop_column(&mut self.groups.rstate, n, x);
-        let (mut inst, mut phase) = (self.monitors.inst.to_dense(), self.monitors.phase.to_dense());
+        let (mut inst, mut phase) = (
+            self.monitors.inst.to_dense(),
+            self.monitors.phase.to_dense(),
+        );
         drop_column(&mut inst, n, x);
         drop_column(&mut phase, n, x);
         let lists = Slots::<u64>::lists_of(&model);
