@@ -151,15 +151,11 @@ impl<T: Clone + Default + PartialEq + Serialize> Serialize for Slots<T> {
 /// A decoded `monitor * n + server` list of `monitors` monitors, laid out on every
 /// server (exact, if large, until compacted).
 pub(crate) fn decoded<T: Clone + Default + PartialEq>(dense: Vec<T>, monitors: usize) -> Slots<T> {
-    let n = if monitors == 0 {
-        if !dense.is_empty() {
-            // Cells without monitors: a shape the check refuses.
-            return Slots::new(vec![Vec::new()], 1, |_, _| T::default());
-        }
-        0
-    } else {
-        dense.len() / monitors
-    };
+    if monitors == 0 && !dense.is_empty() {
+        // Cells without monitors: a shape the check refuses.
+        return Slots::new(vec![Vec::new()], 1, |_, _| T::default());
+    }
+    let n = dense.len().checked_div(monitors).unwrap_or(0);
     let lists = vec![(0..n).collect(); monitors];
     let mut t = Slots::from_dense(&dense, n, lists, true);
     if n * monitors != dense.len() {
