@@ -13,6 +13,8 @@
 //!   `queue/binary_heap_hold_59584` (a bare heap as deep as that run's queue).
 //! - `cluster/32x8_day_faults`: 32 servers, 8 groups, 24 simulated hours, a fault an hour
 //!   (bar: at least 100,000x real time, i.e. under 864 ms per iteration).
+//! - `scaling/<servers>`: 32 ... 10,000 servers, one hour, a fault every 10 minutes:
+//!   the cost's growth with the cluster (bar: at most servers^1.15 from 100 to 10,000).
 //! - `cluster/1000x100_hour_1s_hb`: 1,000 servers, 100 groups, 1 s heartbeats, one
 //!   simulated hour (bar: at least 1,000x real time, i.e. under 3.6 s per iteration).
 
@@ -271,10 +273,44 @@ fn clusters(c: &mut Criterion) {
     g.finish();
 }
 
+/// Cluster sizes of the `scaling` group.
+const SIZES: [usize; 6] = [32, 100, 300, 1_000, 3_000, 10_000];
+
+/// `scaling/<servers>`: the issue-25 cluster (groups = servers / 10, 3 resources and a
+/// monitor per group, 1 s heartbeats) for one simulated hour with a fault every 10
+/// minutes, engine built inside the timing (whole-run cost). The bar: from 100 to
+/// 10,000 servers the time grows at most as servers^1.15 (`scripts/scaling-fit.sh`
+/// fits it over criterion's estimates of one run).
+fn scaling(c: &mut Criterion) {
+    let mut g = c.benchmark_group("scaling");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    for n in SIZES {
+        let m = model(&SynthSpec {
+            servers: n,
+            groups: (n / 10).max(1),
+            resources_per_group: 3,
+            monitors_per_group: 1,
+            heartbeat_interval: Millis::secs(1),
+            ..SynthSpec::default()
+        });
+        g.bench_function(format!("{n}"), |b| {
+            b.iter(|| {
+                let mut sim = Sim::new(m.clone(), 7);
+                let mut load = FaultLoad::new(7, Millis::secs(600), &m);
+                black_box(drive(&mut sim, &mut load, HOUR))
+            })
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = rates;
     config = Criterion::default().with_measurement(ThreadCpu);
     targets = queue, engine
 }
 criterion_group!(bars, clusters);
-criterion_main!(rates, bars);
+criterion_group!(growth, scaling);
+criterion_main!(rates, bars, growth);

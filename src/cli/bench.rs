@@ -56,6 +56,11 @@ pub struct BenchArgs {
     /// (about 59,600 for the default cluster with `--naive-heartbeats`).
     #[arg(long, default_value_t = 1024)]
     pub heap_depth: u64,
+    /// Keep only the last this many event-log entries, as `run` does (0: keep all).
+    /// The engine's own state is what the figures are about; a log kept whole grows by
+    /// a few hundred bytes an entry (millions of entries a day at 10,000 servers).
+    #[arg(long, default_value_t = crate::scenario::runner::RUN_LOG_TAIL)]
+    pub log_tail: usize,
     /// Override a setting of the synthetic cluster (`key=value`, repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
@@ -84,8 +89,11 @@ pub struct BenchReport {
     pub runs: u32,
     /// Engine events processed (the sum of `run_until`'s returns).
     pub events: u64,
-    /// Entries in the event log.
+    /// Entries appended to the event log (those trimmed by `--log-tail` included).
     pub log_events: usize,
+    /// Peak and final resident set size of the process, in MiB (Linux; 0 elsewhere).
+    pub peak_rss_mib: f64,
+    pub rss_mib: f64,
     pub sim_ms: u64,
     pub wall_ms: f64,
     /// CPU time of the same run (this thread's), when the platform can tell.
@@ -211,6 +219,10 @@ fn time_runs(
             let n = sim.run_until(until);
             t.engine_wall += t0.elapsed().as_secs_f64();
             t.engine_cpu += thread_cpu() - c0;
+            let tail = args.log_tail;
+            if tail > 0 && sim.events().len() > tail + tail / 4 {
+                sim.trim_log(tail);
+            }
             n
         });
         t.wall = start.elapsed().as_secs_f64();
@@ -218,7 +230,7 @@ fn time_runs(
         best = best.min(&t);
         if let Some(l) = &last {
             let e = l.events;
-            if (e, l.log_events) != (events, sim.events().len()) {
+            if (e, l.log_events) != (events, log_len(&sim)) {
                 return Err(vec![format!(
                     "bench: runs with the same seed differ ({e} then {events} events): \
                      the engine is not deterministic"
@@ -227,7 +239,7 @@ fn time_runs(
         }
         last = Some(LastRun {
             events,
-            log_events: sim.events().len(),
+            log_events: log_len(&sim),
             sim,
             faults: load.stats,
         });
@@ -278,6 +290,8 @@ fn report(
         runs: args.repeat,
         events,
         log_events,
+        peak_rss_mib: rss_mib("VmHWM:"),
+        rss_mib: rss_mib("VmRSS:"),
         sim_ms,
         wall_ms: round(best.wall * 1e3, 1e6),
         cpu_ms: round(best.cpu * 1e3, 1e6),
@@ -294,6 +308,23 @@ fn report(
         heap_events_per_cpu_sec: heap.map(|h| round(h.1, 1e3)),
         engine_to_heap: heap.map(|h| round(engine_per_cpu / h.1, 1e3)),
     }
+}
+
+/// Entries appended to the log, trimmed ones included.
+fn log_len(sim: &Sim) -> usize {
+    sim.events().len() + sim.events_dropped() as usize
+}
+
+/// A size line of `/proc/self/status` (`VmHWM:` peak, `VmRSS:` now) in MiB; 0 where
+/// there is none.
+fn rss_mib(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .unwrap_or(0.0);
+    round(kib / 1024.0, 10.0)
 }
 
 fn rate(count: f64, secs: f64) -> f64 {

@@ -47,6 +47,57 @@ pub struct Model {
     /// refers to the k-th as [`DEPARTED_BASE`]` + k` (see `model/reconfig.rs`).
     pub departed: Vec<String>,
     index: Names,
+    /// Lookups the engine asks on every event, worked out once (`Derived::of`).
+    derived: Derived,
+}
+
+/// What follows from the model and is asked often: kept with it so that a question
+/// costs what its answer holds, not a pass over every server or monitor.
+#[derive(Clone, Debug, Default)]
+struct Derived {
+    /// Servers by (priority, declaration order), master first.
+    by_priority: Vec<ServerId>,
+    /// Per resource: the monitors whose target it is, by index.
+    watchers: Vec<Vec<MonitorId>>,
+    /// Per monitor: the servers it runs on, by index.
+    monitor_servers: Vec<Vec<ServerId>>,
+    /// Per server: the monitors that run on it, by index.
+    server_monitors: Vec<Vec<MonitorId>>,
+    /// Every heartbeat path links every server (then two alive servers hear each other
+    /// unless a fault says otherwise).
+    full_mesh: bool,
+}
+
+impl Derived {
+    fn of(
+        servers: &[Server],
+        paths: &[HeartbeatPath],
+        resources: usize,
+        monitors: &[Monitor],
+    ) -> Derived {
+        let mut by_priority: Vec<ServerId> = (0..servers.len()).collect();
+        by_priority.sort_by_key(|&s| (servers[s].priority, s));
+        let mut watchers = vec![Vec::new(); resources];
+        for (m, mon) in monitors.iter().enumerate() {
+            if let Some(r) = mon.target {
+                watchers[r].push(m);
+            }
+        }
+        let on = |v: &[bool]| v.iter().enumerate().filter(|x| *x.1).map(|x| x.0).collect();
+        let mut server_monitors = vec![Vec::new(); servers.len()];
+        for (m, mon) in monitors.iter().enumerate() {
+            for (s, _) in mon.on_server.iter().enumerate().filter(|x| *x.1) {
+                server_monitors[s].push(m);
+            }
+        }
+        Derived {
+            server_monitors,
+            by_priority,
+            watchers,
+            monitor_servers: monitors.iter().map(|m| on(&m.on_server)).collect(),
+            full_mesh: !paths.is_empty() && paths.iter().all(|p| p.on_server.iter().all(|&b| b)),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -217,8 +268,31 @@ impl Model {
 
     /// Servers by priority, master first.
     pub fn servers_by_priority(&self) -> Vec<ServerId> {
-        let mut ids: Vec<ServerId> = (0..self.servers.len()).collect();
-        ids.sort_by_key(|&s| (self.servers[s].priority, s));
-        ids
+        self.derived.by_priority.clone()
+    }
+
+    /// Servers by priority, master first, without a copy.
+    pub fn priority_order(&self) -> &[ServerId] {
+        &self.derived.by_priority
+    }
+
+    /// The monitors whose target is resource `r`, by index.
+    pub fn watchers(&self, r: ResourceId) -> &[MonitorId] {
+        &self.derived.watchers[r]
+    }
+
+    /// The servers monitor `m` runs on, by index.
+    pub fn monitor_servers(&self, m: MonitorId) -> &[ServerId] {
+        &self.derived.monitor_servers[m]
+    }
+
+    /// The monitors that run on server `s`, by index.
+    pub fn server_monitors(&self, s: ServerId) -> &[MonitorId] {
+        &self.derived.server_monitors[s]
+    }
+
+    /// Whether every heartbeat path links every server.
+    pub fn full_mesh(&self) -> bool {
+        self.derived.full_mesh
     }
 }

@@ -153,7 +153,9 @@ pub(super) fn resolve(file: ClusterFile, origin: &str) -> Result<Model, Vec<Conf
         return Err(errs.list);
     }
     ix.mirror_connects = mirrors.connect_ix;
+    let derived = super::Derived::of(&server_defs, &paths, resources.len(), &monitors);
     Ok(Model {
+        derived,
         name: file.cluster.name.clone(),
         settings: file.settings.clone(),
         servers: server_defs,

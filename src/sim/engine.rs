@@ -223,12 +223,7 @@ impl Sim {
                 });
             }
         }
-        let mut mon_phase = Vec::with_capacity(model.monitors.len() * n);
-        for m in &model.monitors {
-            for _s in 0..n {
-                mon_phase.push(rng.gen_range(0..m.interval.0));
-            }
-        }
+        let mon_phase = |m: usize, _s| rng.gen_range(0..model.monitors[m].interval.0);
         let servers = (0..n).map(|_| ServerState::new()).collect();
         let mut sim = Sim {
             hb: Heartbeats::new(hb_phase, model.paths.len()),
@@ -255,6 +250,7 @@ impl Sim {
             hb_model,
             kernel,
         };
+        sim.reach_rebuild();
         if sim.model.settings.initial_state == InitialState::Running {
             sim.boot_running();
         }
@@ -267,12 +263,12 @@ impl Sim {
     fn boot_running(&mut self) {
         let n = self.n();
         for s in 0..n {
-            self.servers[s].service = Service::Running;
+            self.server_set(s, |x| x.service = Service::Running);
             self.log_at(s, EventKind::ServiceStarted, |e| e.alert = Some(("pm", 1)));
         }
         for o in 0..n {
             for j in 0..n {
-                self.members.believes_up[o][j] = true;
+                self.members.believes_up.set(o, j, true);
             }
         }
         self.hb_init();
@@ -287,7 +283,7 @@ impl Sim {
             for &r in &group.start_order {
                 self.set_rstate(r, s, RState::Online);
             }
-            self.groups.home[g] = Some(s);
+            self.set_home(g, Some(s));
             self.log_at(s, EventKind::GroupStarted, |e| {
                 e.group = Some(g);
                 e.status = Some(super::view::status::ONLINE);
@@ -551,7 +547,7 @@ impl Sim {
                     }
                 }
             }
-            if st.running() && !self.members.believes_up[s][s] {
+            if st.running() && !self.members.believes_up.get(s, s) {
                 return Err(format!(
                     "server {} does not count itself",
                     self.model.servers[s].name

@@ -105,7 +105,7 @@ impl Sim {
                     self.servers[s].hang_faults += 1;
                     if !self.servers[s].hung {
                         self.freeze_all_of(s);
-                        self.servers[s].hung = true;
+                        self.server_set(s, |x| x.hung = true);
                         self.servers[s].hung_since = self.kernel.now();
                         self.log_at(s, EventKind::ServerHung, |_| {});
                         self.hb_refresh_server(s);
@@ -114,7 +114,7 @@ impl Sim {
                 } else {
                     self.servers[s].hang_faults -= 1;
                     if self.servers[s].hang_faults == 0 && self.servers[s].hung {
-                        self.servers[s].hung = false;
+                        self.server_set(s, |x| x.hung = false);
                         self.log_at(s, EventKind::ServerResumed, |_| {});
                         self.check_declared_down(s);
                         if self.servers[s].alive() {

@@ -188,9 +188,9 @@ impl Sim {
         });
         match kind {
             TaskKind::Start | TaskKind::Move | TaskKind::Failover | TaskKind::Failback => {
-                self.groups.home[g] = to
+                self.set_home(g, to)
             }
-            TaskKind::Stop => self.groups.home[g] = None,
+            TaskKind::Stop => self.set_home(g, None),
             _ => {}
         }
         if operator {
@@ -291,7 +291,9 @@ impl Sim {
     /// Whether `from` can hand a group over to `to`: it counts it, and heartbeats flow
     /// both ways now (the request and its answer travel on the same paths).
     pub(crate) fn can_hand_over(&self, from: ServerId, to: ServerId) -> bool {
-        self.members.believes_up[from][to] && self.hears_now(from, to) && self.hears_now(to, from)
+        self.members.believes_up.get(from, to)
+            && self.hears_now(from, to)
+            && self.hears_now(to, from)
     }
 
     /// A server other than `to` and the handing-over `from` where `to` knows group g
@@ -302,7 +304,7 @@ impl Sim {
         g: usize,
         from: ServerId,
     ) -> Option<ServerId> {
-        (0..self.n()).find(|&x| x != to && x != from && self.known_active(to, g, x))
+        self.first_known_active(to, g, &[to, from])
     }
 
     /// The target knows the group runs on x: the hand-over fails, the group stays
@@ -319,7 +321,8 @@ impl Sim {
             self.model.groups[t.group].name,
             self.model.servers[x].name
         ));
-        self.groups.home[t.group] = Some(x);
+        let g = t.group;
+        self.set_home(g, Some(x));
     }
 
     /// The move/failover target went away before activation: pick another or give up.
@@ -341,7 +344,7 @@ impl Sim {
                     "{} stopped before activation; {explain}",
                     self.model.servers[to].name
                 ));
-                self.groups.home[g] = Some(d);
+                self.set_home(g, Some(d));
                 // The new target refuses, as the first would have, a group it knows
                 // runs elsewhere.
                 if let Some(x) = self.known_elsewhere(d, g, from) {
@@ -358,7 +361,7 @@ impl Sim {
                 t.todo.clear();
                 t.to = None;
                 t.stage = Stage::Deactivate;
-                self.groups.home[g] = Some(to);
+                self.set_home(g, Some(to));
             }
         }
     }
@@ -428,7 +431,7 @@ impl Sim {
         };
         if t.failed && t.stage == Stage::Deactivate && t.to.is_some() {
             // It never got to its destination: peers must look for it where it was.
-            self.groups.home[t.group] = t.from;
+            self.set_home(t.group, t.from);
         }
         let subject = t.subject();
         let g = t.group;
@@ -464,7 +467,7 @@ impl Sim {
             }
             // Peers must find the group where it really was.
             if t.stage == Stage::Deactivate {
-                self.groups.home[t.group] = t.from;
+                self.set_home(t.group, t.from);
             }
         }
     }

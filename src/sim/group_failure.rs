@@ -201,7 +201,7 @@ impl Sim {
                     let t = self.groups.tasks.get(&id).expect("task");
                     let todo = self.stage_todo(t);
                     self.groups.tasks.get_mut(&id).expect("task").todo = todo;
-                    self.groups.home[g] = None;
+                    self.set_home(g, None);
                 }
                 self.task_next(id);
             }

@@ -37,8 +37,9 @@ impl Groups {
 }
 
 /// Activation state of one resource on one server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum RState {
+    #[default]
     Offline,
     OnlinePending,
     Online,
@@ -82,9 +83,13 @@ impl Sim {
             .any(|&x| self.groups.rstate[x * n + s] != RState::Offline);
         let list = &mut self.groups.active_on[g];
         match (active, list.binary_search(&s)) {
-            (true, Err(i)) => list.insert(i, s),
+            (true, Err(i)) => {
+                list.insert(i, s);
+                self.note_active(g, s, true);
+            }
             (false, Ok(i)) => {
                 list.remove(i);
+                self.note_active(g, s, false);
             }
             _ => {}
         }

@@ -429,7 +429,7 @@ impl Sim {
         if self.heard_declared_down(r, s) {
             return;
         }
-        if !self.members.believes_up[r][s] && self.servers[s].running() {
+        if !self.members.believes_up.get(r, s) && self.servers[s].running() {
             self.peer_found(r, s);
             self.redeliver_while_declared_down(r, s, p);
         }
@@ -441,7 +441,7 @@ impl Sim {
     /// heartbeat too, on every path where s's heartbeats reach r without stored state.
     fn redeliver_while_declared_down(&mut self, r: usize, s: usize, p: usize) {
         if self.hb_model != HeartbeatModel::Lazy
-            || !self.members.declared_down[s][r]
+            || !self.members.declared_down.get(s, r)
             || !self.servers[r].running()
             || self.model.resolvers.is_empty()
             || !self.model.settings.stop_when_declared_down
@@ -467,7 +467,7 @@ impl Sim {
 
     /// r stopped hearing s on p; if that was the last path, s is lost to r.
     fn path_lost(&mut self, r: usize, s: usize, p: usize) {
-        if !self.members.believes_up[r][s] {
+        if !self.members.believes_up.get(r, s) {
             return; // a peer already gone: its paths go quiet without alerts
         }
         self.alert(

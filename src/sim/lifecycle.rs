@@ -28,20 +28,18 @@ impl Sim {
             }
         }
         let was_alive = self.servers[s].service != Service::Stopped;
-        self.servers[s].service = Service::Stopped;
+        self.server_set(s, |x| x.service = Service::Stopped);
         self.servers[s].abnormal = true;
         self.servers[s].cluster_wide_stop = false;
-        for j in 0..self.n() {
-            self.members.believes_up[s][j] = false;
-            self.members.declared_down[s][j] = false;
-        }
+        self.members.believes_up.clear_row(s);
+        self.members.declared_down.clear_row(s);
         if was_alive {
             self.log_at(s, EventKind::ServiceStopped, |e| {
                 e.status = Some(super::view::status::OFFLINE);
             });
         }
         if power_off && self.servers[s].power {
-            self.servers[s].power = false;
+            self.server_set(s, |x| x.power = false);
             self.log_at(s, EventKind::ServerPoweredOff, |e| {
                 e.status = Some(super::view::status::OFFLINE)
             });
@@ -62,7 +60,7 @@ impl Sim {
                 self.set_rstate(r, s, RState::Offline);
             }
         }
-        self.servers[s].power = false;
+        self.server_set(s, |x| x.power = false);
         self.log_at(s, EventKind::ServerPoweredOff, |_| {});
         if reboot {
             self.schedule_boot(s, true);
@@ -92,7 +90,7 @@ impl Sim {
         self.servers[s].op_stop = false;
         self.servers[s].after_stop = AfterStop::Nothing;
         if !self.servers[s].power {
-            self.servers[s].power = true;
+            self.server_set(s, |x| x.power = true);
             self.log_at(s, EventKind::ServerPoweredOn, |_| {});
         }
         if rebooting_for_op {
@@ -117,7 +115,7 @@ impl Sim {
     /// Starts the cluster service on s.
     pub(crate) fn service_start(&mut self, s: ServerId) {
         let first = !self.servers.iter().any(|x| x.running());
-        self.servers[s].service = Service::Running;
+        self.server_set(s, |x| x.service = Service::Running);
         self.servers[s].abnormal = false;
         self.servers[s].cluster_wide_stop = false;
         self.log_at(s, EventKind::ServiceStarted, |e| {
@@ -126,7 +124,7 @@ impl Sim {
         });
         let n = self.n();
         for o in 0..n {
-            self.members.declared_down[o][s] = false;
+            self.members.declared_down.set(o, s, false);
             self.members.failover_waits.remove(&(s, o));
         }
         self.forget_all(s);
@@ -134,7 +132,7 @@ impl Sim {
             let hears = j == s
                 || self.servers[j].running()
                     && (0..self.model.paths.len()).any(|p| self.flows(s, j, p));
-            self.members.believes_up[s][j] = hears;
+            self.members.believes_up.set(s, j, hears);
         }
         self.reset_links_into(s);
         self.hb_refresh_server(s);
@@ -144,7 +142,7 @@ impl Sim {
         for j in 0..n {
             if j != s
                 && self.servers[j].running()
-                && !self.members.believes_up[j][s]
+                && !self.members.believes_up.get(j, s)
                 && (0..self.model.paths.len()).any(|p| self.flows(j, s, p))
             {
                 self.reset_link_pair(j, s);
@@ -205,7 +203,7 @@ impl Sim {
         cluster_wide: bool,
         operator: bool,
     ) {
-        self.servers[s].service = Service::Stopping;
+        self.server_set(s, |x| x.service = Service::Stopping);
         self.servers[s].after_stop = after;
         self.servers[s].cluster_wide_stop = cluster_wide;
         if operator {
@@ -235,15 +233,13 @@ impl Sim {
         {
             return;
         }
-        self.servers[s].service = Service::Stopped;
-        for j in 0..self.n() {
-            self.members.believes_up[s][j] = false;
-        }
+        self.server_set(s, |x| x.service = Service::Stopped);
+        self.members.believes_up.clear_row(s);
         self.hb_refresh_server(s);
         self.silence_links_from(s);
         self.mon_refresh_server(s);
         for o in 0..self.n() {
-            if o != s && self.servers[o].running() && self.members.believes_up[o][s] {
+            if o != s && self.servers[o].running() && self.members.believes_up.get(o, s) {
                 self.peer_lost(o, s, Loss::Graceful);
             }
         }
@@ -264,7 +260,7 @@ impl Sim {
                 }
             }
             AfterStop::PowerOff => {
-                self.servers[s].power = false;
+                self.server_set(s, |x| x.power = false);
                 self.servers[s].after_stop = AfterStop::Nothing;
                 self.log_at(s, EventKind::ServerPoweredOff, |e| {
                     e.status = Some(super::view::status::OFFLINE)
@@ -275,7 +271,7 @@ impl Sim {
                 }
             }
             AfterStop::Reboot => {
-                self.servers[s].power = false;
+                self.server_set(s, |x| x.power = false);
                 self.log_at(s, EventKind::ServerPoweredOff, |e| {
                     e.status = Some(super::view::status::OFFLINE)
                 });

@@ -11,26 +11,30 @@ use std::collections::BTreeMap;
 /// The membership module's state: who counts whom.
 #[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct Membership {
-    /// `believes_up[o][j]`: server o counts server j as a cluster member.
-    pub believes_up: Vec<Vec<bool>>,
-    /// `declared_down[o][j]`: o declared j down by heartbeat timeout while j ran, and
+    /// `believes_up.get(o, j)`: server o counts server j as a cluster member.
+    pub believes_up: super::pairs::PairBits,
+    /// `declared_down.get(o, j)`: o declared j down by heartbeat timeout while j ran, and
     /// has not counted it since (its heartbeats tell j so once j hears them).
-    pub declared_down: Vec<Vec<bool>>,
+    pub declared_down: super::pairs::PairBits,
     /// (observer, lost peer) -> when the observer's `np_failover_wait` for it ends:
     /// until then it takes none of the peer's groups, whatever else it takes over.
     pub failover_waits: BTreeMap<(ServerId, ServerId), u64>,
     /// (observer, peer) -> the peer's statuses as the observer last heard them.
-    pub known: BTreeMap<(ServerId, ServerId), super::knowledge::Frozen>,
+    pub known: BTreeMap<(ServerId, ServerId), super::knowledge::Shared>,
+    /// Who is down and where groups live, indexed (`sim/reach.rs`; not saved).
+    #[serde(skip)]
+    pub reach: super::reach::Reach,
 }
 
 impl Membership {
     /// Nobody counts anybody yet.
     pub fn new(n: usize) -> Membership {
         Membership {
-            believes_up: vec![vec![false; n]; n],
-            declared_down: vec![vec![false; n]; n],
+            believes_up: super::pairs::PairBits::new(n),
+            declared_down: super::pairs::PairBits::new(n),
             failover_waits: BTreeMap::new(),
             known: BTreeMap::new(),
+            reach: Default::default(),
         }
     }
 }
@@ -46,11 +50,11 @@ pub(crate) enum Loss {
 impl Sim {
     /// Server o stops counting server j as a member.
     pub(crate) fn peer_lost(&mut self, o: ServerId, j: ServerId, how: Loss) {
-        if !self.members.believes_up[o][j] {
+        if !self.members.believes_up.get(o, j) {
             return;
         }
-        self.members.believes_up[o][j] = false;
-        self.members.declared_down[o][j] = how == Loss::Heartbeat;
+        self.members.believes_up.set(o, j, false);
+        self.members.declared_down.set(o, j, how == Loss::Heartbeat);
         self.unfreeze(o, j);
         self.alert(
             Some(o),
@@ -113,7 +117,7 @@ impl Sim {
             return; // an earlier wait, superseded or cancelled
         }
         self.members.failover_waits.remove(&(o, j));
-        if self.servers[o].running() && !self.members.believes_up[o][j] {
+        if self.servers[o].running() && !self.members.believes_up.get(o, j) {
             self.take_over_lost(o, j, Loss::Heartbeat);
         }
     }
@@ -143,7 +147,7 @@ impl Sim {
     fn tell_declared_down(&mut self, o: ServerId, j: ServerId) {
         if self.model.settings.stop_when_declared_down
             && self.servers[j].running()
-            && self.members.believes_up[j][o]
+            && self.members.believes_up.get(j, o)
             && self.hears_now(j, o)
         {
             let why = format!(
@@ -159,8 +163,8 @@ impl Sim {
     /// both declared each other down, both-active detection decides instead. Returns
     /// whether r acted.
     pub(crate) fn heard_declared_down(&mut self, r: ServerId, s: ServerId) -> bool {
-        if !self.members.declared_down[s][r]
-            || !self.members.believes_up[r][s]
+        if !self.members.declared_down.get(s, r)
+            || !self.members.believes_up.get(r, s)
             || self.model.resolvers.is_empty()
             || !self.model.settings.stop_when_declared_down
             || !self.servers[s].running()
@@ -206,7 +210,7 @@ impl Sim {
                 .find(|&o| {
                     o != s
                         && self.servers[o].running()
-                        && !self.members.believes_up[o][s]
+                        && !self.members.believes_up.get(o, s)
                         && self.hears_now(s, o)
                 })
                 .map(|o| format!("{} declared {} down while it hung", name(o), name(s)))
@@ -235,10 +239,10 @@ impl Sim {
                     // Only the peers o hears at this moment count: one whose heartbeats
                     // stopped is not reachable, even before o's timeout for it.
                     let reach = |s: ServerId| {
-                        s == o || self.members.believes_up[o][s] && self.hears_now(o, s)
+                        s == o || self.members.believes_up.get(o, s) && self.hears_now(o, s)
                     };
                     let up = (0..n).filter(|&s| reach(s)).count();
-                    let master = self.model.servers_by_priority()[0];
+                    let master = self.model.priority_order()[0];
                     let has_master = reach(master);
                     let wins = 2 * up > n
                         || (2 * up == n
@@ -287,22 +291,23 @@ impl Sim {
         // A member o counts but cannot talk to now may have started a group since o
         // last heard it: o takes nothing over until it hears it again or declares it
         // down (then it looks again), and says so once (rc 77).
-        let unreachable = (0..self.n())
-            .find(|&x| x != o && self.members.believes_up[o][x] && !self.can_hand_over(o, x));
+        let unreachable = self.first_unreachable(o);
         let mut blocked = false;
-        for g in 0..self.model.groups.len() {
+        let mut next = 0;
+        while let Some(g) = self.next_orphan_candidate(o, next) {
+            next = g + 1;
             let Some(h) = self.groups.home[g] else {
                 continue;
             };
             if h == o
-                || self.members.believes_up[o][h]
+                || self.members.believes_up.get(o, h)
                 || self.members.failover_waits.contains_key(&(o, h))
             {
                 continue;
             }
             if self.groups.active_on[g]
                 .iter()
-                .any(|&s| s == o || self.members.believes_up[o][s])
+                .any(|&s| s == o || self.members.believes_up.get(o, s))
             {
                 continue;
             }
@@ -385,7 +390,7 @@ impl Sim {
             let why_not = if exclude.contains(&s) {
                 Some("the failed server")
             } else if !(s == o && self.servers[o].running()
-                || s != o && self.members.believes_up[o][s])
+                || s != o && self.members.believes_up.get(o, s))
             {
                 Some("not running")
             } else if !self.exclusive_ok(g, s) {
@@ -422,15 +427,16 @@ impl Sim {
     /// The server whose view the API shows: the first running one by priority.
     pub(crate) fn first_running_observer(&self) -> Option<ServerId> {
         self.model
-            .servers_by_priority()
-            .into_iter()
+            .priority_order()
+            .iter()
+            .copied()
             .find(|&s| self.servers[s].running())
     }
 
     /// Server o hears server j again (or for the first time).
     pub(crate) fn peer_found(&mut self, o: ServerId, j: ServerId) {
-        self.members.believes_up[o][j] = true;
-        self.members.declared_down[o][j] = false;
+        self.members.believes_up.set(o, j, true);
+        self.members.declared_down.set(o, j, false);
         self.members.failover_waits.remove(&(o, j));
         self.unfreeze(o, j);
         self.alert(
@@ -444,9 +450,11 @@ impl Sim {
             },
         );
         // Both-active: a group running on both sides of a healed partition.
-        let both = (0..self.model.groups.len()).find(|&g| {
-            self.groups.active_on[g].contains(&o) && self.groups.active_on[g].contains(&j)
-        });
+        let both = self
+            .members
+            .reach
+            .active_groups(o)
+            .find(|&g| self.groups.active_on[g].contains(&j));
         if let Some(g) = both {
             let reason = format!(
                 "{} runs on both {} and {} after the heartbeats came back; both servers shut down to protect the data",
@@ -478,7 +486,10 @@ impl Sim {
         if self.suspended || !self.servers[o].running() {
             return;
         }
-        for g in 0..self.model.groups.len() {
+        // Only groups active on o can be active on o alone.
+        let mut next = 0;
+        while let Some(g) = self.next_active_on(o, next) {
+            next = g + 1;
             let group = &self.model.groups[g];
             if group.failback != AutoManual::Auto || self.groups.active_on[g] != [o] {
                 continue;

@@ -11,28 +11,62 @@ use super::engine::{Ev, Sim};
 use super::event::{Arg, EventKind};
 use super::group_state::RState;
 use super::input::CheckResult;
+use super::monitor_slots::Slots;
 use super::view::status;
 use crate::model::{MonitorTiming, RecoveryTarget, ServerId};
 
 /// The monitor module's state.
 #[derive(serde::Serialize, serde::Deserialize)]
+#[serde(from = "MonitorsImage")]
 pub(crate) struct Monitors {
-    /// Indexed `monitor * n_servers + server`.
-    pub inst: Vec<MonitorInstance>,
+    /// Per (monitor, server), stored where the monitor runs (`sim/monitor_slots.rs`).
+    pub inst: Slots<MonitorInstance>,
     /// Per monitor: its recovery counters.
     pub counters: Vec<MonitorCounters>,
     /// Per (monitor, server): where its check grid starts.
-    pub phase: Vec<u64>,
+    pub phase: Slots<u64>,
+}
+
+/// `Monitors` as saved: `monitor * n_servers + server` lists.
+#[derive(serde::Deserialize)]
+struct MonitorsImage {
+    inst: Vec<MonitorInstance>,
+    counters: Vec<MonitorCounters>,
+    phase: Vec<u64>,
+}
+
+impl From<MonitorsImage> for Monitors {
+    fn from(i: MonitorsImage) -> Monitors {
+        let k = i.counters.len();
+        Monitors {
+            inst: super::monitor_slots::decoded(i.inst, k),
+            phase: super::monitor_slots::decoded(i.phase, k),
+            counters: i.counters,
+        }
+    }
 }
 
 impl Monitors {
-    /// Every instance Offline, on the grid `phase` (drawn from the seeded stream).
-    pub fn new(model: &crate::model::Model, n: usize, phase: Vec<u64>) -> Monitors {
+    /// Every instance Offline, on the grid `phase(m, s)` (drawn from the seeded stream
+    /// for every pair in order; kept where the monitor runs).
+    pub fn new(
+        model: &crate::model::Model,
+        n: usize,
+        phase: impl FnMut(usize, ServerId) -> u64,
+    ) -> Monitors {
+        let lists = Slots::<u64>::lists_of(model);
         Monitors {
-            inst: vec![MonitorInstance::default(); model.monitors.len() * n],
+            inst: Slots::new(lists.clone(), n, |_, _| MonitorInstance::default()),
             counters: vec![MonitorCounters::default(); model.monitors.len()],
-            phase,
+            phase: Slots::new(lists, n, phase),
         }
+    }
+
+    /// Lays the tables out on `model`'s monitors (after a decode or a reconfiguration).
+    pub fn compact(&mut self, model: &crate::model::Model) {
+        self.inst.compact(model, true);
+        // A check grid is read only where the monitor runs.
+        self.phase.compact(model, false);
     }
 }
 
@@ -46,7 +80,7 @@ pub(crate) enum MStatus {
 }
 
 /// One monitor on one server.
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct MonitorInstance {
     pub status: MStatus,
     pub running: bool,
@@ -69,8 +103,8 @@ pub(crate) struct MonitorCounters {
 }
 
 impl Sim {
-    fn mi(&self, m: usize, s: ServerId) -> usize {
-        m * self.n() + s
+    fn mi(&self, m: usize, s: ServerId) -> (usize, ServerId) {
+        (m, s)
     }
 
     /// The status the product shows for monitor m on server s.
@@ -93,6 +127,18 @@ impl Sim {
         }
     }
 
+    /// The status of a monitor on s that has no cell there (it does not run on s and
+    /// no operator named s for it): what `mon_status` gives for a default instance.
+    pub(crate) fn mon_status_elsewhere(&self, s: ServerId) -> &'static str {
+        if !self.servers[s].running() {
+            status::OFFLINE
+        } else if self.suspended {
+            status::SUSPEND
+        } else {
+            status::OFFLINE
+        }
+    }
+
     /// What a check of m on s finds now; None when all is well.
     fn mon_input(&self, m: usize, s: ServerId) -> Option<CheckResult> {
         let mut worst = self.env.faults.monitor_result(m, s);
@@ -112,7 +158,8 @@ impl Sim {
     }
 
     pub(crate) fn mon_refresh_server(&mut self, s: ServerId) {
-        for m in 0..self.model.monitors.len() {
+        let model = self.model.clone();
+        for &m in model.server_monitors(s) {
             self.mon_refresh(m, s);
         }
     }
@@ -125,10 +172,9 @@ impl Sim {
 
     /// Monitors whose target is resource r, on server s.
     pub(crate) fn mon_refresh_target(&mut self, r: usize, s: ServerId) {
-        for m in 0..self.model.monitors.len() {
-            if self.model.monitors[m].target == Some(r) {
-                self.mon_refresh(m, s);
-            }
+        let model = self.model.clone();
+        for &m in model.watchers(r) {
+            self.mon_refresh(m, s);
         }
     }
 

@@ -125,7 +125,7 @@ impl Sim {
                 if self.servers[s].service == Service::Running {
                     self.graceful_stop(s, AfterStop::PowerOff, false, false);
                 } else {
-                    self.servers[s].power = false;
+                    self.server_set(s, |x| x.power = false);
                     self.log_at(s, EventKind::ServerPoweredOff, |e| {
                         e.status = Some(super::view::status::OFFLINE)
                     });

@@ -24,6 +24,7 @@ use super::group_state::RState;
 use super::heartbeat::{link_key, send_key};
 use super::input::InputError;
 use super::monitor::MonitorInstance;
+use super::monitor_slots::Slots;
 use super::names::{lookup, Kind};
 use super::ops::Step;
 use super::refusal::Refusal;
@@ -147,23 +148,26 @@ impl Sim {
         self.hb.join(phases);
         self.servers.push(ServerState::new());
         self.env.join(model.paths.len());
-        for rows in [
-            &mut self.members.believes_up,
-            &mut self.members.declared_down,
-        ] {
-            rows.iter_mut().for_each(|r| r.push(false));
-            rows.push(vec![false; x + 1]);
-        }
+        self.members.believes_up.push_server();
+        self.members.declared_down.push_server();
         grow_rows(&mut self.groups.rstate, x, |_| RState::Offline);
-        grow_rows(&mut self.monitors.inst, x, |_| MonitorInstance::default());
-        grow_rows(&mut self.monitors.phase, x, |m| {
+        let (mut inst, mut phase) = (
+            self.monitors.inst.to_dense(),
+            self.monitors.phase.to_dense(),
+        );
+        grow_rows(&mut inst, x, |_| MonitorInstance::default());
+        grow_rows(&mut phase, x, |m| {
             rng.gen_range(0..model.monitors[m].interval.0)
         });
+        let lists = Slots::<u64>::lists_of(&model);
+        self.monitors.inst = Slots::from_dense(&inst, x + 1, lists.clone(), true);
+        self.monitors.phase = Slots::from_dense(&phase, x + 1, lists, false);
         self.power_ctl.join();
         for m in &mut self.mirror {
             m.agent_up.push(true);
         }
         self.faults_reresolve(&model, Some);
+        self.reach_rebuild();
     }
 
     /// Checks a server-remove and resolves the configuration without the server.
@@ -235,7 +239,7 @@ impl Sim {
         let involved = |t: &super::group::Task| t.from == Some(x) || t.to == Some(x);
         // Peers first notice it has gone and move its groups (a crashed server's too).
         let counted = (0..self.n())
-            .any(|o| o != x && self.servers[o].running() && self.members.believes_up[o][x]);
+            .any(|o| o != x && self.servers[o].running() && self.members.believes_up.get(o, x));
         let waited =
             |ev: &Ev| matches!(ev, Ev::FailoverWaitEnd { lost, .. } if *lost as usize == x);
         if self.servers[x].service != Service::Stopped
@@ -267,29 +271,30 @@ impl Sim {
         self.servers.remove(x);
         self.env.remove_server(x);
         self.hb.remove_server(x);
-        for rows in [
-            &mut self.members.believes_up,
-            &mut self.members.declared_down,
-        ] {
-            rows.remove(x);
-            rows.iter_mut().for_each(|r| {
-                r.remove(x);
-            });
-        }
+        self.members.believes_up.remove_server(x);
+        self.members.declared_down.remove_server(x);
         let known = std::mem::take(&mut self.members.known);
         self.members.known = known
             .into_iter()
             .filter_map(|((o, j), f)| Some(((down(o)?, down(j)?), f)))
             .collect();
         drop_column(&mut self.groups.rstate, n, x);
-        drop_column(&mut self.monitors.inst, n, x);
-        drop_column(&mut self.monitors.phase, n, x);
+        let (mut inst, mut phase) = (
+            self.monitors.inst.to_dense(),
+            self.monitors.phase.to_dense(),
+        );
+        drop_column(&mut inst, n, x);
+        drop_column(&mut phase, n, x);
+        let lists = Slots::<u64>::lists_of(&model);
+        self.monitors.inst = Slots::from_dense(&inst, n - 1, lists.clone(), true);
+        self.monitors.phase = Slots::from_dense(&phase, n - 1, lists, false);
         for on in &mut self.groups.active_on {
             *on = on.iter().filter_map(|&s| down(s)).collect();
         }
         for h in &mut self.groups.home {
             *h = h.and_then(down);
         }
+        self.reach_rebuild();
         for t in self.groups.tasks.values_mut() {
             t.from = t.from.and_then(down);
             t.to = t.to.and_then(down);

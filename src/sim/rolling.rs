@@ -360,7 +360,7 @@ impl Sim {
         let down = !self.servers[s].running();
         let counted = (0..self.n())
             .filter(|&o| o != s && self.servers[o].running())
-            .all(|o| self.members.believes_up[o][s]);
+            .all(|o| self.members.believes_up.get(o, s));
         if went_down && !down && counted {
             return Step::HostDone;
         }

@@ -37,13 +37,13 @@ impl Sim {
     fn view_as(&self, o: Option<ServerId>) -> ClusterView {
         let m = &self.model;
         let n = self.n();
-        let sees = |s: ServerId| o.is_some_and(|o| o == s || self.members.believes_up[o][s]);
+        let sees = |s: ServerId| o.is_some_and(|o| o == s || self.members.believes_up.get(o, s));
         let servers: Vec<ServerView> = (0..n)
             .map(|s| {
                 let st = match o {
                     None => status::OFFLINE,
                     Some(o) if o == s => status::ONLINE,
-                    Some(o) if !self.members.believes_up[o][s] => status::OFFLINE,
+                    Some(o) if !self.members.believes_up.get(o, s) => status::OFFLINE,
                     Some(o) => {
                         let partial = (0..m.paths.len()).any(|p| self.hb.timed_out(o, s, p));
                         if partial {
@@ -64,7 +64,7 @@ impl Sim {
                             _ if !path.on_server[s] => status::UNUSED,
                             None => status::OFFLINE,
                             Some(o) if o == s => status::NORMAL,
-                            Some(o) if !self.members.believes_up[o][s] => status::OFFLINE,
+                            Some(o) if !self.members.believes_up.get(o, s) => status::OFFLINE,
                             Some(o) if self.hb.timed_out(o, s, p) => status::ERROR,
                             Some(_) => status::NORMAL,
                         },
@@ -90,7 +90,7 @@ impl Sim {
                     Some(o) => {
                         let peers: Vec<ServerId> = (0..n)
                             .filter(|&j| {
-                                j != o && path.on_server[j] && self.members.believes_up[o][j]
+                                j != o && path.on_server[j] && self.members.believes_up.get(o, j)
                             })
                             .collect();
                         let lost = peers
@@ -202,8 +202,7 @@ impl Sim {
             .iter()
             .enumerate()
             .map(|(i, mon)| {
-                let per: Vec<MonitorServerView> = (0..n)
-                    .filter(|&s| mon.on_server[s])
+                let per: Vec<MonitorServerView> = (m.monitor_servers(i).iter().copied())
                     .map(|s| MonitorServerView {
                         name: m.servers[s].name.clone(),
                         status: if let Some(f) = frozen(s) {
@@ -370,6 +369,6 @@ impl Sim {
 
     /// Whether server o counts server j as a cluster member (o's membership).
     pub fn counts_as_member(&self, o: ServerId, j: ServerId) -> bool {
-        o == j && self.servers[o].running() || self.members.believes_up[o][j]
+        o == j && self.servers[o].running() || self.members.believes_up.get(o, j)
     }
 }

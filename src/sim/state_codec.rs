@@ -102,11 +102,14 @@ macro_rules! sim_state {
                 let l: Loaded = ciborium::from_reader(body)
                     .map_err(|e| format!("the saved state does not decode: {e}"))?;
                 let model = l.model.resolve(base)?;
-                let sim = Sim {
+                let mut sim = Sim {
                     model,
                     $($f: l.$f,)*
                 };
                 sim.check_shape()?;
+                sim.reach_rebuild();
+                let model = sim.model.clone();
+                sim.monitors.compact(&model);
                 Ok(sim)
             }
         }
@@ -159,7 +162,6 @@ impl Sim {
         let m = &self.model;
         let ok = self.servers.len() == n
             && self.members.believes_up.len() == n
-            && self.members.believes_up.iter().all(|r| r.len() == n)
             && self.members.declared_down.len() == n
             && self.groups.rstate.len() == m.resources.len() * n
             && self.groups.active_on.len() == m.groups.len()

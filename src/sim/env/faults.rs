@@ -203,6 +203,24 @@ impl Faults {
         })
     }
 
+    /// The servers an active partition puts on another side than o (a superset of
+    /// those whose heartbeats it cuts from or to o).
+    pub fn cut_off_from(&self, o: ServerId) -> Vec<ServerId> {
+        let mut v = Vec::new();
+        for f in self.active() {
+            if let Resolved::Partition(pt) = &f.what {
+                if let Some(a) = pt.side_of[o] {
+                    for (b, side) in pt.members.iter().enumerate() {
+                        if b != a {
+                            v.extend_from_slice(side);
+                        }
+                    }
+                }
+            }
+        }
+        v
+    }
+
     /// Whether mirror connect c carries nothing between a and b (either way).
     pub fn mirror_connect_cut(&self, c: usize, a: ServerId, b: ServerId) -> bool {
         self.active().any(|f| match &f.what {

@@ -17,6 +17,9 @@ pub(crate) struct Env {
     pub faults: Faults,
     /// Per server, per path: how many active faults hold the path down on it.
     path_down: Vec<Vec<u32>>,
+    /// The servers with a path held down (derived from `path_down`; not saved).
+    #[serde(skip)]
+    down: std::collections::BTreeSet<ServerId>,
 }
 
 impl Env {
@@ -24,6 +27,7 @@ impl Env {
         Env {
             faults: Faults::default(),
             path_down: vec![vec![0; n_paths]; n_servers],
+            down: Default::default(),
         }
     }
 
@@ -35,6 +39,28 @@ impl Env {
         } else {
             *n -= 1;
         }
+        if self.any_path_down(s) {
+            self.down.insert(s);
+        } else {
+            self.down.remove(&s);
+        }
+    }
+
+    /// Whether a fault holds one of s's paths down.
+    pub fn any_path_down(&self, s: ServerId) -> bool {
+        self.path_down[s].iter().any(|&c| c > 0)
+    }
+
+    /// The servers with a path held down, in increasing order.
+    pub fn servers_with_paths_down(&self) -> impl Iterator<Item = ServerId> + '_ {
+        self.down.iter().copied()
+    }
+
+    /// Rebuilds the derived index (after a restore or a reconfiguration).
+    pub fn rebuild_index(&mut self) {
+        self.down = (0..self.path_down.len())
+            .filter(|&s| self.any_path_down(s))
+            .collect();
     }
 
     /// Whether the network carries a heartbeat from `send` to `recv` on path `p` now:

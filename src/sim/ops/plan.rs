@@ -47,7 +47,7 @@ impl Sim {
     /// product's word for a member it cannot talk to).
     fn need_running(&self, s: ServerId) -> Result<(), InputError> {
         let answering = self.answering();
-        let known = answering.is_none_or(|o| o == s || self.members.believes_up[o][s]);
+        let known = answering.is_none_or(|o| o == s || self.members.believes_up.get(o, s));
         // Believed up but silent (crashed, powered off, hung): the answering server
         // cannot know yet, so it tries and waits (§0); `operation` logs the attempt.
         let st = &self.servers[s];
