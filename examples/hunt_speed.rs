@@ -30,8 +30,7 @@ fn main() {
     };
     let vocab = Vocabulary::build(&model, &spec).expect("a vocabulary");
     let property = Property::parse("never both-active", &model).expect("a property");
-    let hunt = Hunt::new(Arc::new(model), vec![property], vocab, Mode::Random, 1)
-        .expect("a hunt");
+    let hunt = Hunt::new(Arc::new(model), vec![property], vocab, Mode::Random, 1).expect("a hunt");
     let started = Instant::now();
     let mut broke = 0u64;
     for i in 0..n {

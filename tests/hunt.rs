@@ -34,7 +34,17 @@ fn finds_and_shrinks_a_double_activation_without_a_resolver() {
     let out = dir.path().join("cex.yaml");
     let run = |o: &std::path::Path| {
         bin()
-            .args(["hunt", NO_RESOLVER, "--property", "never both-active", "--budget", "2000", "--seed", "7", "--quiet"])
+            .args([
+                "hunt",
+                NO_RESOLVER,
+                "--property",
+                "never both-active",
+                "--budget",
+                "2000",
+                "--seed",
+                "7",
+                "--quiet",
+            ])
             .arg("--out")
             .arg(o)
             .output()
@@ -50,11 +60,28 @@ fn finds_and_shrinks_a_double_activation_without_a_resolver() {
     // The written scenario fails its expectation under `run`.
     let r = bin().arg("run").arg(&out).output().unwrap();
     assert_eq!(r.status.code(), Some(1), "{}", text(&r));
-    assert!(String::from_utf8_lossy(&r.stdout).contains("online_on_servers") || String::from_utf8_lossy(&r.stdout).contains("Online on 2 or more servers"), "{}", text(&r));
+    assert!(
+        String::from_utf8_lossy(&r.stdout).contains("online_on_servers")
+            || String::from_utf8_lossy(&r.stdout).contains("Online on 2 or more servers"),
+        "{}",
+        text(&r)
+    );
     // Same seed, same bytes (another thread count too).
     let out2 = dir.path().join("cex2.yaml");
     let b = bin()
-        .args(["hunt", NO_RESOLVER, "--property", "never both-active", "--budget", "2000", "--seed", "7", "--quiet", "--jobs", "1"])
+        .args([
+            "hunt",
+            NO_RESOLVER,
+            "--property",
+            "never both-active",
+            "--budget",
+            "2000",
+            "--seed",
+            "7",
+            "--quiet",
+            "--jobs",
+            "1",
+        ])
         .arg("--out")
         .arg(&out2)
         .output()
@@ -69,29 +96,74 @@ fn finds_and_shrinks_a_double_activation_without_a_resolver() {
 #[test]
 fn crashes_alone_never_double_activate_the_default_cluster() {
     let o = bin()
-        .args(["hunt", "--property", "never both-active", "--kinds", "server-crash", "--faults", "2", "--budget", "3000", "--quiet"])
+        .args([
+            "hunt",
+            "--property",
+            "never both-active",
+            "--kinds",
+            "server-crash",
+            "--faults",
+            "2",
+            "--budget",
+            "3000",
+            "--quiet",
+        ])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("none: no schedule of the 3000 tried"), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("none: no schedule of the 3000 tried"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]
 fn shards_merge_into_the_unsharded_output() {
     let dir = tempfile::tempdir().unwrap();
-    let args = [NO_RESOLVER, "--property", "never both-active", "--budget", "500", "--seed", "3", "--quiet", "--kinds", "server-hang,heartbeat-path-down,partition"];
+    let args = [
+        NO_RESOLVER,
+        "--property",
+        "never both-active",
+        "--budget",
+        "500",
+        "--seed",
+        "3",
+        "--quiet",
+        "--kinds",
+        "server-hang,heartbeat-path-down,partition",
+    ];
     let whole = bin().arg("hunt").args(args).output().unwrap();
     let mut parts = Vec::new();
     for i in 0..3 {
         let p = dir.path().join(format!("part-{i}.json"));
-        let o = bin().arg("hunt").args(args).args(["--shard", &format!("{i}/3")]).arg("--out").arg(&p).output().unwrap();
+        let o = bin()
+            .arg("hunt")
+            .args(args)
+            .args(["--shard", &format!("{i}/3")])
+            .arg("--out")
+            .arg(&p)
+            .output()
+            .unwrap();
         assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o));
         parts.push(p);
     }
     let merged = bin().args(["hunt", "merge"]).args(&parts).output().unwrap();
-    assert_eq!(merged.status.code(), whole.status.code(), "{}", text(&merged));
-    assert_eq!(String::from_utf8_lossy(&merged.stdout), String::from_utf8_lossy(&whole.stdout));
-    let missing = bin().args(["hunt", "merge"]).args(&parts[..2]).output().unwrap();
+    assert_eq!(
+        merged.status.code(),
+        whole.status.code(),
+        "{}",
+        text(&merged)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&merged.stdout),
+        String::from_utf8_lossy(&whole.stdout)
+    );
+    let missing = bin()
+        .args(["hunt", "merge"])
+        .args(&parts[..2])
+        .output()
+        .unwrap();
     assert_eq!(missing.status.code(), Some(2), "{}", text(&missing));
 }
 
@@ -99,11 +171,31 @@ fn shards_merge_into_the_unsharded_output() {
 fn bad_input_is_one_line_with_its_place() {
     let cases: &[(&[&str], &str)] = &[
         (&["--property", "never both-activ"], "--property column 7"),
-        (&["--property", "group nope Online within 2m since any fault"], "--property column 7"),
-        (&["--property", "never both-active", "--kinds", "server-crash,meteor"], "--kinds"),
-        (&["--property", "never both-active", "--targets", "server9"], "--targets"),
-        (&["--property", "never both-active", "--budget", "0"], "--budget"),
-        (&["--property", "{never: {group: nope, online_on_servers: 2}}"], "--property: expect.never.group"),
+        (
+            &["--property", "group nope Online within 2m since any fault"],
+            "--property column 7",
+        ),
+        (
+            &[
+                "--property",
+                "never both-active",
+                "--kinds",
+                "server-crash,meteor",
+            ],
+            "--kinds",
+        ),
+        (
+            &["--property", "never both-active", "--targets", "server9"],
+            "--targets",
+        ),
+        (
+            &["--property", "never both-active", "--budget", "0"],
+            "--budget",
+        ),
+        (
+            &["--property", "{never: {group: nope, online_on_servers: 2}}"],
+            "--property: expect.never.group",
+        ),
     ];
     for (args, place) in cases {
         let o = bin().arg("hunt").args(*args).output().unwrap();

@@ -408,7 +408,8 @@ fn a_flagged_synthetic_row_becomes_a_scenario_with_the_same_metrics() {
         .iter()
         .map(|m| m.as_str().unwrap().to_string())
         .collect();
-    let set = clustersim::sweep::metrics::MetricSet::resolve(&Default::default(), &sc.model).unwrap();
+    let set =
+        clustersim::sweep::metrics::MetricSet::resolve(&Default::default(), &sc.model).unwrap();
     assert_eq!(set.names(&sc.model), names);
     let (o, view) = clustersim::scenario::runner::run_observed(&sc, sc.seed, |sim| sim.view());
     assert!(o.passed(), "{:?}", o.failures);
@@ -418,7 +419,10 @@ fn a_flagged_synthetic_row_becomes_a_scenario_with_the_same_metrics() {
     }
     // The same row from the results file, with its explain lines.
     let mut c = bin();
-    c.args(["sweep", "replay"]).arg(&all).arg(r.to_string()).arg("--explain");
+    c.args(["sweep", "replay"])
+        .arg(&all)
+        .arg(r.to_string())
+        .arg("--explain");
     let o = ok(c.output().unwrap());
     let said = String::from_utf8_lossy(&o.stdout);
     let line = text.lines().nth(1 + r as usize).unwrap();

@@ -127,10 +127,14 @@ pub fn run_cli(args: HuntArgs) -> i32 {
 
 fn load_cluster(path: Option<&Path>) -> Result<(Model, String), HuntError> {
     let Some(p) = path else {
-        return Ok((Model::default_cluster(), crate::model::DEFAULT_CLUSTER_YAML.to_string()));
+        return Ok((
+            Model::default_cluster(),
+            crate::model::DEFAULT_CLUSTER_YAML.to_string(),
+        ));
     };
     let origin = p.display().to_string();
-    let text = std::fs::read_to_string(p).map_err(|e| HuntError::new(&origin, format!("cannot read: {e}")))?;
+    let text = std::fs::read_to_string(p)
+        .map_err(|e| HuntError::new(&origin, format!("cannot read: {e}")))?;
     let (model, warnings) = crate::import::load_any(&text, &origin)
         .map_err(|errs| HuntError::new(&origin, errs.join("; ")))?;
     warnings.iter().for_each(|w| eprintln!("{w}"));
@@ -141,7 +145,10 @@ fn budget(text: &str) -> Result<Budget, HuntError> {
     let b = match text.trim().parse::<u64>() {
         Ok(n) => Budget::Runs(n),
         Err(_) => Budget::Millis(parse_duration(text.trim()).map(|m| m.0).map_err(|e| {
-            HuntError::new("--budget", format!("`{text}`: a number of schedules or a duration ({e})"))
+            HuntError::new(
+                "--budget",
+                format!("`{text}`: a number of schedules or a duration ({e})"),
+            )
         })?),
     };
     if matches!(b, Budget::Runs(0) | Budget::Millis(0)) {
@@ -170,7 +177,12 @@ fn prepare(args: &HuntArgs) -> Result<(Hunt, Budget, String), HuntError> {
     let mode = match args.mode.as_str() {
         "random" => Mode::Random,
         "exhaustive" => Mode::Exhaustive,
-        m => return Err(HuntError::new("--mode", format!("`{m}`: write random or exhaustive"))),
+        m => {
+            return Err(HuntError::new(
+                "--mode",
+                format!("`{m}`: write random or exhaustive"),
+            ))
+        }
     };
     let budget = budget(&args.budget)?;
     let h = Hunt::new(Arc::new(model), properties, vocab, mode, args.seed)
@@ -179,7 +191,15 @@ fn prepare(args: &HuntArgs) -> Result<(Hunt, Budget, String), HuntError> {
     id.extend(args.property.iter().cloned());
     id.push(format!(
         "{:?} {:?} {} {} {} {:?} {} {} {}",
-        args.kinds, args.targets, args.faults, args.window, args.durations, args.end, args.budget, args.mode, args.seed
+        args.kinds,
+        args.targets,
+        args.faults,
+        args.window,
+        args.durations,
+        args.end,
+        args.budget,
+        args.mode,
+        args.seed
     ));
     Ok((h, budget, crate::sweep::hash::sweep_id(&id)))
 }
@@ -188,9 +208,13 @@ fn hunt(args: &HuntArgs) -> Result<Verdict, HuntError> {
     let (h, budget, id) = prepare(args)?;
     let shard = match &args.shard {
         Some(s) => {
-            let (i, n) = crate::sweep::cli::parse_shard(s).map_err(|m| HuntError::new("--shard", m))?;
+            let (i, n) =
+                crate::sweep::cli::parse_shard(s).map_err(|m| HuntError::new("--shard", m))?;
             if args.out.is_none() {
-                return Err(HuntError::new("--shard", "a shard writes its part to --out FILE"));
+                return Err(HuntError::new(
+                    "--shard",
+                    "a shard writes its part to --out FILE",
+                ));
             }
             (i, n)
         }
@@ -201,12 +225,22 @@ fn hunt(args: &HuntArgs) -> Result<Verdict, HuntError> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let bar = progress(&h, budget, shard, args.quiet);
-    let found = search(&h, Shard { first: shard.0, step: shard.1 }, budget, threads, &|| bar.inc(1));
+    let found = search(
+        &h,
+        Shard {
+            first: shard.0,
+            step: shard.1,
+        },
+        budget,
+        threads,
+        &|| bar.inc(1),
+    );
     bar.finish_and_clear();
     let verdict = conclude(&h, args.cluster.as_deref(), id, shard, head, found)?;
     if args.shard.is_some() {
         let out = args.out.as_deref().unwrap_or(Path::new("-"));
-        let json = serde_json::to_string_pretty(&verdict).map_err(|e| HuntError::new("--out", e.to_string()))?;
+        let json = serde_json::to_string_pretty(&verdict)
+            .map_err(|e| HuntError::new("--out", e.to_string()))?;
         write(out, &(json + "\n"))?;
         return Ok(verdict);
     }
@@ -219,7 +253,9 @@ fn head(args: &HuntArgs, h: &Hunt, budget: Budget) -> String {
     let cluster = args
         .cluster
         .as_ref()
-        .map_or("the embedded default cluster".to_string(), |p| p.display().to_string());
+        .map_or("the embedded default cluster".to_string(), |p| {
+            p.display().to_string()
+        });
     let props: Vec<&str> = h.properties.iter().map(|p| p.text.as_str()).collect();
     let v = &h.vocab;
     let budget = match budget {
@@ -228,7 +264,11 @@ fn head(args: &HuntArgs, h: &Hunt, budget: Budget) -> String {
     };
     let mode = match h.mode {
         Mode::Random => format!("random, seed {}", h.seed),
-        Mode::Exhaustive => format!("exhaustive ({} schedules), seed {}", h.space().unwrap_or(0), h.seed),
+        Mode::Exhaustive => format!(
+            "exhaustive ({} schedules), seed {}",
+            h.space().unwrap_or(0),
+            h.seed
+        ),
     };
     format!(
         "hunt: {}\n  cluster: {cluster} ({} servers, {} groups)\n  faults: {}; at most {} per schedule; starting {}..{}; lasting {}; runs end at {}\n  search: {mode}; budget {budget}\n",
@@ -254,7 +294,13 @@ fn conclude(
     found: Found,
 ) -> Result<Verdict, HuntError> {
     let Some((index, schedule)) = found.first else {
-        return Ok(Verdict { hunt: id, shard, head, tried: found.tried, found: None });
+        return Ok(Verdict {
+            hunt: id,
+            shard,
+            head,
+            tried: found.tried,
+            found: None,
+        });
     };
     let (small, runs) = super::shrink::shrink(h, &schedule);
     let cref = match cluster {
@@ -294,14 +340,21 @@ fn describe(
     );
     let first = scenario_text(h, small, cref, &[], &header);
     let internal = |m: String| HuntError::new("the written scenario", m);
-    let sc = crate::scenario::parse(&first, "<hunt>", Path::new(".")).map_err(|e| internal(e.to_string()))?;
+    let sc = crate::scenario::parse(&first, "<hunt>", Path::new("."))
+        .map_err(|e| internal(e.to_string()))?;
     let o = run_kept(&sc, sc.seed, Keep::All);
     let refused: Vec<bool> = (0..small.len())
-        .map(|i| o.failures.iter().any(|f| f.what.starts_with(&format!("steps[{i}]"))))
+        .map(|i| {
+            o.failures
+                .iter()
+                .any(|f| f.what.starts_with(&format!("steps[{i}]")))
+        })
         .collect();
     let scenario = scenario_text(h, small, cref, &refused, &header);
     let Some(fail) = o.failures.iter().find(|f| f.what.starts_with("expect[")) else {
-        return Err(internal("the shrunk schedule no longer breaks the property".into()));
+        return Err(internal(
+            "the shrunk schedule no longer breaks the property".into(),
+        ));
     };
     let mut t = format!(
         "found: schedule #{index} ({} fault(s)) breaks it; shrunk to {} fault(s) in {runs} runs:\n",
@@ -336,8 +389,12 @@ pub fn print(v: &Verdict, out: Option<&Path>) -> Result<(), HuntError> {
     print!("{}", f.text);
     match out {
         Some(p) => {
-            let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-            std::fs::create_dir_all(dir).map_err(|e| HuntError::new(dir.display().to_string(), e.to_string()))?;
+            let dir = p
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            std::fs::create_dir_all(dir)
+                .map_err(|e| HuntError::new(dir.display().to_string(), e.to_string()))?;
             let text = match &f.cluster {
                 Some(c) => {
                     let rel = relative_to(dir, Path::new(c));
@@ -350,7 +407,11 @@ pub fn print(v: &Verdict, out: Option<&Path>) -> Result<(), HuntError> {
                 None => f.scenario.clone(),
             };
             write(p, &text)?;
-            println!("written: {} (`clustersim run {}` fails)", p.display(), p.display());
+            println!(
+                "written: {} (`clustersim run {}` fails)",
+                p.display(),
+                p.display()
+            );
         }
         None => {
             println!("scenario:");
@@ -361,7 +422,8 @@ pub fn print(v: &Verdict, out: Option<&Path>) -> Result<(), HuntError> {
 }
 
 fn write(p: &Path, text: &str) -> Result<(), HuntError> {
-    std::fs::write(p, text).map_err(|e| HuntError::new(p.display().to_string(), format!("cannot write: {e}")))
+    std::fs::write(p, text)
+        .map_err(|e| HuntError::new(p.display().to_string(), format!("cannot write: {e}")))
 }
 
 /// A progress bar on a terminal's stderr; hidden otherwise.
@@ -374,9 +436,9 @@ fn progress(h: &Hunt, budget: Budget, shard: (u64, u64), quiet: bool) -> indicat
         Budget::Millis(_) => 0,
     };
     let bar = indicatif::ProgressBar::new(total);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} schedules  {per_sec}  eta {eta}")
-    {
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} schedules  {per_sec}  eta {eta}",
+    ) {
         bar.set_style(style);
     }
     bar

@@ -10,12 +10,16 @@ pub fn merge(parts: &[PathBuf], out: Option<&Path>) -> Result<Verdict, HuntError
     let mut all: Vec<Verdict> = Vec::new();
     for p in parts {
         let place = p.display().to_string();
-        let text = std::fs::read_to_string(p).map_err(|e| HuntError::new(&place, format!("cannot read: {e}")))?;
+        let text = std::fs::read_to_string(p)
+            .map_err(|e| HuntError::new(&place, format!("cannot read: {e}")))?;
         let v: Verdict = serde_json::from_str(&text)
             .map_err(|e| HuntError::new(&place, format!("not a hunt part: {e}")))?;
         if let Some(first) = all.first() {
             if first.hunt != v.hunt || first.shard.1 != v.shard.1 {
-                return Err(HuntError::new(&place, "a part of another hunt (or another build, or another shard count)"));
+                return Err(HuntError::new(
+                    &place,
+                    "a part of another hunt (or another build, or another shard count)",
+                ));
             }
         }
         all.push(v);
@@ -24,7 +28,10 @@ pub fn merge(parts: &[PathBuf], out: Option<&Path>) -> Result<Verdict, HuntError
     let mut seen: Vec<u64> = all.iter().map(|v| v.shard.0).collect();
     seen.sort();
     if seen != (0..n).collect::<Vec<_>>() {
-        return Err(HuntError::new("hunt merge", format!("need shards 0 to {} once each; got {seen:?}", n - 1)));
+        return Err(HuntError::new(
+            "hunt merge",
+            format!("need shards 0 to {} once each; got {seen:?}", n - 1),
+        ));
     }
     let lowest = all
         .iter()

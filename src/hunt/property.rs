@@ -71,7 +71,10 @@ impl<'a> Words<'a> {
     fn new(text: &'a str) -> Words<'a> {
         let mut words = Vec::new();
         let mut start = None;
-        for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+        for (i, c) in text
+            .char_indices()
+            .chain(std::iter::once((text.len(), ' ')))
+        {
             match (c.is_whitespace(), start) {
                 (true, Some(s)) => {
                     words.push((s + 1, &text[s..i]));
@@ -108,7 +111,10 @@ impl<'a> Words<'a> {
                 Ok(w)
             }
             Some(w) => Err(self.err(format!("`{w}`: expected {}", alternatives(want)))),
-            None => Err(self.err(format!("the property ends; expected {}", alternatives(want)))),
+            None => Err(self.err(format!(
+                "the property ends; expected {}",
+                alternatives(want)
+            ))),
         }
     }
     fn peek(&self) -> Option<&'a str> {
@@ -138,9 +144,9 @@ impl Property {
         let trimmed = text.trim();
         let form = if trimmed.starts_with('{') {
             let v: Value = serde_norway::from_str(trimmed).map_err(|e| {
-                let at = e
-                    .location()
-                    .map_or("--property".to_string(), |l| format!("--property column {}", l.column()));
+                let at = e.location().map_or("--property".to_string(), |l| {
+                    format!("--property column {}", l.column())
+                });
                 HuntError::new(at, e.to_string())
             })?;
             Form::Yaml(v)

@@ -93,7 +93,11 @@ impl Hunt {
             .map(|(i, f)| {
                 let kind = self.vocab.faults[f.what].clone();
                 let label = format!("fault{}", i + 1);
-                let mut text = format!("steps[{i}] [{label}] at {}: fault {}", fmt_ms(f.at), kind.name());
+                let mut text = format!(
+                    "steps[{i}] [{label}] at {}: fault {}",
+                    fmt_ms(f.at),
+                    kind.name()
+                );
                 if let Some(d) = f.duration {
                     text.push_str(&format!(" for {}", fmt_ms(d)));
                 }
@@ -183,7 +187,13 @@ pub struct Found {
 }
 
 /// Runs the search on `threads` threads; `tick` is called after each schedule.
-pub fn search(h: &Hunt, shard: Shard, budget: Budget, threads: usize, tick: &(dyn Fn() + Sync)) -> Found {
+pub fn search(
+    h: &Hunt,
+    shard: Shard,
+    budget: Budget,
+    threads: usize,
+    tick: &(dyn Fn() + Sync),
+) -> Found {
     let limit = match budget {
         Budget::Runs(n) => n,
         Budget::Millis(_) => u64::MAX,

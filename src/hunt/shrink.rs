@@ -38,7 +38,14 @@ pub fn shrink(h: &Hunt, found: &Schedule) -> (Schedule, u64) {
                 if runs >= MAX_SHRINK_RUNS {
                     break;
                 }
-                let c = with(&s, j, Fault { duration: d, ..s[j] });
+                let c = with(
+                    &s,
+                    j,
+                    Fault {
+                        duration: d,
+                        ..s[j]
+                    },
+                );
                 if breaks(&c, &mut runs) {
                     s = c;
                     break;
@@ -76,7 +83,11 @@ fn with(s: &Schedule, j: usize, f: Fault) -> Schedule {
 /// fault's time, halfway there, and the time rounded down to a second.
 fn earlier(h: &Hunt, s: &Schedule, j: usize) -> Vec<u64> {
     let t = s[j].at;
-    let floor = if j == 0 { h.vocab.window.0 } else { s[j - 1].at };
+    let floor = if j == 0 {
+        h.vocab.window.0
+    } else {
+        s[j - 1].at
+    };
     let mut out = vec![h.vocab.window.0, floor, floor + (t - floor) / 2];
     let round = t - t % 1000;
     if round >= h.vocab.window.0 {

@@ -93,12 +93,18 @@ impl Vocabulary {
             .filter(|k| faults.iter().any(|f| f.name() == *k))
             .collect();
         if faults.is_empty() {
-            return Err(HuntError::new("--targets", "no fault of the cluster names only these"));
+            return Err(HuntError::new(
+                "--targets",
+                "no fault of the cluster names only these",
+            ));
         }
         if faults.len() > MAX_VOCABULARY {
             return Err(HuntError::new(
                 "--kinds",
-                format!("{} faults; at most {MAX_VOCABULARY} (narrow --kinds or --targets)", faults.len()),
+                format!(
+                    "{} faults; at most {MAX_VOCABULARY} (narrow --kinds or --targets)",
+                    faults.len()
+                ),
             ));
         }
         let window = window(&spec.window)?;
@@ -342,7 +348,10 @@ fn kinds(text: Option<&str>) -> Result<Vec<&'static str>, HuntError> {
             None => {
                 return Err(HuntError::new(
                     "--kinds",
-                    format!("`{k}` is not a fault kind; the kinds are {}", FaultKind::KINDS.join(", ")),
+                    format!(
+                        "`{k}` is not a fault kind; the kinds are {}",
+                        FaultKind::KINDS.join(", ")
+                    ),
                 ))
             }
         }
@@ -353,7 +362,8 @@ fn kinds(text: Option<&str>) -> Result<Vec<&'static str>, HuntError> {
 /// Every concrete fault of kind `k` on this cluster, before the name check.
 fn instances(model: &Model, k: &str) -> Vec<FaultKind> {
     let servers: Vec<String> = model.servers.iter().map(|s| s.name.clone()).collect();
-    let per_server = |make: &dyn Fn(String) -> FaultKind| servers.iter().cloned().map(make).collect();
+    let per_server =
+        |make: &dyn Fn(String) -> FaultKind| servers.iter().cloned().map(make).collect();
     match k {
         "server-crash" => per_server(&|server| FaultKind::ServerCrash { server }),
         "server-hang" => per_server(&|server| FaultKind::ServerHang { server }),
@@ -549,12 +559,18 @@ fn allowed(model: &Model, f: &FaultKind, targets: &[String]) -> bool {
 }
 
 fn window(text: &str) -> Result<(u64, u64), HuntError> {
-    let (a, b) = text
-        .split_once("..")
-        .ok_or_else(|| HuntError::new("--window", format!("`{text}`: write FROM..UNTIL, e.g. 10s..5m")))?;
+    let (a, b) = text.split_once("..").ok_or_else(|| {
+        HuntError::new(
+            "--window",
+            format!("`{text}`: write FROM..UNTIL, e.g. 10s..5m"),
+        )
+    })?;
     let (a, b) = (duration("--window", a)?, duration("--window", b)?);
     if b < a {
-        return Err(HuntError::new("--window", format!("`{text}`: UNTIL comes before FROM")));
+        return Err(HuntError::new(
+            "--window",
+            format!("`{text}`: UNTIL comes before FROM"),
+        ));
     }
     Ok((a, b))
 }
@@ -575,7 +591,12 @@ fn durations(text: &str) -> Result<Vec<Lasting>, HuntError> {
             Lasting::Range(a, b)
         } else {
             match duration("--durations", item)? {
-                0 => return Err(HuntError::new("--durations", "a duration must be longer than 0")),
+                0 => {
+                    return Err(HuntError::new(
+                        "--durations",
+                        "a duration must be longer than 0",
+                    ))
+                }
                 d => Lasting::Fixed(d),
             }
         };

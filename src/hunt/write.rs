@@ -19,7 +19,13 @@ pub enum ClusterRef {
 }
 
 /// The scenario text for `s`. `refused[i]`: the engine refused step `i` when it ran.
-pub fn scenario_text(h: &Hunt, s: &Schedule, cluster: &ClusterRef, refused: &[bool], header: &str) -> String {
+pub fn scenario_text(
+    h: &Hunt,
+    s: &Schedule,
+    cluster: &ClusterRef,
+    refused: &[bool],
+    header: &str,
+) -> String {
     let mut out = String::new();
     for line in header.lines() {
         out.push_str(&format!("# {line}\n"));
@@ -27,12 +33,20 @@ pub fn scenario_text(h: &Hunt, s: &Schedule, cluster: &ClusterRef, refused: &[bo
     let props: Vec<&str> = h.properties.iter().map(|p| p.text.as_str()).collect();
     out.push_str(&format!(
         "name: {}\n",
-        flow(&json!(format!("hunt: {} broken by {} fault(s)", props.join("; "), s.len())))
+        flow(&json!(format!(
+            "hunt: {} broken by {} fault(s)",
+            props.join("; "),
+            s.len()
+        )))
     ));
     if let ClusterRef::Path(p) = cluster {
         out.push_str(&format!("cluster: {}\n", flow(&json!(p))));
     }
-    out.push_str(&format!("seed: {}\nend: {}\nsteps:\n", h.seed, Millis(h.vocab.end)));
+    out.push_str(&format!(
+        "seed: {}\nend: {}\nsteps:\n",
+        h.seed,
+        Millis(h.vocab.end)
+    ));
     for (i, f) in s.iter().enumerate() {
         let mut m = Map::new();
         m.insert("at".into(), json!(Millis(f.at).to_string()));
@@ -89,7 +103,8 @@ fn plain(s: &str) -> bool {
 /// the working folder), so that the scenario finds its cluster wherever it is written.
 pub fn relative_to(dir: &std::path::Path, path: &std::path::Path) -> String {
     let abs = |p: &std::path::Path| {
-        std::fs::canonicalize(p).unwrap_or_else(|_| std::env::current_dir().unwrap_or_default().join(p))
+        std::fs::canonicalize(p)
+            .unwrap_or_else(|_| std::env::current_dir().unwrap_or_default().join(p))
     };
     let (d, p) = (abs(dir), abs(path));
     let dc: Vec<_> = d.components().collect();

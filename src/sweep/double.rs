@@ -110,16 +110,19 @@ fn is_activation(k: EventKind) -> bool {
     use EventKind::*;
     matches!(
         k,
-        FailoverStarting | GroupMoving | FailbackStarting | DestinationChosen | RecoveryFailover | ActivationFailover
+        FailoverStarting
+            | GroupMoving
+            | FailbackStarting
+            | DestinationChosen
+            | RecoveryFailover
+            | ActivationFailover
     )
 }
 
 /// The episode in one line.
 pub fn describe(model: &Model, ep: &Episode) -> String {
     let servers: Vec<&str> = ep.servers.iter().map(|&s| model.server_name(s)).collect();
-    let until = ep
-        .until
-        .map_or("the end of the run".to_string(), fmt_secs);
+    let until = ep.until.map_or("the end of the run".to_string(), fmt_secs);
     let faults = if ep.faults.is_empty() {
         "no fault active".to_string()
     } else {

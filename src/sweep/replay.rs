@@ -60,7 +60,8 @@ pub fn detail(plan: &Plan, r: u64, d: &Detail) -> Result<(), CliError> {
                     .collect(),
             };
             let name = format!("{} run {r}", plan.file.name);
-            let text = crate::persist::scenario::render(&name, model, &journal, load.duration.0).map_err(bad)?;
+            let text = crate::persist::scenario::render(&name, model, &journal, load.duration.0)
+                .map_err(bad)?;
             (text, sim.events().to_vec(), model.clone())
         }
         (Variant::Scenario(sc), PlanBase::Scenario { path, .. }) => {
@@ -72,9 +73,13 @@ pub fn detail(plan: &Plan, r: u64, d: &Detail) -> Result<(), CliError> {
     };
     let (file, temporary) = match &d.scenario {
         Some(p) => (p.clone(), false),
-        None => (std::env::temp_dir().join(format!("clustersim-replay-{}-{r}.yaml", std::process::id())), true),
+        None => (
+            std::env::temp_dir().join(format!("clustersim-replay-{}-{r}.yaml", std::process::id())),
+            true,
+        ),
     };
-    std::fs::write(&file, &text).map_err(|e| (2, format!("{}: cannot write: {e}", file.display())))?;
+    std::fs::write(&file, &text)
+        .map_err(|e| (2, format!("{}: cannot write: {e}", file.display())))?;
     let code = if d.events.is_some() || d.explain || d.report.is_some() {
         let args = RunArgs {
             paths: vec![file.clone()],
@@ -91,7 +96,11 @@ pub fn detail(plan: &Plan, r: u64, d: &Detail) -> Result<(), CliError> {
     if temporary {
         let _ = std::fs::remove_file(&file);
     } else {
-        println!("scenario: {} (`clustersim run {}` replays run {r})", file.display(), file.display());
+        println!(
+            "scenario: {} (`clustersim run {}` replays run {r})",
+            file.display(),
+            file.display()
+        );
     }
     for ep in episodes(&events) {
         println!("{}", describe(&model, &ep));
@@ -103,38 +112,57 @@ pub fn detail(plan: &Plan, r: u64, d: &Detail) -> Result<(), CliError> {
 }
 
 /// The base scenario's text with the point's cluster inline and the run's seed.
-fn inline_scenario(path: &str, sc: &crate::scenario::Scenario, seed: u64) -> Result<String, CliError> {
+fn inline_scenario(
+    path: &str,
+    sc: &crate::scenario::Scenario,
+    seed: u64,
+) -> Result<String, CliError> {
     if sc.from.is_some() {
-        return Err((2, format!("--scenario: {path} starts from a snapshot; replay it with its own file")));
+        return Err((
+            2,
+            format!("--scenario: {path} starts from a snapshot; replay it with its own file"),
+        ));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| (2, format!("{path}: cannot read: {e}")))?;
-    let mut doc: serde_norway::Value = serde_norway::from_str(&text).map_err(|e| (2, format!("{path}: {e}")))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| (2, format!("{path}: cannot read: {e}")))?;
+    let mut doc: serde_norway::Value =
+        serde_norway::from_str(&text).map_err(|e| (2, format!("{path}: {e}")))?;
     let cluster = serde_norway::to_value(&sc.model.source).map_err(|e| (2, e.to_string()))?;
     if let serde_norway::Value::Mapping(m) = &mut doc {
         m.insert("cluster".into(), cluster);
         m.insert("seed".into(), seed.into());
     }
     let body = serde_norway::to_string(&doc).map_err(|e| (2, e.to_string()))?;
-    Ok(format!("# {path} at one point of a sweep, seed {seed}, cluster inline.\n{body}"))
+    Ok(format!(
+        "# {path} at one point of a sweep, seed {seed}, cluster inline.\n{body}"
+    ))
 }
 
 /// `sweep replay RESULTS R`: the plan named by a JSON lines file's header, checked
 /// against its sweep id.
 pub fn plan_of(results: &Path) -> Result<Plan, CliError> {
     let place = results.display().to_string();
-    let file = std::fs::File::open(results).map_err(|e| (2, format!("{place}: cannot read: {e}")))?;
+    let file =
+        std::fs::File::open(results).map_err(|e| (2, format!("{place}: cannot read: {e}")))?;
     let mut first = String::new();
     std::io::BufRead::read_line(&mut std::io::BufReader::new(file), &mut first)
         .map_err(|e| (2, format!("{place}: {e}")))?;
     let head: serde_json::Value = serde_json::from_str(&first)
         .map_err(|_| (2, format!("{place}: line 1: not a sweep's JSON lines header (CSV has no header to replay from; use `sweep FILE --only R`)")))?;
     let h = &head["header"];
-    let origin = h["file"]
-        .as_str()
-        .ok_or_else(|| (2, format!("{place}: line 1: the header names no sweep file")))?;
+    let origin = h["file"].as_str().ok_or_else(|| {
+        (
+            2,
+            format!("{place}: line 1: the header names no sweep file"),
+        )
+    })?;
     let sets: Vec<String> = h["sets"]
         .as_array()
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default();
     let sets = crate::set::parse_all(&sets).map_err(|e| (2, e.join("; ")))?;
     let sample = h["sample"].as_u64();
