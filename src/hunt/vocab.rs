@@ -70,43 +70,7 @@ impl Vocabulary {
                 format!("{}: write 1 to {MAX_FAULTS}", spec.faults),
             ));
         }
-        let kinds = kinds(spec.kinds.as_deref())?;
-        let targets = targets(model, spec.targets.as_deref())?;
-        let mut faults = Vec::new();
-        for &k in &kinds {
-            let all = instances(model, k);
-            let before = faults.len();
-            faults.extend(
-                all.into_iter()
-                    .filter(|f| check_fault(model, f).is_ok())
-                    .filter(|f| targets.as_ref().is_none_or(|t| allowed(model, f, t))),
-            );
-            if faults.len() == before && spec.kinds.is_some() {
-                return Err(HuntError::new(
-                    "--kinds",
-                    format!("{k}: the cluster (and --targets) leave no such fault"),
-                ));
-            }
-        }
-        let kinds: Vec<&'static str> = kinds
-            .into_iter()
-            .filter(|k| faults.iter().any(|f| f.name() == *k))
-            .collect();
-        if faults.is_empty() {
-            return Err(HuntError::new(
-                "--targets",
-                "no fault of the cluster names only these",
-            ));
-        }
-        if faults.len() > MAX_VOCABULARY {
-            return Err(HuntError::new(
-                "--kinds",
-                format!(
-                    "{} faults; at most {MAX_VOCABULARY} (narrow --kinds or --targets)",
-                    faults.len()
-                ),
-            ));
-        }
+        let (kinds, faults) = concrete(model, spec)?;
         let window = window(&spec.window)?;
         let durations = durations(&spec.durations)?;
         let (interval, timeout) = heartbeat(model);
@@ -275,6 +239,51 @@ impl Vocabulary {
             .collect();
         parts.join(", ")
     }
+}
+
+/// The kinds that have faults on this cluster, and every concrete fault of them.
+fn concrete(
+    model: &Model,
+    spec: &VocabSpec,
+) -> Result<(Vec<&'static str>, Vec<FaultKind>), HuntError> {
+    let kinds = kinds(spec.kinds.as_deref())?;
+    let targets = targets(model, spec.targets.as_deref())?;
+    let mut faults = Vec::new();
+    for &k in &kinds {
+        let all = instances(model, k);
+        let before = faults.len();
+        faults.extend(
+            all.into_iter()
+                .filter(|f| check_fault(model, f).is_ok())
+                .filter(|f| targets.as_ref().is_none_or(|t| allowed(model, f, t))),
+        );
+        if faults.len() == before && spec.kinds.is_some() {
+            return Err(HuntError::new(
+                "--kinds",
+                format!("{k}: the cluster (and --targets) leave no such fault"),
+            ));
+        }
+    }
+    let kinds: Vec<&'static str> = kinds
+        .into_iter()
+        .filter(|k| faults.iter().any(|f| f.name() == *k))
+        .collect();
+    if faults.is_empty() {
+        return Err(HuntError::new(
+            "--targets",
+            "no fault of the cluster names only these",
+        ));
+    }
+    if faults.len() > MAX_VOCABULARY {
+        return Err(HuntError::new(
+            "--kinds",
+            format!(
+                "{} faults; at most {MAX_VOCABULARY} (narrow --kinds or --targets)",
+                faults.len()
+            ),
+        ));
+    }
+    Ok((kinds, faults))
 }
 
 /// The shortest heartbeat interval and the longest heartbeat timeout of the paths.
