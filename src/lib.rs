@@ -5,6 +5,7 @@ pub mod cli;
 pub mod clp;
 pub mod faces;
 pub mod host;
+pub mod hunt;
 pub mod import;
 pub mod kernel;
 pub mod model;

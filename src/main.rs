@@ -56,6 +56,8 @@ enum Command {
     },
     /// Run a sweep file (settings x seeds) across the cores; `sweep merge`, `sweep report`.
     Sweep(clustersim::sweep::SweepArgs),
+    /// Search fault schedules for one that breaks a property; write the smallest as a scenario.
+    Hunt(clustersim::hunt::HuntArgs),
     /// Print a shell completion script (e.g. `clustersim completions bash > ~/.local/share/bash-completion/completions/clustersim`).
     Completions {
         #[arg(value_enum)]
@@ -104,6 +106,7 @@ fn main() -> ExitCode {
         }
         Command::Clp { args } => exit(clustersim::clp::main_clp(args)),
         Command::Sweep(args) => ExitCode::from(clustersim::sweep::run_cli(args) as u8),
+        Command::Hunt(args) => ExitCode::from(clustersim::hunt::run_cli(args) as u8),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "clustersim", &mut std::io::stdout());

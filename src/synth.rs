@@ -10,7 +10,7 @@ use crate::model::{
     AutoManual, ConfigError, HeartbeatKind, Millis, Model, MonitorTiming, ResolverKind,
     ResourceKind, Settings, PRODUCT_MAX_SERVERS,
 };
-use crate::sim::{CheckResult, FaultKind, FaultSpec, Operation, Sim};
+use crate::sim::{CheckResult, FaultKind, FaultSpec, Input, Operation, Sim};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -232,6 +232,9 @@ pub struct FaultLoad {
     /// Slots of the fault table the load draws from; all when `None`.
     only: Option<Vec<u32>>,
     pub stats: FaultStats,
+    /// Every input the load handed to the sim, with its time, when recording
+    /// (`sweep --only R --scenario`: the load written out as explicit steps).
+    recorded: Option<Vec<(u64, Input)>>,
 }
 
 /// The fault kinds the load draws, by their input names, with their slot in the table
@@ -277,6 +280,24 @@ impl FaultLoad {
             retries: 0,
             only: None,
             stats: FaultStats::default(),
+            recorded: None,
+        }
+    }
+
+    /// Records every input the load applies from now on ([`FaultLoad::recorded`]).
+    pub fn recording(mut self) -> FaultLoad {
+        self.recorded = Some(Vec::new());
+        self
+    }
+
+    /// The inputs applied while recording, in order, with their virtual times.
+    pub fn recorded(&self) -> &[(u64, Input)] {
+        self.recorded.as_deref().unwrap_or_default()
+    }
+
+    fn note(&mut self, sim: &Sim, input: impl FnOnce() -> Input) {
+        if let Some(r) = &mut self.recorded {
+            r.push((sim.now(), input()));
         }
     }
 
@@ -326,6 +347,7 @@ impl FaultLoad {
             self.retries = 0;
             let spec = self.random_fault(sim);
             let end = now + spec.duration_ms.unwrap_or(0);
+            self.note(sim, || Input::Fault(spec.clone()));
             match sim.inject(spec) {
                 Ok(_) => self.stats.faults_injected += 1,
                 Err(_) => self.stats.faults_refused += 1,
@@ -362,6 +384,7 @@ impl FaultLoad {
                     at_ms: None,
                     duration_ms: Some(POWER_CYCLE_MS),
                 };
+                self.note(sim, || Input::Fault(cycle.clone()));
                 if sim.inject(cycle).is_ok() {
                     self.stats.power_cycles += 1;
                 }
@@ -373,6 +396,7 @@ impl FaultLoad {
                 let start = Operation::ServerStart {
                     server: sv.name.clone(),
                 };
+                self.note(sim, || Input::Operation(start.clone()));
                 if sim.operate(start).is_err() {
                     // Another operation is in progress, or the service is still stopping.
                     self.stats.restarts_refused += 1;
@@ -387,6 +411,7 @@ impl FaultLoad {
                     group: Some(g.name.clone()),
                     target: None,
                 };
+                self.note(sim, || Input::Operation(start.clone()));
                 if sim.operate(start).is_err() {
                     // Busy with another operation: try again. An accepted start is not
                     // repeated, whatever comes of it (a group may fail to start).

@@ -364,3 +364,68 @@ fn a_sample_runs_the_chosen_points_under_every_seed_the_same_way_each_time() {
     let seeds: Vec<u64> = rows.iter().map(|r| r["seed"].as_u64().unwrap()).collect();
     assert_eq!(seeds, vec![1, 2, 3, 1, 2, 3]);
 }
+
+/// `sweep --only R --scenario out.yaml` on a flagged row of a synthetic sweep: the
+/// written scenario, run as `clustersim run` runs it, gives the row's metrics exactly;
+/// `sweep replay` of the results file re-runs the same row and prints where and why
+/// the double activation happened.
+#[test]
+fn a_flagged_synthetic_row_becomes_a_scenario_with_the_same_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("synth.yaml");
+    std::fs::write(
+        &file,
+        "name: s\nbase:\n  synthetic: {servers: 4, groups: 2, duration: 6h, fault_every: 30m, fault_kinds: [server-crash, partition, server-hang]}\nseeds: 12\n",
+    )
+    .unwrap();
+    let all = dir.path().join("all.jsonl");
+    sweep(&file, &all, &[]);
+    let text = std::fs::read_to_string(&all).unwrap();
+    let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .skip(1)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let flagged = rows
+        .iter()
+        .find(|r| r["flagged"] == serde_json::json!(true))
+        .expect("a flagged row");
+    let r = flagged["run"].as_u64().unwrap();
+    let out = dir.path().join("run.yaml");
+    let mut c = bin();
+    c.arg("sweep")
+        .arg(&file)
+        .args(["--only", &r.to_string(), "--quiet", "--scenario"])
+        .arg(&out);
+    let o = ok(c.output().unwrap());
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(said.contains("double activation: group"), "{said}");
+    let sc = clustersim::scenario::load(&out).unwrap();
+    let names: Vec<String> = header["header"]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_string())
+        .collect();
+    let set =
+        clustersim::sweep::metrics::MetricSet::resolve(&Default::default(), &sc.model).unwrap();
+    assert_eq!(set.names(&sc.model), names);
+    let (o, view) = clustersim::scenario::runner::run_observed(&sc, sc.seed, |sim| sim.view());
+    assert!(o.passed(), "{:?}", o.failures);
+    let values = set.measure(&o.model, &o.events, &view, o.end_ms);
+    for (n, v) in names.iter().zip(values) {
+        assert_eq!(flagged["metrics"][n].as_f64(), v, "{n}");
+    }
+    // The same row from the results file, with its explain lines.
+    let mut c = bin();
+    c.args(["sweep", "replay"])
+        .arg(&all)
+        .arg(r.to_string())
+        .arg("--explain");
+    let o = ok(c.output().unwrap());
+    let said = String::from_utf8_lossy(&o.stdout);
+    let line = text.lines().nth(1 + r as usize).unwrap();
+    assert_eq!(said.lines().next(), Some(line));
+    assert!(said.contains("double activation: group"), "{said}");
+}

@@ -39,6 +39,36 @@ pub struct SweepArgs {
     /// No progress bar and no summary table.
     #[arg(long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub detail: DetailArgs,
+}
+
+/// What `--only R` (and `sweep replay`) writes about the run.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct DetailArgs {
+    /// Write the run's event log as JSON lines.
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
+    /// Print why each failover, recovery and network-partition decision happened.
+    #[arg(long)]
+    pub explain: bool,
+    /// Write the run's HTML timeline.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+    /// Write the run as a scenario file that `clustersim run` replays to the same metrics.
+    #[arg(long, value_name = "FILE.yaml")]
+    pub scenario: Option<PathBuf>,
+}
+
+impl DetailArgs {
+    fn detail(&self) -> super::replay::Detail {
+        super::replay::Detail {
+            events: self.events.clone(),
+            explain: self.explain,
+            report: self.report.clone(),
+            scenario: self.scenario.clone(),
+        }
+    }
 }
 
 #[derive(clap::Subcommand, Debug, Clone)]
@@ -59,6 +89,15 @@ pub enum SweepCommand {
     },
     /// Print the JSON Schema of sweep files.
     Schema,
+    /// Re-run row R of a results file (JSON lines) exactly, with its event log, explain
+    /// lines, HTML timeline or scenario file.
+    Replay {
+        results: PathBuf,
+        #[arg(value_name = "R")]
+        run: u64,
+        #[command(flatten)]
+        detail: DetailArgs,
+    },
 }
 
 /// Runs the command; returns the exit code.
@@ -70,6 +109,11 @@ pub fn run_cli(args: SweepArgs) -> i32 {
             println!("{}", super::schema());
             Ok(())
         }
+        Some(SweepCommand::Replay {
+            results,
+            run,
+            detail,
+        }) => replay(results, *run, detail),
         None => sweep(&args),
     };
     match result {
@@ -103,7 +147,39 @@ pub fn parse_shard(text: &str) -> Result<(u64, u64), String> {
     Ok((i, n))
 }
 
+fn replay(results: &std::path::Path, r: u64, detail: &DetailArgs) -> Result<(), CliError> {
+    let plan = super::replay::plan_of(results)?;
+    if r >= plan.runs() {
+        return Err(bad(format!(
+            "run {r}: the sweep has runs 0 to {}",
+            plan.runs().saturating_sub(1)
+        )));
+    }
+    let slice = super::exec::Slice {
+        first: r,
+        step: 1,
+        count: 1,
+    };
+    execute(&plan, slice, 1, |row| {
+        println!("{}", render(&plan, &row, Format::Jsonl));
+        Ok(())
+    })
+    .map_err(|e| (1, e))?;
+    super::replay::detail(&plan, r, &detail.detail())
+}
+
 fn sweep(args: &SweepArgs) -> Result<(), CliError> {
+    if args.detail.events.is_some()
+        || args.detail.explain
+        || args.detail.report.is_some()
+        || args.detail.scenario.is_some()
+    {
+        if args.only.is_none() {
+            return Err(bad(
+                "--events, --explain, --report and --scenario need --only R",
+            ));
+        }
+    }
     let file = args
         .file
         .as_ref()
@@ -147,6 +223,13 @@ fn sweep(args: &SweepArgs) -> Result<(), CliError> {
     done.map_err(|e| (1, e))?;
     sink.flush().map_err(|e| (1, io(e)))?;
     drop(sink);
+    let detail = args.detail.detail();
+    if detail.any() {
+        if let Some(r) = args.only {
+            super::replay::detail(&plan, r, &detail)?;
+        }
+        return Ok(());
+    }
     if !args.quiet {
         let flagged: u64 = summary.points.values().map(|p| p.flagged).sum();
         let text = format!(

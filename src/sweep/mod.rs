@@ -10,12 +10,14 @@
 //! - `cli`: `clustersim sweep ...`
 
 pub mod cli;
+pub mod double;
 pub mod exec;
 pub mod file;
 pub mod hash;
 pub mod merge;
 pub mod metrics;
 pub mod plan;
+pub mod replay;
 pub mod report;
 pub mod row;
 pub mod stats;

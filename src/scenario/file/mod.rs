@@ -188,6 +188,19 @@ pub fn yaml_error(e: &serde_norway::Error) -> (String, String) {
     (at, msg)
 }
 
+/// Checks one expectation written as in a scenario's `expect` list (a YAML mapping)
+/// against `model` and `steps`, as `parse` does; for programs that build scenarios
+/// (`hunt`). `Err((field, problem))`.
+pub fn check_expectation(
+    model: &Model,
+    steps: &[Step],
+    i: usize,
+    v: serde_norway::Value,
+) -> Result<Expectation, (String, String)> {
+    let typed = ExpectFile::parse(v)?;
+    expectation::check(model, steps, i, typed)
+}
+
 fn at(list: &str, i: usize, field: &str) -> String {
     if field.is_empty() {
         format!("{list}[{i}]")
