@@ -46,7 +46,7 @@ fn list(out: &mut Vec<String>, label: &str, items: &[String]) {
 
 fn secs(m: Millis) -> String {
     let ms = m.ms();
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         (ms / 1000).to_string()
     } else {
         format!("{}.{:03}", ms / 1000, ms % 1000)

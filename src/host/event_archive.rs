@@ -103,7 +103,7 @@ impl EventArchive {
                     self.next
                 )));
             }
-            if self.next % STRIDE == 0 {
+            if self.next.is_multiple_of(STRIDE) {
                 self.index.push(self.len);
             }
             self.file.write_all(text.as_bytes())?;

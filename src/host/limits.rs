@@ -134,30 +134,6 @@ pub fn check_events_limit(limit: usize) -> Result<usize, String> {
 /// File size and YAML depth limits live with the model, so every loader applies them.
 pub use crate::model::limits::{check_yaml, MAX_FILE_BYTES, MAX_YAML_DEPTH};
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn refusals_name_the_limit() {
-        assert!(check_advance(u64::MAX).unwrap_err().contains("31622400000"));
-        assert_eq!(check_advance(MAX_ADVANCE_MS), Ok(MAX_ADVANCE_MS));
-        for bad in [1e9, 1e300, f64::NAN, f64::INFINITY, 0.0, -1.0] {
-            assert!(check_speed(bad).unwrap_err().contains("1000000"), "{bad}");
-        }
-        assert_eq!(check_speed(100_000.0), Ok(100_000.0));
-        let e = check_fault_times(None, Some(u64::MAX - 5)).unwrap_err();
-        assert!(
-            e.contains("duration_ms") && e.contains("3153600000000"),
-            "{e}"
-        );
-        assert!(check_fault_times(Some(MAX_TIME_MS), Some(MAX_TIME_MS)).is_ok());
-        assert!(check_events_limit(100_000_000)
-            .unwrap_err()
-            .contains("10000"));
-    }
-}
-
 /// Servers a cluster created by `POST /sim/v1/clusters` may have, with
 /// `lift_product_limits` or not (the product's own limit is 32): a remote client's
 /// cluster stays small enough that one partition fault is a fraction of a second of
@@ -185,4 +161,28 @@ pub fn check_posted_servers(m: &crate::model::Model) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_name_the_limit() {
+        assert!(check_advance(u64::MAX).unwrap_err().contains("31622400000"));
+        assert_eq!(check_advance(MAX_ADVANCE_MS), Ok(MAX_ADVANCE_MS));
+        for bad in [1e9, 1e300, f64::NAN, f64::INFINITY, 0.0, -1.0] {
+            assert!(check_speed(bad).unwrap_err().contains("1000000"), "{bad}");
+        }
+        assert_eq!(check_speed(100_000.0), Ok(100_000.0));
+        let e = check_fault_times(None, Some(u64::MAX - 5)).unwrap_err();
+        assert!(
+            e.contains("duration_ms") && e.contains("3153600000000"),
+            "{e}"
+        );
+        assert!(check_fault_times(Some(MAX_TIME_MS), Some(MAX_TIME_MS)).is_ok());
+        assert!(check_events_limit(100_000_000)
+            .unwrap_err()
+            .contains("10000"));
+    }
 }

@@ -461,7 +461,7 @@ fn partitions(model: &Model, servers: &[String]) -> Vec<FaultKind> {
             let mut with = rest.clone();
             with.push(r.name.clone());
             out.push(FaultKind::Partition {
-                sides: vec![side(&[r.name.clone()]), rest.clone()],
+                sides: vec![side(std::slice::from_ref(&r.name)), rest.clone()],
                 paths: None,
                 oneway: false,
             });

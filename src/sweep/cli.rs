@@ -169,16 +169,15 @@ fn replay(results: &std::path::Path, r: u64, detail: &DetailArgs) -> Result<(), 
 }
 
 fn sweep(args: &SweepArgs) -> Result<(), CliError> {
-    if args.detail.events.is_some()
+    if (args.detail.events.is_some()
         || args.detail.explain
         || args.detail.report.is_some()
-        || args.detail.scenario.is_some()
+        || args.detail.scenario.is_some())
+        && args.only.is_none()
     {
-        if args.only.is_none() {
-            return Err(bad(
-                "--events, --explain, --report and --scenario need --only R",
-            ));
-        }
+        return Err(bad(
+            "--events, --explain, --report and --scenario need --only R",
+        ));
     }
     let file = args
         .file

@@ -164,7 +164,8 @@ fn partition(s: &Setup, st: &Step, oneway: bool) -> FaultKind {
         let at = (st.shape >> 12) as usize % sides.len();
         sides[at].push("np".into());
     }
-    let paths = ((st.shape >> 20) % 3 == 0 && s.paths > 1).then(|| vec!["hb0".to_string()]);
+    let paths =
+        ((st.shape >> 20).is_multiple_of(3) && s.paths > 1).then(|| vec!["hb0".to_string()]);
     FaultKind::Partition {
         sides,
         paths,
@@ -192,13 +193,13 @@ pub fn fault_of(s: &Setup, st: &Step) -> Option<FaultKind> {
         5 => FaultKind::ServerCrash { server: b },
         6 => FaultKind::MonitorResult {
             monitor: format!("mon{g}"),
-            server: (st.b % 2 == 0).then_some(b),
+            server: st.b.is_multiple_of(2).then_some(b),
             result: CheckResult::Error,
         },
         7 => FaultKind::ActivationFailure {
             resource: format!("app{g}"),
             server: b,
-            times: (st.shape % 3 != 0).then_some(st.shape % 3),
+            times: (!st.shape.is_multiple_of(3)).then_some(st.shape % 3),
         },
         8 => FaultKind::DeactivationFailure {
             resource: format!("app{g}"),
@@ -235,11 +236,11 @@ pub fn operation_of(s: &Setup, st: &Step) -> Operation {
     match st.kind {
         11 => Operation::GroupMove {
             group: g,
-            target: (st.shape % 2 == 0).then_some(b),
+            target: st.shape.is_multiple_of(2).then_some(b),
         },
         12 => Operation::GroupStart {
             group: Some(g),
-            target: (st.shape % 2 == 0).then_some(b),
+            target: st.shape.is_multiple_of(2).then_some(b),
         },
         13 => Operation::GroupStop {
             group: Some(g),

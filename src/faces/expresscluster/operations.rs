@@ -43,8 +43,12 @@ pub(super) async fn operate(app: &App, op: Operation) -> Response {
         }) => {
             // The answering server tried a peer that does not answer (§0): the reply
             // comes when the internal communication timeout is over, in virtual time.
+            // Under a manual clock only the caller moves time, and a client that waits
+            // for this answer before advancing would wait for ever: it comes at once
+            // (the attempt's `operation-failed` is still logged at `answer_at_ms`).
             let mut snaps = app.engine.watch();
-            while snaps.borrow().published_ms < answer_at_ms {
+            let manual = app.engine.mode == crate::host::ClockMode::Manual;
+            while !manual && snaps.borrow().published_ms < answer_at_ms {
                 if snaps.changed().await.is_err() {
                     break;
                 }
