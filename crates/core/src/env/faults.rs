@@ -4,8 +4,8 @@
 //! see, does this activation fail). Their effects on the product are in
 //! `sim/fault.rs`.
 
-use crate::model::{Model, ServerId};
 use crate::input::{CheckResult, FaultId, FaultKind, FaultSpec, InputError};
+use crate::model::{Model, ServerId};
 use crate::names::{at, lookup, Kind, NameError};
 use crate::FaultInfo;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};

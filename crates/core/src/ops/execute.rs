@@ -1,11 +1,11 @@
 //! Executing a planned operation: the decisions are made, so nothing here refuses.
 
 use super::{Plan, Step};
-use crate::model::ServerId;
 use crate::engine::{AfterStop, Ev, Service, Sim};
 use crate::event::{Arg, EventKind};
 use crate::group::TaskKind;
 use crate::input::Operation;
+use crate::model::ServerId;
 
 impl Sim {
     /// Logs the request, then does what the plan decided.

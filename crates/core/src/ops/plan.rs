@@ -3,10 +3,10 @@
 //! in which the refusals are reported.
 
 use super::{Plan, Step};
-use crate::model::ServerId;
 use crate::engine::{AfterStop, Service, Sim};
 use crate::group_state::RState;
 use crate::input::{InputError, Operation};
+use crate::model::ServerId;
 use crate::names::{lookup, script_target, Kind};
 use crate::refusal::Refusal;
 use crate::rolling::RollingKind;
