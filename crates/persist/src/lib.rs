@@ -352,12 +352,7 @@ pub fn read_dir(dir: &Path) -> Result<Decoded, String> {
 /// never part of either; an error means the change is not (or not surely) on disk.
 /// Returns the new file opened for appending. Errors name the temporary file; a
 /// partly written one is removed.
-pub(crate) fn write_atomic(
-    dir: &Path,
-    tmp_name: &str,
-    path: &Path,
-    bytes: &[u8],
-) -> Result<File, String> {
+pub fn write_atomic(dir: &Path, tmp_name: &str, path: &Path, bytes: &[u8]) -> Result<File, String> {
     let tmp = dir.join(tmp_name);
     let io = |e: std::io::Error| format!("{}: {e}", tmp.display());
     let written = (|| {
