@@ -16,9 +16,11 @@ until grep -q serving "$LOG"; do sleep 0.1; done
 U=http://127.0.0.1:$PORT
 show() {
   rss=$(awk '/VmRSS/ {print $2}' /proc/$PID/status)
+  anon=$(awk "/RssAnon/ {print \$2}" /proc/$PID/status)
+  file=$(awk "/RssFile/ {print \$2}" /proc/$PID/status)
   thr=$(awk '/Threads/ {print $2}' /proc/$PID/status)
   fds=$(ls /proc/$PID/fd | wc -l)
-  echo "$1: rss_kib=$rss threads=$thr fds=$fds"
+  echo "$1: rss_kib=$rss anon_kib=$anon file_kib=$file threads=$thr fds=$fds"
 }
 curl -s -u user:password $U/sim/v1/clusters >/dev/null
 show start

@@ -533,7 +533,11 @@ impl ClusterHandle {
             resets: 0,
         };
         engine.publish();
-        tokio::spawn(run(engine, rx));
+        tokio::spawn(async move {
+            run(engine, rx).await;
+            // The engine (its world and log) is dropped by now: give the pages back.
+            super::memory::release_freed();
+        });
         handle
     }
 
