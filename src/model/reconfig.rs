@@ -41,12 +41,13 @@ impl Model {
     }
 
     /// This model without server `name` (also dropped from every explicit list).
-    /// Refused when it is the last server or the only server of a group's policy.
+    /// Refused when it is the last server (unless the cluster awaits hosts: it may
+    /// become empty again) or the only server of a group's policy.
     pub fn with_server_removed(&self, name: &str) -> Result<Model, String> {
         if self.server_id(name).is_none() {
             return Err(format!("Server {name} does not exist."));
         }
-        if self.servers.len() == 1 {
+        if self.servers.len() == 1 && !self.source.cluster.awaits_hosts {
             return Err(format!(
                 "Server {name} is the last server of the cluster; it cannot be removed."
             ));

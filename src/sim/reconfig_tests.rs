@@ -337,4 +337,11 @@ fn an_empty_cluster_runs_and_grows_as_hosts_join() {
     sim.advance(900 * S);
     let rec = sim.rolling_record(RollingKind::Restart).unwrap();
     assert_eq!(rec.done, ["server1", "server2"], "{rec:?}");
+    // And it may become empty again.
+    op(&mut sim, remove("server1")).unwrap();
+    sim.advance(60 * S);
+    op(&mut sim, remove("server2")).unwrap();
+    sim.advance(60 * S);
+    assert!(sim.model().servers.is_empty());
+    sim.advance(60 * S);
 }

@@ -156,7 +156,8 @@ fn string_list(v: Option<&Value>) -> Option<Vec<String>> {
 /// `/cluster/{n}/hosts`: GET the list; PUT `{"old","new"}` checks `old` against the
 /// current list (409), then each host only in `new` joins (it must be a registered
 /// host in no cluster, else 405 as for a host that is not ready) and each host only
-/// in `old` leaves, through the core's live reconfiguration.
+/// in `old` leaves (registered in no cluster afterwards), through the core's live
+/// reconfiguration.
 pub async fn members(c: &Commissaire, r: &Req, name: &str) -> Answer {
     let put = match r.method {
         Method::GET => false,
@@ -199,13 +200,15 @@ pub async fn members(c: &Commissaire, r: &Req, name: &str) -> Answer {
         if !membership::remove(&cl, ip).await {
             return err(StatusCode::CONFLICT);
         }
+        c.store().pending.insert(ip.clone());
     }
     ok(cluster_json(c, &cl))
 }
 
 /// `/cluster/{n}/hosts/{ip}`: the membership test; PUT of a member is idempotent,
 /// PUT of a registered host in no cluster adds it (405 for any other host), DELETE
-/// of a member removes it.
+/// of a member removes its server and keeps the host registered in no cluster (as
+/// commissaire-http, which only edits the host set).
 pub async fn member(c: &Commissaire, r: &Req, name: &str, ip: &str) -> Answer {
     let Some(cl) = c.cluster(name) else {
         return err(StatusCode::NOT_FOUND);
@@ -222,7 +225,10 @@ pub async fn member(c: &Commissaire, r: &Req, name: &str, ip: &str) -> Answer {
             ok(json!([ip]))
         }
         (&Method::DELETE, true) => match membership::remove(&cl, ip).await {
-            true => ok(json!([])),
+            true => {
+                c.store().pending.insert(ip.to_string());
+                ok(json!([]))
+            }
             false => err(StatusCode::CONFLICT),
         },
         _ => not_allowed(),

@@ -104,7 +104,10 @@ pub fn list(c: &Commissaire, r: &Req) -> Answer {
         }
     }
     if super::by_admin() {
-        out.extend(c.store().pending.iter().map(|ip| pending_json(ip)));
+        // A host leaving a cluster is listed once, with its cluster, until it has left.
+        let pending: Vec<Value> = c.store().pending.iter().map(|ip| pending_json(ip)).collect();
+        let listed: Vec<Value> = out.iter().map(|h| h["address"].clone()).collect();
+        out.extend(pending.into_iter().filter(|h| !listed.contains(&h["address"])));
     }
     ok(json!(out))
 }
