@@ -46,7 +46,10 @@ impl Face {
         let r = send(method, &url, body.as_deref(), &headers);
         let st = r.status();
         let text = r.into_string().unwrap();
-        (st, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            st,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     /// Advances lab's clock and, once it exists, lab2's (each has its own).
@@ -59,7 +62,9 @@ impl Face {
 
 fn addresses(v: &Value) -> Vec<&str> {
     let list = v.as_array().unwrap();
-    list.iter().map(|h| h["address"].as_str().unwrap()).collect()
+    list.iter()
+        .map(|h| h["address"].as_str().unwrap())
+        .collect()
 }
 
 #[test]
@@ -79,24 +84,42 @@ fn cluster_network_and_container_manager_commands() {
     let (_, h) = f.commctl("GET", "/host/127.0.0.12", None);
     assert_eq!(h["status"], "active");
     let (_, st) = f.commctl("GET", "/host/127.0.0.12/status", None);
-    assert_eq!((&st["type"], &st["host"]["status"]), (&json!("host_only"), &json!("active")));
+    assert_eq!(
+        (&st["type"], &st["host"]["status"]),
+        (&json!("host_only"), &json!("active"))
+    );
     assert_eq!(f.commctl("GET", "/host/10.9.9.9", None).0, 404);
     // `network list|get|create|delete`: cli.py:603-611, 529-539, 541-555, 557-569.
-    assert_eq!(f.commctl("GET", "/networks", None), (200, json!(["default"])));
-    assert_eq!(f.commctl("GET", "/network/default", None).1["type"], "flannel_etcd");
+    assert_eq!(
+        f.commctl("GET", "/networks", None),
+        (200, json!(["default"]))
+    );
+    assert_eq!(
+        f.commctl("GET", "/network/default", None).1["type"],
+        "flannel_etcd"
+    );
     let net = json!({"type": "flannel_server", "options": {"address": "10.0.0.1:8080"}});
     let (st, n) = f.commctl("PUT", "/network/net2", Some(net));
     assert_eq!((st, &n["name"]), (201, &json!("net2")));
-    assert_eq!(f.commctl("GET", "/networks", None).1, json!(["default", "net2"]));
+    assert_eq!(
+        f.commctl("GET", "/networks", None).1,
+        json!(["default", "net2"])
+    );
     assert_eq!(f.commctl("DELETE", "/network/net2", None), (200, json!([])));
     assert_eq!(f.commctl("GET", "/network/net2", None).0, 404);
     // `container_manager list|get|create|delete`: cli.py:319-371.
-    assert_eq!(f.commctl("GET", "/containermanagers", None), (200, json!(["ecx"])));
+    assert_eq!(
+        f.commctl("GET", "/containermanagers", None),
+        (200, json!(["ecx"]))
+    );
     let cm = json!({"type": "openshift", "options": {"server_url": "https://10.0.0.2:8443"}});
     assert_eq!(f.commctl("PUT", "/containermanager/cm2", Some(cm)).0, 201);
     let (_, got) = f.commctl("GET", "/containermanager/cm2", None);
     assert_eq!(got["options"]["server_url"], "https://10.0.0.2:8443");
-    assert_eq!(f.commctl("DELETE", "/containermanager/cm2", None), (200, json!([])));
+    assert_eq!(
+        f.commctl("DELETE", "/containermanager/cm2", None),
+        (200, json!([]))
+    );
     assert_eq!(f.commctl("GET", "/containermanager/cm2", None).0, 404);
 }
 
@@ -107,46 +130,82 @@ fn a_new_cluster_grows_with_created_joined_and_unjoined_hosts() {
     // `-c` default container_manager "").
     let data = json!({"type": "kubernetes", "network": "default", "container_manager": ""});
     let (st, c) = f.commctl("PUT", "/cluster/lab2", Some(data));
-    assert_eq!((st, &c["name"], &c["status"]), (201, &json!("lab2"), &json!("")));
+    assert_eq!(
+        (st, &c["name"], &c["status"]),
+        (201, &json!("lab2"), &json!(""))
+    );
     let (_, c) = f.commctl("GET", "/cluster/lab2", None);
     assert_eq!(c["hostset"], json!([]));
-    assert_eq!(c["hosts"], json!({"total": 0, "available": 0, "unavailable": 0}));
-    assert_eq!(f.commctl("GET", "/cluster/lab2/hosts", None), (200, json!([])));
+    assert_eq!(
+        c["hosts"],
+        json!({"total": 0, "available": 0, "unavailable": 0})
+    );
+    assert_eq!(
+        f.commctl("GET", "/cluster/lab2/hosts", None),
+        (200, json!([]))
+    );
     // `host create 127.0.0.21 KEYFILE`: host_create, cli.py:386-402 (the key base64).
     let key = json!({"ssh_priv_key": "LS0tLS1CRUdJTiBLRVktLS0tLQo="});
-    assert_eq!(f.commctl("PUT", "/host/127.0.0.21", Some(key.clone())).0, 201);
+    assert_eq!(
+        f.commctl("PUT", "/host/127.0.0.21", Some(key.clone())).0,
+        201
+    );
     let (st, s) = f.commctl("GET", "/host/127.0.0.21/status", None);
     assert_eq!((st, &s["container_manager"]), (200, &json!({})));
     // `host ssh`: host_ssh, cli.py:613-629 reads the creds.
     let (st, creds) = f.commctl("GET", "/host/127.0.0.21/creds", None);
     assert_eq!((st, &creds["remote_user"]), (200, &json!("root")));
     // `host join 127.0.0.21 lab2`: host_join, cli.py:419-429 (PUT, no data: `{}`).
-    assert_eq!(f.commctl("PUT", "/cluster/lab2/hosts/127.0.0.21", None), (200, json!(["127.0.0.21"])));
+    assert_eq!(
+        f.commctl("PUT", "/cluster/lab2/hosts/127.0.0.21", None),
+        (200, json!(["127.0.0.21"]))
+    );
     // `host create -c lab2 127.0.0.22 KEYFILE`.
     let mut with = key.clone();
     with["cluster"] = json!("lab2");
     assert_eq!(f.commctl("PUT", "/host/127.0.0.22", Some(with)).0, 201);
     f.advance(60_000);
     let (_, c) = f.commctl("GET", "/cluster/lab2", None);
-    assert_eq!(c["hosts"], json!({"total": 2, "available": 2, "unavailable": 0}));
+    assert_eq!(
+        c["hosts"],
+        json!({"total": 2, "available": 2, "unavailable": 0})
+    );
     assert_eq!(addresses(&f.commctl("GET", "/hosts", None).1).len(), 6);
     // `host unjoin 127.0.0.22 lab2`: host_unjoin, cli.py:443-453; the host stays.
-    assert_eq!(f.commctl("DELETE", "/cluster/lab2/hosts/127.0.0.22", None), (200, json!([])));
+    assert_eq!(
+        f.commctl("DELETE", "/cluster/lab2/hosts/127.0.0.22", None),
+        (200, json!([]))
+    );
     f.advance(60_000);
-    assert_eq!(f.commctl("GET", "/cluster/lab2/hosts", None).1, json!(["127.0.0.21"]));
+    assert_eq!(
+        f.commctl("GET", "/cluster/lab2/hosts", None).1,
+        json!(["127.0.0.21"])
+    );
     assert_eq!(f.commctl("GET", "/host/127.0.0.22", None).0, 200);
     // `host delete`: host_delete, cli.py:404-416.
-    assert_eq!(f.commctl("DELETE", "/host/127.0.0.22", None), (200, json!([])));
+    assert_eq!(
+        f.commctl("DELETE", "/host/127.0.0.22", None),
+        (200, json!([]))
+    );
     assert_eq!(f.commctl("GET", "/host/127.0.0.22", None).0, 404);
     // `cluster restart start|status lab2` on the joined host.
     assert_eq!(f.commctl("PUT", "/cluster/lab2/restart", None).0, 201);
     f.advance(300_000);
     let (_, r) = f.commctl("GET", "/cluster/lab2/restart", None);
-    assert_eq!((&r["status"], &r["restarted"]), (&json!("finished"), &json!(["127.0.0.21"])));
+    assert_eq!(
+        (&r["status"], &r["restarted"]),
+        (&json!("finished"), &json!(["127.0.0.21"]))
+    );
     // Its last host leaves; `cluster delete lab2`: cluster_delete, cli.py:304-316.
-    assert_eq!(f.commctl("DELETE", "/host/127.0.0.21", None), (200, json!([])));
+    assert_eq!(
+        f.commctl("DELETE", "/host/127.0.0.21", None),
+        (200, json!([]))
+    );
     f.advance(60_000);
-    assert_eq!(f.commctl("GET", "/cluster/lab2", None).1["hostset"], json!([]));
+    assert_eq!(
+        f.commctl("GET", "/cluster/lab2", None).1["hostset"],
+        json!([])
+    );
     assert_eq!(f.commctl("DELETE", "/cluster/lab2", None), (200, json!([])));
     assert_eq!(f.commctl("GET", "/clusters", None).1, json!(["lab"]));
 }
@@ -157,7 +216,10 @@ fn rolling_commands_answer_the_initial_record_and_a_second_start_is_created() {
     // `cluster restart start lab`: cluster_restart_start, cli.py:493-503.
     let (st, r) = f.commctl("PUT", "/cluster/lab/restart", None);
     assert_eq!(st, 201);
-    assert_eq!((&r["in_process"], &r["restarted"]), (&json!([]), &json!([])));
+    assert_eq!(
+        (&r["in_process"], &r["restarted"]),
+        (&json!([]), &json!([]))
+    );
     // `cluster restart status lab`: cluster_restart_status, cli.py:481-491.
     let (_, r) = f.commctl("GET", "/cluster/lab/restart", None);
     assert_eq!(r["in_process"], json!(["127.0.0.11"]));
@@ -169,18 +231,34 @@ fn rolling_commands_answer_the_initial_record_and_a_second_start_is_created() {
     assert_eq!((st, &r["upgraded"]), (201, &json!([])));
     f.advance(900_000);
     let (_, r) = f.commctl("GET", "/cluster/lab/restart", None);
-    assert_eq!((&r["status"], r["restarted"].as_array().unwrap().len()), (&json!("finished"), 4));
+    assert_eq!(
+        (&r["status"], r["restarted"].as_array().unwrap().len()),
+        (&json!("finished"), 4)
+    );
     // `cluster upgrade start|status lab`: cli.py:517-527, 505-515.
     assert_eq!(f.commctl("PUT", "/cluster/lab/upgrade", None).0, 201);
     f.advance(900_000);
     let (_, r) = f.commctl("GET", "/cluster/lab/upgrade", None);
-    assert_eq!((&r["status"], r["upgraded"].as_array().unwrap().len()), (&json!("finished"), 4));
+    assert_eq!(
+        (&r["status"], r["upgraded"].as_array().unwrap().len()),
+        (&json!("finished"), 4)
+    );
     // `cluster deploy start lab 7.2.6` / `status`: cli.py:467-479, 455-465.
-    let (st, r) = f.commctl("PUT", "/cluster/lab/deploy", Some(json!({"version": "7.2.6"})));
-    assert_eq!((st, &r["version"], &r["deployed"]), (201, &json!("7.2.6"), &json!([])));
+    let (st, r) = f.commctl(
+        "PUT",
+        "/cluster/lab/deploy",
+        Some(json!({"version": "7.2.6"})),
+    );
+    assert_eq!(
+        (st, &r["version"], &r["deployed"]),
+        (201, &json!("7.2.6"), &json!([]))
+    );
     f.advance(900_000);
     let (_, r) = f.commctl("GET", "/cluster/lab/deploy", None);
-    assert_eq!((&r["status"], r["deployed"].as_array().unwrap().len()), (&json!("finished"), 4));
+    assert_eq!(
+        (&r["status"], r["deployed"].as_array().unwrap().len()),
+        (&json!("finished"), 4)
+    );
 }
 
 #[test]
@@ -188,6 +266,11 @@ fn wrong_credentials_are_403_which_commctl_reports() {
     let f = face();
     // _handle_status, cli.py:225-226: 403 is "The provided credentials were incorrect."
     let auth = basic("user", "nope");
-    let r = send("GET", &format!("{}/api/v0/clusters", f.base), None, &[("Authorization", &auth)]);
+    let r = send(
+        "GET",
+        &format!("{}/api/v0/clusters", f.base),
+        None,
+        &[("Authorization", &auth)],
+    );
     assert_eq!(r.status(), 403);
 }

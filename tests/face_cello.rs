@@ -318,7 +318,10 @@ fn get_and_post_read_the_same_parameters_and_filters_select() {
     }
     // v0.6's ten keys, and v0.9's: orderer, ca_org1_ecap, two per server.
     let size = obj["size"].as_u64().unwrap() as usize;
-    assert_eq!(obj["service_url"].as_object().unwrap().len(), 10 + 2 + 2 * size);
+    assert_eq!(
+        obj["service_url"].as_object().unwrap().len(),
+        10 + 2 + 2 * size
+    );
     assert!(obj["apply_ts"].as_str().unwrap().ends_with(" GMT"), "{obj}");
 }
 

@@ -372,7 +372,10 @@ fn new_hosts_join_as_servers_and_deleted_ones_leave() {
     // It left the cluster, not Commissaire: registered in no cluster, deletable.
     let (st, h) = api(&c, "GET", "/host/127.0.0.16", None);
     assert_eq!((st, &h["status"]), (200, &json!("disassociated")));
-    assert_eq!(api(&c, "GET", "/hosts", None).1.as_array().unwrap().len(), 5);
+    assert_eq!(
+        api(&c, "GET", "/hosts", None).1.as_array().unwrap().len(),
+        5
+    );
     assert_eq!(
         api(&c, "DELETE", "/host/127.0.0.16", None),
         (200, json!([]))
@@ -470,7 +473,10 @@ fn a_new_cluster_is_empty_and_grows_as_hosts_join() {
         json!({"total": 0, "available": 0, "unavailable": 0})
     );
     assert_eq!(cl["status"], "ok");
-    assert_eq!(api(&c, "GET", "/hosts", None).1.as_array().unwrap().len(), 4);
+    assert_eq!(
+        api(&c, "GET", "/hosts", None).1.as_array().unwrap().len(),
+        4
+    );
     // Two hosts registered without a cluster join it, one by each membership route.
     for ip in ["127.0.0.21", "127.0.0.22"] {
         let put = r#"{"ssh_priv_key":"a2V5","remote_user":"root"}"#;
@@ -492,13 +498,19 @@ fn a_new_cluster_is_empty_and_grows_as_hosts_join() {
     );
     // The old cluster is untouched: its four hosts, each listed once.
     assert_eq!(members_of(&c).len(), 4);
-    assert_eq!(api(&c, "GET", "/hosts", None).1.as_array().unwrap().len(), 6);
+    assert_eq!(
+        api(&c, "GET", "/hosts", None).1.as_array().unwrap().len(),
+        6
+    );
     // Its last host may leave: empty again, and then deletable.
     for ip in ["127.0.0.21", "127.0.0.22"] {
         assert_eq!(api(&c, "DELETE", &format!("/host/{ip}"), None).0, 200);
         s.advance(60_000);
     }
-    assert_eq!(api(&c, "GET", "/cluster/lab2/hosts", None), (200, json!([])));
+    assert_eq!(
+        api(&c, "GET", "/cluster/lab2/hosts", None),
+        (200, json!([]))
+    );
     assert_eq!(api(&c, "DELETE", "/cluster/lab2", None), (200, json!([])));
 }
 

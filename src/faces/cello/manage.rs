@@ -68,7 +68,13 @@ struct Create<'a> {
 
 fn read_create(p: &Params) -> Result<Create<'_>, Answer> {
     let mut got = Vec::new();
-    for key in ["name", "host_id", "fabric_version", "consensus_plugin", "size"] {
+    for key in [
+        "name",
+        "host_id",
+        "fabric_version",
+        "consensus_plugin",
+        "size",
+    ] {
         match form(p, key) {
             None => return Err(Answer::Page(StatusCode::BAD_REQUEST)),
             Some("") => {
@@ -104,8 +110,8 @@ async fn create(fleet: &Fleet, p: &Params) -> Answer {
     if !CONSENSUS_PLUGINS.contains(&f.consensus_plugin) {
         return fail("Invalid request");
     }
-    let needs_mode = f.consensus_plugin != CONSENSUS_PLUGINS[0]
-        && f.consensus_plugin != CONSENSUS_PLUGINS[2];
+    let needs_mode =
+        f.consensus_plugin != CONSENSUS_PLUGINS[0] && f.consensus_plugin != CONSENSUS_PLUGINS[2];
     if needs_mode && !CONSENSUS_MODES.contains(&f.consensus_mode) {
         return fail("Invalid request");
     }

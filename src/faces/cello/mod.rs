@@ -226,9 +226,7 @@ async fn handle(State(c): State<Arc<Cello>>, req: Request) -> Response {
         ["cluster_release"] if v2 && get_post => {
             ops::cluster_release_dep(&c, &p, who.as_ref()).await
         }
-        ["cluster_apply" | "cluster_release"] if v2 => {
-            Answer::Page(StatusCode::METHOD_NOT_ALLOWED)
-        }
+        ["cluster_apply" | "cluster_release"] if v2 => Answer::Page(StatusCode::METHOD_NOT_ALLOWED),
         ["cluster"] if !v2 => manage::cluster(&c, &p, who.as_ref()).await,
         ["cluster_op"] if get_post => ops::cluster_op(&c, &p, who.as_ref()).await,
         ["clusters"] if get_post => ops::clusters(&c, &p, who.as_ref()).await,

@@ -75,7 +75,11 @@ pub async fn render(cl: &Cluster, m: &PoolMember) -> Value {
             (k.to_string(), Value::String(v))
         })
         .collect();
-    let listener = cl.bound.first().map(|b| b.main.to_string()).unwrap_or_default();
+    let listener = cl
+        .bound
+        .first()
+        .map(|b| b.main.to_string())
+        .unwrap_or_default();
     v09_service_urls(&mut service_url, &listener, model.servers.len());
     json!({
         "id": m.id(),

@@ -4,10 +4,10 @@
 use super::object::{self, matches};
 use super::{fail, py_text, Answer, Cello, Params};
 use crate::host::command::{Command, Reply};
+use crate::host::engine_task::{ClusterHandle, Snapshot};
 use crate::host::fleet::Fleet;
 use crate::host::fleet_pool::PoolMember;
 use crate::host::tenancy::Caller;
-use crate::host::engine_task::{ClusterHandle, Snapshot};
 use crate::host::ClockMode;
 use crate::sim::status::ONLINE;
 use crate::sim::{Input, Operation};
@@ -241,17 +241,17 @@ pub async fn cluster_release_dep(c: &Cello, p: &Params, who: Option<&Caller>) ->
                 .collect()
         }
         (None, None) => {
-            let query: Map<String, Value> = p
-                .query
-                .iter()
-                .map(|(k, v)| (k.clone(), json!(v)))
-                .collect();
+            let query: Map<String, Value> =
+                p.query.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
             return Answer::FailData("cluster_release without id".into(), json!(query));
         }
     };
     for id in &ids {
         if by_id(&fleet, id).is_some_and(|name| !reaches(&fleet, who, &name)) {
-            return Answer::Fail(403, "cluster release is not allowed with these credentials".into());
+            return Answer::Fail(
+                403,
+                "cluster release is not allowed with these credentials".into(),
+            );
         }
     }
     for id in &ids {

@@ -105,9 +105,18 @@ pub fn list(c: &Commissaire, r: &Req) -> Answer {
     }
     if super::by_admin() {
         // A host leaving a cluster is listed once, with its cluster, until it has left.
-        let pending: Vec<Value> = c.store().pending.iter().map(|ip| pending_json(ip)).collect();
+        let pending: Vec<Value> = c
+            .store()
+            .pending
+            .iter()
+            .map(|ip| pending_json(ip))
+            .collect();
         let listed: Vec<Value> = out.iter().map(|h| h["address"].clone()).collect();
-        out.extend(pending.into_iter().filter(|h| !listed.contains(&h["address"])));
+        out.extend(
+            pending
+                .into_iter()
+                .filter(|h| !listed.contains(&h["address"])),
+        );
     }
     ok(json!(out))
 }
