@@ -244,7 +244,6 @@ fn v06_operator_creates_and_deletes_clusters() {
         (&made["user_id"], &made["size"], &made["host_id"]),
         (&json!(""), &json!(2), &json!(host_id))
     );
-    let id = made["id"].as_str().unwrap().to_string();
     assert!(p.s.run.fleet.get("lab-9").is_some());
     // The same name again: cluster_handler.create fails.
     assert_eq!(
@@ -277,11 +276,21 @@ fn v06_operator_creates_and_deletes_clusters() {
         p.send("POST", "/api/cluster", Body::Form(&four)),
         fail("Invalid request", json!({}))
     );
+    // Only under /api (bp_cluster_api), and only POST and DELETE.
+    assert_eq!(p.send("POST", "/v2/cluster", Body::Form(&form)).0, 404);
+    assert_eq!(p.send("GET", "/api/cluster", Body::None).0, 405);
+}
+
+#[test]
+fn v06_and_v09_operators_delete_clusters() {
+    let p = pool(2, "manual");
+    let (_, list) = p.send("GET", "/v2/clusters?name=lab-2", Body::None);
+    let id = list["data"][0]["id"].as_str().unwrap().to_string();
     // v0.6 script.js:485-497 (chain_action_delete): DELETE /api/cluster, form
     // {id, col_name}; cluster_api.py:247-284.
     let del = format!("id={id}&col_name=active");
     assert_eq!(p.send("DELETE", "/api/cluster", Body::Form(&del)), ok());
-    assert!(p.s.run.fleet.get("lab-9").is_none());
+    assert!(p.s.run.fleet.get("lab-2").is_none());
     let gone = format!("Failed to delete cluster {id}");
     assert_eq!(
         p.send("DELETE", "/api/cluster", Body::Form(&del)),
@@ -299,9 +308,6 @@ fn v06_operator_creates_and_deletes_clusters() {
         p.send("DELETE", "/api/cluster", Body::Json(json!({"id": held}))),
         fail("cluster operation post without enough data", json!({}))
     );
-    // Only under /api (bp_cluster_api), and only POST and DELETE.
-    assert_eq!(p.send("POST", "/v2/cluster", Body::Form(&form)).0, 404);
-    assert_eq!(p.send("GET", "/api/cluster", Body::None).0, 405);
 }
 
 #[test]

@@ -123,8 +123,9 @@ fn cluster_network_and_container_manager_commands() {
     assert_eq!(f.commctl("GET", "/containermanager/cm2", None).0, 404);
 }
 
-#[test]
-fn a_new_cluster_grows_with_created_joined_and_unjoined_hosts() {
+/// `lab2` created empty, then hosts 127.0.0.21 (created, then joined) and 127.0.0.22
+/// (created with `-c lab2`) in it.
+fn lab2_with_two_hosts() -> Face {
     let f = face();
     // `cluster create lab2`: cluster_create, cli.py:285-302 (type, network, and the
     // `-c` default container_manager "").
@@ -171,6 +172,17 @@ fn a_new_cluster_grows_with_created_joined_and_unjoined_hosts() {
         json!({"total": 2, "available": 2, "unavailable": 0})
     );
     assert_eq!(addresses(&f.commctl("GET", "/hosts", None).1).len(), 6);
+    f
+}
+
+#[test]
+fn a_new_cluster_grows_with_created_and_joined_hosts() {
+    lab2_with_two_hosts();
+}
+
+#[test]
+fn unjoined_and_deleted_hosts_leave_and_the_cluster_goes() {
+    let f = lab2_with_two_hosts();
     // `host unjoin 127.0.0.22 lab2`: host_unjoin, cli.py:443-453; the host stays.
     assert_eq!(
         f.commctl("DELETE", "/cluster/lab2/hosts/127.0.0.22", None),

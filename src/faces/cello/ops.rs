@@ -268,10 +268,11 @@ pub async fn cluster_release_dep(c: &Cello, p: &Params, who: Option<&Caller>) ->
     Answer::Ok(json!({}))
 }
 
-/// How long (wall time) a `stop` waits for the cluster to stop before it answers
-/// `cluster stop failed` [assume: docker-compose's stop waits for every container,
-/// killing it after 10 s; an EXPRESSCLUSTER stop that hangs is a failure to report].
-pub const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long (wall time) a `start` or `stop` waits for the cluster's operation to
+/// finish before it answers `cluster <op> failed` [assume: docker-compose's start and
+/// stop return when every container has started or stopped (stop kills after 10 s);
+/// an EXPRESSCLUSTER operation that hangs is a failure to report].
+pub const OPERATION_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Stopped as a whole: no operation running and no server Online.
 fn is_stopped(s: &Snapshot) -> bool {
@@ -280,9 +281,9 @@ fn is_stopped(s: &Snapshot) -> bool {
 
 /// `start`/`stop`/`restart` as v0.6's docker agent does them with docker-compose
 /// (`project.start/stop/restart`): idempotent (start of a running cluster, stop of a
-/// stopped one and restart of a stopped one succeed), and `stop` answers once the
-/// cluster has stopped (under a manual clock, at once: the clock moves only when the
-/// client advances it). They are the cluster's EXPRESSCLUSTER cluster start and stop;
+/// stopped one and restart of a stopped one succeed), and each answers once the
+/// cluster's operation is over (under a manual clock, at once: the clock moves only
+/// when the client advances it). They are the cluster's EXPRESSCLUSTER cluster start and stop;
 /// `node_id` is ignored, as in v0.6. Refused: `cluster <op> failed`.
 async fn start_stop(fleet: &Fleet, p: &Params, op: &str) -> Answer {
     let Some(id) = cluster_id(p) else {
@@ -319,41 +320,46 @@ async fn apply_op(engine: &ClusterHandle, op: Operation) -> bool {
     matches!(applied, Ok(Reply::Applied { result: Ok(_), .. }))
 }
 
-/// Starts the cluster; a cluster already running (every server Online, or the start
-/// refused while one is) is left as it is.
+/// Starts the cluster and waits until the start is over; a cluster already running
+/// (every server Online, or the start refused while one is) is left as it is.
 async fn start(engine: &ClusterHandle) -> bool {
     let online = |s: &Snapshot| s.view.servers.iter().filter(|x| x.status == ONLINE).count();
     let snap = engine.snapshot();
     if online(&snap) == snap.view.servers.len() {
         return true;
     }
-    apply_op(engine, Operation::ClusterStart).await || online(&engine.snapshot()) > 0
+    if !apply_op(engine, Operation::ClusterStart).await {
+        return online(&engine.snapshot()) > 0;
+    }
+    settled(engine, |s| !s.view.busy).await
 }
 
-/// Stops the cluster and waits until it has stopped (realtime clock, up to
-/// [`STOP_WAIT`]); a stopped cluster is left as it is.
+/// Stops the cluster and waits until it has stopped; a stopped cluster is left as
+/// it is.
 async fn stop(engine: &ClusterHandle) -> bool {
-    let snap = engine.snapshot();
-    if is_stopped(&snap) {
+    if is_stopped(&engine.snapshot()) {
         return true;
     }
-    if !apply_op(engine, Operation::ClusterStop).await {
-        return false;
-    }
-    if snap.clock == ClockMode::Manual {
+    apply_op(engine, Operation::ClusterStop).await && settled(engine, is_stopped).await
+}
+
+/// Under a realtime clock, waits up to [`OPERATION_WAIT`] for `done`; under a manual
+/// clock answers at once (true).
+async fn settled(engine: &ClusterHandle, done: fn(&Snapshot) -> bool) -> bool {
+    if engine.snapshot().clock == ClockMode::Manual {
         return true;
     }
-    tokio::time::timeout(STOP_WAIT, stopped(engine.clone()))
+    tokio::time::timeout(OPERATION_WAIT, reached(engine.clone(), done))
         .await
         .is_ok_and(|s| s)
 }
 
-/// Waits (on published snapshots, so on the cluster's clock) until the cluster has
-/// stopped; false when the cluster goes away first.
-async fn stopped(engine: ClusterHandle) -> bool {
+/// Waits (on published snapshots, so on the cluster's clock) until `done`; false
+/// when the cluster goes away first.
+async fn reached(engine: ClusterHandle, done: fn(&Snapshot) -> bool) -> bool {
     let mut snaps = engine.watch();
     loop {
-        if is_stopped(&snaps.borrow_and_update()) {
+        if done(&snaps.borrow_and_update()) {
             return true;
         }
         if snaps.changed().await.is_err() {
@@ -364,7 +370,7 @@ async fn stopped(engine: ClusterHandle) -> bool {
 
 /// A restart under a manual clock: the start once the stop is done.
 async fn start_when_stopped(engine: ClusterHandle) {
-    if stopped(engine.clone()).await {
+    if reached(engine.clone(), is_stopped).await {
         let _ = start(&engine).await;
     }
 }
