@@ -177,6 +177,7 @@ impl SynthSpec {
             cluster: ClusterSection {
                 name: "synthetic".into(),
                 lift_product_limits: self.servers > PRODUCT_MAX_SERVERS,
+                awaits_hosts: false,
             },
             settings,
             servers,

@@ -88,10 +88,20 @@ fn a_rolling_restart_is_watched_to_the_end() {
     assert_eq!(st, 201);
     assert_eq!(rec["status"], "in_process");
     assert_eq!(rec["restarted"], json!([]));
-    assert_eq!(rec["in_process"], json!(["127.0.0.11"]));
+    // The initial record clusterexec saves before it takes the first host.
+    assert_eq!(rec["in_process"], json!([]));
     assert_eq!(rec["started_at"], "2026-01-01T00:00:00.000000");
     assert_eq!(rec["finished_at"], "");
-    assert_eq!(api(&c, "PUT", "/cluster/lab/upgrade", None).0, 409);
+    let (_, now) = api(&c, "GET", "/cluster/lab/restart", None);
+    assert_eq!(now["in_process"], json!(["127.0.0.11"]));
+    // Another PUT while one runs: 201 with a new initial record, as commissaire-http;
+    // the running one goes on.
+    for op in ["restart", "upgrade"] {
+        let (st, again) = api(&c, "PUT", &format!("/cluster/lab/{op}"), None);
+        assert_eq!((st, &again["status"]), (201, &json!("in_process")), "{op}");
+        assert_eq!(again["in_process"], json!([]));
+    }
+    assert_eq!(api(&c, "GET", "/cluster/lab/upgrade", None).0, 404);
     s.advance(100_000);
     let (_, mid) = api(&c, "GET", "/cluster/lab/restart", None);
     assert_eq!(mid["status"], "in_process");
@@ -294,6 +304,18 @@ fn members_of(c: &str) -> Vec<String> {
     serde_json::from_value(v).unwrap()
 }
 
+/// A host that left its cluster through the cluster's routes is Commissaire's still:
+/// registered in no cluster, listed once, deletable.
+fn a_left_host_stays_registered(c: &str, ip: &str) {
+    let (st, h) = api(c, "GET", &format!("/host/{ip}"), None);
+    assert_eq!((st, &h["status"]), (200, &json!("disassociated")));
+    assert_eq!(api(c, "GET", "/hosts", None).1.as_array().unwrap().len(), 5);
+    assert_eq!(
+        api(c, "DELETE", &format!("/host/{ip}"), None),
+        (200, json!([]))
+    );
+}
+
 #[test]
 fn new_hosts_join_as_servers_and_deleted_ones_leave() {
     let (s, c) = start();
@@ -359,6 +381,7 @@ fn new_hosts_join_as_servers_and_deleted_ones_leave() {
         .map(|x| x["name"].clone())
         .collect();
     assert_eq!(names, vec!["server1", "server2", "server3", "server4"]);
+    a_left_host_stays_registered(&c, "127.0.0.16");
     assert_eq!(api(&c, "DELETE", "/host/10.1.1.1", None).0, 404);
 }
 
@@ -436,4 +459,82 @@ fn the_openapi_document_matches_the_dispatcher() {
             "the dispatcher serves {p}: document it"
         );
     }
+}
+
+#[test]
+fn a_new_cluster_is_empty_and_grows_as_hosts_join() {
+    let (s, c) = start();
+    s.settle();
+    let (st, _) = api(&c, "PUT", "/cluster/lab2", None);
+    assert_eq!(st, 201);
+    let (st, cl) = api(&c, "GET", "/cluster/lab2", None);
+    assert_eq!(st, 200);
+    assert_eq!(cl["hostset"], json!([]));
+    assert_eq!(
+        cl["hosts"],
+        json!({"total": 0, "available": 0, "unavailable": 0})
+    );
+    assert_eq!(cl["status"], "ok");
+    assert_eq!(
+        api(&c, "GET", "/hosts", None).1.as_array().unwrap().len(),
+        4
+    );
+    // Two hosts registered without a cluster join it, one by each membership route.
+    for ip in ["127.0.0.21", "127.0.0.22"] {
+        let put = r#"{"ssh_priv_key":"a2V5","remote_user":"root"}"#;
+        assert_eq!(api(&c, "PUT", &format!("/host/{ip}"), Some(put)).0, 201);
+    }
+    let body = r#"{"old":[],"new":["127.0.0.21"]}"#;
+    let (st, cl) = api(&c, "PUT", "/cluster/lab2/hosts", Some(body));
+    assert_eq!((st, &cl["hostset"]), (200, &json!(["127.0.0.21"])), "{cl}");
+    assert_eq!(
+        api(&c, "PUT", "/cluster/lab2/hosts/127.0.0.22", None),
+        (200, json!(["127.0.0.22"]))
+    );
+    s.advance(60_000);
+    let (_, cl) = api(&c, "GET", "/cluster/lab2", None);
+    assert_eq!(cl["hostset"], json!(["127.0.0.21", "127.0.0.22"]));
+    assert_eq!(
+        cl["hosts"],
+        json!({"total": 2, "available": 2, "unavailable": 0})
+    );
+    // The old cluster is untouched: its four hosts, each listed once.
+    assert_eq!(members_of(&c).len(), 4);
+    assert_eq!(
+        api(&c, "GET", "/hosts", None).1.as_array().unwrap().len(),
+        6
+    );
+    // Its last host may leave: empty again, and then deletable.
+    for ip in ["127.0.0.21", "127.0.0.22"] {
+        assert_eq!(api(&c, "DELETE", &format!("/host/{ip}"), None).0, 200);
+        s.advance(60_000);
+    }
+    assert_eq!(
+        api(&c, "GET", "/cluster/lab2/hosts", None),
+        (200, json!([]))
+    );
+    assert_eq!(api(&c, "DELETE", "/cluster/lab2", None), (200, json!([])));
+}
+
+#[test]
+fn a_host_in_no_cluster_has_creds_and_status() {
+    let (_s, c) = start();
+    let put = r#"{"ssh_priv_key":"a2V5","remote_user":"cloud-user"}"#;
+    assert_eq!(api(&c, "PUT", "/host/127.0.0.30", Some(put)).0, 201);
+    assert_eq!(
+        api(&c, "GET", "/host/127.0.0.30/creds", None),
+        (
+            200,
+            json!({"ssh_priv_key": "a2V5", "remote_user": "cloud-user"})
+        )
+    );
+    assert_eq!(
+        api(&c, "GET", "/host/127.0.0.30/status", None),
+        (
+            200,
+            json!({"type": "host_only", "host": {"last_check": "", "status": "disassociated"}, "container_manager": {}})
+        )
+    );
+    assert_eq!(api(&c, "GET", "/host/127.0.0.31/creds", None).0, 404);
+    assert_eq!(api(&c, "GET", "/host/127.0.0.31/status", None).0, 404);
 }

@@ -317,3 +317,31 @@ fn same_inputs_same_log_and_lazy_equals_naive() {
     assert_eq!(a, session(HeartbeatModel::Naive, 3));
     assert!(a.iter().any(|e| e.contains("\"server-removed\"")));
 }
+
+#[test]
+fn an_empty_cluster_runs_and_grows_as_hosts_join() {
+    let model = Model::awaiting_hosts("lab2").unwrap();
+    assert!(model.servers.is_empty() && model.groups.is_empty());
+    let mut sim = Sim::with_heartbeat_model(Arc::new(model), 7, HeartbeatModel::Lazy);
+    sim.set_check_invariants(true);
+    sim.advance(30 * S);
+    assert!(sim.view().servers.is_empty());
+    op(&mut sim, add("server1", true)).unwrap();
+    sim.advance(10 * S);
+    op(&mut sim, add("server2", true)).unwrap();
+    sim.advance(10 * S);
+    assert_eq!(status(&sim, "server1"), Some(status::ONLINE));
+    assert_eq!(status(&sim, "server2"), Some(status::ONLINE));
+    // A rolling restart goes through the joined hosts as through any.
+    op(&mut sim, Operation::RollingRestart).unwrap();
+    sim.advance(900 * S);
+    let rec = sim.rolling_record(RollingKind::Restart).unwrap();
+    assert_eq!(rec.done, ["server1", "server2"], "{rec:?}");
+    // And it may become empty again.
+    op(&mut sim, remove("server1")).unwrap();
+    sim.advance(60 * S);
+    op(&mut sim, remove("server2")).unwrap();
+    sim.advance(60 * S);
+    assert!(sim.model().servers.is_empty());
+    sim.advance(60 * S);
+}

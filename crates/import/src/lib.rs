@@ -66,6 +66,7 @@ pub fn import(text: &str, origin: &str) -> Result<Import, Vec<String>> {
             cluster: ClusterSection {
                 name: String::new(),
                 lift_product_limits: false,
+                awaits_hosts: false,
             },
             settings: Settings::default(),
             servers: Vec::new(),

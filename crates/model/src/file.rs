@@ -35,6 +35,10 @@ pub struct ClusterSection {
     /// Lifts the product's limits (2 to 32 servers) for experiments at scale.
     #[serde(default, skip_serializing_if = "is_false")]
     pub lift_product_limits: bool,
+    /// A cluster that starts with no servers, hosts joining it later by live
+    /// reconfiguration (Commissaire's `PUT /cluster/{name}`: an empty host set).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub awaits_hosts: bool,
 }
 
 fn is_false(b: &bool) -> bool {

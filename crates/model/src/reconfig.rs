@@ -41,12 +41,13 @@ impl Model {
     }
 
     /// This model without server `name` (also dropped from every explicit list).
-    /// Refused when it is the last server or the only server of a group's policy.
+    /// Refused when it is the last server (unless the cluster awaits hosts: it may
+    /// become empty again) or the only server of a group's policy.
     pub fn with_server_removed(&self, name: &str) -> Result<Model, String> {
         if self.server_id(name).is_none() {
             return Err(format!("Server {name} does not exist."));
         }
-        if self.servers.len() == 1 {
+        if self.servers.len() == 1 && !self.source.cluster.awaits_hosts {
             return Err(format!(
                 "Server {name} is the last server of the cluster; it cannot be removed."
             ));
@@ -79,6 +80,20 @@ impl Model {
         Ok(model)
     }
 
+    /// An empty cluster called `name` that hosts join later (`cluster.awaits_hosts`):
+    /// the default cluster's heartbeats, resolvers, scripts and settings, without its
+    /// servers and the groups and monitors that name them (Commissaire's new cluster
+    /// has an empty host set; its hosts are machines, not failover groups).
+    pub fn awaiting_hosts(name: &str) -> Result<Model, String> {
+        let mut file = Model::default_cluster().edited_source();
+        file.cluster.name = name.to_string();
+        file.cluster.awaits_hosts = true;
+        file.servers.clear();
+        file.groups.clear();
+        file.monitors.clear();
+        Model::from_file(file, "empty cluster").map_err(joined)
+    }
+
     /// The source file with the settings in force (they may have been overridden after
     /// loading, as `serve --epoch` does).
     fn edited_source(&self) -> ClusterFile {
@@ -88,13 +103,16 @@ impl Model {
     }
 
     fn resolved(&self, file: ClusterFile) -> Result<Model, String> {
-        let mut model = Model::from_file(file, "reconfiguration").map_err(|errs| {
-            let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-            lines.join("; ")
-        })?;
+        let mut model = Model::from_file(file, "reconfiguration").map_err(joined)?;
         model.departed = self.departed.clone();
         Ok(model)
     }
+}
+
+/// A file's errors as one line.
+fn joined(errs: Vec<super::ConfigError>) -> String {
+    let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+    lines.join("; ")
 }
 
 #[cfg(test)]

@@ -189,7 +189,7 @@ impl Ctx<'_> {
         if file.cluster.name.trim().is_empty() {
             self.errs.push("cluster.name", "cluster name is empty");
         }
-        if n == 0 {
+        if n == 0 && !file.cluster.awaits_hosts {
             self.errs
                 .push("servers", "a cluster needs at least one server");
         }

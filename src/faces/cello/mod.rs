@@ -12,6 +12,7 @@
 //! 200 for OK and 400 for FAIL whatever the body's `code`; Flask's HTML pages for an
 //! unknown path (404), a wrong method (405) and what raises in the handler (500).
 
+mod manage;
 mod object;
 mod ops;
 
@@ -50,6 +51,12 @@ pub enum Answer {
     Ok(Value),
     /// HTTP 400 `{"status":"FAIL","code":code,"error":…,"data":{}}`.
     Fail(u16, String),
+    /// HTTP 400 `{"status":"FAIL","code":400,"error":…,"data":…}` (v0.6 echoes the
+    /// request's fields in `data` on some failures).
+    FailData(String, Value),
+    /// HTTP 200 `{"status":"OK","code":code,"error":"","data":{}}` (the operator's
+    /// create answers code 201 in an HTTP 200).
+    OkCode(u16),
     /// Flask's own HTML error page (404, 405, 500).
     Page(StatusCode),
 }
@@ -69,6 +76,14 @@ impl IntoResponse for Answer {
                 StatusCode::BAD_REQUEST,
                 json!({"status": "FAIL", "code": code, "error": error, "data": {}}),
             ),
+            Answer::FailData(error, data) => (
+                StatusCode::BAD_REQUEST,
+                json!({"status": "FAIL", "code": 400, "error": error, "data": data}),
+            ),
+            Answer::OkCode(code) => (
+                StatusCode::OK,
+                json!({"status": "OK", "code": code, "error": "", "data": {}}),
+            ),
             Answer::Page(status) => return flask_page(status),
         };
         (
@@ -85,6 +100,7 @@ fn flask_page(status: StatusCode) -> Response {
     let text = match status {
         StatusCode::NOT_FOUND => "The requested URL was not found on the server.  If you entered the URL manually please check your spelling and try again.",
         StatusCode::METHOD_NOT_ALLOWED => "The method is not allowed for the requested URL.",
+        StatusCode::BAD_REQUEST => "The browser (or proxy) sent a request that this server could not understand.",
         _ => "The server encountered an internal error and was unable to complete your request.  Either the server is overloaded or there is an error in the application.",
     };
     let reason = status.canonical_reason().unwrap_or("Error");
@@ -100,7 +116,7 @@ fn flask_page(status: StatusCode) -> Response {
 pub struct Params {
     pub method: Method,
     pub query: Vec<(String, String)>,
-    form: Vec<(String, String)>,
+    pub form: Vec<(String, String)>,
     /// The body as JSON (`None`: empty or not JSON).
     pub json: Option<Value>,
 }
@@ -196,14 +212,22 @@ async fn handle(State(c): State<Arc<Cello>>, req: Request) -> Response {
     };
     let path = parts.uri.path().to_string();
     let p = Params::parse(parts.method, &parts.uri, &parts.headers, &body);
-    let rest = path
-        .strip_prefix("/v2/")
-        .or_else(|| path.strip_prefix("/api/"));
-    let Some(rest) = rest else {
-        return Answer::Page(StatusCode::NOT_FOUND).into_response();
+    let (v2, rest) = match (path.strip_prefix("/v2/"), path.strip_prefix("/api/")) {
+        (Some(rest), _) => (true, rest),
+        (None, Some(rest)) => (false, rest),
+        _ => return Answer::Page(StatusCode::NOT_FOUND).into_response(),
     };
     let get_post = matches!(p.method, Method::GET | Method::POST);
     let answer = match rest.split('/').collect::<Vec<_>>().as_slice() {
+        ["cluster_apply"] if v2 && get_post => match ops::fleet(&c) {
+            Ok(fleet) => ops::apply(&fleet, &p, who.as_ref()).await,
+            Err(a) => a,
+        },
+        ["cluster_release"] if v2 && get_post => {
+            ops::cluster_release_dep(&c, &p, who.as_ref()).await
+        }
+        ["cluster_apply" | "cluster_release"] if v2 => Answer::Page(StatusCode::METHOD_NOT_ALLOWED),
+        ["cluster"] if !v2 => manage::cluster(&c, &p, who.as_ref()).await,
         ["cluster_op"] if get_post => ops::cluster_op(&c, &p, who.as_ref()).await,
         ["clusters"] if get_post => ops::clusters(&c, &p, who.as_ref()).await,
         ["cluster", id] if !id.is_empty() && p.method == Method::GET => {

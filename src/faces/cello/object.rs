@@ -43,13 +43,28 @@ pub fn date(cl: &Cluster, t_ms: u64) -> String {
     calendar::http_date(calendar::unix_ms_at(&epoch, t_ms))
 }
 
+/// The `service_url` keys v0.9's user dashboard reads (`ca_org{j}_ecap`,
+/// `peer{i}_org{j}_grpc`, `peer{i}_org{j}_event`, `orderer`: `ip:port` each), added
+/// beside v0.6's, which they do not contradict: one organisation, a peer per server,
+/// every address the cluster's listener [assume: the simulated cluster answers in the
+/// place of each Fabric service; it has no other address].
+fn v09_service_urls(urls: &mut serde_json::Map<String, Value>, listener: &str, servers: usize) {
+    urls.insert("orderer".into(), json!(listener));
+    urls.insert("ca_org1_ecap".into(), json!(listener));
+    for k in 0..servers {
+        urls.insert(format!("peer{k}_org1_grpc"), json!(listener));
+        urls.insert(format!("peer{k}_org1_event"), json!(listener));
+    }
+}
+
 /// The member's object: every field v0.6 returns, plus `api_url`; `service_url.rest`
-/// and `api_url` are the cluster's EXPRESSCLUSTER `/api/v1`.
+/// and `api_url` are the cluster's EXPRESSCLUSTER `/api/v1`, and v0.9's keys are added
+/// ([`v09_service_urls`]).
 pub async fn render(cl: &Cluster, m: &PoolMember) -> Value {
     let model = cl.app.engine.model();
     let api = format!("{}/api/v1", cl.api_url);
     let port = cl.bound.first().map(|b| b.main.port()).unwrap_or(0);
-    let service_url: serde_json::Map<String, Value> = SERVICE_KEYS
+    let mut service_url: serde_json::Map<String, Value> = SERVICE_KEYS
         .iter()
         .map(|k| {
             let v = if *k == "rest" {
@@ -60,6 +75,12 @@ pub async fn render(cl: &Cluster, m: &PoolMember) -> Value {
             (k.to_string(), Value::String(v))
         })
         .collect();
+    let listener = cl
+        .bound
+        .first()
+        .map(|b| b.main.to_string())
+        .unwrap_or_default();
+    v09_service_urls(&mut service_url, &listener, model.servers.len());
     json!({
         "id": m.id(),
         "name": m.cluster,

@@ -4,9 +4,12 @@
 use super::object::{self, matches};
 use super::{fail, py_text, Answer, Cello, Params};
 use crate::host::command::{Command, Reply};
+use crate::host::engine_task::{ClusterHandle, Snapshot};
 use crate::host::fleet::Fleet;
 use crate::host::fleet_pool::PoolMember;
 use crate::host::tenancy::Caller;
+use crate::host::ClockMode;
+use crate::sim::status::ONLINE;
 use crate::sim::{Input, Operation};
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Map, Value};
@@ -16,7 +19,7 @@ use std::sync::Arc;
 pub const CONSENSUS_PLUGINS: [&str; 3] = ["noops", "pbft", "solo"];
 pub const CONSENSUS_MODES: [&str; 1] = ["batch"];
 
-fn fleet(c: &Cello) -> Result<Arc<Fleet>, Answer> {
+pub fn fleet(c: &Cello) -> Result<Arc<Fleet>, Answer> {
     c.fleet
         .upgrade()
         .ok_or(Answer::Page(StatusCode::INTERNAL_SERVER_ERROR))
@@ -108,7 +111,7 @@ fn condition(p: &Params, sizes: &[usize]) -> Result<Map<String, Value>, Answer> 
 /// `allow_multiple`, returns the one the user already holds), atomically: the pool
 /// is locked from the choice to the claim, and a member released meanwhile (a new
 /// generation) is not taken on its old health.
-async fn apply(fleet: &Fleet, p: &Params, who: Option<&Caller>) -> Answer {
+pub async fn apply(fleet: &Fleet, p: &Params, who: Option<&Caller>) -> Answer {
     let Some(user) = p.truthy("user_id") else {
         return fail("cluster_apply without user_id");
     };
@@ -164,7 +167,7 @@ async fn apply(fleet: &Fleet, p: &Params, who: Option<&Caller>) -> Answer {
 }
 
 /// The fleet cluster of the member with this id.
-fn by_id(fleet: &Fleet, id: &str) -> Option<String> {
+pub fn by_id(fleet: &Fleet, id: &str) -> Option<String> {
     let pool = fleet.pool.lock();
     pool.iter()
         .find(|m| m.id() == id)
@@ -182,10 +185,18 @@ async fn release(fleet: &Fleet, p: &Params) -> Answer {
     let Some(id) = cluster_id(p) else {
         return fail("No cluster_id is given");
     };
+    match release_id(fleet, &id).await {
+        true => Answer::Ok(json!({})),
+        false => fail("cluster release failed"),
+    }
+}
+
+/// Releases the member with this id (true: done, or no such member).
+async fn release_id(fleet: &Fleet, id: &str) -> bool {
     let name = {
         let mut pool = fleet.pool.lock();
         let Some(m) = pool.iter_mut().find(|m| m.id() == id) else {
-            return Answer::Ok(json!({}));
+            return true;
         };
         m.generation += 1;
         m.holder = None;
@@ -205,15 +216,75 @@ async fn release(fleet: &Fleet, p: &Params) -> Answer {
             .await
             .is_err()
         {
-            return fail("cluster release failed");
+            return false;
+        }
+    }
+    true
+}
+
+/// v0.6's deprecated `/v2/cluster_release`: by `cluster_id`, else every cluster
+/// `user_id` holds (`release_cluster_for_user`, which the `cluster_op` release does
+/// not do); neither: `cluster_release without id` with the query as `data`.
+pub async fn cluster_release_dep(c: &Cello, p: &Params, who: Option<&Caller>) -> Answer {
+    let fleet = match fleet(c) {
+        Ok(f) => f,
+        Err(a) => return a,
+    };
+    let user = p.truthy("user_id").map(|v| py_text(&v));
+    let ids: Vec<String> = match (cluster_id(p), &user) {
+        (Some(id), _) => vec![id],
+        (None, Some(user)) => {
+            let pool = fleet.pool.lock();
+            pool.iter()
+                .filter(|m| m.holder.as_deref() == Some(user.as_str()))
+                .map(|m| m.id())
+                .collect()
+        }
+        (None, None) => {
+            let query: Map<String, Value> =
+                p.query.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+            return Answer::FailData("cluster_release without id".into(), json!(query));
+        }
+    };
+    for id in &ids {
+        if by_id(&fleet, id).is_some_and(|name| !reaches(&fleet, who, &name)) {
+            return Answer::Fail(
+                403,
+                "cluster release is not allowed with these credentials".into(),
+            );
+        }
+    }
+    for id in &ids {
+        if !release_id(&fleet, id).await {
+            let error = format!(
+                "cluster_release failed user_id={} cluster_id={}",
+                user.as_deref().unwrap_or("None"),
+                cluster_id(p).as_deref().unwrap_or("None")
+            );
+            let data = json!({"user_id": user, "cluster_id": cluster_id(p)});
+            return Answer::FailData(error, data);
         }
     }
     Answer::Ok(json!({}))
 }
 
-/// `start`/`stop`: the cluster's EXPRESSCLUSTER cluster start/stop; `restart`: stop,
-/// then start once the stop has completed (on the cluster's clock). `node_id` is
-/// ignored, as in v0.6. Refused by the cluster: `cluster <op> failed`.
+/// How long (wall time) a `start` or `stop` waits for the cluster's operation to
+/// finish before it answers `cluster <op> failed` [assume: docker-compose's start and
+/// stop return when every container has started or stopped (stop kills after 10 s);
+/// an EXPRESSCLUSTER operation that hangs is a failure to report].
+pub const OPERATION_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Stopped as a whole: no operation running and no server Online.
+fn is_stopped(s: &Snapshot) -> bool {
+    !s.view.busy && s.view.servers.iter().all(|x| x.status != ONLINE)
+}
+
+/// `start`/`stop`/`restart` as v0.6's docker agent does them with docker-compose
+/// (`project.start/stop/restart`): idempotent (start of a running cluster, stop of a
+/// stopped one and restart of a stopped one succeed), and each answers once the
+/// cluster's operation is over (under a manual clock, at once: the clock moves only
+/// when the client advances it). They are the cluster's EXPRESSCLUSTER cluster start and stop;
+/// `node_id` is ignored, as in v0.6. Refused: `cluster <op> failed`.
 async fn start_stop(fleet: &Fleet, p: &Params, op: &str) -> Answer {
     let Some(id) = cluster_id(p) else {
         return fail("No cluster_id is given");
@@ -222,50 +293,85 @@ async fn start_stop(fleet: &Fleet, p: &Params, op: &str) -> Answer {
     let Some(cl) = by_id(fleet, &id).and_then(|n| fleet.get(&n)) else {
         return failed();
     };
-    let first = if op == "start" {
-        Operation::ClusterStart
-    } else {
-        Operation::ClusterStop
+    let engine = cl.app.engine.clone();
+    let done = match op {
+        "start" => start(&engine).await,
+        "stop" => stop(&engine).await,
+        _ => match stop(&engine).await {
+            true if is_stopped(&engine.snapshot()) => start(&engine).await,
+            true => {
+                tokio::spawn(start_when_stopped(engine));
+                true
+            }
+            false => false,
+        },
     };
-    let applied = cl
-        .app
-        .engine
-        .send(Command::Apply(Input::Operation(first)))
-        .await;
-    if !matches!(applied, Ok(Reply::Applied { result: Ok(_), .. })) {
+    if !done {
         return failed();
     }
     if let Some(m) = fleet.pool.lock().iter_mut().find(|m| m.id() == id) {
         m.stopped = op == "stop";
     }
-    if op == "restart" {
-        tokio::spawn(start_when_stopped(cl.app.engine.clone()));
-    }
     Answer::Ok(json!({}))
 }
 
-/// Waits (on published snapshots, so on the cluster's clock) until the stop is done,
-/// then starts the cluster; ends with the cluster.
-async fn start_when_stopped(engine: crate::host::engine_task::ClusterHandle) {
+async fn apply_op(engine: &ClusterHandle, op: Operation) -> bool {
+    let applied = engine.send(Command::Apply(Input::Operation(op))).await;
+    matches!(applied, Ok(Reply::Applied { result: Ok(_), .. }))
+}
+
+/// Starts the cluster and waits until the start is over; a cluster already running
+/// (every server Online, or the start refused while one is) is left as it is.
+async fn start(engine: &ClusterHandle) -> bool {
+    let online = |s: &Snapshot| s.view.servers.iter().filter(|x| x.status == ONLINE).count();
+    let snap = engine.snapshot();
+    if online(&snap) == snap.view.servers.len() {
+        return true;
+    }
+    if !apply_op(engine, Operation::ClusterStart).await {
+        return online(&engine.snapshot()) > 0;
+    }
+    settled(engine, |s| !s.view.busy).await
+}
+
+/// Stops the cluster and waits until it has stopped; a stopped cluster is left as
+/// it is.
+async fn stop(engine: &ClusterHandle) -> bool {
+    if is_stopped(&engine.snapshot()) {
+        return true;
+    }
+    apply_op(engine, Operation::ClusterStop).await && settled(engine, is_stopped).await
+}
+
+/// Under a realtime clock, waits up to [`OPERATION_WAIT`] for `done`; under a manual
+/// clock answers at once (true).
+async fn settled(engine: &ClusterHandle, done: fn(&Snapshot) -> bool) -> bool {
+    if engine.snapshot().clock == ClockMode::Manual {
+        return true;
+    }
+    tokio::time::timeout(OPERATION_WAIT, reached(engine.clone(), done))
+        .await
+        .is_ok_and(|s| s)
+}
+
+/// Waits (on published snapshots, so on the cluster's clock) until `done`; false
+/// when the cluster goes away first.
+async fn reached(engine: ClusterHandle, done: fn(&Snapshot) -> bool) -> bool {
     let mut snaps = engine.watch();
     loop {
-        let idle = {
-            let s = snaps.borrow_and_update();
-            !s.view.busy
-                && s.view
-                    .servers
-                    .iter()
-                    .all(|x| x.status != crate::sim::status::ONLINE)
-        };
-        if idle {
-            let _ = engine
-                .send(Command::Apply(Input::Operation(Operation::ClusterStart)))
-                .await;
-            return;
+        if done(&snaps.borrow_and_update()) {
+            return true;
         }
         if snaps.changed().await.is_err() {
-            return;
+            return false;
         }
+    }
+}
+
+/// A restart under a manual clock: the start once the stop is done.
+async fn start_when_stopped(engine: ClusterHandle) {
+    if reached(engine.clone(), is_stopped).await {
+        let _ = start(&engine).await;
     }
 }
 

@@ -89,9 +89,9 @@ pub async fn one(c: &Commissaire, r: &Req, name: &str) -> Answer {
     }
 }
 
-/// PUT creates the cluster in the fleet (the default cluster file, the `serve`
-/// command line's settings, any free port); an unknown network falls back to
-/// `default`. An existing cluster is answered as is.
+/// PUT creates an empty cluster in the fleet (`Model::awaiting_hosts`: no servers
+/// until hosts join; the `serve` command line's settings, any free port); an unknown
+/// network falls back to `default`. An existing cluster is answered as is.
 async fn put_cluster(c: &Commissaire, r: &Req, name: &str) -> Answer {
     let field = |k: &str| match r.body.get(k) {
         None | Some(Value::Null) => Ok(None),
@@ -117,7 +117,7 @@ async fn put_cluster(c: &Commissaire, r: &Req, name: &str) -> Answer {
             Ok(e) => e,
             Err(_) => return err(StatusCode::BAD_REQUEST),
         };
-        let spec = match crate::host::fleet_file::to_spec(
+        let mut spec = match crate::host::fleet_file::to_spec(
             entry,
             &fleet.settings.defaults,
             crate::host::fleet_file::Origin::Request,
@@ -126,6 +126,11 @@ async fn put_cluster(c: &Commissaire, r: &Req, name: &str) -> Answer {
             Ok(s) => s,
             Err(_) => return err(StatusCode::BAD_REQUEST),
         };
+        let Ok(mut empty) = crate::model::Model::awaiting_hosts(name) else {
+            return err(StatusCode::INTERNAL_SERVER_ERROR);
+        };
+        empty.settings.epoch = spec.model.settings.epoch.clone();
+        spec.model = std::sync::Arc::new(empty);
         match fleet.create(spec).await {
             Ok(_) => {}
             Err(FleetError::BadRequest(_)) => return err(StatusCode::BAD_REQUEST),
@@ -151,7 +156,8 @@ fn string_list(v: Option<&Value>) -> Option<Vec<String>> {
 /// `/cluster/{n}/hosts`: GET the list; PUT `{"old","new"}` checks `old` against the
 /// current list (409), then each host only in `new` joins (it must be a registered
 /// host in no cluster, else 405 as for a host that is not ready) and each host only
-/// in `old` leaves, through the core's live reconfiguration.
+/// in `old` leaves (registered in no cluster afterwards), through the core's live
+/// reconfiguration.
 pub async fn members(c: &Commissaire, r: &Req, name: &str) -> Answer {
     let put = match r.method {
         Method::GET => false,
@@ -194,13 +200,15 @@ pub async fn members(c: &Commissaire, r: &Req, name: &str) -> Answer {
         if !membership::remove(&cl, ip).await {
             return err(StatusCode::CONFLICT);
         }
+        c.store().pending.insert(ip.clone());
     }
     ok(cluster_json(c, &cl))
 }
 
 /// `/cluster/{n}/hosts/{ip}`: the membership test; PUT of a member is idempotent,
 /// PUT of a registered host in no cluster adds it (405 for any other host), DELETE
-/// of a member removes it.
+/// of a member removes its server and keeps the host registered in no cluster (as
+/// commissaire-http, which only edits the host set).
 pub async fn member(c: &Commissaire, r: &Req, name: &str, ip: &str) -> Answer {
     let Some(cl) = c.cluster(name) else {
         return err(StatusCode::NOT_FOUND);
@@ -217,7 +225,10 @@ pub async fn member(c: &Commissaire, r: &Req, name: &str, ip: &str) -> Answer {
             ok(json!([ip]))
         }
         (&Method::DELETE, true) => match membership::remove(&cl, ip).await {
-            true => ok(json!([])),
+            true => {
+                c.store().pending.insert(ip.to_string());
+                ok(json!([]))
+            }
             false => err(StatusCode::CONFLICT),
         },
         _ => not_allowed(),
@@ -257,46 +268,82 @@ pub fn record_json(cl: &Cluster, rec: &RollingRecord) -> Value {
     v
 }
 
+/// What a PUT of a rolling operation answers while one is in process on the cluster:
+/// commissaire-http passes every PUT to clusterexec, which saves a fresh initial
+/// record and answers it (201). The simulation runs one rolling operation per cluster
+/// at a time [assume]: the running one goes on, and GET shows it.
+pub const SECOND_ROLLING_PUT: StatusCode = StatusCode::CREATED;
+
+/// The initial record clusterexec saves and answers before it takes the first host:
+/// both lists empty, `in_process` status, no `finished_at`.
+fn initial_json(cl: &Cluster, kind: RollingKind, version: Option<String>, at: u64) -> Value {
+    let rec = RollingRecord {
+        kind,
+        status: crate::sim::RollingStatus::InProcess,
+        version,
+        done: Vec::new(),
+        in_process: Vec::new(),
+        started_ms: at,
+        finished_ms: None,
+        reason: None,
+    };
+    record_json(cl, &rec)
+}
+
+/// The operation a PUT asks for (deploy needs a non-empty `version`).
+fn operation_of(kind: RollingKind, body: &Value) -> Option<Operation> {
+    Some(match kind {
+        RollingKind::Restart => Operation::RollingRestart,
+        RollingKind::Upgrade => Operation::RollingUpgrade,
+        RollingKind::Deploy => match body.get("version").and_then(Value::as_str) {
+            Some(v) if !v.trim().is_empty() => Operation::RollingDeploy {
+                version: v.to_string(),
+            },
+            _ => return None,
+        },
+    })
+}
+
 pub async fn rolling(c: &Commissaire, r: &Req, name: &str, op: &str) -> Answer {
     let kind = kind_of(op);
     let Some(cl) = c.cluster(name) else {
         return err(StatusCode::NOT_FOUND);
     };
-    let find = |cl: &Cluster| {
-        cl.app
-            .engine
-            .snapshot()
-            .rolling
-            .iter()
-            .find(|x| x.kind == kind)
-            .cloned()
-    };
+    let snap = cl.app.engine.snapshot();
     match r.method {
-        Method::GET => match find(&cl) {
-            Some(rec) => ok(record_json(&cl, &rec)),
+        Method::GET => match snap.rolling.iter().find(|x| x.kind == kind) {
+            Some(rec) => ok(record_json(&cl, rec)),
             None => err(StatusCode::NOT_FOUND),
         },
         Method::PUT => {
-            let operation = match kind {
-                RollingKind::Restart => Operation::RollingRestart,
-                RollingKind::Upgrade => Operation::RollingUpgrade,
-                RollingKind::Deploy => match r.body.get("version").and_then(Value::as_str) {
-                    Some(v) if !v.trim().is_empty() => Operation::RollingDeploy {
-                        version: v.to_string(),
-                    },
-                    _ => return err(StatusCode::BAD_REQUEST),
-                },
+            let Some(operation) = operation_of(kind, &r.body) else {
+                return err(StatusCode::BAD_REQUEST);
             };
+            let version = match &operation {
+                Operation::RollingDeploy { version } => Some(version.clone()),
+                _ => None,
+            };
+            let running = snap
+                .rolling
+                .iter()
+                .any(|x| x.status == crate::sim::RollingStatus::InProcess);
+            if running {
+                let v = initial_json(&cl, kind, version, snap.now_ms());
+                return Answer::Json(SECOND_ROLLING_PUT, v);
+            }
             let reply = cl
                 .app
                 .engine
                 .send(Command::Apply(Input::Operation(operation)))
                 .await;
             match reply {
-                Ok(Reply::Applied { result: Ok(_), .. }) => match find(&cl) {
-                    Some(rec) => created(record_json(&cl, &rec)),
-                    None => err(StatusCode::INTERNAL_SERVER_ERROR),
-                },
+                Ok(Reply::Applied { result: Ok(_), .. }) => {
+                    let snap = cl.app.engine.snapshot();
+                    match snap.rolling.iter().find(|x| x.kind == kind) {
+                        Some(rec) => created(initial_json(&cl, kind, version, rec.started_ms)),
+                        None => err(StatusCode::INTERNAL_SERVER_ERROR),
+                    }
+                }
                 Ok(Reply::Applied {
                     result: Err(InputError::Refused(_)),
                     ..

@@ -104,7 +104,19 @@ pub fn list(c: &Commissaire, r: &Req) -> Answer {
         }
     }
     if super::by_admin() {
-        out.extend(c.store().pending.iter().map(|ip| pending_json(ip)));
+        // A host leaving a cluster is listed once, with its cluster, until it has left.
+        let pending: Vec<Value> = c
+            .store()
+            .pending
+            .iter()
+            .map(|ip| pending_json(ip))
+            .collect();
+        let listed: Vec<Value> = out.iter().map(|h| h["address"].clone()).collect();
+        out.extend(
+            pending
+                .into_iter()
+                .filter(|h| !listed.contains(&h["address"])),
+        );
     }
     ok(json!(out))
 }
@@ -220,11 +232,13 @@ async fn put_host(
     created(host_json(&cl, s))
 }
 
+/// The host's credentials; a host registered without a cluster has them too
+/// (commissaire-http reads its `HostCreds` record, whatever the cluster).
 pub fn creds(c: &Commissaire, r: &Req, ip: &str) -> Answer {
     if r.method != Method::GET {
         return err(StatusCode::METHOD_NOT_ALLOWED);
     }
-    if find(c, ip).is_none() {
+    if find(c, ip).is_none() && !c.store().pending.contains(ip) {
         return err(StatusCode::NOT_FOUND);
     }
     let (key, user) = c
@@ -236,14 +250,17 @@ pub fn creds(c: &Commissaire, r: &Req, ip: &str) -> Answer {
     ok(json!({"ssh_priv_key": key, "remote_user": user}))
 }
 
+/// The host's status; a host registered without a cluster answers with an empty
+/// `container_manager`, as commissaire-http (only a cluster member has one).
 pub fn status(c: &Commissaire, r: &Req, ip: &str) -> Answer {
     if r.method != Method::GET {
         return err(StatusCode::METHOD_NOT_ALLOWED);
     }
-    let Some((cl, s)) = find(c, ip) else {
-        return err(StatusCode::NOT_FOUND);
+    let h = match find(c, ip) {
+        Some((cl, s)) => host_json(&cl, s),
+        None if c.store().pending.contains(ip) => pending_json(ip),
+        None => return err(StatusCode::NOT_FOUND),
     };
-    let h = host_json(&cl, s);
     ok(json!({
         "type": "host_only",
         "host": {"last_check": h["last_check"], "status": h["status"]},
