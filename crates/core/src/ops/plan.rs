@@ -69,6 +69,15 @@ impl Sim {
         }
     }
 
+    /// `NoAnswer` when `s` is a silent peer the answering server still believes up
+    /// (the attempt `need_running` would make); every other refusal is the caller's.
+    fn no_answer_from(&self, s: ServerId) -> Result<(), InputError> {
+        match self.need_running(s) {
+            Err(e @ InputError::Refused(Refusal::NoAnswer { .. })) => Err(e),
+            _ => Ok(()),
+        }
+    }
+
     fn not_suspended(&self) -> Result<(), InputError> {
         if self.suspended {
             Err(refused(Refusal::Suspended))
@@ -195,6 +204,10 @@ impl Sim {
         let r = self.op_resource(resource)?;
         let g = self.model.resources[r].group;
         self.group_idle(g)?;
+        // Where the answering server believes the group runs, it asks (§0).
+        if let Some(c) = self.current_of(g) {
+            self.no_answer_from(c)?;
+        }
         let mut on = self.groups.active_on[g].iter();
         let Some(&s) = on.find(|&&s| self.rstate(r, s) != RState::Offline) else {
             return Err(refused(Refusal::ResourceAlreadyStopped(resource.into())));
@@ -225,6 +238,8 @@ impl Sim {
         let s = self.op_server(server)?;
         let st = &self.servers[s];
         if !st.power || st.hung {
+            // A peer the answering server still believes up is tried first (§0).
+            self.no_answer_from(s)?;
             return Err(refused(Refusal::ServerDown(server.into())));
         }
         Ok(match op {
@@ -261,6 +276,9 @@ impl Sim {
                 Some(t) => Some(self.op_server(t)?),
                 None => None,
             };
+            if let Some(s) = server {
+                self.no_answer_from(s)?;
+            }
             let on = matches!(op, MonitorDummyFailureStart { .. });
             return Ok(Step::MonitorDummyFailure {
                 monitor: m,
