@@ -43,6 +43,11 @@ pub async fn dispatch(m: &MaxScale, method: Method, req: Request) -> Answer {
         ["v1", "monitors", rest @ ..] => monitors_route(m, &method, &base, rest, req).await,
         ["v1", "services", rest @ ..] => super::views::services_route(m, &method, &base, rest, req).await,
         ["v1", "maxscale"] if method == Method::GET => super::views::maxscale(m, &base),
+        // The cluster has no filters and MaxScale no client sessions: empty collections.
+        ["v1", kind @ ("filters" | "sessions")] if method == Method::GET => Some(Answer::Json(
+            StatusCode::OK,
+            json!({"links": {"self": format!("{base}/{kind}/")}, "data": []}),
+        )),
         _ => None,
     };
     answer.unwrap_or_else(|| {
@@ -120,7 +125,8 @@ async fn monitors_route(
 fn known_path(m: &MaxScale, segs: &[&str]) -> bool {
     let group = |n: &str| m.app.engine.model().group_id(n).is_some();
     match segs {
-        [] | ["v1"] | ["v1", "servers" | "monitors" | "services" | "maxscale"] => true,
+        [] | ["v1"] => true,
+        ["v1", "servers" | "monitors" | "services" | "maxscale" | "filters" | "sessions"] => true,
         ["v1", "servers", name]
         | ["v1", "servers", name, "set" | "clear"]
         | ["v1", "servers", name, "relationships", "services" | "monitors"] => {
