@@ -124,7 +124,11 @@ fn new_entry(model: &Model, v: &Value, port: Option<i64>) -> Option<config::Entr
     };
     // One set of names for both lists, as `extract_relations` fills one `StringSet`.
     let mut names = config::extract(v, "/data/relationships/services/data", valid)?;
-    names.extend(config::extract(v, "/data/relationships/monitors/data", valid)?);
+    names.extend(config::extract(
+        v,
+        "/data/relationships/monitors/data",
+        valid,
+    )?);
     Some(config::Entry {
         monitored: names.iter().any(|n| n.eq_ignore_ascii_case(MONITOR)),
         services: names
@@ -186,7 +190,12 @@ fn relationship_body(v: &Value) -> Result<Value, String> {
 }
 
 /// Each parameter whose text differs from the current one, through `config::alter`.
-fn alter_parameters(model: &Model, i: usize, e: &mut config::Entry, v: &Value) -> Result<(), Answer> {
+fn alter_parameters(
+    model: &Model,
+    i: usize,
+    e: &mut config::Entry,
+    v: &Value,
+) -> Result<(), Answer> {
     let Some(params) = v
         .pointer("/data/attributes/parameters")
         .and_then(Value::as_object)
@@ -236,17 +245,29 @@ pub async fn alter_object(m: &MaxScale, target: &str, req: Request, rel_only: bo
         let mut cfg = lock(&m.config);
         let t = target.to_string();
         if monitor {
-            config::relate_object(&mut cfg, &model, target, &v, |e| e.monitored, |e, on| {
-                e.monitored = on
-            })
+            config::relate_object(
+                &mut cfg,
+                &model,
+                target,
+                &v,
+                |e| e.monitored,
+                |e, on| e.monitored = on,
+            )
         } else {
-            config::relate_object(&mut cfg, &model, target, &v, |e| e.services.contains(&t), |e, on| {
-                if on {
-                    e.services.insert(t.clone());
-                } else {
-                    e.services.remove(&t);
-                }
-            })
+            config::relate_object(
+                &mut cfg,
+                &model,
+                target,
+                &v,
+                |e| e.services.contains(&t),
+                |e, on| {
+                    if on {
+                        e.services.insert(t.clone());
+                    } else {
+                        e.services.remove(&t);
+                    }
+                },
+            )
         }
     };
     m.tick();
@@ -270,7 +291,10 @@ fn fixed_parameters(m: &MaxScale, target: &str, v: &Value) -> Answer {
     } else {
         super::views::service_item(m, "", target)
     };
-    let old = current.pointer("/attributes/parameters").cloned().unwrap_or_default();
+    let old = current
+        .pointer("/attributes/parameters")
+        .cloned()
+        .unwrap_or_default();
     for (key, value) in params {
         let same = old.get(key).map(config::json_to_string) == Some(config::json_to_string(value));
         if !same {
@@ -301,7 +325,13 @@ pub async fn destroy(m: &MaxScale, i: usize) -> Answer {
             ),
         );
     }
-    let answer = apply(m, Operation::ServerRemove { server: name.clone() }).await;
+    let answer = apply(
+        m,
+        Operation::ServerRemove {
+            server: name.clone(),
+        },
+    )
+    .await;
     if matches!(answer, Answer::Bare(StatusCode::NO_CONTENT)) {
         lock(&m.config).forget(&name);
     }

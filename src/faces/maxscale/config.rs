@@ -162,7 +162,8 @@ pub fn extract(
 /// `is_null_relation`: the relationship, or its `data`, is JSON null.
 fn is_null_relation(v: &Value, kind: &str) -> bool {
     let base = format!("/data/relationships/{kind}");
-    v.pointer(&format!("{base}/data")).is_some_and(Value::is_null)
+    v.pointer(&format!("{base}/data"))
+        .is_some_and(Value::is_null)
         || v.pointer(&base).is_some_and(Value::is_null)
 }
 

@@ -41,7 +41,9 @@ pub async fn dispatch(m: &MaxScale, method: Method, req: Request) -> Answer {
         [] | ["v1"] if method == Method::GET => Some(Answer::Bare(StatusCode::OK)),
         ["v1", "servers", rest @ ..] => servers_route(m, &method, &base, rest, req).await,
         ["v1", "monitors", rest @ ..] => monitors_route(m, &method, &base, rest, req).await,
-        ["v1", "services", rest @ ..] => super::views::services_route(m, &method, &base, rest, req).await,
+        ["v1", "services", rest @ ..] => {
+            super::views::services_route(m, &method, &base, rest, req).await
+        }
         ["v1", "maxscale"] if method == Method::GET => super::views::maxscale(m, &base),
         // The cluster has no filters and MaxScale no client sessions: empty collections.
         ["v1", kind @ ("filters" | "sessions")] if method == Method::GET => Some(Answer::Json(
@@ -102,7 +104,10 @@ async fn monitors_route(
     rest: &[&str],
     req: Request,
 ) -> Option<Answer> {
-    if rest.first().is_some_and(|n| !n.eq_ignore_ascii_case(MONITOR)) {
+    if rest
+        .first()
+        .is_some_and(|n| !n.eq_ignore_ascii_case(MONITOR))
+    {
         return Some(NOT_FOUND);
     }
     Some(match (method.as_str(), rest) {
@@ -184,7 +189,10 @@ async fn set_clear(m: &MaxScale, name: &str, set: bool, query: &[(String, String
 
 /// A JSON:API relationship: `{"links":{"self":BASE/KIND/},"data":[{id,type}...]}`.
 pub(super) fn relationship(base: &str, kind: &str, ids: &[String]) -> Value {
-    let data: Vec<Value> = ids.iter().map(|id| json!({"id": id, "type": kind})).collect();
+    let data: Vec<Value> = ids
+        .iter()
+        .map(|id| json!({"id": id, "type": kind}))
+        .collect();
     json!({"links": {"self": format!("{base}/{kind}/")}, "data": data})
 }
 
@@ -250,7 +258,10 @@ fn servers(m: &MaxScale, base: &str, name: Option<&str>) -> Answer {
             rel.insert("services".into(), relationship(base, "services", &services));
         }
         if e.monitored {
-            rel.insert("monitors".into(), relationship(base, "monitors", &[MONITOR.into()]));
+            rel.insert(
+                "monitors".into(),
+                relationship(base, "monitors", &[MONITOR.into()]),
+            );
         }
         let id = &model.servers[i].name;
         json!({"id": id, "type": "servers", "relationships": rel,

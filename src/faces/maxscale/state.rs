@@ -210,8 +210,15 @@ mod tests {
             &[false, true],
             99_500,
         );
-        assert_eq!(seen[0].state(), "Down", "an unmonitored server keeps its state");
+        assert_eq!(
+            seen[0].state(),
+            "Down",
+            "an unmonitored server keeps its state"
+        );
         let fresh = realign(&[], &[], &["s3".into()], &[false], (10, 0));
-        assert_eq!((fresh[0].state(), fresh[0].last_event), ("Running".into(), "server_up"));
+        assert_eq!(
+            (fresh[0].state(), fresh[0].last_event),
+            ("Running".into(), "server_up")
+        );
     }
 }

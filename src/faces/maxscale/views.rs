@@ -29,8 +29,15 @@ pub async fn services_route(
     }
     Some(match (method.as_str(), rest) {
         ("GET", []) => {
-            let data: Vec<Value> = model.groups.iter().map(|g| service_item(m, base, &g.name)).collect();
-            Answer::Json(StatusCode::OK, json!({"links": {"self": format!("{base}/services/")}, "data": data}))
+            let data: Vec<Value> = model
+                .groups
+                .iter()
+                .map(|g| service_item(m, base, &g.name))
+                .collect();
+            Answer::Json(
+                StatusCode::OK,
+                json!({"links": {"self": format!("{base}/services/")}, "data": data}),
+            )
         }
         ("GET", [name]) => Answer::Json(
             StatusCode::OK,

@@ -72,10 +72,7 @@ impl Watcher {
                 StatusCode::PRECONDITION_FAILED,
             )
         } else if let Some(t) = get("if-match") {
-            fail(
-                self.etag(path) != tag(t),
-                StatusCode::PRECONDITION_FAILED,
-            )
+            fail(self.etag(path) != tag(t), StatusCode::PRECONDITION_FAILED)
         } else if let Some(t) = get("if-none-match") {
             fail(self.etag(path) == tag(t), StatusCode::NOT_MODIFIED)
         } else {
