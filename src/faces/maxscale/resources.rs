@@ -69,7 +69,7 @@ async fn servers_route(
     rest: &[&str],
     req: Request,
 ) -> Option<Answer> {
-    let found = rest.get(0).and_then(|n| server_id(m, n));
+    let found = rest.first().and_then(|n| server_id(m, n));
     if rest.len() > 1 && found.is_none() {
         return Some(NOT_FOUND);
     }
