@@ -421,6 +421,11 @@ fn relationship_endpoints_patch_one_kind() {
     );
 }
 
+/// The status of a request with one conditional header.
+fn status_if(f: &Face, method: &str, endpoint: &str, body: Option<&Value>, h: (&str, &str)) -> u16 {
+    f.req(method, endpoint, body, &[h]).status
+}
+
 #[test]
 fn etag_and_last_modified_answer_conditional_requests_as_2_2() {
     let f = start();
@@ -428,71 +433,38 @@ fn etag_and_last_modified_answer_conditional_requests_as_2_2() {
     assert_eq!(g.etag.as_deref(), Some("\"0\""));
     let born = g.modified.unwrap();
     assert_eq!(born, "Thu, 01 Jan 2026 00:00:00 GMT", "the face's start");
+    let s1 = "servers/server1";
     assert_eq!(
-        f.req(
-            "GET",
-            "servers/server1",
-            None,
-            &[("If-None-Match", "\"0\"")]
-        )
-        .status,
+        status_if(&f, "GET", s1, None, ("If-None-Match", "\"0\"")),
         304
     );
     assert_eq!(
-        f.req(
-            "GET",
-            "servers/server1",
-            None,
-            &[("If-Modified-Since", &born)]
-        )
-        .status,
+        status_if(&f, "GET", s1, None, ("If-Modified-Since", &born)),
         304
     );
     f.ok("PUT", "servers/server1/set?state=maintenance", None);
-    for path in ["servers/server1", "servers"] {
+    for path in [s1, "servers"] {
         let g = f.req("GET", path, None, &[]);
         assert_eq!(g.etag.as_deref(), Some("\"1\""), "{path} and its parents");
         assert_eq!(g.modified.as_deref(), Some("Thu, 01 Jan 2026 00:00:05 GMT"));
     }
-    assert_eq!(
-        f.req("GET", "monitors", None, &[]).etag.as_deref(),
-        Some("\"0\"")
-    );
+    let monitors = f.req("GET", "monitors", None, &[]);
+    assert_eq!(monitors.etag.as_deref(), Some("\"0\""));
     // The tag is per path: `.../set` bumped `servers/server1`, which a PATCH names.
     let weight = json!({"data": {"attributes": {"parameters": {"weight": 5}}}});
-    let g = f.req(
-        "PATCH",
-        "servers/server1",
-        Some(&weight),
-        &[("If-Match", "\"0\"")],
-    );
+    let g = f.req("PATCH", s1, Some(&weight), &[("If-Match", "\"0\"")]);
     assert_eq!((g.status, g.body), (412, Value::Null));
-    let g = f.req(
-        "PATCH",
-        "servers/server1",
-        Some(&weight),
-        &[("If-Match", "\"1\"")],
-    );
-    assert_eq!(g.status, 204);
     assert_eq!(
-        f.req("GET", "servers/server1", None, &[]).etag.as_deref(),
-        Some("\"2\"")
+        status_if(&f, "PATCH", s1, Some(&weight), ("If-Match", "\"1\"")),
+        204
     );
-    let g = f.req(
-        "GET",
-        "servers/server1",
-        None,
-        &[("If-Unmodified-Since", &born)],
-    );
-    assert_eq!(g.status, 412);
+    assert_eq!(f.req("GET", s1, None, &[]).etag.as_deref(), Some("\"2\""));
     assert_eq!(
-        f.req(
-            "GET",
-            "servers/server1",
-            None,
-            &[("If-Modified-Since", &born)]
-        )
-        .status,
+        status_if(&f, "GET", s1, None, ("If-Unmodified-Since", &born)),
+        412
+    );
+    assert_eq!(
+        status_if(&f, "GET", s1, None, ("If-Modified-Since", &born)),
         200
     );
 }
