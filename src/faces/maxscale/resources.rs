@@ -12,6 +12,13 @@ use serde_json::{json, Value};
 
 const NOT_FOUND: Answer = Answer::Bare(StatusCode::NOT_FOUND);
 
+/// One request's router context: the face, the method (HEAD as GET) and the link base.
+pub struct Route<'a> {
+    pub m: &'a MaxScale,
+    pub method: Method,
+    pub base: String,
+}
+
 pub async fn dispatch(m: &MaxScale, method: Method, req: Request) -> Answer {
     let host = req
         .headers()
@@ -37,16 +44,16 @@ pub async fn dispatch(m: &MaxScale, method: Method, req: Request) -> Answer {
         .map(str::to_string)
         .collect();
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let r = Route { m, method, base };
+    let (method, base) = (&r.method, r.base.as_str());
     let answer = match segs.as_slice() {
-        [] | ["v1"] if method == Method::GET => Some(Answer::Bare(StatusCode::OK)),
-        ["v1", "servers", rest @ ..] => servers_route(m, &method, &base, rest, req).await,
-        ["v1", "monitors", rest @ ..] => monitors_route(m, &method, &base, rest, req).await,
-        ["v1", "services", rest @ ..] => {
-            super::views::services_route(m, &method, &base, rest, req).await
-        }
-        ["v1", "maxscale"] if method == Method::GET => super::views::maxscale(m, &base),
+        [] | ["v1"] if *method == Method::GET => Some(Answer::Bare(StatusCode::OK)),
+        ["v1", "servers", rest @ ..] => servers_route(&r, rest, req).await,
+        ["v1", "monitors", rest @ ..] => monitors_route(&r, rest, req).await,
+        ["v1", "services", rest @ ..] => super::views::services_route(&r, rest, req).await,
+        ["v1", "maxscale"] if *method == Method::GET => super::views::maxscale(m, base),
         // The cluster has no filters and MaxScale no client sessions: empty collections.
-        ["v1", kind @ ("filters" | "sessions")] if method == Method::GET => Some(Answer::Json(
+        ["v1", kind @ ("filters" | "sessions")] if *method == Method::GET => Some(Answer::Json(
             StatusCode::OK,
             json!({"links": {"self": format!("{base}/{kind}/")}, "data": []}),
         )),
@@ -62,13 +69,8 @@ pub async fn dispatch(m: &MaxScale, method: Method, req: Request) -> Answer {
 }
 
 /// `/v1/servers...`; `None` when no route of this method matches.
-async fn servers_route(
-    m: &MaxScale,
-    method: &Method,
-    base: &str,
-    rest: &[&str],
-    req: Request,
-) -> Option<Answer> {
+async fn servers_route(r: &Route<'_>, rest: &[&str], req: Request) -> Option<Answer> {
+    let (m, method, base) = (r.m, &r.method, r.base.as_str());
     let found = rest.first().and_then(|n| server_id(m, n));
     if rest.len() > 1 && found.is_none() {
         return Some(NOT_FOUND);
@@ -97,13 +99,8 @@ async fn servers_route(
 }
 
 /// `/v1/monitors...`; `None` when no route of this method matches.
-async fn monitors_route(
-    m: &MaxScale,
-    method: &Method,
-    base: &str,
-    rest: &[&str],
-    req: Request,
-) -> Option<Answer> {
+async fn monitors_route(r: &Route<'_>, rest: &[&str], req: Request) -> Option<Answer> {
+    let (m, method, base) = (r.m, &r.method, r.base.as_str());
     if rest
         .first()
         .is_some_and(|n| !n.eq_ignore_ascii_case(MONITOR))

@@ -4,11 +4,11 @@
 //! `config_maxscale_to_json`; values the simulation has no counterpart for are
 //! MaxScale's defaults or zero (docs/faces/maxscale.md lists them).
 
-use super::resources::relationship;
+use super::resources::{relationship, Route};
 use super::{lock, Answer, MaxScale};
 use crate::model::calendar;
 use axum::extract::Request;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 /// The MaxScale release this face follows, and its commit (`MAXSCALE_COMMIT`).
@@ -16,13 +16,8 @@ pub const VERSION: &str = "2.2.21";
 pub const COMMIT: &str = "73f8bf1f6f864c70641fa4c6d6c2d1a8ee3d6de5";
 
 /// `/v1/services...`; `None` when no route of this method matches.
-pub async fn services_route(
-    m: &MaxScale,
-    method: &Method,
-    base: &str,
-    rest: &[&str],
-    req: Request,
-) -> Option<Answer> {
+pub async fn services_route(r: &Route<'_>, rest: &[&str], req: Request) -> Option<Answer> {
+    let (m, method, base) = (r.m, &r.method, r.base.as_str());
     let model = m.app.engine.model();
     if rest.first().is_some_and(|n| model.group_id(n).is_none()) {
         return Some(Answer::Bare(StatusCode::NOT_FOUND));
