@@ -5,11 +5,17 @@
 //! [`Operation::Maintenance`](crate::sim::Operation::Maintenance), Basic auth
 //! `admin`/`mariadb` under the cluster's lockout (`--auth-max-failures`, shared with
 //! its other faces), `{"errors":[{"detail":...}]}` bodies, 404 with no body for unknown
-//! paths and names, 405 for other methods, pretty output unless `?pretty=false`.
+//! paths and names, 405 for other methods, pretty output unless `?pretty=false`;
+//! MaxScale's own configuration (relationships, altered parameters) in
+//! [`config::Config`], ETag/Last-Modified and conditional requests in
+//! [`watcher::Watcher`], services and `/v1/maxscale` as read-only views in `views.rs`.
 
 mod admin;
+mod config;
 mod resources;
 mod state;
+mod views;
+mod watcher;
 
 use crate::host::auth::{Auth, Verdict};
 use crate::host::{App, Conn};
@@ -34,15 +40,27 @@ pub struct MaxScale {
     seen_names: Mutex<Vec<String>>,
     /// `PUT /v1/monitors/ECX-Monitor/stop`: states stay as they were last seen.
     stopped: Mutex<bool>,
+    /// MaxScale's runtime configuration over the cluster's servers.
+    config: Mutex<config::Config>,
+    /// ETags and Last-Modified times of the paths changed through this face.
+    watcher: Mutex<watcher::Watcher>,
+    /// Virtual ms when the face started (MaxScale's `started_at`).
+    started_ms: u64,
 }
 
 pub fn router(app: &App) -> axum::Router {
+    let snap = app.engine.snapshot();
+    let started_ms = snap.published_ms;
+    let init = unix_s(&snap.model.settings.epoch, started_ms);
     let m = Arc::new(MaxScale {
         app: app.clone(),
         auth: app.tenancy.sharing_lockout(USER, PASSWORD),
         seen: Mutex::new(Vec::new()),
         seen_names: Mutex::new(Vec::new()),
         stopped: Mutex::new(false),
+        config: Mutex::new(config::Config::default()),
+        watcher: Mutex::new(watcher::Watcher::new(init)),
+        started_ms,
     });
     m.tick();
     tokio::spawn(monitor(Arc::downgrade(&m), app.engine.watch()));
@@ -67,32 +85,51 @@ impl MaxScale {
         }
         let snap = self.app.engine.snapshot();
         let now = state::observe(&snap.model, &snap);
+        let monitored = lock(&self.config).monitored(&snap.model);
         let mut seen = lock(&self.seen);
-        self.realign(&mut seen, &snap.model, snap.published_ms);
-        state::tick(&mut seen, &now, snap.published_ms);
+        self.realign(&mut seen, &snap.model, &monitored, snap.published_ms);
+        state::tick(&mut seen, &now, &monitored, snap.published_ms);
     }
 
     /// `seen` in the order of `model`'s servers: a server that joined is `Down` until
-    /// the monitor sees it up; one that left is forgotten.
-    fn realign(&self, seen: &mut Vec<state::Seen>, model: &crate::model::Model, t: u64) {
+    /// the monitor sees it up (unjudged when not monitored); one that left is forgotten.
+    fn realign(
+        &self,
+        seen: &mut Vec<state::Seen>,
+        model: &crate::model::Model,
+        monitored: &[bool],
+        t: u64,
+    ) {
         let mut names = lock(&self.seen_names);
         let now: Vec<String> = model.servers.iter().map(|s| s.name.clone()).collect();
         if *names == now {
             return;
         }
         if !seen.is_empty() {
-            *seen = state::realign(seen, &names, &now, t);
+            *seen = state::realign(seen, &names, &now, monitored, (t, self.started_ms));
         }
         *names = now;
     }
 
     /// The monitor's view in the order of `model`'s servers (what handlers render).
     pub(crate) fn aligned(&self, model: &crate::model::Model) -> Vec<state::Seen> {
+        let monitored = lock(&self.config).monitored(model);
         let mut seen = lock(&self.seen);
         let t = self.app.engine.snapshot().published_ms;
-        self.realign(&mut seen, model, t);
+        self.realign(&mut seen, model, &monitored, t);
         seen.clone()
     }
+
+    /// Unix seconds of the simulated calendar now (MaxScale's `time()`).
+    fn now_s(&self) -> i64 {
+        let snap = self.app.engine.snapshot();
+        unix_s(&snap.model.settings.epoch, snap.published_ms)
+    }
+}
+
+/// Unix seconds of virtual time `t_ms` under `epoch`.
+fn unix_s(epoch: &str, t_ms: u64) -> i64 {
+    crate::model::calendar::unix_ms_at(epoch, t_ms).div_euclid(1000)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -152,8 +189,36 @@ async fn handle(State(m): State<Arc<MaxScale>>, req: Request) -> Response {
         return r;
     }
     let method = override_method(&req);
-    let answer = resources::dispatch(&m, method, req).await;
-    render(answer, pretty)
+    let path = req.uri().path().to_string();
+    if let Some(status) = lock(&m.watcher).precondition(&path, req.headers()) {
+        return status.into_response();
+    }
+    let answer = resources::dispatch(&m, method.clone(), req).await;
+    let mut r = render(answer, pretty);
+    m.watch(&method, &path, &mut r);
+    r
+}
+
+impl MaxScale {
+    /// `handle_request`'s bookkeeping: a successful change modifies `path`; a read
+    /// carries the path's Last-Modified and ETag.
+    fn watch(&self, method: &Method, path: &str, r: &mut Response) {
+        let now = self.now_s();
+        let mut w = lock(&self.watcher);
+        if [Method::POST, Method::PUT, Method::DELETE, Method::PATCH].contains(method) {
+            if matches!(r.status().as_u16(), 200 | 201 | 204) {
+                w.modify(path, now);
+            }
+        } else if *method == Method::GET || *method == Method::HEAD {
+            let date = crate::model::calendar::http_date(w.last_modified(path) * 1000);
+            let etag = format!("\"{}\"", w.etag(path));
+            for (k, v) in [(header::LAST_MODIFIED, date), (header::ETAG, etag)] {
+                if let Ok(v) = header::HeaderValue::from_str(&v) {
+                    r.headers_mut().insert(k, v);
+                }
+            }
+        }
+    }
 }
 
 /// `X-HTTP-Method-Override` replaces the request's method.

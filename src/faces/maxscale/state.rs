@@ -6,7 +6,8 @@
 //! Online in the cluster's view is `Down`; the Online server where the primary group
 //! (the cluster file's first group) is Online is `Master`; other Online servers are
 //! `Slave`. Maintenance (set by `set server S maintenance`, or the cluster being
-//! suspended) comes first.
+//! suspended) comes first. A server the monitor does not monitor keeps what MaxScale
+//! gives a new server, `Running` (2.2 `server_alloc`), whatever the cluster does.
 
 use crate::host::engine_task::Snapshot;
 use crate::model::Model;
@@ -16,6 +17,8 @@ pub enum Role {
     Master,
     Slave,
     Down,
+    /// Not monitored: MaxScale's initial state of a server, never judged by a monitor.
+    Running,
 }
 
 /// One server as the monitor last saw it.
@@ -40,6 +43,7 @@ impl Seen {
             Role::Master => words.extend(["Master", "Running"]),
             Role::Slave => words.extend(["Slave", "Running"]),
             Role::Down => words.push("Down"),
+            Role::Running => words.push("Running"),
         }
         words.join(", ")
     }
@@ -77,21 +81,41 @@ fn event(before: Role, after: Role) -> Option<&'static str> {
     Some(match (before, after) {
         (Master, Down) => "master_down",
         (Slave, Down) => "slave_down",
-        (Down, Master) => "master_up",
-        (Down, Slave) => "slave_up",
+        (Running, Down) => "server_down",
+        (Down | Running, Master) => "master_up",
+        (Down | Running, Slave) => "slave_up",
         (Slave, Master) => "new_master",
         (Master, Slave) => "new_slave",
         _ => return None,
     })
 }
 
+/// What MaxScale shows of a server no monitor has judged yet: `Running`,
+/// `server_up` at `started` (2.2 `server_alloc`).
+pub fn unjudged(started: u64) -> Seen {
+    Seen {
+        role: Role::Running,
+        maintenance: false,
+        last_event: "server_up",
+        triggered_at: started,
+    }
+}
+
 /// `seen` (in the order of `old` names) in the order of `new` names; new servers are
-/// `Down` from `t`.
-pub fn realign(seen: &[Seen], old: &[String], new: &[String], t: u64) -> Vec<Seen> {
+/// `Down` from `t` when monitored (`monitored`, in `new`'s order), else unjudged.
+pub fn realign(
+    seen: &[Seen],
+    old: &[String],
+    new: &[String],
+    monitored: &[bool],
+    (t, started): (u64, u64),
+) -> Vec<Seen> {
     new.iter()
+        .enumerate()
         .map(
-            |n| match old.iter().position(|o| o == n).and_then(|j| seen.get(j)) {
+            |(i, n)| match old.iter().position(|o| o == n).and_then(|j| seen.get(j)) {
                 Some(s) => s.clone(),
+                None if !monitored.get(i).copied().unwrap_or(true) => unjudged(started),
                 None => Seen {
                     role: Role::Down,
                     maintenance: false,
@@ -103,23 +127,37 @@ pub fn realign(seen: &[Seen], old: &[String], new: &[String], t: u64) -> Vec<See
         .collect()
 }
 
-/// One monitor tick: `seen` updated to what `now` shows, at virtual time `t`.
-pub fn tick(seen: &mut Vec<Seen>, now: &[(Role, bool)], t: u64) {
+/// One monitor tick: `seen` updated to what `now` shows, at virtual time `t`, for the
+/// servers the monitor monitors (`monitored`); the others keep their role.
+pub fn tick(seen: &mut Vec<Seen>, now: &[(Role, bool)], monitored: &[bool], t: u64) {
+    let judged = |i: usize| monitored.get(i).copied().unwrap_or(true);
     if seen.len() != now.len() {
-        // The first tick: every server comes up from `Down`.
+        // The first tick: every monitored server comes up from `Down`.
         *seen = now
             .iter()
-            .map(|&(role, maintenance)| Seen {
-                role,
-                maintenance,
-                last_event: event(Role::Down, role).unwrap_or("server_down"),
-                triggered_at: t,
+            .enumerate()
+            .map(|(i, &(role, maintenance))| {
+                let mut s = if judged(i) {
+                    Seen {
+                        role,
+                        maintenance,
+                        last_event: event(Role::Down, role).unwrap_or("server_down"),
+                        triggered_at: t,
+                    }
+                } else {
+                    unjudged(t)
+                };
+                s.maintenance = maintenance;
+                s
             })
             .collect();
         return;
     }
-    for (s, &(role, maintenance)) in seen.iter_mut().zip(now) {
+    for (i, (s, &(role, maintenance))) in seen.iter_mut().zip(now).enumerate() {
         s.maintenance = maintenance;
+        if !judged(i) {
+            continue;
+        }
         if let Some(e) = event(s.role, role) {
             s.role = role;
             s.last_event = e;
@@ -135,7 +173,12 @@ mod tests {
     #[test]
     fn states_in_the_fixed_order_and_events_on_change() {
         let mut seen = Vec::new();
-        tick(&mut seen, &[(Role::Master, false), (Role::Slave, true)], 0);
+        tick(
+            &mut seen,
+            &[(Role::Master, false), (Role::Slave, true)],
+            &[],
+            0,
+        );
         assert_eq!(seen[0].state(), "Master, Running");
         assert_eq!(seen[1].state(), "Maintenance, Slave, Running");
         assert_eq!(
@@ -145,6 +188,7 @@ mod tests {
         tick(
             &mut seen,
             &[(Role::Down, false), (Role::Master, false)],
+            &[true, true],
             95_000,
         );
         assert_eq!(seen[0].state(), "Down");
@@ -156,8 +200,25 @@ mod tests {
         tick(
             &mut seen,
             &[(Role::Down, false), (Role::Master, false)],
+            &[],
             99_000,
         );
         assert_eq!(seen[1].triggered_at, 95_000, "no change, no event");
+        tick(
+            &mut seen,
+            &[(Role::Master, false), (Role::Slave, false)],
+            &[false, true],
+            99_500,
+        );
+        assert_eq!(
+            seen[0].state(),
+            "Down",
+            "an unmonitored server keeps its state"
+        );
+        let fresh = realign(&[], &[], &["s3".into()], &[false], (10, 0));
+        assert_eq!(
+            (fresh[0].state(), fresh[0].last_event),
+            ("Running".into(), "server_up")
+        );
     }
 }
