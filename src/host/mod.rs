@@ -12,7 +12,7 @@
 //!   (authentication, 405, fallback to the dashboard).
 //! - [`auth`], [`body`]: Basic auth and lockout, request bodies.
 //! - [`listeners`]: sockets, the connection cap, per-server listeners, TLS.
-//! - [`limits`]: every limit and timeout (one place; README "Limits").
+//! - [`limits`]: every limit and timeout (one place; docs/limits.md, and the generated docs/reference/limits.md).
 
 pub mod auth;
 pub mod body;
