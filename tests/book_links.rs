@@ -118,7 +118,9 @@ fn anchors(text: &str) -> BTreeSet<String> {
             fenced = !fenced;
             continue;
         }
-        let Some(h) = l.strip_prefix('#') else { continue };
+        let Some(h) = l.strip_prefix('#') else {
+            continue;
+        };
         if fenced {
             continue;
         }
@@ -128,7 +130,11 @@ fn anchors(text: &str) -> BTreeSet<String> {
         }
         let id = heading_id(&h.replace('`', ""));
         let n = seen.entry(id.clone()).or_insert(0);
-        out.insert(if *n == 0 { id.clone() } else { format!("{id}-{n}") });
+        out.insert(if *n == 0 {
+            id.clone()
+        } else {
+            format!("{id}-{n}")
+        });
         *n += 1;
     }
     out
@@ -153,7 +159,9 @@ fn check_link(file: &Path, target: &str) -> Option<String> {
     }
     let anchor = anchor?;
     if dest.extension().is_none_or(|x| x != "md") {
-        return Some(format!("{target}: an anchor into a file that is not Markdown"));
+        return Some(format!(
+            "{target}: an anchor into a file that is not Markdown"
+        ));
     }
     let text = std::fs::read_to_string(&dest).ok()?;
     (!anchors(&text).contains(anchor)).then(|| format!("{target}: no heading with id {anchor:?}"))
@@ -169,24 +177,40 @@ fn every_relative_link_and_anchor_resolves() {
             for target in links(line) {
                 checked += 1;
                 if let Some(p) = check_link(&file, &target) {
-                    let shown = file.strip_prefix(repo()).unwrap_or(&file).display().to_string();
+                    let shown = file
+                        .strip_prefix(repo())
+                        .unwrap_or(&file)
+                        .display()
+                        .to_string();
                     problems.push(format!("{shown}:{}: {p}", n + 1));
                 }
             }
         }
     }
-    assert!(checked > 100, "only {checked} links found: is the parser broken?");
+    assert!(
+        checked > 100,
+        "only {checked} links found: is the parser broken?"
+    );
     assert!(problems.is_empty(), "dead links:\n{}", problems.join("\n"));
 }
 
 #[test]
 fn heading_ids_follow_mdbook() {
-    assert_eq!(heading_id("Fleets: many clusters in one serve"), "fleets-many-clusters-in-one-serve");
-    assert_eq!(heading_id("The Cello pool face: a lab of clusters"), "the-cello-pool-face-a-lab-of-clusters");
+    assert_eq!(
+        heading_id("Fleets: many clusters in one serve"),
+        "fleets-many-clusters-in-one-serve"
+    );
+    assert_eq!(
+        heading_id("The Cello pool face: a lab of clusters"),
+        "the-cello-pool-face-a-lab-of-clusters"
+    );
     assert_eq!(heading_id("[Link](x.md) and more"), "link-and-more");
     let a = anchors("# A\n## A\n```\n# not a heading\n```\n");
     assert_eq!(a, BTreeSet::from(["a".to_string(), "a-1".to_string()]));
-    assert_eq!(links("see [x](a.md#b) and ![i](c.png)"), vec!["a.md#b", "c.png"]);
+    assert_eq!(
+        links("see [x](a.md#b) and ![i](c.png)"),
+        vec!["a.md#b", "c.png"]
+    );
 }
 
 #[test]
@@ -194,5 +218,9 @@ fn a_dead_link_is_found() {
     let readme = repo().join("README.md");
     assert!(check_link(&readme, "docs/no-such-chapter.md").is_some());
     assert!(check_link(&readme, "docs/control-api.md#no-such-heading").is_some());
-    assert!(check_link(&readme, "docs/control-api.md#fleets-many-clusters-in-one-serve").is_none());
+    assert!(check_link(
+        &readme,
+        "docs/control-api.md#fleets-many-clusters-in-one-serve"
+    )
+    .is_none());
 }

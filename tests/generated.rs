@@ -59,7 +59,10 @@ mod book_reference;
 #[test]
 fn book_reference_pages_are_fresh() {
     check("docs/reference/cli.md", book_reference::cli());
-    check("docs/reference/vocabulary.md", book_reference::vocabulary_page());
+    check(
+        "docs/reference/vocabulary.md",
+        book_reference::vocabulary_page(),
+    );
     check("docs/reference/endpoints.md", book_reference::endpoints());
     check("docs/reference/limits.md", book_reference::limits());
 }

@@ -86,7 +86,10 @@ fn clp_usage() -> String {
 
 /// One line of a table cell: no pipes, no line breaks.
 fn cell(v: &str) -> String {
-    v.split_whitespace().collect::<Vec<_>>().join(" ").replace('|', "\\|")
+    v.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
 }
 
 fn json_text(v: &Value) -> String {
@@ -103,7 +106,11 @@ fn fields_table(out: &mut String, fields: &Value) {
     out.push_str("| field | required | type | meaning |\n|---|---|---|---|\n");
     for f in fields.as_array().into_iter().flatten() {
         let ty = match f.get("enum").and_then(Value::as_array) {
-            Some(choices) => choices.iter().map(json_text).collect::<Vec<_>>().join(" | "),
+            Some(choices) => choices
+                .iter()
+                .map(json_text)
+                .collect::<Vec<_>>()
+                .join(" | "),
             None => f.get("type").map(json_text).unwrap_or_default(),
         };
         let mut meaning = cell(f.get("description").and_then(Value::as_str).unwrap_or(""));
@@ -190,7 +197,10 @@ fn settings_table() -> String {
     );
     let props = &schema["definitions"]["Settings"]["properties"];
     for (name, p) in props.as_object().into_iter().flatten() {
-        let default = p.get("default").map(|d| cell(&d.to_string())).unwrap_or_default();
+        let default = p
+            .get("default")
+            .map(|d| cell(&d.to_string()))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
             "| `{name}` | `{default}` | {} |",
@@ -217,7 +227,11 @@ pub fn endpoints() -> String {
     for file in faces {
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap())
             .expect("openapi.json parses");
-        let face = file.parent().and_then(Path::file_name).unwrap().to_string_lossy();
+        let face = file
+            .parent()
+            .and_then(Path::file_name)
+            .unwrap()
+            .to_string_lossy();
         let _ = write!(
             out,
             "\n## {} ({face})\n\n{} `{}`\n\n| method | path | summary |\n|---|---|---|\n",
@@ -305,7 +319,10 @@ pub fn limits() -> String {
             panic!("none of {candidates:?} exists: update LIMIT_SOURCES");
         };
         let source = std::fs::read_to_string(repo().join(path)).unwrap();
-        let _ = write!(out, "\n## `{path}`\n\n| constant | value | meaning |\n|---|---|---|\n");
+        let _ = write!(
+            out,
+            "\n## `{path}`\n\n| constant | value | meaning |\n|---|---|---|\n"
+        );
         for (name, value, doc) in constants(&source) {
             let _ = writeln!(out, "| `{name}` | `{}` | {} |", cell(&value), cell(&doc));
         }
