@@ -234,9 +234,8 @@ pub fn endpoints() -> String {
             .to_string_lossy();
         let _ = write!(
             out,
-            "\n## {} ({face})\n\n{} `{}`\n\n| method | path | summary |\n|---|---|---|\n",
+            "\n## {} ({face})\n\nDocument version `{}`\n\n| method | path | summary |\n|---|---|---|\n",
             cell(doc["info"]["title"].as_str().unwrap_or(&face)),
-            "Document version",
             json_text(&doc["info"]["version"]),
         );
         for (path, item) in doc["paths"].as_object().into_iter().flatten() {
