@@ -76,7 +76,8 @@ fn main() -> ExitCode {
     {
         return exit(clustersim::clp::main_command(cmd, argv[1..].to_vec()));
     }
-    let args = Cli::parse();
+    let args = Cli::try_parse_from(&argv)
+        .unwrap_or_else(|e| cli::tips::retip(e, &Cli::command(), &argv).exit());
     match args.command {
         Command::Validate { files } => validate(&files, cli::validate::check_file),
         Command::Exercise { files } => validate(&files, clustersim::host::exercise::check_file),

@@ -52,3 +52,17 @@ fn exercise_schema_is_fresh() {
         pretty(&clustersim::host::exercise::exercise_schema()),
     );
 }
+
+#[path = "generated/book_reference.rs"]
+mod book_reference;
+
+#[test]
+fn book_reference_pages_are_fresh() {
+    check("docs/reference/cli.md", book_reference::cli());
+    check(
+        "docs/reference/vocabulary.md",
+        book_reference::vocabulary_page(),
+    );
+    check("docs/reference/endpoints.md", book_reference::endpoints());
+    check("docs/reference/limits.md", book_reference::limits());
+}

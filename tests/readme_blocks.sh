@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Runs every ```sh block of README.md and scenarios/README.md as printed, in order, from
-# the repository root, and fails on the first command that fails. Conventions (keep new
-# README blocks within them):
+# Runs every ```sh block of README.md, scenarios/README.md and the book's chapters (in
+# docs/SUMMARY.md's order) as printed, in order, from the repository root, and fails on
+# the first command that fails. Conventions (keep new blocks within them):
 # - `clustersim` is the release binary (target/release is put first on PATH, as after
 #   `cargo install --path .`).
 # - A line that starts a server (`cargo run ... -- serve ...` or `clustersim serve ...`)
 #   runs in the background; the runner waits until /sim/v1/health answers, then goes on.
-#   The server stays up for the following blocks (a block of curls uses the previous
-#   block's server) until the next serve line or the end; at most 120 s each.
+#   The server stays up for the following blocks of the same file (a block of curls uses
+#   the previous block's server) until the next serve line or the end of the file; at
+#   most 120 s each.
 # - `curl` gets --max-time 20; `curl -N` (a stream) is cut after 2 s, which counts as
 #   success. An answer with `"result":{"code":5` (another operation in progress) fails
 #   the run: a block must wait where an operation takes time.
 # - `cargo test` lines are skipped (.ci/run runs the test suite itself).
+# - A block that cannot run here (it needs docker, a Kubernetes cluster, ...) is marked
+#   by the line `<!-- not run: REASON -->` right before its fence; a reason is required.
+#   Synopses are ```text blocks, not shell.
 # - Files the blocks create that git does not know are removed at the end.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -23,13 +27,26 @@ git ls-files --others --exclude-standard | sort >"$work/before"
 
 script="$work/blocks.sh"
 python3 - "$script" README.md scenarios/README.md <<'PY'
-import re, shlex, sys
+import os, re, shlex, sys
 out, files = sys.argv[1], sys.argv[2:]
+# The book's chapters, in SUMMARY.md's order (each once).
+for target in re.findall(r"\]\(([^)#]+\.md)\)", open("docs/SUMMARY.md").read()):
+    path = os.path.normpath(os.path.join("docs", target))
+    if path not in files:
+        files.append(path)
 serve = re.compile(r"^(cargo run\b.*\s--\s+serve\b|clustersim serve\b)")
+block_re = re.compile(r"(^<!-- not run:(.*?)-->\n)?^```(?:sh|bash|shell)\n(.*?)^```", re.S | re.M)
 lines = []
 for f in files:
     text = open(f).read()
-    for n, block in enumerate(re.findall(r"^```(?:sh|bash|shell)\n(.*?)^```", text, re.S | re.M), 1):
+    lines.append("stop_serve")  # a file's blocks never lean on another file's server
+    for n, m in enumerate(block_re.finditer(text), 1):
+        marked, reason, block = m.group(1), (m.group(2) or "").strip(), m.group(3)
+        if marked and not reason:
+            sys.exit(f"{f} block {n}: `<!-- not run: -->` needs a reason")
+        if marked:
+            lines.append(f"echo {shlex.quote(f'== {f} block {n}: not run ({reason})')}")
+            continue
         lines.append(f"echo {shlex.quote(f'== {f} block {n}')}")
         for line in block.splitlines():
             # A trailing `&` (a person backgrounds the server) is the runner's job here.
@@ -75,11 +92,13 @@ curl() {
   case "$body" in *'"result":{"code":5'*) echo "another operation was in progress: the block must wait" >&2; return 1 ;; esac
 }
 SH
+[ -s "$script" ] || { echo "README blocks: no script was made"; exit 1; }
 WORK=$work bash -c "source '$work/prelude.sh'; source '$script'"
 rc=$?
 
 git ls-files --others --exclude-standard | sort >"$work/after"
 comm -13 "$work/before" "$work/after" | while read -r f; do rm -f -- "$f"; done
+blocks=$(grep -c "^echo '== " "$script" || true)
 rm -rf .venv "$work"
 if [ "$rc" -ne 0 ]; then echo "README blocks: FAILED (exit code $rc)"; exit 1; fi
-echo "README blocks: all ran"
+echo "README and book blocks: all ran ($blocks blocks, those marked not run included)"

@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod color;
 pub mod journal;
+pub mod tips;
 pub mod validate;
 
 /// The seed every command uses unless told otherwise (`serve`, `run`, `bench`).

@@ -171,6 +171,7 @@ pub fn load_fleet(path: &Path, defaults: &ServeArgs) -> Result<Loaded, String> {
         }
         specs.push(spec);
     }
+    let pool_listen = file.pool.first().map(|p| p.listen.is_some());
     let (pooled, members) = super::fleet_pool::expand(file.pool, defaults, Origin::FleetFile(dir))
         .map_err(|e| format!("{}: {e}", path.display()))?;
     for spec in &pooled {
@@ -187,6 +188,8 @@ pub fn load_fleet(path: &Path, defaults: &ServeArgs) -> Result<Loaded, String> {
         let mut pooled = pooled;
         if let Some(first) = pooled.first_mut() {
             first.faces = crate::faces::cluster_faces(&defaults.faces);
+            first_member_listen(first, pool_listen == Some(true), defaults.listen)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
         }
         specs = pooled;
     } else {
@@ -197,6 +200,30 @@ pub fn load_fleet(path: &Path, defaults: &ServeArgs) -> Result<Loaded, String> {
         members,
         admin: file.admin,
     })
+}
+
+/// In a fleet of pools only, the first member is the first cluster: it takes `--listen`
+/// when its pool gives no `listen`; when the pool gives one, a `--listen` other than the
+/// default would be ignored, so it is refused (exit 2) rather than silently dropped.
+fn first_member_listen(
+    first: &mut ClusterSpec,
+    pool_listens: bool,
+    listen: SocketAddr,
+) -> Result<(), String> {
+    if !pool_listens {
+        first.listen = vec![listen];
+        return Ok(());
+    }
+    let given = first.listen.first().copied();
+    if listen.to_string() != super::DEFAULT_LISTEN && given != Some(listen) {
+        return Err(format!(
+            "pool[0] `listen` puts the first cluster {:?} on {}, so --listen {listen} would not \
+             be used: drop --listen, or drop the pool's `listen` to let its first member take it",
+            first.name,
+            given.map(|a| a.to_string()).unwrap_or_default()
+        ));
+    }
+    Ok(())
 }
 
 /// `127.0.0.1:0`.

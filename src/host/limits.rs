@@ -1,5 +1,5 @@
 //! Every limit of `serve` in one place (issue #12): what one request may ask of the
-//! engine, how long a connection may take, how much is kept. README "Limits" lists
+//! engine, how long a connection may take, how much is kept. docs/limits.md lists
 //! them with their defaults; nothing a client sends can freeze, starve or exhaust the
 //! server. Checks that refuse an input return a message naming the limit (a 400).
 

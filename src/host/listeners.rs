@@ -99,8 +99,9 @@ pub async fn start(shared: Shared, listen: SocketAddr, per_server: bool) -> anyh
             match bind(addr).await {
                 Ok(l) => bound.push((server, addr, l)),
                 Err(e) => {
-                    failed =
-                        Some(anyhow::Error::new(e).context(format!("cannot listen on {addr}")));
+                    failed = Some(anyhow::Error::new(e).context(format!(
+                        "cannot listen on {addr} (a server's ip, {PER_SERVER})"
+                    )));
                     break;
                 }
             }
@@ -338,8 +339,41 @@ async fn connection(
 /// Binds `addr` with [`LISTEN_BACKLOG`] (tokio's default of 128 makes a burst of a
 /// few hundred clients wait in SYN retries).
 async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    bind_with_backlog(addr, LISTEN_BACKLOG).await
+    bind_with_backlog(addr, LISTEN_BACKLOG)
+        .await
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AddrInUse => std::io::Error::new(e.kind(), ADDRESS_IN_USE),
+            _ => e,
+        })
 }
+
+/// How a bind to a taken address reads (the same on every platform), so the command
+/// line can add which option to change.
+pub const ADDRESS_IN_USE: &str = "the address is in use (another process has it)";
+
+/// A command-line hint for an error that ends in [`ADDRESS_IN_USE`]: the option that
+/// chose the address (a face's `--face`, a server's ip under `--per-server-listeners`,
+/// else `--listen`), and the fleet file's field when there is one.
+pub fn in_use_hint(message: &str, fleet: bool) -> Option<String> {
+    if !message.contains(ADDRESS_IN_USE) {
+        return None;
+    }
+    let (flag, field) = if message.contains(": face ") {
+        ("--face NAME=HOST:PORT", "a cluster's `faces:`")
+    } else if message.contains(PER_SERVER) {
+        ("--listen (its port)", "`per_server_listeners`")
+    } else {
+        ("--listen HOST:PORT", "`listen:`")
+    };
+    let mut hint = format!("choose another address with {flag} (port 0: any free port)");
+    if fleet {
+        hint.push_str(&format!(", or in the fleet file {field}"));
+    }
+    Some(hint)
+}
+
+/// Names a per-server listener in a bind error.
+const PER_SERVER: &str = "--per-server-listeners";
 
 async fn bind_with_backlog(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
     let socket = if addr.is_ipv4() {

@@ -12,7 +12,7 @@
 //!   (authentication, 405, fallback to the dashboard).
 //! - [`auth`], [`body`]: Basic auth and lockout, request bodies.
 //! - [`listeners`]: sockets, the connection cap, per-server listeners, TLS.
-//! - [`limits`]: every limit and timeout (one place; README "Limits").
+//! - [`limits`]: every limit and timeout (one place; docs/limits.md, and the generated docs/reference/limits.md).
 
 pub mod auth;
 pub mod body;
@@ -72,6 +72,9 @@ impl ClockMode {
     }
 }
 
+/// `serve --listen`'s default: where clients and `clp` look first.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:29009";
+
 /// `clustersim serve` options.
 #[derive(Clone, Debug, Parser)]
 #[command(name = "serve")]
@@ -84,7 +87,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub fleet: Option<PathBuf>,
     /// Address or host name and port to listen on (port 0: any free port).
-    #[arg(long, default_value = "127.0.0.1:29009", value_parser = parse_listen)]
+    #[arg(long, default_value = DEFAULT_LISTEN, value_parser = parse_listen)]
     pub listen: SocketAddr,
     #[arg(long, value_enum, default_value = "realtime")]
     pub clock: ClockMode,

@@ -267,10 +267,14 @@ pub fn run(args: ServeArgs) -> i32 {
             return 1;
         }
     };
+    let fleet = args.fleet.is_some();
     match rt.block_on(serve(args)) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("clustersim serve: {e:#}");
+            if let Some(hint) = listeners::in_use_hint(&format!("{e:#}"), fleet) {
+                eprintln!("clustersim serve: {hint}");
+            }
             if e.downcast_ref::<BadInput>().is_some() {
                 2
             } else {

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Tests the ways to spread a sweep, locally, and the sweep report in a browser:
-# 1. the Kubernetes Indexed Job manifest validates against tests/deploy/job.schema.json
+# 1. the Kubernetes manifests validate against the Kubernetes schemas (kubernetes-validate
+#    from PyPI, --strict) and the Job against tests/deploy/job.schema.json (the values)
 #    and its container command, run as N local processes (JOB_COMPLETION_INDEX=i),
 #    gives parts that merge into the unsharded file, byte for byte;
 # 2. the Slurm array script, run as N local processes (SLURM_ARRAY_TASK_ID=i), too;
 # 3. the report of those results opens in headless Chromium with its table and plots.
-# Installs what is missing (Debian's chromium, python3-yaml, python3-jsonschema).
+# Installs what is missing (Debian's chromium, python3-yaml, python3-jsonschema,
+# python3-venv; kubernetes-validate into target/kubernetes-validate).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cd "$root"
 need=()
 python3 -c "import yaml, jsonschema" 2>/dev/null || need+=(python3-yaml python3-jsonschema)
+python3 -c "import ensurepip" 2>/dev/null || need+=(python3-venv)
 [ -x /usr/bin/chromium ] || [ -n "${CHROMIUM:-}" ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "deploy test: installing ${need[*]} (Debian packages)"
@@ -25,6 +28,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 sweep="${SWEEP:-tests/deploy/quick-sweep.yaml}"
 fail() { echo "deploy test: FAIL: $*"; exit 1; }
+KUBERNETES_VALIDATE=1.37.0
 
 echo "== unsharded"
 clustersim sweep "$sweep" --quiet --out "$work/whole.jsonl"
@@ -40,7 +44,22 @@ claims = [v["persistentVolumeClaim"]["claimName"] for v in job["spec"]["template
 assert pvc["apiVersion"] == "v1" and pvc["kind"] == "PersistentVolumeClaim", pvc
 assert pvc["metadata"]["name"] in claims and pvc["spec"]["resources"]["requests"]["storage"], pvc
 PY
-# A manifest with a typo must be refused.
+# Both manifests against the Kubernetes API schemas themselves: kubernetes-validate
+# (PyPI; the schemas ship inside the package, so it works offline), --strict so an
+# unknown field is an error. Installed once into target/ (a second run reuses it).
+kv_venv="$root/target/kubernetes-validate"
+if ! "$kv_venv/bin/kubernetes-validate" --version 2>/dev/null | grep -q "$KUBERNETES_VALIDATE"; then
+  python3 -m venv "$kv_venv" && "$kv_venv/bin/pip" install -q "kubernetes-validate==$KUBERNETES_VALIDATE"
+fi
+"$kv_venv/bin/kubernetes-validate" --strict deploy/kubernetes/*.yaml \
+  || fail "deploy/kubernetes/*.yaml do not validate against the Kubernetes schemas"
+sed 's/^  parallelism:/  paralelism:/' deploy/kubernetes/sweep-job.yaml > "$work/unknown-field.yaml"
+grep -q '^  paralelism:' "$work/unknown-field.yaml" || fail "the Job has no spec.parallelism to misspell"
+if "$kv_venv/bin/kubernetes-validate" --strict --quiet "$work/unknown-field.yaml" >/dev/null 2>&1; then
+  fail "kubernetes-validate accepts a misspelt spec field"
+fi
+# A manifest with a typo in a value the Kubernetes schema leaves open (a string)
+# must be refused by the project's own schema of the fields the Job uses.
 sed 's/completionMode: Indexed/completionMode: indexed/' deploy/kubernetes/sweep-job.yaml > "$work/typo.yaml"
 if python3 tests/deploy/check_job.py "$work/typo.yaml" tests/deploy/job.schema.json >/dev/null 2>&1; then
   fail "the schema accepts completionMode: indexed"

@@ -10,7 +10,7 @@ const CL_USAGE: &str = "Usage: clpcl -s|-t|-r [-a] [-h hostname] | --suspend | -
 
 /// How long `clpcl -r` waits for the stop before starting again (`CLP_WAIT`, seconds)
 /// [assume: the product's command waits for the cluster service to stop].
-const RESTART_WAIT_SECS: u64 = 60;
+pub(crate) const RESTART_WAIT_SECS: u64 = 60;
 
 pub fn clpcl(client: &Client, args: &[String]) -> Out {
     let modes = ["-s", "-t", "-r", "--suspend", "--resume"];

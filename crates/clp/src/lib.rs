@@ -94,20 +94,46 @@ pub fn command_of_argv0(argv0: &str) -> Option<&'static str> {
     COMMANDS.iter().copied().find(|c| *c == base)
 }
 
-/// `clustersim clp ARGS`: a command name and its arguments, or `install DIR`.
+/// `clustersim clp ARGS`: a command name and its arguments, or `install DIR`;
+/// `--help`, `-h` or `help` prints [`usage`] on stdout (exit 0), anything else on stderr
+/// (exit 2).
 pub fn main_clp(args: Vec<String>) -> i32 {
     match args.first().map(String::as_str) {
         Some("install") if args.len() == 2 => install(Path::new(&args[1])),
         Some(cmd) if COMMANDS.contains(&cmd) => main_command(cmd, args[1..].to_vec()),
+        Some("--help" | "-h" | "help") => {
+            print!("{}", usage());
+            0
+        }
         _ => {
-            eprintln!(
-                "usage: clustersim clp <command> [args]   (commands: {})",
-                COMMANDS.join(", ")
-            );
-            eprintln!("       clustersim clp install DIR           (links the commands into DIR)");
+            eprint!("{}", usage());
             2
         }
     }
+}
+
+/// The multi-call entry's usage: the commands, the connection options and the
+/// environment variables they fall back to.
+pub fn usage() -> String {
+    format!(
+        "Usage: clustersim clp <command> [--url URL] [--user U] [--password P] [--server S] [args]
+       clustersim clp install DIR    (links the commands into DIR: run them as `clpstat`, ...)
+
+Commands: {}
+  (each prints its own usage on a wrong argument)
+
+Where and as whom (an option wins over its variable):
+  --url URL       CLP_URL       the `clustersim serve` listener (default {})
+  --user U        CLP_USER      REST API user (default user)
+  --password P    CLP_PASSWORD  REST API password (default password)
+  --server S      CLP_SERVER    the server the command runs on, the `*` of clpstat
+                                (default the cluster's first server)
+                  CLP_WAIT      seconds clpcl -r waits for the stop before starting (default {})
+",
+        COMMANDS.join(", "),
+        client::DEFAULT_URL,
+        cl::RESTART_WAIT_SECS,
+    )
 }
 
 /// Runs `cmd` with the process environment and prints its output.

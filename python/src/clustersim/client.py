@@ -16,7 +16,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, cast
+from typing import Any, Callable, Dict, List, Mapping, Optional, cast
 
 Json = Any
 
@@ -34,16 +34,33 @@ class Unauthorized(ClusterSimError):
     """HTTP 401: no credentials, or a wrong user or password."""
 
 
-class LockedOut(ClusterSimError):
-    """HTTP 403 after too many failed logins: even the right password is refused until the
-    lockout ends. :attr:`retry_after` is the seconds left, from the ``Retry-After`` header
-    when the server sends one, else from the body's message, else ``None``."""
+class Forbidden(ClusterSimError):
+    """HTTP 403: the credential is valid but does not reach this cluster (a student's on
+    another student's cluster), or a lockout (:class:`LockedOut`)."""
+
+
+class LockedOut(Forbidden):
+    """HTTP 403 carrying the lockout header (``X-Clustersim-Lockout``): too many failed
+    logins, so even the right password is refused until the lockout ends.
+    :attr:`retry_after` is the seconds left, from ``Retry-After``, else from the header's
+    message; :attr:`reason` is that message."""
 
     def __init__(
-        self, method: str, path: str, status: int, body: str, retry_after: Optional[int]
+        self,
+        method: str,
+        path: str,
+        status: int,
+        body: str,
+        retry_after: Optional[int],
+        reason: str = "",
     ) -> None:
         super().__init__(method, path, status, body)
         self.retry_after = retry_after
+        self.reason = reason
+
+
+LOCKOUT_HEADER = "X-Clustersim-Lockout"
+"""The header a lockout's 403 carries (``LOCKOUT_HEADER`` in src/host/tenancy.rs)."""
 
 
 class NotFound(ClusterSimError):
@@ -81,12 +98,19 @@ class OperationInProgress(OperationError):
 _OPERATION_ERRORS = {2: UnknownName, 3: InvalidParameter, 4: OperationRefused, 5: OperationInProgress}
 
 
-def _http_error(method: str, path: str, status: int, body: str, retry: Optional[str]) -> ClusterSimError:
-    """The typed exception for a non-2xx answer (codes: src/faces/expresscluster/errors.rs)."""
+def _http_error(
+    method: str, path: str, status: int, body: str, headers: Mapping[str, str]
+) -> ClusterSimError:
+    """The typed exception for a non-2xx answer (codes: src/faces/expresscluster/errors.rs);
+    ``headers`` are the answer's, names in lower case."""
     if status == 401:
         return Unauthorized(method, path, status, body)
     if status == 403:
-        return LockedOut(method, path, status, body, _seconds_left(retry, body))
+        reason = headers.get(LOCKOUT_HEADER.lower())
+        if reason is None:
+            return Forbidden(method, path, status, body)
+        seconds = _seconds_left(headers.get("retry-after"), reason)
+        return LockedOut(method, path, status, body, seconds, reason)
     code = None
     try:
         code = json.loads(body).get("result", {}).get("code")
@@ -97,11 +121,11 @@ def _http_error(method: str, path: str, status: int, body: str, retry: Optional[
     return ClusterSimError(method, path, status, body)
 
 
-def _seconds_left(retry_after: Optional[str], body: str) -> Optional[int]:
-    """``Retry-After`` (delta seconds) when present, else the first "N s"/"N seconds" in the body."""
+def _seconds_left(retry_after: Optional[str], reason: str) -> Optional[int]:
+    """``Retry-After`` (delta seconds) when present, else the "N s" of the lockout message."""
     if retry_after is not None and retry_after.strip().isdigit():
         return int(retry_after.strip())
-    m = re.search(r"(\d+)\s*(?:s\b|sec|second)", body)
+    m = re.search(r"(\d+)\s*(?:s\b|sec|second)", reason)
     return int(m.group(1)) if m else None
 
 
@@ -147,7 +171,8 @@ class Client:
                 ctype = resp.headers.get("Content-Type", "")
         except urllib.error.HTTPError as e:
             body = e.read().decode()
-            raise _http_error(method, path, e.code, body, e.headers.get("Retry-After")) from None
+            headers = {k.lower(): v for k, v in e.headers.items()}
+            raise _http_error(method, path, e.code, body, headers) from None
         return json.loads(text) if "json" in ctype else text
 
     def _operation(self, path: str, body: Optional[Json] = None) -> None:
