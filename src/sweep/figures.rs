@@ -210,7 +210,7 @@ pub fn boxes(title: &str, axis: &Axis, rows: &[BoxRow]) -> Result<String, DrawEr
         .map(|r| r.label.chars().count())
         .max()
         .unwrap_or(4) as u32
-        * 8
+        * 7
         + 16;
     let n = rows.len().max(1);
     canvas(90 + 26 * n as u32, |root| {
@@ -330,7 +330,7 @@ pub fn percentiles(
             // Headroom above the highest interval for the legend.
             .build_cartesian_2d(
                 range(xmax),
-                padded(ymax, 1.1 + 0.06 * (series.len() + 3) as f64),
+                padded(ymax, 1.15 + 0.09 * (series.len() + 3) as f64),
             )
             .map_err(drew)?;
         chart
