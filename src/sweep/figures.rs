@@ -7,6 +7,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::fmt;
+use std::ops::Range;
 
 /// A figure that could not be drawn (the backend's error, as text).
 #[derive(Debug, Clone, PartialEq)]
@@ -92,12 +93,12 @@ pub fn tick(v: f64) -> String {
 }
 
 /// `0..max` padded by 5 %, never empty.
-fn range(max: f64) -> std::ops::Range<f64> {
+fn range(max: f64) -> Range<f64> {
     padded(max, 1.05)
 }
 
 /// `0..max * pad`, or `0..1` when there is nothing to show.
-fn padded(max: f64, pad: f64) -> std::ops::Range<f64> {
+fn padded(max: f64, pad: f64) -> Range<f64> {
     if max > 0.0 && max.is_finite() {
         0.0..max * pad
     } else {
@@ -120,6 +121,34 @@ fn canvas(
     Ok(svg)
 }
 
+/// A chart with numeric axes, their titles and tick labels, and a light grid.
+fn xy_chart<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    title: &str,
+    (x, y): (Range<f64>, Range<f64>),
+    (x_desc, y_desc): (&str, &str),
+) -> Result<Chart<'a, 'b>, DrawError> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FONT, 18))
+        .margin(12)
+        .x_label_area_size(42)
+        .y_label_area_size(58)
+        .build_cartesian_2d(x, y)
+        .map_err(drew)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| tick(*v))
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 16))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(drew)?;
+    Ok(chart)
+}
+
 /// The ECDF of one metric, one step line per point: `lines` are (label, counts).
 pub fn ecdf(
     title: &str,
@@ -132,24 +161,12 @@ pub fn ecdf(
         .map(|c| c.0 / axis.div)
         .fold(0.0, f64::max);
     canvas(380, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, (FONT, 18))
-            .margin(12)
-            .x_label_area_size(42)
-            .y_label_area_size(58)
-            .build_cartesian_2d(range(max), 0.0..1.0)
-            .map_err(drew)?;
-        chart
-            .configure_mesh()
-            .x_desc(axis.desc.as_str())
-            .y_desc("fraction of runs ≤ x")
-            .x_label_formatter(&|v| tick(*v))
-            .y_label_formatter(&|v| tick(*v))
-            .label_style((FONT, 14))
-            .axis_desc_style((FONT, 16))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(drew)?;
+        let mut chart = xy_chart(
+            root,
+            title,
+            (range(max), 0.0..1.0),
+            (&axis.desc, "fraction of runs ≤ x"),
+        )?;
         for (i, (label, counts)) in lines.iter().take(MAX_LINES).enumerate() {
             let c = color(i);
             chart
@@ -321,29 +338,10 @@ pub fn percentiles(
         .flat_map(|p| p.1.iter().map(|q| q.hi))
         .map(|v| v / y.div)
         .fold(0.0, f64::max);
+    // Headroom above the highest interval for the legend.
+    let top = padded(ymax, 1.15 + 0.09 * (series.len() + 3) as f64);
     canvas(400, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, (FONT, 18))
-            .margin(12)
-            .x_label_area_size(42)
-            .y_label_area_size(58)
-            // Headroom above the highest interval for the legend.
-            .build_cartesian_2d(
-                range(xmax),
-                padded(ymax, 1.15 + 0.09 * (series.len() + 3) as f64),
-            )
-            .map_err(drew)?;
-        chart
-            .configure_mesh()
-            .x_desc(x.desc.as_str())
-            .y_desc(y.desc.as_str())
-            .x_label_formatter(&|v| tick(*v))
-            .y_label_formatter(&|v| tick(*v))
-            .label_style((FONT, 14))
-            .axis_desc_style((FONT, 16))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(drew)?;
+        let mut chart = xy_chart(root, title, (range(xmax), top), (&x.desc, &y.desc))?;
         for (i, s) in series.iter().enumerate() {
             draw_quantiles(&mut chart, s, (x.div, y.div), color(i))?;
         }

@@ -17,12 +17,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const bin = process.env.CLUSTERSIM_BIN || path.join(root, "target", "release", "clustersim");
 const outDir = path.join(root, "target", "browser");
 fs.mkdirSync(outDir, { recursive: true });
-const sweepFile = path.join(outDir, "sweep.yaml");
+// Two levels down like tests/deploy/, so its relative base path holds; named relative to
+// the root, as the page shows it.
+const sweepFile = "target/browser/sweep.yaml";
 fs.writeFileSync(
-  sweepFile,
-  fs.readFileSync(path.join(root, "tests/deploy/quick-sweep.yaml"), "utf8")
-    .replace("../../scenarios/", path.join(root, "scenarios") + "/")
-    .replace(/^seeds: \d+$/m, "seeds: 40"),
+  path.join(root, sweepFile),
+  fs.readFileSync(path.join(root, "tests/deploy/quick-sweep.yaml"), "utf8").replace(/^seeds: \d+$/m, "seeds: 40"),
 );
 const results = path.join(outDir, "sweep.jsonl");
 const html = path.join(outDir, "sweep-report.html");
@@ -90,7 +90,7 @@ try {
   check("constant metrics read in one line, without figures", constant.every((m) => line.includes(`${m} = `)) && (await page.locator(constant.map((m) => `figure[data-metric="${m}"]`).join(",")).count()) === 0, line);
   const replays = await page.locator("#flagged code.replay").allInnerTexts();
   check("each flagged run shows its replay command", replays.length === Math.min(flagged.length, 200) && flagged.slice(0, 200).every((r, i) => replays[i].endsWith(`--only ${r} --scenario row-${r}.yaml`)), `${replays.length} of ${flagged.length}: ${replays[0]}`);
-  await page.screenshot({ path: path.join(outDir, "sweep-report.png"), clip: { x: 0, y: 0, width: 1300, height: 2000 } });
+  await page.screenshot({ path: path.join(outDir, "sweep-report.png"), fullPage: true, clip: { x: 0, y: 0, width: 1300, height: 1500 } });
 } finally {
   await browser.close();
 }
