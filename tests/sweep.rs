@@ -219,69 +219,297 @@ fn unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// `sweep report RESULTS --html OUT` and the page it wrote.
+fn report(results: &Path) -> String {
+    let html = results.with_extension("html");
+    let mut c = bin();
+    c.args(["sweep", "report"])
+        .arg(results)
+        .arg("--html")
+        .arg(&html);
+    ok(c.output().unwrap());
+    std::fs::read_to_string(&html).unwrap()
+}
+
+/// The metrics that took two or more values over the rows of a JSON-lines results file
+/// with the number of points that measured each, and the others, counted from the rows
+/// themselves (not from the report).
+fn varying_metrics(results: &Path) -> (Vec<(String, usize)>, Vec<String>) {
+    let text = std::fs::read_to_string(results).unwrap();
+    let mut lines = text.lines();
+    let head: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    let names: Vec<String> = head["header"]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_string())
+        .collect();
+    type Seen = (
+        std::collections::BTreeSet<u64>,
+        std::collections::BTreeSet<u64>,
+    );
+    let mut seen: Vec<Seen> = vec![Default::default(); names.len()];
+    for line in lines {
+        let row: serde_json::Value = serde_json::from_str(line).unwrap();
+        for (i, n) in names.iter().enumerate() {
+            if let Some(v) = row["metrics"][n].as_f64() {
+                seen[i].0.insert(v.to_bits());
+                seen[i].1.insert(row["point"].as_u64().unwrap());
+            }
+        }
+    }
+    let (vary, rest): (Vec<_>, Vec<_>) = names
+        .into_iter()
+        .zip(seen)
+        .partition(|(_, s)| s.0.len() >= 2);
+    (
+        vary.into_iter().map(|(n, s)| (n, s.1.len())).collect(),
+        rest.into_iter().map(|v| v.0).collect(),
+    )
+}
+
+/// The SVG of the figure of `class` for `metric` in `page`, if exactly one.
+fn figure<'a>(page: &'a str, class: &str, metric: &str) -> Vec<&'a str> {
+    let open = format!("<figure class=\"plot {class}\" data-metric=\"{metric}\">");
+    page.split(open.as_str())
+        .skip(1)
+        .map(|rest| rest.split("</figure>").next().unwrap())
+        .collect()
+}
+
+/// The data lines of an SVG (stroke width 2; axes and ticks are 1) with at least `min`
+/// points each.
+fn polylines(svg: &str, min: usize) -> usize {
+    svg.split("<polyline")
+        .skip(1)
+        .filter(|p| {
+            p.split("/>")
+                .next()
+                .unwrap_or("")
+                .contains("stroke-width=\"2\"")
+        })
+        .filter(|p| {
+            let pts = p
+                .split("points=\"")
+                .nth(1)
+                .unwrap_or("")
+                .split('"')
+                .next()
+                .unwrap_or("");
+            pts.split_whitespace().count() >= min
+        })
+        .count()
+}
+
 #[test]
-fn the_report_lists_replay_commands_that_reproduce_the_flagged_runs() {
+fn the_report_draws_an_ecdf_boxes_and_percentiles_per_varying_metric_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     let file = sweep_file(dir.path(), 5);
     let results = dir.path().join("r.jsonl");
     sweep(&file, &results, &[]);
-    let html = dir.path().join("r.html");
-    let mut c = bin();
-    c.args(["sweep", "report"])
-        .arg(&results)
-        .arg("--html")
-        .arg(&html);
-    ok(c.output().unwrap());
-    let page = std::fs::read_to_string(&html).unwrap();
-    assert!(page.contains("<table id=\"summary\">") && page.contains("<table id=\"flagged\">"));
+    let page = report(&results);
+    let again = report(&results);
+    assert!(page == again, "two reports of the same results differ");
     // Self-contained: the only URL is the SVG namespace; no script, link or image source.
     assert_eq!(
         page.matches("http").count(),
         page.matches("http://www.w3.org/2000/svg").count()
     );
     assert!(!page.contains("<script") && !page.contains("<link") && !page.contains("<img"));
-    // One box plot per metric, and lines against the numeric factor.
-    let header: serde_json::Value = serde_json::from_str(
-        std::fs::read_to_string(&results)
-            .unwrap()
-            .lines()
-            .next()
-            .unwrap(),
-    )
-    .unwrap();
-    let metrics = header["header"]["metrics"].as_array().unwrap().len();
-    assert_eq!(page.matches("class=\"plot box\"").count(), metrics);
-    assert!(page.matches("class=\"plot line\"").count() >= 1);
-    // Flagged: majority (a lone survivor of two loses) and the 120 s timeout.
-    let replays: Vec<String> = page
-        .split("<code class=\"replay\">")
-        .skip(1)
-        .map(|s| unescape(s.split("</code>").next().unwrap()))
-        .collect();
-    assert_eq!(replays.len(), 5 * 3 + 5, "{replays:?}");
-    let picks = [
-        replays
-            .iter()
-            .find(|r| r.contains("heartbeat_timeout=120s") && r.contains("type=pingnp"))
-            .unwrap(),
-        replays
-            .iter()
-            .find(|r| r.contains("type=majority"))
-            .unwrap(),
+    let (vary, constant) = varying_metrics(&results);
+    assert!(
+        vary.len() >= 4 && vary.iter().any(|m| m.0 == "failover1.downtime_ms"),
+        "{vary:?}"
+    );
+    for (m, points) in &vary {
+        let ecdf = figure(&page, "ecdf", m);
+        assert_eq!(ecdf.len(), 1, "{m}: one ECDF");
+        // One step line per point that measured it (and its legend sample); downtime
+        // varies within a point, so its lines step between their first and last corner.
+        assert_eq!(polylines(ecdf[0], 2), 2 * points, "{m}: {}", ecdf[0]);
+        if m == "failover1.downtime_ms" {
+            assert!(polylines(ecdf[0], 4) >= 3, "{m}: {}", ecdf[0]);
+        }
+        assert!(
+            ecdf[0].contains("fraction of runs"),
+            "{m}: the y axis is named"
+        );
+        let pct = figure(&page, "pct", m);
+        // heartbeat_timeout is the one numeric factor: one plot, p50/p95/p99 per resolver type.
+        assert_eq!(pct.len(), 1, "{m}: one percentile plot");
+        assert!(
+            pct[0].contains("heartbeat_timeout (s)"),
+            "{m}: x axis in seconds"
+        );
+        assert!(
+            polylines(pct[0], 3) >= 1,
+            "{m}: a p50 line through the 3 timeouts: {}",
+            pct[0]
+        );
+        assert!(
+            pct[0].contains("p95") && pct[0].contains("p99"),
+            "{m}: legend"
+        );
+        assert_eq!(figure(&page, "box", m).len(), 1, "{m}: one box plot");
+    }
+    for m in &constant {
+        assert!(
+            figure(&page, "ecdf", m).is_empty(),
+            "{m} never varies: no figure"
+        );
+        assert!(
+            page.contains(&format!("{m} = ")) || page.contains(m.as_str()),
+            "{m} named once"
+        );
+    }
+    // Times read in human units, not raw milliseconds.
+    assert!(
+        page.contains("<h2>failover1.downtime (min)</h2>"),
+        "failover1.downtime_ms in minutes"
+    );
+}
+
+#[test]
+fn the_report_reads_the_csv_a_sweep_writes_and_names_a_bad_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sweep_file(dir.path(), 4);
+    let jsonl = dir.path().join("r.jsonl");
+    let csv = dir.path().join("r.csv");
+    sweep(&file, &jsonl, &[]);
+    sweep(&file, &csv, &[]);
+    let (from_json, from_csv) = (report(&jsonl), report(&csv));
+    // The same runs give the same figures and summary, from either format.
+    let body = |p: &str| {
+        let start = p.find("<section class=\"metric\"").unwrap();
+        let end = p.find("<h2>Flagged runs</h2>").unwrap();
+        p[start..end].to_string()
+    };
+    assert!(
+        body(&from_json) == body(&from_csv),
+        "the CSV's report differs from the JSON lines'"
+    );
+    let replays = |p: &str| p.matches("<code class=\"replay\">").count();
+    assert_eq!(replays(&from_csv), replays(&from_json));
+    assert!(
+        from_csv.contains("SWEEP_FILE --only"),
+        "the CSV's replays say where the sweep file goes"
+    );
+    // A malformed row: named by file and line.
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let cases = [
+        (
+            4,
+            lines[4].rsplit_once(',').unwrap().0.to_string(),
+            "line 5: ",
+        ),
+        (
+            2,
+            lines[2]
+                .replacen(",false,", ",maybe,", 1)
+                .replacen(",true,", ",maybe,", 1),
+            "line 3: flagged `maybe`",
+        ),
     ];
-    for cmd in picks {
-        let words: Vec<&str> = cmd.split_whitespace().collect();
-        assert_eq!(&words[..2], ["clustersim", "run"], "{cmd}");
-        let out = bin().args(&words[1..]).output().unwrap();
+    for (i, bad_line, want) in cases {
+        let saved = std::mem::replace(&mut lines[i], bad_line);
+        let bad = dir.path().join("bad.csv");
+        std::fs::write(&bad, lines.join("\n") + "\n").unwrap();
+        lines[i] = saved;
+        let out = bin()
+            .args(["sweep", "report"])
+            .arg(&bad)
+            .arg("--html")
+            .arg(dir.path().join("bad.html"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!("{}: {want}", bad.display())),
+            "{want}: {err}"
+        );
+    }
+    let mut fields: Vec<&str> = text.lines().nth(3).unwrap().split(',').collect();
+    fields[9] = "abc"; // sweep,run,point,seed, 2 factors, flagged,failures,final_status, metric
+    let number = fields.join(",");
+    let bad = dir.path().join("num.csv");
+    let mut l: Vec<&str> = text.lines().collect();
+    l[3] = &number;
+    std::fs::write(&bad, l.join("\n")).unwrap();
+    let out = bin()
+        .args(["sweep", "report"])
+        .arg(&bad)
+        .arg("--html")
+        .arg(dir.path().join("n.html"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.code() == Some(2)
+            && err.contains("num.csv: line 4: metric ")
+            && err.contains("`abc` is not a number"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_report_lists_replay_commands_that_reproduce_the_flagged_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sweep_file(dir.path(), 5);
+    let results = dir.path().join("r.jsonl");
+    sweep(&file, &results, &[]);
+    let page = report(&results);
+    assert!(page.contains("<table id=\"summary\">") && page.contains("<table id=\"flagged\">"));
+    // Flagged: majority (a lone survivor of two loses) and the 120 s timeout.
+    let rows: Vec<&str> = page.split("<tr id=\"run-").skip(1).collect();
+    assert_eq!(rows.len(), 5 * 3 + 5);
+    let code = |row: &str, class: &str| {
+        let open = format!("<code class=\"{class}\">");
+        unescape(
+            row.split(open.as_str())
+                .nth(1)
+                .unwrap()
+                .split("</code>")
+                .next()
+                .unwrap(),
+        )
+    };
+    let pick = rows
+        .iter()
+        .find(|r| r.contains("heartbeat_timeout=120s") && r.contains("type=pingnp"))
+        .unwrap();
+    let run: u64 = pick.split('"').next().unwrap().parse().unwrap();
+    let cmd = code(pick, "replay");
+    assert!(
+        cmd.ends_with(&format!("--only {run} --scenario row-{run}.yaml")),
+        "{cmd}"
+    );
+    assert_eq!(code(pick, "then"), format!("clustersim run row-{run}.yaml"));
+    let words: Vec<&str> = cmd.split_whitespace().collect();
+    assert_eq!(&words[..2], ["clustersim", "sweep"], "{cmd}");
+    let mut replay = bin();
+    replay.args(&words[1..]).current_dir(dir.path());
+    ok(replay.output().unwrap());
+    let direct = code(pick, "direct");
+    for words in [
+        vec!["run".to_string(), format!("row-{run}.yaml")],
+        direct
+            .split_whitespace()
+            .skip(1)
+            .map(String::from)
+            .collect(),
+    ] {
+        let out = bin().args(&words).current_dir(dir.path()).output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(out.status.code(), Some(1), "{cmd}: {text}");
+        assert_eq!(out.status.code(), Some(1), "{words:?}: {text}");
         assert!(
             text.contains("FAIL") && text.contains("expect[0]"),
-            "{cmd}: {text}"
+            "{words:?}: {text}"
         );
     }
     // The same command without the factor that broke it passes.
-    let fine = picks[0].replace("heartbeat_timeout=120s", "heartbeat_timeout=30s");
+    let fine = direct.replace("heartbeat_timeout=120s", "heartbeat_timeout=30s");
     let words: Vec<&str> = fine.split_whitespace().collect();
     let out = bin().args(&words[1..]).output().unwrap();
     assert_eq!(

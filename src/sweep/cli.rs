@@ -81,7 +81,7 @@ pub enum SweepCommand {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
-    /// Write a self-contained HTML page of a results file (JSON lines).
+    /// Write a self-contained HTML page of a results file (JSON lines or CSV).
     Report {
         results: PathBuf,
         #[arg(long, value_name = "OUT.html", required = true)]

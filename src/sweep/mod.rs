@@ -6,23 +6,25 @@
 //! - `file`: the format; `plan`: run index -> point, seed, overrides; `hash`: the sweep id
 //! - `metrics`: what a row measures; `row`: one run and its line
 //! - `exec`: worker threads and the bounded reorder buffer; `stats`/`summary`: statistics
-//! - `merge`: shard outputs into one file; `report`/`svg`: the HTML page
+//! - `merge`: shard outputs into one file; `report`/`figures`/`bootstrap`: the HTML page
 //! - `cli`: `clustersim sweep ...`
 
+pub mod bootstrap;
 pub mod cli;
 pub mod double;
 pub mod exec;
+mod figures;
 pub mod file;
 pub mod hash;
 pub mod merge;
 pub mod metrics;
+mod page;
 pub mod plan;
 pub mod replay;
 pub mod report;
 pub mod row;
 pub mod stats;
 pub mod summary;
-mod svg;
 
 pub use cli::{run_cli, SweepArgs};
 pub use plan::Plan;

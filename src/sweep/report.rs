@@ -1,19 +1,15 @@
-//! `sweep report RESULTS.jsonl --html OUT.html`: one self-contained page (inline CSS and
-//! SVG, no script, nothing from the network) with the summary table, a box plot per
-//! metric over the points, the mean of each metric against each numeric factor with its
-//! 95 % band, and the flagged runs (a broken expectation or a double activation) with the
-//! command that replays each. The results are read in one pass, in bounded memory: the
-//! statistics as in `summary`, and at most [`MAX_FLAGGED`] flagged runs listed.
+//! `sweep report RESULTS --html OUT.html`: one self-contained page (inline CSS and SVG,
+//! no script, nothing from the network; drawn in `page` and `figures`). RESULTS is what
+//! a sweep writes: JSON lines (header line first) or CSV (column names first); a CSV row
+//! becomes the JSON row it stands for, so both go through one path. The results are
+//! read in one pass, in bounded memory: the statistics as in `summary`, and at most
+//! [`MAX_FLAGGED`] flagged runs listed.
 
 use super::cli::CliError;
-use super::file::numeric;
 use super::plan::shell;
-use super::summary::{PointStats, Summary};
-use super::svg::{box_plot, esc, line_chart, Series};
+use super::summary::Summary;
 use crate::sweep::stats::fmt_num;
-use serde_json::Value;
-use std::collections::BTreeMap;
-use std::fmt::Write;
+use serde_json::{json, Map, Value};
 use std::io::BufRead;
 use std::path::Path;
 
@@ -25,7 +21,10 @@ pub struct Flagged {
     pub seed: u64,
     pub labels: Vec<String>,
     pub why: String,
+    /// `clustersim sweep FILE --only R --scenario row-R.yaml`.
     pub replay: String,
+    /// `clustersim run SCENARIO --seed S --set ...` when the base is a scenario.
+    pub direct: Option<String>,
 }
 
 pub struct Report {
@@ -34,43 +33,46 @@ pub struct Report {
     pub flagged: Vec<Flagged>,
     pub flagged_total: u64,
     pub rows: u64,
+    /// Read from CSV, which does not record the sweep file.
+    pub from_csv: bool,
 }
 
 pub fn report_cli(results: &Path, html: &Path) -> Result<(), CliError> {
     let f = std::fs::File::open(results)
         .map_err(|e| (2, format!("{}: cannot open: {e}", results.display())))?;
     let r = read(std::io::BufReader::new(f), &results.display().to_string())?;
-    std::fs::write(html, render(&r))
-        .map_err(|e| (1, format!("{}: cannot write: {e}", html.display())))
+    let page = super::page::render(&r).map_err(|e| (1, e.to_string()))?;
+    std::fs::write(html, page).map_err(|e| (1, format!("{}: cannot write: {e}", html.display())))
 }
 
-/// Reads a results file (JSON lines with the header line first).
-pub fn read(input: impl BufRead, name: &str) -> Result<Report, CliError> {
+/// Reads a results file: JSON lines when it starts with `{`, CSV otherwise.
+pub fn read(mut input: impl BufRead, name: &str) -> Result<Report, CliError> {
+    let bad = |what: String| (2, format!("{name}: {what}"));
+    let first = input.fill_buf().map_err(|e| bad(e.to_string()))?;
+    if first.is_empty() {
+        return Err(bad("empty; not a sweep output".into()));
+    }
+    if first[0] == b'{' {
+        read_jsonl(input, name)
+    } else {
+        read_csv(input, name)
+    }
+}
+
+fn read_jsonl(input: impl BufRead, name: &str) -> Result<Report, CliError> {
     let mut lines = input.lines();
     let bad = |what: String| (2, format!("{name}: {what}"));
     let first = lines
         .next()
         .ok_or_else(|| bad("empty".into()))?
         .map_err(|e| bad(e.to_string()))?;
-    let head: Value = serde_json::from_str(&first).map_err(|_| bad("the first line is not a sweep header; the report reads JSON lines written by `clustersim sweep --out FILE.jsonl`".into()))?;
+    let head: Value = serde_json::from_str(&first).map_err(|_| bad("line 1: not a sweep header; the report reads the JSON lines or CSV written by `clustersim sweep --out FILE`".into()))?;
     let header = head
         .get("header")
         .cloned()
-        .ok_or_else(|| bad("the first line is not a sweep header".into()))?;
+        .ok_or_else(|| bad("line 1: not a sweep header".into()))?;
     let id = head["sweep"].as_str().unwrap_or_default().to_string();
-    let metrics: Vec<String> = header["metrics"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|m| m.as_str().map(String::from))
-        .collect();
-    let mut r = Report {
-        header,
-        summary: Summary::new(metrics.clone()),
-        flagged: Vec::new(),
-        flagged_total: 0,
-        rows: 0,
-    };
+    let mut r = Report::new(header, false);
     for (i, line) in lines.enumerate() {
         let line = line.map_err(|e| bad(e.to_string()))?;
         let row: Value =
@@ -78,20 +80,181 @@ pub fn read(input: impl BufRead, name: &str) -> Result<Report, CliError> {
         if row["sweep"].as_str() != Some(id.as_str()) {
             return Err(bad(format!("line {}: a row of another sweep", i + 2)));
         }
+        r.add(&row);
+    }
+    Ok(r)
+}
+
+/// The columns of a sweep's CSV: `sweep,run,point,seed,FACTOR...,flagged,failures,
+/// final_status,METRIC...,expect.0...` (see `row::csv_header`).
+struct Columns {
+    factors: Vec<String>,
+    metrics: Vec<String>,
+    expectations: usize,
+}
+
+impl Columns {
+    fn of(head: &csv::StringRecord) -> Option<Columns> {
+        let cols: Vec<&str> = head.iter().collect();
+        let flagged = cols.iter().position(|c| *c == "flagged")?;
+        let status = cols.iter().position(|c| *c == "final_status")?;
+        let expect = cols
+            .iter()
+            .position(|c| c.starts_with("expect."))
+            .unwrap_or(cols.len());
+        let ok = cols.get(..4) == Some(&["sweep", "run", "point", "seed"][..])
+            && status == flagged + 2
+            && cols.get(flagged + 1) == Some(&"failures")
+            && expect > status;
+        ok.then(|| Columns {
+            factors: cols[4..flagged].iter().map(|s| s.to_string()).collect(),
+            metrics: cols[status + 1..expect]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            expectations: cols.len() - expect,
+        })
+    }
+}
+
+fn read_csv(input: impl BufRead, name: &str) -> Result<Report, CliError> {
+    let bad = |what: String| (2, format!("{name}: {what}"));
+    let mut rd = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(input);
+    let head = rd
+        .headers()
+        .map_err(|e| bad(format!("line 1: {e}")))?
+        .clone();
+    let cols = Columns::of(&head).ok_or_else(|| bad("line 1: not the column names of a sweep's CSV (sweep,run,point,seed,...,flagged,failures,final_status,...)".into()))?;
+    let header = json!({
+        "factors": cols.factors.iter().map(|f| json!({"name": f})).collect::<Vec<_>>(),
+        "metrics": cols.metrics,
+        "expectations": vec![Value::Null; cols.expectations],
+    });
+    let mut r = Report::new(header, true);
+    let mut id: Option<String> = None;
+    for rec in rd.records() {
+        let rec = rec.map_err(|e| bad(csv_error(&e)))?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let row = csv_row(&cols, &rec).map_err(|e| bad(format!("line {line}: {e}")))?;
+        let sweep = row["sweep"].as_str().unwrap_or_default();
+        match &id {
+            None => id = Some(sweep.to_string()),
+            Some(i) if i != sweep => {
+                return Err(bad(format!("line {line}: a row of another sweep")))
+            }
+            Some(_) => {}
+        }
+        r.add(&row);
+    }
+    Ok(r)
+}
+
+/// A CSV reader's error with its line, as the page's errors read.
+fn csv_error(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => format!(
+            "line {}: {len} fields where the column names have {expected_len}",
+            pos.as_ref().map_or(0, |p| p.line())
+        ),
+        _ => match e.position() {
+            Some(p) => format!("line {}: {e}", p.line()),
+            None => e.to_string(),
+        },
+    }
+}
+
+/// The JSON row a CSV record stands for.
+fn csv_row(cols: &Columns, rec: &csv::StringRecord) -> Result<Value, String> {
+    let cell = |i: usize| rec.get(i).unwrap_or_default();
+    let int = |i: usize, what: &str| {
+        cell(i)
+            .parse::<u64>()
+            .map_err(|_| format!("{what} `{}` is not a whole number", cell(i)))
+    };
+    let f = cols.factors.len();
+    let mut factors = Map::new();
+    for (k, name) in cols.factors.iter().enumerate() {
+        let v = crate::set::parse_value(cell(4 + k)).map_err(|e| format!("factor {name}: {e}"))?;
+        factors.insert(name.clone(), v);
+    }
+    let flagged = match cell(4 + f) {
+        "true" => true,
+        "false" => false,
+        other => return Err(format!("flagged `{other}` is neither true nor false")),
+    };
+    let mut metrics = Map::new();
+    for (k, name) in cols.metrics.iter().enumerate() {
+        let raw = cell(7 + f + k);
+        let v = if raw.is_empty() {
+            Value::Null
+        } else {
+            let x: f64 = raw
+                .parse()
+                .map_err(|_| format!("metric {name}: `{raw}` is not a number"))?;
+            json!(x)
+        };
+        metrics.insert(name.clone(), v);
+    }
+    let first_expect = 7 + f + cols.metrics.len();
+    let expect: Vec<bool> = (0..cols.expectations)
+        .map(|k| match cell(first_expect + k) {
+            "pass" => Ok(true),
+            "fail" => Ok(false),
+            other => Err(format!("expect.{k} `{other}` is neither pass nor fail")),
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(json!({
+        "sweep": cell(0), "run": int(1, "run")?, "point": int(2, "point")?, "seed": int(3, "seed")?,
+        "factors": factors, "flagged": flagged, "failures": int(5 + f, "failures")?,
+        "final_status": cell(6 + f), "expect": expect, "metrics": metrics,
+    }))
+}
+
+impl Report {
+    fn new(header: Value, from_csv: bool) -> Report {
+        let metrics: Vec<String> = header["metrics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m.as_str().map(String::from))
+            .collect();
+        Report {
+            header,
+            summary: Summary::new(metrics),
+            flagged: Vec::new(),
+            flagged_total: 0,
+            rows: 0,
+            from_csv,
+        }
+    }
+
+    /// Adds one row (a JSON row of the sweep's output, or what a CSV record stands for).
+    fn add(&mut self, row: &Value) {
         let point = row["point"].as_u64().unwrap_or(0);
-        let labels = || labels(&r.header, &row);
-        let values: Vec<Option<f64>> = metrics.iter().map(|m| row["metrics"][m].as_f64()).collect();
+        let values: Vec<Option<f64>> = self
+            .summary
+            .metrics
+            .iter()
+            .map(|m| row["metrics"][m].as_f64())
+            .collect();
         let flagged = row["flagged"].as_bool().unwrap_or(false);
-        r.summary.add(point, labels, flagged, &values);
-        r.rows += 1;
+        let header = &self.header;
+        self.summary
+            .add(point, || labels(header, row), flagged, &values);
+        self.rows += 1;
         if flagged {
-            r.flagged_total += 1;
-            if r.flagged.len() < MAX_FLAGGED {
-                r.flagged.push(flag(&r.header, &row));
+            self.flagged_total += 1;
+            if self.flagged.len() < MAX_FLAGGED {
+                self.flagged.push(flag(&self.header, row));
             }
         }
     }
-    Ok(r)
 }
 
 /// `name=value` of each factor, in the header's factor order.
@@ -140,259 +303,66 @@ fn flag(header: &Value, row: &Value) -> Flagged {
             row["failures"]
         ));
     }
-    let seed = row["seed"].as_u64().unwrap_or(0);
     Flagged {
         run: row["run"].as_u64().unwrap_or(0),
-        seed,
+        seed: row["seed"].as_u64().unwrap_or(0),
         labels: labels(header, row),
         why: why.join("; "),
         replay: replay(header, row),
+        direct: direct(header, row),
     }
 }
 
-/// `clustersim run SCENARIO --seed S --set k=v ...` (or `sweep FILE --only R`).
-pub fn replay(header: &Value, row: &Value) -> String {
-    let seed = row["seed"].as_u64().unwrap_or(0);
-    let mut sets: Vec<String> = header["sets"]
-        .as_array()
+/// The file a sweep's replay names: the header's, or `SWEEP_FILE` for a CSV (which does
+/// not record it; the page says to put the sweep file there).
+pub const UNKNOWN_FILE: &str = "SWEEP_FILE";
+
+fn strings(v: &Value) -> impl Iterator<Item = String> + '_ {
+    v.as_array()
         .into_iter()
         .flatten()
         .filter_map(|s| s.as_str().map(String::from))
-        .collect();
-    let only_sets = sets.clone();
+}
+
+fn set_args(list: &[String]) -> String {
+    list.iter()
+        .map(|s| format!(" --set {}", shell(s)))
+        .collect()
+}
+
+/// `clustersim sweep FILE [--set ...] [--sample N] --only R --scenario row-R.yaml`: the
+/// run again, written out as a scenario file that `clustersim run` replays.
+pub fn replay(header: &Value, row: &Value) -> String {
+    let sample = header["sample"]
+        .as_u64()
+        .map(|n| format!(" --sample {n}"))
+        .unwrap_or_default();
+    let file = header["file"].as_str().unwrap_or(UNKNOWN_FILE);
+    let sets: Vec<String> = strings(&header["sets"]).collect();
+    let run = row["run"].as_u64().unwrap_or(0);
+    format!(
+        "clustersim sweep {}{}{sample} --only {run} --scenario row-{run}.yaml",
+        shell(file),
+        set_args(&sets),
+    )
+}
+
+/// `clustersim run SCENARIO --seed S --set k=v ...` for a scenario base: the run at once,
+/// the sweep's and the point's overrides on the command line.
+pub fn direct(header: &Value, row: &Value) -> Option<String> {
+    let path = header["base"]["scenario"].as_str()?;
+    let mut sets: Vec<String> = strings(&header["sets"]).collect();
     for f in header["factors"].as_array().into_iter().flatten() {
         let name = f["name"].as_str().unwrap_or_default();
         let values = f["values"].as_array().cloned().unwrap_or_default();
         if let Some(i) = values.iter().position(|v| *v == row["factors"][name]) {
-            sets.extend(
-                f["sets"][i]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|s| s.as_str().map(String::from)),
-            );
+            sets.extend(strings(&f["sets"][i]));
         }
     }
-    let setargs = |list: &[String]| {
-        list.iter()
-            .map(|s| format!(" --set {}", shell(s)))
-            .collect::<String>()
-    };
-    match header["base"]["scenario"].as_str() {
-        Some(path) => format!(
-            "clustersim run {} --seed {seed}{}",
-            shell(path),
-            setargs(&sets)
-        ),
-        None => {
-            let sample = header["sample"]
-                .as_u64()
-                .map(|n| format!(" --sample {n}"))
-                .unwrap_or_default();
-            let file = header["file"].as_str().unwrap_or_default();
-            format!(
-                "clustersim sweep {}{}{sample} --only {}",
-                shell(file),
-                setargs(&only_sets),
-                row["run"]
-            )
-        }
-    }
-}
-
-const STYLE: &str = "body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:1300px}\
-table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ddd;padding:3px 7px;text-align:right}\
-th{background:#f4f4f4}td.l,th.l{text-align:left}code{font-size:12px;background:#f6f6f6;padding:2px 4px;user-select:all}\
-.plots{display:flex;flex-wrap:wrap;gap:14px}.plot{border:1px solid #eee;background:#fff}h2{margin-top:28px}";
-
-pub fn render(r: &Report) -> String {
-    let h = &r.header;
-    let mut s = String::new();
-    let title = h["name"].as_str().unwrap_or("sweep");
-    let _ = write!(s, "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>", esc(title));
-    let _ = write!(
-        s,
-        "<h1>{}</h1><p>{} rows of {} runs ({} points x {} seeds), <b>{} flagged</b>. Sweep file <code>{}</code>.</p>",
-        esc(title),
-        r.rows,
-        h["runs"],
-        h["points"],
-        h["seeds"],
-        r.flagged_total,
-        esc(h["file"].as_str().unwrap_or(""))
-    );
-    s.push_str("<h2>Distributions per point</h2><p>Box: p25 to p75, bar: median, dot: mean, whiskers: min to max.</p><div class=\"plots\">");
-    for (m, name) in r.summary.metrics.iter().enumerate() {
-        let rows: Vec<(String, &super::stats::Stat)> = r
-            .summary
-            .points
-            .iter()
-            .map(|(p, ps)| (short(*p, ps), &ps.stats[m]))
-            .collect();
-        s.push_str(&box_plot(name, &rows));
-    }
-    s.push_str("</div>");
-    factor_lines(&mut s, r);
-    summary_table(&mut s, &r.summary);
-    flagged_list(&mut s, r);
-    s.push_str("</body></html>\n");
-    s
-}
-
-fn short(point: u64, p: &PointStats) -> String {
-    let l: Vec<&str> = p
-        .labels
-        .iter()
-        .map(|l| l.rsplit('.').next().unwrap_or(l))
-        .collect();
-    if l.is_empty() {
-        format!("point {point}")
-    } else {
-        l.join(" ")
-    }
-}
-
-/// Metrics with one value in every run of every point: listed once, not per point.
-fn constants(sum: &Summary) -> Vec<(usize, f64)> {
-    (0..sum.metrics.len())
-        .filter_map(|m| {
-            let mut it = sum.points.values().map(|p| &p.stats[m]);
-            let first = it.next()?;
-            let v = first.max;
-            let same = |st: &super::stats::Stat| st.n > 0 && st.min == v && st.max == v;
-            (same(first) && it.all(same)).then_some((m, v))
-        })
-        .collect()
-}
-
-fn summary_table(s: &mut String, sum: &Summary) {
-    let constant = constants(sum);
-    s.push_str("<h2>Summary per point</h2>");
-    if !constant.is_empty() {
-        let list: Vec<String> = constant
-            .iter()
-            .map(|(m, v)| format!("{} = {}", esc(&sum.metrics[*m]), fmt_num(Some(*v))))
-            .collect();
-        let _ = write!(s, "<p>The same in every run: {}.</p>", list.join(", "));
-    }
-    s.push_str("<table id=\"summary\"><tr><th class=\"l\">point</th><th class=\"l\">metric</th><th>runs</th><th>flagged</th><th>n</th><th>mean</th><th>±95% CI</th><th>p50</th><th>p95</th><th>p99</th><th>max</th></tr>");
-    for (p, ps) in &sum.points {
-        let shown: Vec<(&String, &super::stats::Stat)> = sum
-            .metrics
-            .iter()
-            .zip(&ps.stats)
-            .enumerate()
-            .filter(|(m, (_, st))| st.n > 0 && !constant.iter().any(|c| c.0 == *m))
-            .map(|(_, x)| x)
-            .collect();
-        for (i, (m, st)) in shown.iter().enumerate() {
-            let lead = if i == 0 {
-                format!(
-                    "<td class=\"l\" rowspan=\"{n}\">{p}: {}</td>",
-                    esc(&ps.labels.join(" ")),
-                    n = shown.len()
-                )
-            } else {
-                String::new()
-            };
-            let _ = write!(
-                s,
-                "<tr>{lead}<td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(m),
-                ps.runs,
-                ps.flagged,
-                st.n,
-                fmt_num(st.mean()),
-                fmt_num(st.ci95()),
-                fmt_num(st.quantile(0.5)),
-                fmt_num(st.quantile(0.95)),
-                fmt_num(st.quantile(0.99)),
-                fmt_num(Some(st.max))
-            );
-        }
-    }
-    s.push_str("</table>");
-}
-
-/// For each numeric factor, each metric's mean against it, one line per combination of
-/// the other factors.
-fn factor_lines(s: &mut String, r: &Report) {
-    let factors = r.header["factors"].as_array().cloned().unwrap_or_default();
-    for (fi, f) in factors.iter().enumerate() {
-        let values = f["values"].as_array().cloned().unwrap_or_default();
-        if values.len() < 2 || !values.iter().all(|v| numeric(v).is_some()) {
-            continue;
-        }
-        let fname = f["name"].as_str().unwrap_or_default();
-        let _ = write!(s, "<h2>Against {}</h2><p>Mean and 95 % confidence band; one line per value of the other factors.</p><div class=\"plots\">", esc(fname));
-        for (m, mname) in r.summary.metrics.iter().enumerate() {
-            let mut series: BTreeMap<String, Vec<(f64, f64, f64)>> = BTreeMap::new();
-            for ps in r.summary.points.values() {
-                let st = &ps.stats[m];
-                let (Some(mean), Some(x)) = (
-                    st.mean(),
-                    ps.labels
-                        .get(fi)
-                        .and_then(|l| l.split_once('='))
-                        .and_then(|(_, v)| numeric(&crate::set::parse_value(v).ok()?)),
-                ) else {
-                    continue;
-                };
-                let others: Vec<&str> = ps
-                    .labels
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, _)| *j != fi)
-                    .map(|(_, l)| l.as_str())
-                    .collect();
-                let key = if others.is_empty() {
-                    "all".to_string()
-                } else {
-                    others.join(" ")
-                };
-                series
-                    .entry(key)
-                    .or_default()
-                    .push((x, mean, st.ci95().unwrap_or(0.0)));
-            }
-            let list: Vec<Series> = series
-                .into_iter()
-                .map(|(k, mut v)| {
-                    v.sort_by(|a, b| a.0.total_cmp(&b.0));
-                    (k, v)
-                })
-                .collect();
-            let unit = if values.iter().any(|v| v.is_string()) {
-                " (ms)"
-            } else {
-                ""
-            };
-            s.push_str(&line_chart(mname, &format!("{fname}{unit}"), &list));
-        }
-        s.push_str("</div>");
-    }
-}
-
-fn flagged_list(s: &mut String, r: &Report) {
-    let _ = write!(
-        s,
-        "<h2>Flagged runs</h2><p>{} run(s) broke an expectation or had a double activation",
-        r.flagged_total
-    );
-    if r.flagged_total > r.flagged.len() as u64 {
-        let _ = write!(s, "; the first {} are listed", r.flagged.len());
-    }
-    s.push_str(".</p><table id=\"flagged\"><tr><th>run</th><th>seed</th><th class=\"l\">factors</th><th class=\"l\">why</th><th class=\"l\">replay</th></tr>");
-    for f in &r.flagged {
-        let _ = write!(
-            s,
-            "<tr><td>{}</td><td>{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\"><code class=\"replay\">{}</code></td></tr>",
-            f.run,
-            f.seed,
-            esc(&f.labels.join(" ")),
-            esc(&f.why),
-            esc(&f.replay)
-        );
-    }
-    s.push_str("</table>");
+    Some(format!(
+        "clustersim run {} --seed {}{}",
+        shell(path),
+        row["seed"].as_u64().unwrap_or(0),
+        set_args(&sets)
+    ))
 }

@@ -139,6 +139,22 @@ impl Stat {
         Some(self.max)
     }
 
+    /// The distinct values (a sketch bucket's representative value once a sketch) with
+    /// their counts, ascending: what the ECDF, the outliers and the bootstrap read.
+    pub fn counts(&self) -> Vec<(f64, u64)> {
+        match &self.hist {
+            Hist::Exact(m) => m.iter().map(|(&b, &c)| (f64::from_bits(b), c)).collect(),
+            Hist::Sketch(zero, b) => (*zero > 0)
+                .then_some((0.0, *zero))
+                .into_iter()
+                .chain(
+                    b.iter()
+                        .map(|(&i, &c)| (bucket_value(i).clamp(self.min, self.max), c)),
+                )
+                .collect(),
+        }
+    }
+
     pub fn is_exact(&self) -> bool {
         matches!(self.hist, Hist::Exact(_))
     }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the dashboard's browser test: installs what is missing (Debian's chromium,
 # playwright-core from npm; never a downloaded browser), builds the release binary when
-# it is not up to date, and runs tests/browser/dashboard.test.mjs, whose last line is
-# `N passed, N failed`. Screenshots go to target/browser/.
+# it is not up to date, and runs tests/browser/{dashboard,report,sweep}.test.mjs, whose
+# last lines are `N passed, N failed`. Screenshots go to target/browser/.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -31,3 +31,4 @@ export CLUSTERSIM_BIN="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
 
 node "$here/dashboard.test.mjs"
 node "$here/report.test.mjs"
+node "$here/sweep.test.mjs"
