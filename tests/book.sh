@@ -10,14 +10,6 @@ MDBOOK_VERSION=0.5.4
 if ! mdbook --version 2>/dev/null | grep -qx "mdbook v$MDBOOK_VERSION"; then
   cargo install --locked --quiet mdbook --version "$MDBOOK_VERSION" --no-default-features --features search
 fi
-# Every chapter SUMMARY.md lists must exist (book.toml: create-missing = false). The
-# face chapters are written on their own branches: until they are merged, say so and
-# skip the build rather than fail on them.
-missing=$(grep -o '](faces/[a-z]*\.md)' docs/SUMMARY.md | sed 's/](\(.*\))/\1/' | while read -r f; do [ -e "docs/$f" ] || echo "$f"; done)
-if [ -n "$missing" ]; then
-  echo "book: NOT BUILT, face chapters missing: $(echo $missing)" >&2
-  exit 0
-fi
 log=$(mktemp)
 rc=0
 mdbook build docs >"$log" 2>&1 || rc=$?
