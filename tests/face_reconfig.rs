@@ -24,7 +24,7 @@ fn start() -> (Server, String, String) {
     ]);
     let c = s.run.fleet.first().unwrap();
     let ms = format!("http://{}", c.face_listeners[0].1);
-    let xc = format!("http://{}/xcatws", c.face_listeners[1].1);
+    let xc = format!("https://{}/xcatws", c.face_listeners[1].1);
     (s, ms, xc)
 }
 

@@ -13,7 +13,7 @@ fn xcat(s: &Server) -> String {
     let c = s.run.fleet.first().unwrap();
     let (name, addr) = &c.face_listeners[0];
     assert_eq!(name, "xcat");
-    format!("http://{addr}/xcatws")
+    format!("https://{addr}/xcatws")
 }
 
 fn call(method: &str, url: &str, body: Option<&str>, token: Option<&str>) -> (u16, String) {
