@@ -87,16 +87,22 @@ fn power_off_fails_over_after_the_heartbeat_timeout_and_on_brings_it_back() {
 fn noderanges_groups_attributes_and_xcoll() {
     let s = start();
     let x = xcat(&s);
-    assert_eq!(get(&x, "").1, json!(["groups", "nodes", "tokens"]));
+    assert_eq!(
+        get(&x, "").1,
+        json!(["globalconf", "groups", "nodes", "tokens"])
+    );
     assert_eq!(get(&x, "/nodes").1, json!(["server1", "server2"]));
     let both = json!({"server1": {"power": "on"}, "server2": {"power": "on"}});
     for nr in [
         "server1,server2",
         "server1-server2",
-        "server1-2",
+        "server[1-2]",
+        "server1+1",
         "all",
         "cluster",
-        "ALLRESOURCES",
+        "mgt==ipmi",
+        "server%5B1-2%5D",
+        "server[1:2]",
     ] {
         assert_eq!(
             get(&x, &format!("/nodes/{nr}/power")),
@@ -104,8 +110,17 @@ fn noderanges_groups_attributes_and_xcoll() {
             "{nr}"
         );
     }
+    // Exclusion wins whatever the order; an excluded name must still exist.
     assert_eq!(
-        get(&x, "/nodes/ALLRESOURCES/power?xcoll=1").1,
+        get(&x, "/nodes/-server1,all/nodels"),
+        (200, json!(["server2"]))
+    );
+    assert_eq!(
+        get(&x, "/nodes/all,-server3/nodels").1["error"],
+        json!(["Invalid nodes and/or groups in noderange: server3"])
+    );
+    assert_eq!(
+        get(&x, "/nodes/all/power?xcoll=1").1,
         json!({"server1,server2": {"power": "on"}})
     );
     assert_eq!(
@@ -123,7 +138,7 @@ fn noderanges_groups_attributes_and_xcoll() {
         json!({"all": {"members": "server1,server2"}})
     );
     let (_, pretty) = call("GET", &format!("{x}/nodes?pretty=1&{CRED}"), None, None);
-    assert_eq!(pretty, "[\n   \"server1\",\n   \"server2\"\n]");
+    assert_eq!(pretty, "[\n   \"server1\",\n   \"server2\"\n]\n\n");
 }
 
 #[test]
@@ -142,13 +157,13 @@ fn tokens_authenticate_until_they_expire_on_the_simulated_clock() {
     assert_eq!(id.len(), 36);
     assert_eq!(body["token"]["expire"], "2026-1-2 0:00:00");
     let (st, text) = call("GET", &format!("{x}/nodes"), None, Some(&id));
-    assert_eq!((st, text.as_str()), (200, r#"["server1","server2"]"#));
+    assert_eq!((st, text.as_str()), (200, "[\"server1\",\"server2\"]\n"));
     s.advance(86_400_000);
     let (st, text) = call("GET", &format!("{x}/nodes"), None, Some(&id));
     assert_eq!(st, 401);
     assert_eq!(
         text,
-        r#"{"error":"Authentication failure","errorcode":"2"}"#
+        "{\"error\":\"Authentication failure\",\"errorcode\":\"2\"}\n"
     );
 }
 
@@ -172,7 +187,7 @@ fn a_reset_ends_every_token() {
 fn bad_input_gets_the_products_codes_and_bodies() {
     let s = start();
     let x = xcat(&s);
-    let auth_fail = r#"{"error":"Authentication failure","errorcode":"2"}"#.to_string();
+    let auth_fail = "{\"error\":\"Authentication failure\",\"errorcode\":\"2\"}\n".to_string();
     assert_eq!(
         call("GET", &format!("{x}/nodes"), None, None),
         (401, auth_fail.clone())
@@ -208,7 +223,7 @@ fn bad_input_gets_the_products_codes_and_bodies() {
             "/nodes/server1,x1-x3/nodestat",
             None,
             403,
-            json!({"error": ["Invalid nodes and/or groups in noderange: x1-x3"], "errorcode": "1"}),
+            json!({"error": ["Invalid nodes and/or groups in noderange: x1,x2,x3"], "errorcode": "1"}),
         ),
         (
             "GET",
@@ -243,14 +258,14 @@ fn bad_input_gets_the_products_codes_and_bodies() {
             "/nodes/server1/power",
             Some(r#"{"action":"explode"}"#),
             403,
-            json!({"error": ["Unsupported command: rpower explode"], "errorcode": "1"}),
+            json!({"error": ["server1: Error: Unsupported command: rpower explode when using mgt=ipmi."], "errorcode": "1"}),
         ),
         (
             "PUT",
             "/nodes/server1/power",
             Some(r#"{"action":7}"#),
             403,
-            json!({"error": ["Unsupported command: rpower 7"], "errorcode": "1"}),
+            json!({"error": ["server1: Error: Unsupported command: rpower 7 when using mgt=ipmi."], "errorcode": "1"}),
         ),
         (
             "PUT",
@@ -301,7 +316,7 @@ fn bad_input_gets_the_products_codes_and_bodies() {
         put(&x, "/nodes/server2/power", r#"{"action":"reset"}"#),
         (
             403,
-            r#"{"error":["server2: Error: Server server2 is powered off."],"errorcode":"1"}"#
+            "{\"error\":[\"server2: Server server2 is powered off.\"],\"errorcode\":\"1\"}\n"
                 .into()
         )
     );
@@ -334,7 +349,7 @@ fn power_through_the_face_is_journaled_and_replays_to_the_same_log() {
     s.advance(120_000);
     put(&x, "/nodes/server1/power", r#"{"action":"cycle"}"#);
     s.advance(100_000);
-    put(&x, "/nodes/ALLRESOURCES/power", r#"{"action":"softoff"}"#);
+    put(&x, "/nodes/all/power", r#"{"action":"softoff"}"#);
     s.advance(100_000);
     let now = s.get("/sim/v1/clock").body["now_ms"].as_u64().unwrap();
     let recorded = s.get("/sim/v1/events?limit=10000").text;

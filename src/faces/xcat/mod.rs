@@ -133,7 +133,9 @@ fn render(a: Answer, pretty: bool) -> Response {
 /// The answer, and whether it is to be printed indented (`pretty`).
 async fn answer(x: &Xcat, req: Request) -> (Answer, bool) {
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
+    let Some(path) = crate::host::body::path_decode(req.uri().path()) else {
+        return (unsupported(), false);
+    };
     let query = req.uri().query().map(str::to_string);
     let headers = req.headers().clone();
     let peer = req.extensions().get::<Conn>().map(|c| c.peer.ip());
