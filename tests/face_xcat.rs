@@ -367,3 +367,200 @@ fn power_through_the_face_is_journaled_and_replays_to_the_same_log() {
     assert_eq!(format!("[{}]", items.join(",")), recorded);
     assert!(recorded.contains("server-powered-off"));
 }
+
+/// The rpower actions xCAT documents for IPMI nodes: `stat`/`state`/`status` read only
+/// (a PUT answers no body, as the script's `noout`), `wake` and `suspend` accepted with
+/// nothing to change on a simulated server that never sleeps, `suspend` of a node that
+/// is off refused with ipmi.pm's words.
+#[test]
+fn rpower_actions_of_ipmi_nodes() {
+    let s = start();
+    let x = xcat(&s);
+    for action in ["stat", "state", "status", "wake", "suspend"] {
+        assert_eq!(
+            put(
+                &x,
+                "/nodes/all/power",
+                &format!(r#"{{"action":"{action}"}}"#)
+            ),
+            (200, String::new()),
+            "{action}"
+        );
+    }
+    assert_eq!(
+        get(&x, "/nodes/server1,server2/power").1,
+        json!({"server1": {"power": "on"}, "server2": {"power": "on"}})
+    );
+    put(&x, "/nodes/server2/power", r#"{"action":"off"}"#);
+    assert_eq!(
+        put(&x, "/nodes/server[1-2]/power", r#"{"action":"suspend"}"#),
+        (
+            403,
+            "{\"error\":[\"server2: System is off, cannot be suspended\"],\"errorcode\":\"1\"}\n"
+                .into()
+        )
+    );
+    let (st, text) = put(&x, "/nodes/server1+1/power", r#"{"action":"pduon"}"#);
+    assert_eq!(st, 403);
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        body["error"],
+        json!(["server1: Error: Unsupported command: rpower pduon when using mgt=ipmi.\nserver2: Error: Unsupported command: rpower pduon when using mgt=ipmi."])
+    );
+    // A node without mgt has no plugin to power it.
+    put(&x, "/nodes/server1", r#"{"mgt":""}"#);
+    let (st, text) = put(&x, "/nodes/server1/power", r#"{"action":"on"}"#);
+    assert_eq!(st, 403, "{text}");
+    assert!(
+        text.contains("Unable to identify plugin for this command"),
+        "{text}"
+    );
+}
+
+/// `?pretty=1` prints as Perl's JSON with indent(1) (three spaces, no space after the
+/// colon), errors included; the script adds a newline to any content.
+#[test]
+fn pretty_output_is_the_scripts_to_the_byte() {
+    let s = start();
+    let x = xcat(&s);
+    let (st, text) = call(
+        "GET",
+        &format!("{x}/nodes/nope/power?pretty=1&{CRED}"),
+        None,
+        None,
+    );
+    assert_eq!(st, 403);
+    assert_eq!(
+        text,
+        "{\n   \"error\":[\n      \"Invalid nodes and/or groups in noderange: nope\"\n   ],\n   \"errorcode\":\"1\"\n}\n\n"
+    );
+    let (_, text) = call(
+        "GET",
+        &format!("{x}/nodes/server1/attrs/mgt,arch?pretty=1&{CRED}"),
+        None,
+        None,
+    );
+    assert_eq!(
+        text,
+        "{\n   \"server1\":{\n      \"arch\":\"x86_64\",\n      \"mgt\":\"ipmi\"\n   }\n}\n\n"
+    );
+    // pretty given in the body counts too (a general parameter).
+    let (_, text) = call(
+        "PUT",
+        &format!("{x}/nodes/server1/power?{CRED}"),
+        Some(r#"{"pretty":"1"}"#),
+        None,
+    );
+    assert_eq!(
+        text,
+        "{\n   \"error\":\"Missed Action.\",\n   \"errorcode\":\"2\"\n}\n\n"
+    );
+}
+
+/// mkdef, chdef and rmdef with their own messages; the site table and groups.
+#[test]
+fn definitions_with_mkdefs_and_chdefs_messages() {
+    let s = start();
+    let x = xcat(&s);
+    let post =
+        |path: &str, body: &str| call("POST", &format!("{x}{path}?{CRED}"), Some(body), None);
+    let err = |text: &str| serde_json::from_str::<Value>(text).unwrap()["error"].clone();
+    let (st, text) = post("/nodes/server1", r#"{"groups":"all"}"#);
+    assert_eq!(
+        (st, err(&text)),
+        (
+            403,
+            json!(["0 object definitions have been created or modified."])
+        )
+    );
+    let (st, text) = post("/nodes/n3", r#"{"mgt":"ipmi"}"#);
+    assert_eq!(
+        (st, err(&text)),
+        (
+            403,
+            json!([
+                "Attribute 'groups' is not specified for node 'n3', skipping to the next node.",
+                "0 object definitions have been created or modified."
+            ])
+        )
+    );
+    let (st, text) = put(&x, "/nodes/server1", r#"{"bogus":"1","netboot":"xnba"}"#);
+    assert_eq!(
+        (st, err(&text)),
+        (
+            403,
+            json!([
+                "'bogus' is not a valid attribute name for an object type of 'node'.",
+                "Skipping to the next attribute."
+            ])
+        )
+    );
+    assert_eq!(
+        get(&x, "/nodes/server1/attrs/netboot").1,
+        json!({"server1": {"netboot": "xnba"}})
+    );
+    // Groups: members set on the group move nodes; its attributes are inherited.
+    assert_eq!(
+        put(
+            &x,
+            "/groups/rack1",
+            r#"{"members":"server2","os":"sles15"}"#
+        ),
+        (200, String::new())
+    );
+    assert_eq!(get(&x, "/nodes/rack1/nodels").1, json!(["server2"]));
+    assert_eq!(
+        get(&x, "/nodes/server2/attrs/os").1,
+        json!({"server2": {"os": "rhels8"}})
+    );
+    put(&x, "/nodes/server2", r#"{"os":null}"#);
+    assert_eq!(
+        get(&x, "/nodes/server2/attrs/os").1,
+        json!({"server2": {"os": "sles15"}})
+    );
+    assert_eq!(get(&x, "/groups").1, json!(["all", "cluster", "rack1"]));
+    // Keyword ALLRESOURCES only for GET; POST on the site table is not a method of it.
+    let (st, text) = call(
+        "DELETE",
+        &format!("{x}/nodes/ALLRESOURCES?{CRED}"),
+        None,
+        None,
+    );
+    assert_eq!(
+        (st, err(&text)),
+        (
+            404,
+            json!("Keyword ALLRESOURCES is only supported for GET Action.")
+        )
+    );
+    let (st, _) = post("/globalconf", r#"{"domain":"x"}"#);
+    assert_eq!(st, 405);
+    put(
+        &x,
+        "/globalconf/attrs/domain",
+        r#"{"domain":"cluster1.com"}"#,
+    );
+    assert_eq!(
+        get(&x, "/globalconf/attrs/domain,xcatiport").1,
+        json!({"clustersite": {"domain": "cluster1.com", "xcatiport": "3002"}})
+    );
+    let (st, _) = call(
+        "DELETE",
+        &format!("{x}/globalconf/attrs/domain?{CRED}"),
+        None,
+        None,
+    );
+    assert_eq!(st, 200);
+    assert_eq!(
+        call(
+            "GET",
+            &format!("{x}/globalconf/attrs/domain?{CRED}"),
+            None,
+            None
+        ),
+        (200, String::new())
+    );
+    // A reset forgets the definitions with the rest of the cluster's state.
+    assert_eq!(s.post("/sim/v1/reset", Some("{}")).status, 200);
+    assert_eq!(get(&x, "/groups").1, json!(["all", "cluster"]));
+}
