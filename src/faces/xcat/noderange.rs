@@ -179,7 +179,7 @@ impl Walk<'_, '_> {
 
     /// `attr==v`, `attr=v`, `attr!=v`, `attr=~re`, `attr!~re` (`NodeRange::nodesbycriteria`).
     fn by_criterion(&self, atom: &str) -> Vec<usize> {
-        let ops: [(&str, fn(&str, &str) -> bool); 5] = [
+        let ops: [(&str, Test); 5] = [
             ("!=", |v, want| v != want),
             ("=~", |v, re| matches(v, re)),
             ("==", |v, want| v == want),
@@ -206,6 +206,9 @@ impl Walk<'_, '_> {
             .collect()
     }
 }
+
+/// A selection's comparison of a node's value with the wanted one.
+type Test = fn(&str, &str) -> bool;
 
 /// Perl's unanchored `$value =~ /re/`; a pattern that does not compile matches nothing.
 fn matches(value: &str, re: &str) -> bool {
@@ -260,7 +263,7 @@ fn span(atom: &str) -> Generated {
         let Some((cut, _)) = atom.match_indices('-').nth(dashes / 2) else {
             return Ok(None);
         };
-        if dashes % 2 == 0 {
+        if dashes.is_multiple_of(2) {
             return Ok(None);
         }
         (&atom[..cut], &atom[cut + 1..])
