@@ -114,8 +114,15 @@ fn shell_script(base: &str, token: Option<String>) {
             pretty(json!({"clustersite": {"domain": "cluster.com"}}))
         )
     );
-    // line 155, 158: a node created with its attributes, then shown with them.
     let create = r#"{"groups":"restapi","arch":"x86_64","mgt":"ipmi","netboot":"xnba"}"#;
+    nodes_part(&mut sh, create);
+    two_nodes_part(&mut sh, create);
+    groups_part(&mut sh);
+}
+
+/// xcatws-test.sh lines 153-167: node create, show, change, show, delete.
+fn nodes_part(sh: &mut ShellScript, create: &str) {
+    // line 155, 158: a node created with its attributes, then shown with them.
     assert_eq!(
         sh.rest("POST", "/nodes/restapinode1", Some(create)),
         (201, String::new())
@@ -155,6 +162,10 @@ fn shell_script(base: &str, token: Option<String>) {
         sh.rest("DELETE", "/nodes/restapinode1", None),
         (200, String::new())
     );
+}
+
+/// xcatws-test.sh lines 169-183: two nodes at once.
+fn two_nodes_part(sh: &mut ShellScript, create: &str) {
     // line 171, 174: two nodes at once.
     assert_eq!(
         sh.rest("POST", "/nodes/restapinode1,restapinode2", Some(create)),
@@ -188,6 +199,10 @@ fn shell_script(base: &str, token: Option<String>) {
         all.ends_with(&["restapinode1".to_string(), "restapinode2".to_string()]),
         "{text}"
     );
+}
+
+/// xcatws-test.sh lines 185-196: the group, its attributes, the group as a noderange.
+fn groups_part(sh: &mut ShellScript) {
     // line 187: the group the nodes named.
     assert_eq!(
         sh.rest("GET", "/groups/restapi", None),

@@ -243,6 +243,7 @@ fn nodels(r: &Req<'_>, nr: &str) -> Answer {
 }
 
 /// What `rpower` does for an IPMI node, on a simulated server.
+#[derive(Clone, Copy)]
 enum Rpower {
     /// A power operation of the core.
     Power(PowerAction),
@@ -296,6 +297,25 @@ async fn power_put(r: &Req<'_>, nr: &str) -> Answer {
             .collect();
         return Answer::daemon(vec![lines.join("\n")]);
     };
+    let errors = match rpower_each(r, &s.names, ids, action).await {
+        Ok(errors) => errors,
+        Err(a) => return a,
+    };
+    if errors.is_empty() {
+        Answer::empty(StatusCode::OK)
+    } else {
+        Answer::daemon(errors)
+    }
+}
+
+/// `action` on each node in turn: the per-node errors, or the answer that ends it all
+/// (the engine gone).
+async fn rpower_each(
+    r: &Req<'_>,
+    names: &[String],
+    ids: Vec<usize>,
+    action: Rpower,
+) -> Result<Vec<String>, Answer> {
     let mut errors = Vec::new();
     for i in ids {
         let p =
@@ -311,10 +331,7 @@ async fn power_put(r: &Req<'_>, nr: &str) -> Answer {
             Rpower::Stat | Rpower::Wake => continue,
             Rpower::Suspend if on => continue,
             Rpower::Suspend => {
-                errors.push(format!(
-                    "{}: System is off, cannot be suspended",
-                    s.names[i]
-                ));
+                errors.push(format!("{}: System is off, cannot be suspended", names[i]));
                 continue;
             }
             Rpower::Power(a) => a,
@@ -328,20 +345,16 @@ async fn power_put(r: &Req<'_>, nr: &str) -> Answer {
             continue;
         }
         let op = Operation::Power {
-            server: s.names[i].clone(),
+            server: names[i].clone(),
             action,
         };
-        match refused_by(r, &s.names[i], op).await {
+        match refused_by(r, &names[i], op).await {
             None => {}
             Some(a) if a.status == StatusCode::FORBIDDEN => errors.extend(daemon_lines(a)),
-            Some(a) => return a,
+            Some(a) => return Err(a),
         }
     }
-    if errors.is_empty() {
-        Answer::empty(StatusCode::OK)
-    } else {
-        Answer::daemon(errors)
-    }
+    Ok(errors)
 }
 
 /// The messages of a daemon error answer.
