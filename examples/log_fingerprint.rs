@@ -5,7 +5,7 @@
 //! says: each event as JSON, each input's answer (refusal messages included) and the
 //! final view from every server.
 //!
-//! A refactoring of `src/sim` that must not change behaviour is checked by diffing
+//! A refactoring of `crates/core` that must not change behaviour is checked by diffing
 //! this output before and after:
 //! `cargo run --release --example log_fingerprint -- 3000 > before.txt`.
 //! Deterministic: the cases come from a ChaCha8 stream seeded by the case number.

@@ -2,17 +2,17 @@
 //! high-availability cluster. See `ARCHITECTURE.md` for the map.
 
 pub mod cli;
-pub mod clp;
+pub use clustersim_clp as clp;
 pub mod faces;
 pub mod host;
 pub mod hunt;
-pub mod import;
-pub mod kernel;
-pub mod model;
-pub mod persist;
+pub use clustersim_import as import;
+pub use clustersim_kernel as kernel;
+pub use clustersim_model as model;
+pub use clustersim_persist as persist;
 pub mod scenario;
 pub mod set;
-pub mod sim;
+pub use clustersim_core as sim;
 pub mod sweep;
 pub mod synth;
 pub mod vocab;

@@ -1,4 +1,4 @@
-//! `src/sim/alerts.tsv` is produced from the product's alert catalogue
+//! `crates/core/src/alerts.tsv` is produced from the product's alert catalogue
 //! (`../shared/reference/ec-x42-alert-messages.csv`): module, level, id and message of
 //! the first row of each (module, id). This test regenerates it and fails when the
 //! committed copy differs; `UPDATE_EXPECT=1 cargo test --release --test alerts` rewrites
@@ -70,7 +70,7 @@ fn alerts_tsv_is_generated_from_the_catalogue() {
         fresh.lines().count() > 700,
         "the catalogue parsed to too few rows"
     );
-    let tsv = root.join("src/sim/alerts.tsv");
+    let tsv = root.join("crates/core/src/alerts.tsv");
     let committed = std::fs::read_to_string(&tsv).unwrap_or_default();
     if committed != fresh {
         if std::env::var_os("UPDATE_EXPECT").is_some() {
@@ -78,7 +78,7 @@ fn alerts_tsv_is_generated_from_the_catalogue() {
             return;
         }
         panic!(
-            "src/sim/alerts.tsv is stale: run `UPDATE_EXPECT=1 cargo test --release --test alerts`"
+            "crates/core/src/alerts.tsv is stale: run `UPDATE_EXPECT=1 cargo test --release --test alerts`"
         );
     }
 }

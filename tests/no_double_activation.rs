@@ -38,7 +38,7 @@
 //! down and acts (`stop_when_declared_down`). A leaving L (its service is stopping its
 //! groups, `Sim::is_leaving`) takes no membership decisions, so its timeout does not
 //! end the window: L's group stop does (L releases what it holds, within the groups'
-//! deactivation times). For symmetric partitions the wait closes the window; `src/sim/tests_partition.rs` checks that over 50 seeds (and
+//! deactivation times). For symmetric partitions the wait closes the window; `crates/core/src/tests_partition.rs` checks that over 50 seeds (and
 //! that without the wait it opens). A server that started its service while cut off
 //! never counted the other and took no decision about it.
 //!

@@ -33,7 +33,7 @@ pub mod fleet_record;
 pub mod group_commit;
 pub mod health;
 pub mod history;
-pub mod journal;
+pub use crate::persist::journal;
 pub mod limits;
 pub mod listeners;
 mod memory;

@@ -31,7 +31,7 @@ pub struct PatternFile {
     pub monitor: Option<String>,
     pub path: Option<String>,
     pub resolver: Option<String>,
-    #[schemars(with = "Option<crate::vocab::Status>")]
+    #[schemars(with = "Option<Status>")]
     pub status: Option<String>,
     /// A piece of the event's `reason` text.
     pub reason: Option<String>,
@@ -221,6 +221,22 @@ impl EventPattern {
 impl fmt::Display for EventPattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
+    }
+}
+
+/// A product status string (`Online Pending`, `Caution`, ...).
+pub struct Status;
+
+impl schemars::JsonSchema for Status {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Status".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A product status string.",
+            "type": "string",
+            "enum": STATUSES,
+        })
     }
 }
 

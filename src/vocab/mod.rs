@@ -15,58 +15,16 @@ mod names_check;
 mod records;
 
 pub use crate::scenario::file::scenario_schema;
-pub use records::{EventRecord, FaultState, VocabularyRecord};
+pub use crate::scenario::pattern::Status;
+pub use crate::sim::FaultState;
+pub use records::{EventRecord, VocabularyRecord};
 
 use crate::model::{Model, ResourceKind};
 use crate::scenario::pattern::STATUSES;
 use crate::sim::{EventKind, FaultInfo, FaultSpec, Operation};
 use schemars::generate::SchemaSettings;
-use schemars::{JsonSchema, Schema, SchemaGenerator};
+use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{json, Map, Value};
-use std::borrow::Cow;
-
-impl JsonSchema for EventKind {
-    fn schema_name() -> Cow<'static, str> {
-        "EventKind".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        let names: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
-        schemars::json_schema!({
-            "description": "What happened: the `kind` of an event-log entry.",
-            "type": "string",
-            "enum": names,
-        })
-    }
-}
-
-/// A product status string (`Online Pending`, `Caution`, ...).
-pub struct Status;
-
-impl JsonSchema for Status {
-    fn schema_name() -> Cow<'static, str> {
-        "Status".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        schemars::json_schema!({
-            "description": "A product status string.",
-            "type": "string",
-            "enum": STATUSES,
-        })
-    }
-}
-
-impl JsonSchema for crate::model::Millis {
-    fn schema_name() -> Cow<'static, str> {
-        "Duration".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        schemars::json_schema!({
-            "description": "A duration with a unit: 500ms, 90s, 2m, 1h, 1d.",
-            "type": "string",
-            "pattern": "^[0-9]+(ms|s|m|h|d)$",
-        })
-    }
-}
 
 /// The component schemas of `openapi.json` that come from Rust types, keyed by their
 /// component name. Other components (the product's response bodies) stay hand-written.

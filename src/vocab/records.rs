@@ -48,17 +48,6 @@ pub enum AlertLevel {
     Error,
 }
 
-/// Whether a listed fault is waiting for its `at_ms`, in effect, or over (healed,
-/// expired, or a one-shot failure that fired).
-#[derive(JsonSchema)]
-#[serde(rename_all = "lowercase")]
-#[allow(dead_code)]
-pub enum FaultState {
-    Scheduled,
-    Active,
-    Ended,
-}
-
 /// `GET /sim/v1/vocabulary`: what the dashboard builds its forms and graph from.
 #[derive(JsonSchema)]
 #[schemars(rename = "Vocabulary")]
