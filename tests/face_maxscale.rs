@@ -158,7 +158,7 @@ fn maintenance_is_persistent_and_excludes_the_server_as_failover_target() {
     let xcat = &s.run.fleet.first().unwrap().face_listeners[1].1;
     let (st, _, _) = call(
         "PUT",
-        &format!("http://{xcat}/xcatws/nodes/server1/power?userName=user&userPW=password"),
+        &format!("https://{xcat}/xcatws/nodes/server1/power?userName=user&userPW=password"),
         Some(r#"{"action":"off"}"#),
         None,
     );

@@ -24,7 +24,7 @@ fn start() -> (Server, String, String) {
     ]);
     let c = s.run.fleet.first().unwrap();
     let ms = format!("http://{}", c.face_listeners[0].1);
-    let xc = format!("http://{}/xcatws", c.face_listeners[1].1);
+    let xc = format!("https://{}/xcatws", c.face_listeners[1].1);
     (s, ms, xc)
 }
 
@@ -297,21 +297,21 @@ fn xcat_bad_creates_and_deletes_get_the_product_codes() {
             "/nodes/server1",
             None,
             403,
-            daemon("A definition for 'server1' already exists."),
+            daemon("0 object definitions have been created or modified."),
         ),
         (
             "POST",
-            "/nodes/node-x",
+            "/nodes/a[1-2]",
             None,
             403,
-            daemon("Invalid node name in noderange: node-x"),
+            daemon("Invalid nodes and/or groups in noderange: a[1-2]"),
         ),
         (
             "POST",
             "/nodes/n5",
             Some(r#"{"ip":5}"#),
             403,
-            daemon("Invalid value 5 for attribute ip."),
+            json!({"error": ["Attribute 'groups' is not specified for node 'n5', skipping to the next node.", "0 object definitions have been created or modified."], "errorcode": "1"}),
         ),
         (
             "POST",
@@ -326,7 +326,7 @@ fn xcat_bad_creates_and_deletes_get_the_product_codes() {
             "/nodes/nosuch",
             None,
             403,
-            daemon("Invalid nodes and/or groups in noderange: nosuch"),
+            daemon("Could not find an object named 'nosuch' of type 'node'."),
         ),
         (
             "PATCH",
@@ -351,7 +351,7 @@ fn xcat_bad_creates_and_deletes_get_the_product_codes() {
     let (st, text) = xcat(&xc, "DELETE", "/nodes/all", None);
     assert_eq!(st, 403, "{text}");
     assert!(
-        text.contains("server2: Error: Server server1 is being removed."),
+        text.contains("server2: Server server1 is being removed."),
         "{text}"
     );
     s.advance(300_000);

@@ -13,7 +13,7 @@ fn xcat(s: &Server) -> String {
     let c = s.run.fleet.first().unwrap();
     let (name, addr) = &c.face_listeners[0];
     assert_eq!(name, "xcat");
-    format!("http://{addr}/xcatws")
+    format!("https://{addr}/xcatws")
 }
 
 fn call(method: &str, url: &str, body: Option<&str>, token: Option<&str>) -> (u16, String) {
@@ -87,16 +87,22 @@ fn power_off_fails_over_after_the_heartbeat_timeout_and_on_brings_it_back() {
 fn noderanges_groups_attributes_and_xcoll() {
     let s = start();
     let x = xcat(&s);
-    assert_eq!(get(&x, "").1, json!(["groups", "nodes", "tokens"]));
+    assert_eq!(
+        get(&x, "").1,
+        json!(["globalconf", "groups", "nodes", "tokens"])
+    );
     assert_eq!(get(&x, "/nodes").1, json!(["server1", "server2"]));
     let both = json!({"server1": {"power": "on"}, "server2": {"power": "on"}});
     for nr in [
         "server1,server2",
         "server1-server2",
-        "server1-2",
+        "server[1-2]",
+        "server1+1",
         "all",
         "cluster",
-        "ALLRESOURCES",
+        "mgt==ipmi",
+        "server%5B1-2%5D",
+        "server[1:2]",
     ] {
         assert_eq!(
             get(&x, &format!("/nodes/{nr}/power")),
@@ -104,8 +110,17 @@ fn noderanges_groups_attributes_and_xcoll() {
             "{nr}"
         );
     }
+    // Exclusion wins whatever the order; an excluded name must still exist.
     assert_eq!(
-        get(&x, "/nodes/ALLRESOURCES/power?xcoll=1").1,
+        get(&x, "/nodes/-server1,all/nodels"),
+        (200, json!(["server2"]))
+    );
+    assert_eq!(
+        get(&x, "/nodes/all,-server3/nodels").1["error"],
+        json!(["Invalid nodes and/or groups in noderange: server3"])
+    );
+    assert_eq!(
+        get(&x, "/nodes/all/power?xcoll=1").1,
         json!({"server1,server2": {"power": "on"}})
     );
     assert_eq!(
@@ -123,7 +138,7 @@ fn noderanges_groups_attributes_and_xcoll() {
         json!({"all": {"members": "server1,server2"}})
     );
     let (_, pretty) = call("GET", &format!("{x}/nodes?pretty=1&{CRED}"), None, None);
-    assert_eq!(pretty, "[\n   \"server1\",\n   \"server2\"\n]");
+    assert_eq!(pretty, "[\n   \"server1\",\n   \"server2\"\n]\n\n");
 }
 
 #[test]
@@ -142,13 +157,13 @@ fn tokens_authenticate_until_they_expire_on_the_simulated_clock() {
     assert_eq!(id.len(), 36);
     assert_eq!(body["token"]["expire"], "2026-1-2 0:00:00");
     let (st, text) = call("GET", &format!("{x}/nodes"), None, Some(&id));
-    assert_eq!((st, text.as_str()), (200, r#"["server1","server2"]"#));
+    assert_eq!((st, text.as_str()), (200, "[\"server1\",\"server2\"]\n"));
     s.advance(86_400_000);
     let (st, text) = call("GET", &format!("{x}/nodes"), None, Some(&id));
     assert_eq!(st, 401);
     assert_eq!(
         text,
-        r#"{"error":"Authentication failure","errorcode":"2"}"#
+        "{\"error\":\"Authentication failure\",\"errorcode\":\"2\"}\n"
     );
 }
 
@@ -172,7 +187,7 @@ fn a_reset_ends_every_token() {
 fn bad_input_gets_the_products_codes_and_bodies() {
     let s = start();
     let x = xcat(&s);
-    let auth_fail = r#"{"error":"Authentication failure","errorcode":"2"}"#.to_string();
+    let auth_fail = "{\"error\":\"Authentication failure\",\"errorcode\":\"2\"}\n".to_string();
     assert_eq!(
         call("GET", &format!("{x}/nodes"), None, None),
         (401, auth_fail.clone())
@@ -208,7 +223,7 @@ fn bad_input_gets_the_products_codes_and_bodies() {
             "/nodes/server1,x1-x3/nodestat",
             None,
             403,
-            json!({"error": ["Invalid nodes and/or groups in noderange: x1-x3"], "errorcode": "1"}),
+            json!({"error": ["Invalid nodes and/or groups in noderange: x1,x2,x3"], "errorcode": "1"}),
         ),
         (
             "GET",
@@ -243,14 +258,14 @@ fn bad_input_gets_the_products_codes_and_bodies() {
             "/nodes/server1/power",
             Some(r#"{"action":"explode"}"#),
             403,
-            json!({"error": ["Unsupported command: rpower explode"], "errorcode": "1"}),
+            json!({"error": ["server1: Error: Unsupported command: rpower explode when using mgt=ipmi."], "errorcode": "1"}),
         ),
         (
             "PUT",
             "/nodes/server1/power",
             Some(r#"{"action":7}"#),
             403,
-            json!({"error": ["Unsupported command: rpower 7"], "errorcode": "1"}),
+            json!({"error": ["server1: Error: Unsupported command: rpower 7 when using mgt=ipmi."], "errorcode": "1"}),
         ),
         (
             "PUT",
@@ -301,7 +316,7 @@ fn bad_input_gets_the_products_codes_and_bodies() {
         put(&x, "/nodes/server2/power", r#"{"action":"reset"}"#),
         (
             403,
-            r#"{"error":["server2: Error: Server server2 is powered off."],"errorcode":"1"}"#
+            "{\"error\":[\"server2: Server server2 is powered off.\"],\"errorcode\":\"1\"}\n"
                 .into()
         )
     );
@@ -334,7 +349,7 @@ fn power_through_the_face_is_journaled_and_replays_to_the_same_log() {
     s.advance(120_000);
     put(&x, "/nodes/server1/power", r#"{"action":"cycle"}"#);
     s.advance(100_000);
-    put(&x, "/nodes/ALLRESOURCES/power", r#"{"action":"softoff"}"#);
+    put(&x, "/nodes/all/power", r#"{"action":"softoff"}"#);
     s.advance(100_000);
     let now = s.get("/sim/v1/clock").body["now_ms"].as_u64().unwrap();
     let recorded = s.get("/sim/v1/events?limit=10000").text;
@@ -351,4 +366,201 @@ fn power_through_the_face_is_journaled_and_replays_to_the_same_log() {
         .collect();
     assert_eq!(format!("[{}]", items.join(",")), recorded);
     assert!(recorded.contains("server-powered-off"));
+}
+
+/// The rpower actions xCAT documents for IPMI nodes: `stat`/`state`/`status` read only
+/// (a PUT answers no body, as the script's `noout`), `wake` and `suspend` accepted with
+/// nothing to change on a simulated server that never sleeps, `suspend` of a node that
+/// is off refused with ipmi.pm's words.
+#[test]
+fn rpower_actions_of_ipmi_nodes() {
+    let s = start();
+    let x = xcat(&s);
+    for action in ["stat", "state", "status", "wake", "suspend"] {
+        assert_eq!(
+            put(
+                &x,
+                "/nodes/all/power",
+                &format!(r#"{{"action":"{action}"}}"#)
+            ),
+            (200, String::new()),
+            "{action}"
+        );
+    }
+    assert_eq!(
+        get(&x, "/nodes/server1,server2/power").1,
+        json!({"server1": {"power": "on"}, "server2": {"power": "on"}})
+    );
+    put(&x, "/nodes/server2/power", r#"{"action":"off"}"#);
+    assert_eq!(
+        put(&x, "/nodes/server[1-2]/power", r#"{"action":"suspend"}"#),
+        (
+            403,
+            "{\"error\":[\"server2: System is off, cannot be suspended\"],\"errorcode\":\"1\"}\n"
+                .into()
+        )
+    );
+    let (st, text) = put(&x, "/nodes/server1+1/power", r#"{"action":"pduon"}"#);
+    assert_eq!(st, 403);
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        body["error"],
+        json!(["server1: Error: Unsupported command: rpower pduon when using mgt=ipmi.\nserver2: Error: Unsupported command: rpower pduon when using mgt=ipmi."])
+    );
+    // A node without mgt has no plugin to power it.
+    put(&x, "/nodes/server1", r#"{"mgt":""}"#);
+    let (st, text) = put(&x, "/nodes/server1/power", r#"{"action":"on"}"#);
+    assert_eq!(st, 403, "{text}");
+    assert!(
+        text.contains("Unable to identify plugin for this command"),
+        "{text}"
+    );
+}
+
+/// `?pretty=1` prints as Perl's JSON with indent(1) (three spaces, no space after the
+/// colon), errors included; the script adds a newline to any content.
+#[test]
+fn pretty_output_is_the_scripts_to_the_byte() {
+    let s = start();
+    let x = xcat(&s);
+    let (st, text) = call(
+        "GET",
+        &format!("{x}/nodes/nope/power?pretty=1&{CRED}"),
+        None,
+        None,
+    );
+    assert_eq!(st, 403);
+    assert_eq!(
+        text,
+        "{\n   \"error\":[\n      \"Invalid nodes and/or groups in noderange: nope\"\n   ],\n   \"errorcode\":\"1\"\n}\n\n"
+    );
+    let (_, text) = call(
+        "GET",
+        &format!("{x}/nodes/server1/attrs/mgt,arch?pretty=1&{CRED}"),
+        None,
+        None,
+    );
+    assert_eq!(
+        text,
+        "{\n   \"server1\":{\n      \"arch\":\"x86_64\",\n      \"mgt\":\"ipmi\"\n   }\n}\n\n"
+    );
+    // pretty given in the body counts too (a general parameter).
+    let (_, text) = call(
+        "PUT",
+        &format!("{x}/nodes/server1/power?{CRED}"),
+        Some(r#"{"pretty":"1"}"#),
+        None,
+    );
+    assert_eq!(
+        text,
+        "{\n   \"error\":\"Missed Action.\",\n   \"errorcode\":\"2\"\n}\n\n"
+    );
+}
+
+/// mkdef, chdef and rmdef with their own messages; the site table and groups.
+#[test]
+fn definitions_with_mkdefs_and_chdefs_messages() {
+    let s = start();
+    let x = xcat(&s);
+    let post =
+        |path: &str, body: &str| call("POST", &format!("{x}{path}?{CRED}"), Some(body), None);
+    let err = |text: &str| serde_json::from_str::<Value>(text).unwrap()["error"].clone();
+    let (st, text) = post("/nodes/server1", r#"{"groups":"all"}"#);
+    assert_eq!(
+        (st, err(&text)),
+        (
+            403,
+            json!(["0 object definitions have been created or modified."])
+        )
+    );
+    let (st, text) = post("/nodes/n3", r#"{"mgt":"ipmi"}"#);
+    assert_eq!(
+        (st, err(&text)),
+        (
+            403,
+            json!([
+                "Attribute 'groups' is not specified for node 'n3', skipping to the next node.",
+                "0 object definitions have been created or modified."
+            ])
+        )
+    );
+    let (st, text) = put(&x, "/nodes/server1", r#"{"bogus":"1","netboot":"xnba"}"#);
+    assert_eq!(
+        (st, err(&text)),
+        (
+            403,
+            json!([
+                "'bogus' is not a valid attribute name for an object type of 'node'.",
+                "Skipping to the next attribute."
+            ])
+        )
+    );
+    assert_eq!(
+        get(&x, "/nodes/server1/attrs/netboot").1,
+        json!({"server1": {"netboot": "xnba"}})
+    );
+    // Groups: members set on the group move nodes; its attributes are inherited.
+    assert_eq!(
+        put(
+            &x,
+            "/groups/rack1",
+            r#"{"members":"server2","os":"sles15"}"#
+        ),
+        (200, String::new())
+    );
+    assert_eq!(get(&x, "/nodes/rack1/nodels").1, json!(["server2"]));
+    assert_eq!(
+        get(&x, "/nodes/server2/attrs/os").1,
+        json!({"server2": {"os": "rhels8"}})
+    );
+    put(&x, "/nodes/server2", r#"{"os":null}"#);
+    assert_eq!(
+        get(&x, "/nodes/server2/attrs/os").1,
+        json!({"server2": {"os": "sles15"}})
+    );
+    assert_eq!(get(&x, "/groups").1, json!(["all", "cluster", "rack1"]));
+    // Keyword ALLRESOURCES only for GET; POST on the site table is not a method of it.
+    let (st, text) = call(
+        "DELETE",
+        &format!("{x}/nodes/ALLRESOURCES?{CRED}"),
+        None,
+        None,
+    );
+    assert_eq!(
+        (st, err(&text)),
+        (
+            404,
+            json!("Keyword ALLRESOURCES is only supported for GET Action.")
+        )
+    );
+    let (st, _) = post("/globalconf", r#"{"domain":"x"}"#);
+    assert_eq!(st, 405);
+    put(
+        &x,
+        "/globalconf/attrs/domain",
+        r#"{"domain":"cluster1.com"}"#,
+    );
+    assert_eq!(
+        get(&x, "/globalconf/attrs/domain,xcatiport").1,
+        json!({"clustersite": {"domain": "cluster1.com", "xcatiport": "3002"}})
+    );
+    let (st, _) = call(
+        "DELETE",
+        &format!("{x}/globalconf/attrs/domain?{CRED}"),
+        None,
+        None,
+    );
+    assert_eq!(st, 200);
+    assert_eq!(
+        call(
+            "GET",
+            &format!("{x}/globalconf/attrs/domain?{CRED}"),
+            None,
+            None
+        ),
+        (200, String::new())
+    );
+    // A reset forgets the definitions with the rest of the cluster's state.
+    assert_eq!(s.post("/sim/v1/reset", Some("{}")).status, 200);
+    assert_eq!(get(&x, "/groups").1, json!(["all", "cluster"]));
 }

@@ -261,7 +261,7 @@ fn a_student_reaches_their_own_cluster_and_nothing_of_anothers() {
     // The faces: xCAT and MaxScale on bob's cluster refuse alice; Commissaire and Cello
     // show her only her own cluster.
     let xcat = format!(
-        "http://{}",
+        "https://{}",
         bob.face_listeners
             .iter()
             .find(|(f, _)| f == "xcat")

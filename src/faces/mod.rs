@@ -50,6 +50,11 @@ pub const LISTENER_FACES: &[Face] = &[
     },
 ];
 
+/// Listener faces whose product answers HTTPS only (xCAT's `xcatws` runs under httpd
+/// with SSL): HTTPS by default, a self-signed certificate when no `--tls-cert` is given,
+/// plain http only with `--face-plain-http NAME`.
+pub const HTTPS_BY_DEFAULT: &[&str] = &["xcat"];
+
 /// A face over the whole fleet (a manager of many clusters), on its own listener.
 pub struct FleetFace {
     pub name: &'static str,

@@ -115,12 +115,22 @@ pub fn query_pairs(query: Option<&str>) -> Option<Vec<(String, String)>> {
 }
 
 fn percent_decode(s: &str) -> Option<String> {
+    unescape(s, true)
+}
+
+/// A URL path percent-decoded (`+` stays `+`: `node1+3` is an xCAT noderange); `None`
+/// if malformed.
+pub fn path_decode(s: &str) -> Option<String> {
+    unescape(s, false)
+}
+
+fn unescape(s: &str, plus_is_space: bool) -> Option<String> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b'+' => out.push(b' '),
+            b'+' if plus_is_space => out.push(b' '),
             b'%' => {
                 let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
                 out.push(u8::from_str_radix(hex, 16).ok()?);

@@ -267,7 +267,8 @@ impl Fleet {
             stop: stop_rx,
         };
         let bound = bind_listeners(&spec, &shared, &stop).await?;
-        let (face_listeners, face_bound) = bind_faces(&spec, &shared, &app, &stop).await?;
+        let (face_listeners, face_bound) =
+            bind_faces(&spec, &s.defaults, &shared, &app, &stop).await?;
         let scheme = if s.tls.is_some() { "https" } else { "http" };
         if let Some(d) = &app.state {
             d.note_address(&format!("{scheme}://{}", bound[0].main));
@@ -466,6 +467,7 @@ async fn bind_listeners(
 /// routes. Returns (face name, address bound) and the listeners, in `spec.faces` order.
 async fn bind_faces(
     spec: &ClusterSpec,
+    defaults: &super::ServeArgs,
     shared: &listeners::Shared,
     app: &App,
     stop: &watch::Sender<bool>,
@@ -475,6 +477,10 @@ async fn bind_faces(
         let face = crate::faces::listener_face(name).map_err(FleetError::BadRequest)?;
         let mut own = shared.clone();
         own.router = (face.router)(app);
+        own.tls = face_tls(defaults, name, *addr, &shared.tls).map_err(|e| {
+            let _ = stop.send(true);
+            FleetError::BadRequest(format!("cluster {:?}: face {name}: {e:#}", spec.name))
+        })?;
         match listeners::start(own, *addr, false).await {
             Ok(b) => {
                 face_listeners.push((name.clone(), b.main));
@@ -490,4 +496,22 @@ async fn bind_faces(
         }
     }
     Ok((face_listeners, face_bound))
+}
+
+/// The TLS of face `name` on `addr`: none with `--face-plain-http NAME`; the
+/// `--tls-cert` acceptor when given; else, for a face whose product answers only HTTPS,
+/// a self-signed certificate made now.
+fn face_tls(
+    defaults: &super::ServeArgs,
+    name: &str,
+    addr: SocketAddr,
+    given: &Option<tokio_rustls::TlsAcceptor>,
+) -> anyhow::Result<Option<tokio_rustls::TlsAcceptor>> {
+    Ok(match defaults.face_scheme(name) {
+        "http" => None,
+        _ => match given {
+            Some(t) => Some(t.clone()),
+            None => Some(listeners::self_signed_acceptor(addr)?),
+        },
+    })
 }

@@ -405,6 +405,28 @@ pub fn tls_acceptor(cert: &Path, key: &Path) -> anyhow::Result<TlsAcceptor> {
     let key = rustls_pemfile::private_key(&mut open(key)?)
         .with_context(|| format!("{}: not a PEM private key", key.display()))?
         .with_context(|| format!("{}: no private key found", key.display()))?;
+    acceptor_of(certs, key)
+}
+
+/// A TLS acceptor with a self-signed certificate made now (`rcgen`, ECDSA P-256) for
+/// `localhost`, 127.0.0.1 and `addr`'s IP, valid from 1975 to 4096 (rcgen's default: no
+/// clock is read). A client trusts it by fetching it from the handshake (`openssl
+/// s_client`) or skips the check (`curl -k`), as xCAT's own test scripts do.
+pub fn self_signed_acceptor(addr: SocketAddr) -> anyhow::Result<TlsAcceptor> {
+    let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+    if !addr.ip().is_unspecified() && !addr.ip().is_loopback() {
+        names.push(addr.ip().to_string());
+    }
+    let made = rcgen::generate_simple_self_signed(names)
+        .context("cannot make a self-signed certificate")?;
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(made.signing_key.serialize_der().into());
+    acceptor_of(vec![made.cert.der().clone()], key)
+}
+
+fn acceptor_of(
+    certs: Vec<rustls::pki_types::CertificateDer<'static>>,
+    key: rustls::pki_types::PrivateKeyDer<'static>,
+) -> anyhow::Result<TlsAcceptor> {
     let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))

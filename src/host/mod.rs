@@ -139,6 +139,11 @@ pub struct ServeArgs {
     /// PEM private key for --tls-cert.
     #[arg(long, requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Serve this listener face over plain http (repeatable). A face whose product
+    /// answers only HTTPS (xcat) does so by default, with --tls-cert/--tls-key or else a
+    /// self-signed certificate made at start; the others follow --tls-cert.
+    #[arg(long = "face-plain-http", value_name = "NAME", value_parser = parse_face_name)]
+    pub face_plain_http: Vec<String>,
     /// Concurrent connections per listener [doc: 64]; further clients wait.
     #[arg(long, default_value_t = 64, hide = true)]
     pub max_connections: usize,
@@ -214,7 +219,24 @@ pub fn parse_face(s: &str) -> Result<(String, SocketAddr), String> {
     Ok((name.to_string(), addr))
 }
 
+/// A face name of `--face-plain-http`.
+fn parse_face_name(s: &str) -> Result<String, String> {
+    crate::faces::listener_face(s).map(|f| f.name.to_string())
+}
+
 impl ServeArgs {
+    /// The scheme face `name` is served with: `https` when TLS files are given or the
+    /// face's product serves only HTTPS, unless `--face-plain-http NAME`.
+    pub fn face_scheme(&self, name: &str) -> &'static str {
+        let plain = self.face_plain_http.iter().any(|n| n == name);
+        let https = self.tls_cert.is_some() || crate::faces::HTTPS_BY_DEFAULT.contains(&name);
+        if https && !plain {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
     /// Options as on the command line, e.g. `["--clock", "manual"]`.
     pub fn from_flags<I: IntoIterator<Item = S>, S: Into<std::ffi::OsString> + Clone>(
         flags: I,

@@ -177,6 +177,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
 /// The "serving" lines: each cluster's address, its per-server and face listeners.
 fn announce(fleet: &Fleet) {
+    let args = &fleet.settings.defaults;
     for c in fleet.list() {
         let app = &c.app;
         eprintln!(
@@ -202,8 +203,9 @@ fn announce(fleet: &Fleet) {
         }
         for (face, addr) in &c.face_listeners {
             eprintln!(
-                "clustersim: cluster {:?} face {face} on http://{addr}",
-                app.name
+                "clustersim: cluster {:?} face {face} on {}://{addr}",
+                app.name,
+                args.face_scheme(face)
             );
         }
     }
@@ -213,7 +215,10 @@ fn announce(fleet: &Fleet) {
         .map(|l| l.clone())
         .unwrap_or_default()
     {
-        eprintln!("clustersim: fleet face {face} on http://{addr}");
+        eprintln!(
+            "clustersim: fleet face {face} on {}://{addr}",
+            args.face_scheme(&face)
+        );
     }
 }
 

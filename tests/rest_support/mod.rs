@@ -5,6 +5,7 @@
 
 pub mod process;
 pub mod raw;
+pub mod tls;
 
 use clustersim::host::{Running, ServeArgs};
 use serde_json::Value;
@@ -126,15 +127,16 @@ pub fn basic(user: &str, password: &str) -> String {
     format!("Basic {token}")
 }
 
-/// One request to a full URL with extra headers. An HTTP error status is an answer like
-/// any other: the faces' tests read its code, headers and body.
+/// One request to a full URL with extra headers (`https://` as `curl -k`: [`tls`]). An
+/// HTTP error status is an answer like any other: the faces' tests read its code,
+/// headers and body.
 pub fn send(
     method: &str,
     url: &str,
     body: Option<&str>,
     headers: &[(&str, &str)],
 ) -> ureq::Response {
-    let mut req = ureq::request(method, url);
+    let mut req = tls::agent().request(method, url);
     for (name, value) in headers {
         req = req.set(name, value);
     }

@@ -10,7 +10,10 @@
 //! nodes, refused actions) are 403 `{"error":[...],"errorcode":"1"}`.
 
 mod admin;
+mod defs;
+mod groups;
 mod noderange;
+mod perl_json;
 mod resources;
 
 use crate::host::{App, Conn};
@@ -33,12 +36,15 @@ const MAX_TOKENS: usize = 1024;
 pub struct Xcat {
     pub app: App,
     tokens: Mutex<BTreeMap<String, (u64, u64)>>,
+    /// Node, group and site definitions (`defs.rs`).
+    defs: Mutex<defs::Defs>,
 }
 
 pub fn router(app: &App) -> Router {
     let state = Arc::new(Xcat {
         app: app.clone(),
         tokens: Mutex::new(BTreeMap::new()),
+        defs: Mutex::new(defs::Defs::new(app.engine.snapshot().resets)),
     });
     Router::new()
         .route("/openapi.json", get(openapi))
@@ -102,74 +108,78 @@ pub struct Req<'a> {
 /// The general parameters of a request (credentials, `pretty`, `xcoll`...).
 type General = BTreeMap<String, String>;
 
-const GENERAL: &[&str] = &["userName", "userPW", "password", "pretty", "debug", "xcoll"];
+const GENERAL: &[&str] = &[
+    "userName", "userPW", "password", "pretty", "debug", "xcoll", "ver",
+];
 
 async fn handle(State(x): State<Arc<Xcat>>, req: Request) -> Response {
-    let pretty_asked = req.uri().query().is_some_and(|q| {
-        crate::host::body::query_pairs(Some(q))
-            .unwrap_or_default()
-            .iter()
-            .any(|(k, v)| k == "pretty" && v == "1")
-    });
-    let answer = answer(&x, req).await;
-    render(answer, pretty_asked)
+    let (answer, pretty) = answer(&x, req).await;
+    render(answer, pretty)
+}
+
+/// Perl truth of a general parameter (`pretty=1`): set, not empty and not `0`.
+fn truthy(general: &General, key: &str) -> bool {
+    general.get(key).is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 fn render(a: Answer, pretty: bool) -> Response {
     let Some(body) = a.body else {
         return (a.status, [(header::CONTENT_TYPE, "application/json")]).into_response();
     };
-    let text = if pretty {
-        let mut out = Vec::new();
-        let fmt = serde_json::ser::PrettyFormatter::with_indent(b"   ");
-        let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
-        let _ = serde::Serialize::serialize(&body, &mut ser);
-        String::from_utf8(out).unwrap_or_default()
-    } else {
-        body.to_string()
-    };
+    let text = perl_json::encode(&body, pretty);
     (a.status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
 }
 
-async fn answer(x: &Xcat, req: Request) -> Answer {
+/// The answer, and whether it is to be printed indented (`pretty`).
+async fn answer(x: &Xcat, req: Request) -> (Answer, bool) {
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
+    let Some(path) = crate::host::body::path_decode(req.uri().path()) else {
+        return (unsupported(), false);
+    };
     let query = req.uri().query().map(str::to_string);
     let headers = req.headers().clone();
     let peer = req.extensions().get::<Conn>().map(|c| c.peer.ip());
     let Some(rest) = path.strip_prefix("/xcatws") else {
-        return Answer::script(StatusCode::NOT_FOUND, "Unsupported resource.");
+        return (unsupported(), false);
     };
     if !(rest.is_empty() || rest.starts_with('/')) {
-        return Answer::script(StatusCode::NOT_FOUND, "Unsupported resource.");
+        return (unsupported(), false);
     }
     let bytes = match axum::body::to_bytes(req.into_body(), crate::host::body::MAX_BODY).await {
         Ok(b) => b,
-        Err(_) => return Answer::script(StatusCode::BAD_REQUEST, "the request body is too large"),
+        Err(_) => {
+            let a = Answer::script(StatusCode::BAD_REQUEST, "the request body is too large");
+            return (a, false);
+        }
     };
     let (general, params) = match parameters(&method, &bytes, query.as_deref()) {
         Ok(p) => p,
-        Err(a) => return a,
+        Err(a) => return (a, false),
     };
+    let pretty = truthy(&general, "pretty");
     let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     if segs.is_empty() {
-        return resources::resource_list(&method);
+        return (resources::resource_list(&method), pretty);
     }
     let token_request = segs == ["tokens"];
     if !token_request && !x.authorized(&headers, &general, peer) {
-        return auth_failure();
+        return (auth_failure(), pretty);
     }
     let r = Req {
         x,
         method,
         segs,
         params,
-        xcoll: general.get("xcoll").is_some_and(|v| v == "1"),
+        xcoll: truthy(&general, "xcoll"),
     };
     if token_request {
-        return x.post_token(&r, &general, peer);
+        return (x.post_token(&r, &general, peer), pretty);
     }
-    resources::dispatch(r).await
+    (resources::dispatch(r).await, pretty)
+}
+
+fn unsupported() -> Answer {
+    Answer::script(StatusCode::NOT_FOUND, "Unsupported resource.")
 }
 
 pub fn auth_failure() -> Answer {
@@ -229,6 +239,10 @@ fn perl_json_error(bytes: &[u8], e: &serde_json::Error) -> String {
 }
 
 impl Xcat {
+    fn defs(&self) -> std::sync::MutexGuard<'_, defs::Defs> {
+        self.defs.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// A valid `X-Auth-Token`, or `userName`/`userPW` (`password`, as `restapi.pl`
     /// named it) matching the cluster's user (with its lockout).
     fn authorized(

@@ -1,17 +1,22 @@
-//! The `/xcatws` resources: nodes, their attributes, power and nodestat, and groups.
+//! The `/xcatws` resources: the routing of `xcatws.cgi`'s `%URIdef` for what the face
+//! serves, node attributes (`lsdef`), power (`rpower`), `nodestat` and `nodels`.
+//! Definitions and the site table are in `admin.rs` and `groups.rs`.
 
-use super::{noderange, Answer, Req};
+use super::defs::{split_list, Attrs};
+use super::noderange::{self, RangeError, Universe};
+use super::{admin, groups, Answer, Req};
 use crate::host::command::{Command, Reply};
 use crate::sim::{Input, Operation, PowerAction, PowerState};
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Map, Value};
 
-/// `GET /xcatws`: the resource groups this face serves, sorted.
+/// `GET /xcatws`: the resource groups this face serves, sorted as the script sorts its
+/// `%URIdef` keys.
 pub fn resource_list(method: &Method) -> Answer {
     if method != Method::GET {
         return not_supported(method, "/");
     }
-    Answer::ok(json!(["groups", "nodes", "tokens"]))
+    Answer::ok(json!(["globalconf", "groups", "nodes", "tokens"]))
 }
 
 pub fn not_supported(method: &Method, resource: &str) -> Answer {
@@ -21,102 +26,113 @@ pub fn not_supported(method: &Method, resource: &str) -> Answer {
     )
 }
 
-fn unsupported() -> Answer {
-    Answer::script(StatusCode::NOT_FOUND, "Unsupported resource.")
-}
-
 pub async fn dispatch(r: Req<'_>) -> Answer {
     let resource = format!("/{}", r.segs.join("/"));
-    let get = r.method == Method::GET;
-    match (r.segs.as_slice(), get) {
-        (["nodes"], true) => Answer::ok(json!(names(&r))),
-        (["nodes", nr], true) => node_attrs(&r, nr, None),
-        (["nodes", nr, "attrs", list], true) => node_attrs(&r, nr, Some(list)),
-        (["nodes", nr, "power"], true) => power_stat(&r, nr),
-        (["nodes", nr, "power"], false) if r.method == Method::PUT => power_put(&r, nr).await,
-        (["nodes", nr, "nodestat"], true) => nodestat(&r, nr),
-        (["nodes", nr], false) if r.method == Method::POST => super::admin::create(&r, nr).await,
-        (["nodes", nr], false) if r.method == Method::DELETE => match nodes(&r, nr, false) {
-            Ok(ids) => super::admin::destroy(&r, ids).await,
-            Err(a) => a,
+    let m = r.method.clone();
+    let segs = r.segs.clone();
+    match segs.as_slice() {
+        ["nodes"] if m == Method::GET => node_names(&r),
+        ["nodes", nr] => match m {
+            Method::GET => node_attrs(&r, nr, None),
+            Method::PUT => admin::change(&r, nr).await,
+            Method::POST => admin::create(&r, nr).await,
+            Method::DELETE => admin::destroy(&r, nr).await,
+            _ => not_supported(&m, &resource),
         },
-        (["groups"], true) => Answer::ok(json!(group_names(&r))),
-        (["groups", g], true) => group_attrs(&r, g, None),
-        (["groups", g, "attrs", list], true) => group_attrs(&r, g, Some(list)),
-        (["nodes"] | ["nodes", _] | ["nodes", _, "attrs", _], _)
-        | (["nodes", _, "power" | "nodestat"], _)
-        | (["groups"] | ["groups", _] | ["groups", _, "attrs", _], _) => {
-            not_supported(&r.method, &resource)
+        ["nodes", nr, "attrs", list] if m == Method::GET => node_attrs(&r, nr, Some(list)),
+        ["nodes", nr, "power"] if m == Method::GET => power_stat(&r, nr),
+        ["nodes", nr, "power"] if m == Method::PUT => power_put(&r, nr).await,
+        ["nodes", nr, "nodestat"] if m == Method::GET => nodestat(&r, nr),
+        ["nodes", nr, "nodels"] if m == Method::GET => nodels(&r, nr),
+        ["nodes"] | ["nodes", _, "attrs", _] | ["nodes", _, "power" | "nodestat" | "nodels"] => {
+            not_supported(&m, &resource)
         }
-        _ => unsupported(),
+        ["groups", ..] | ["globalconf", ..] => groups::dispatch(&r, &resource).await,
+        _ => super::unsupported(),
     }
 }
 
-fn names(r: &Req<'_>) -> Vec<String> {
-    r.x.app
-        .engine
-        .model()
-        .servers
-        .iter()
-        .map(|s| s.name.clone())
-        .collect()
+/// What one request sees: the nodes (server order), each node's attributes as `lsdef`
+/// shows them, and the groups with their members.
+pub(super) struct Seen {
+    pub names: Vec<String>,
+    pub cluster: String,
+    pub attrs: Vec<Attrs>,
+    pub groups: Vec<(String, Vec<usize>)>,
 }
 
-/// Groups: `all` and the cluster's name, both with every server.
-fn groups(r: &Req<'_>) -> Vec<(String, Vec<usize>)> {
-    let n = r.x.app.engine.model().servers.len();
-    let all: Vec<usize> = (0..n).collect();
-    let mut g = vec![("all".to_string(), all.clone())];
-    let cluster = &r.x.app.engine.model().source.cluster.name;
-    if cluster != "all" {
-        g.push((cluster.clone(), all));
+pub(super) fn seen(r: &Req<'_>) -> Seen {
+    let model = r.x.app.engine.model();
+    let snap = r.x.app.engine.snapshot();
+    let names: Vec<String> = model.servers.iter().map(|s| s.name.clone()).collect();
+    let cluster = model.source.cluster.name.clone();
+    let mut defs = r.x.defs();
+    defs.follow(snap.resets);
+    let mut attrs: Vec<Attrs> = names.iter().map(|n| defs.effective(n, &cluster)).collect();
+    for (i, a) in attrs.iter_mut().enumerate() {
+        let p = snap.power.get(i).copied().unwrap_or(NO_POWER);
+        if let (false, Some(ip)) = (a.contains_key("ip"), &model.servers[i].ip) {
+            a.insert("ip".into(), ip.clone());
+        }
+        a.insert("status".into(), node_status(&p).into());
     }
-    g
-}
-
-fn group_names(r: &Req<'_>) -> Vec<String> {
-    let mut g: Vec<String> = groups(r).into_iter().map(|(n, _)| n).collect();
-    g.sort();
-    g
-}
-
-/// The nodes of a noderange, or the daemon's error naming the unknown part.
-fn nodes(r: &Req<'_>, nr: &str, lsdef: bool) -> Result<Vec<usize>, Answer> {
-    noderange::resolve(nr, &names(r), &groups(r)).map_err(|bad| {
-        Answer::daemon(if lsdef {
-            bad.iter()
-                .map(|b| format!("Could not find an object named '{b}' of type 'node'."))
-                .collect()
-        } else {
-            vec![format!(
-                "Invalid nodes and/or groups in noderange: {}",
-                bad.join(",")
-            )]
+    let groups = defs
+        .group_names(&names, &cluster)
+        .into_iter()
+        .map(|g| {
+            let members = (0..names.len())
+                .filter(|&i| split_list(attrs[i].get("groups").map_or("", |s| s)).contains(&g))
+                .collect();
+            (g, members)
         })
-    })
+        .collect();
+    Seen {
+        names,
+        cluster,
+        attrs,
+        groups,
+    }
 }
 
-/// `{"node1":{...},...}`, or with `xcoll=1` nodes with equal output under one key.
-fn per_node(r: &Req<'_>, ids: &[usize], value: impl Fn(usize) -> Value) -> Answer {
-    let names = names(r);
-    let mut out = Map::new();
-    if r.xcoll {
-        let mut merged: Vec<(Vec<&str>, Value)> = Vec::new();
-        for &i in ids {
-            let v = value(i);
-            match merged.iter_mut().find(|(_, w)| *w == v) {
-                Some((keys, _)) => keys.push(&names[i]),
-                None => merged.push((vec![&names[i]], v)),
-            }
-        }
-        for (keys, v) in merged {
-            out.insert(keys.join(","), v);
-        }
-    } else {
-        for &i in ids {
-            out.insert(names[i].clone(), value(i));
+impl Seen {
+    /// The nodes of a noderange, or the daemon's error: `lsdef` names each unknown
+    /// object, other commands the noderange's invalid part.
+    pub fn nodes(&self, nr: &str, lsdef: bool) -> Result<Vec<usize>, Answer> {
+        let attr = |i: usize, col: &str| self.attrs[i].get(col).cloned().unwrap_or_default();
+        let u = Universe {
+            names: &self.names,
+            groups: &self.groups,
+            attr: &attr,
+        };
+        noderange::resolve(nr, &u).map_err(|e| match e {
+            RangeError::Missing(bad) if lsdef => Answer::daemon(
+                bad.iter()
+                    .map(|b| format!("Could not find an object named '{b}' of type 'node'."))
+                    .collect(),
+            ),
+            e => Answer::daemon(vec![e.to_string()]),
+        })
+    }
+}
+
+fn node_names(r: &Req<'_>) -> Answer {
+    Answer::ok(json!(seen(r).names))
+}
+
+/// `{"node1":{...},...}`, or with `xcoll=1` nodes with equal output under one key; no
+/// body when there is nothing to say (as the script's output handlers).
+fn per_node(r: &Req<'_>, names: &[String], items: Vec<(usize, Value)>) -> Answer {
+    if items.is_empty() {
+        return Answer::empty(StatusCode::OK);
+    }
+    let mut merged: Vec<(Vec<&str>, Value)> = Vec::new();
+    for (i, v) in items {
+        match merged.iter_mut().find(|(_, w)| r.xcoll && *w == v) {
+            Some((keys, _)) => keys.push(&names[i]),
+            None => merged.push((vec![&names[i]], v)),
         }
     }
+    let out: Map<String, Value> = merged.into_iter().map(|(k, v)| (k.join(","), v)).collect();
     Answer::ok(Value::Object(out))
 }
 
@@ -140,36 +156,35 @@ fn node_status(p: &PowerState) -> &'static str {
     }
 }
 
+/// `GET /nodes/{nr}` (`lsdef`) and `/nodes/{nr}/attrs/{list}` (`lsdef -i list`);
+/// `ALLRESOURCES` is every node (`lsdef -l`).
 fn node_attrs(r: &Req<'_>, nr: &str, list: Option<&str>) -> Answer {
-    let ids = match nodes(r, nr, true) {
-        Ok(ids) => ids,
-        Err(a) => return a,
-    };
-    let snap = r.x.app.engine.snapshot();
-    let model = &r.x.app.engine.model();
-    let groups: Vec<String> = groups(r).into_iter().map(|(g, _)| g).collect();
-    let wanted: Option<Vec<&str>> = list.map(|l| l.split(',').collect());
-    per_node(r, &ids, |i| {
-        let p = snap.power.get(i).copied().unwrap_or(NO_POWER);
-        let all = [
-            ("arch", "x86_64".to_string()),
-            ("groups", groups.join(",")),
-            ("ip", model.servers[i].ip.clone().unwrap_or_default()),
-            ("mgt", "ipmi".to_string()),
-            ("os", "rhels8".to_string()),
-            ("status", node_status(&p).to_string()),
-        ];
-        let mut m = Map::new();
-        for (k, v) in all {
-            if wanted.as_ref().is_none_or(|w| w.contains(&k)) {
-                m.insert(k.to_string(), Value::String(v));
-            }
+    let s = seen(r);
+    let ids = if nr == "ALLRESOURCES" {
+        (0..s.names.len()).collect()
+    } else {
+        match s.nodes(nr, true) {
+            Ok(ids) => ids,
+            Err(a) => return a,
         }
-        Value::Object(m)
-    })
+    };
+    let wanted: Option<Vec<&str>> = list.map(|l| l.split([',', ';']).collect());
+    let items = ids
+        .into_iter()
+        .map(|i| {
+            let shown: Map<String, Value> = s.attrs[i]
+                .iter()
+                .filter(|(k, _)| wanted.as_ref().is_none_or(|w| w.contains(&k.as_str())))
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect();
+            (i, Value::Object(shown))
+        })
+        .filter(|(_, v)| v.as_object().is_some_and(|m| !m.is_empty()))
+        .collect();
+    per_node(r, &s.names, items)
 }
 
-const NO_POWER: PowerState = PowerState {
+pub(super) const NO_POWER: PowerState = PowerState {
     on: false,
     booting: false,
     hung: false,
@@ -179,34 +194,74 @@ const NO_POWER: PowerState = PowerState {
 };
 
 fn power_stat(r: &Req<'_>, nr: &str) -> Answer {
-    let ids = match nodes(r, nr, false) {
+    let s = seen(r);
+    let ids = match s.nodes(nr, false) {
         Ok(ids) => ids,
         Err(a) => return a,
     };
     let snap = r.x.app.engine.snapshot();
-    per_node(
-        r,
-        &ids,
-        |i| json!({"power": power_word(snap.power.get(i).unwrap_or(&NO_POWER))}),
-    )
+    let power = |i: usize| power_word(snap.power.get(i).unwrap_or(&NO_POWER));
+    let items = ids
+        .into_iter()
+        .map(|i| (i, json!({"power": power(i)})))
+        .collect();
+    per_node(r, &s.names, items)
 }
 
 fn nodestat(r: &Req<'_>, nr: &str) -> Answer {
-    let ids = match nodes(r, nr, false) {
+    let s = seen(r);
+    let ids = match s.nodes(nr, false) {
         Ok(ids) => ids,
         Err(a) => return a,
     };
     let snap = r.x.app.engine.snapshot();
-    per_node(r, &ids, |i| {
+    let stat = |i: usize| {
         let p = snap.power.get(i).copied().unwrap_or(NO_POWER);
-        let stat = if p.booting || p.hung || p.on && p.service_stopping {
+        if p.booting || p.hung || p.on && p.service_stopping {
             "ping"
         } else if p.on {
             "sshd"
         } else {
             "noping"
-        };
-        json!({"nodestat": stat})
+        }
+    };
+    let items = ids
+        .into_iter()
+        .map(|i| (i, json!({"nodestat": stat(i)})))
+        .collect();
+    per_node(r, &s.names, items)
+}
+
+/// `GET /nodes/{nr}/nodels`: the names of the noderange's nodes.
+fn nodels(r: &Req<'_>, nr: &str) -> Answer {
+    let s = seen(r);
+    match s.nodes(nr, false) {
+        Ok(ids) if ids.is_empty() => Answer::empty(StatusCode::OK),
+        Ok(ids) => Answer::ok(json!(ids.iter().map(|&i| &s.names[i]).collect::<Vec<_>>())),
+        Err(a) => a,
+    }
+}
+
+/// What `rpower` does for an IPMI node, on a simulated server.
+#[derive(Clone, Copy)]
+enum Rpower {
+    /// A power operation of the core.
+    Power(PowerAction),
+    /// `stat`/`state`/`status`: read only (a PUT answers with no body).
+    Stat,
+    /// `wake`: ACPI S0; the simulated OS never sleeps, so nothing changes.
+    Wake,
+    /// `suspend`: ACPI S3; accepted, and the simulated OS stays up (as a real one that
+    /// does not support sleeping); refused for a node that is off.
+    Suspend,
+}
+
+fn rpower_action(word: &str) -> Option<Rpower> {
+    Some(match word {
+        "stat" | "state" | "status" => Rpower::Stat,
+        "wake" => Rpower::Wake,
+        "suspend" => Rpower::Suspend,
+        w => Rpower::Power(serde_json::from_value(Value::String(w.into())).ok()?),
     })
 }
 
@@ -214,24 +269,53 @@ fn nodestat(r: &Req<'_>, nr: &str) -> Answer {
 /// per-node errors. `on` of a node that is on (and `off` of one that is off) does
 /// nothing, as `rpower` reports the state it finds.
 async fn power_put(r: &Req<'_>, nr: &str) -> Answer {
-    let Some(action) = r.params.get("action") else {
-        return Answer::script(StatusCode::NOT_FOUND, "Missed Action.");
+    let word = match r.params.get("action") {
+        Some(Value::String(s)) if !s.is_empty() && s != "0" => s.clone(),
+        Some(v @ (Value::Number(_) | Value::Bool(true))) => v.to_string(),
+        _ => return Answer::script(StatusCode::NOT_FOUND, "Missed Action."),
     };
-    let word = action
-        .as_str()
-        .map(str::to_string)
-        .unwrap_or(action.to_string());
-    let ids = match nodes(r, nr, false) {
+    let s = seen(r);
+    let ids = match s.nodes(nr, false) {
         Ok(ids) => ids,
         Err(a) => return a,
     };
-    if word == "stat" || word == "state" {
-        return power_stat(r, nr);
+    if ids.iter().any(|&i| !s.attrs[i].contains_key("mgt")) {
+        return Answer::daemon(vec![
+            "Unable to identify plugin for this command, check relevant tables: nodehm.power,mgt;nodehm.mgt"
+                .into(),
+        ]);
     }
-    let Ok(action) = serde_json::from_value::<PowerAction>(Value::String(word.clone())) else {
-        return Answer::daemon(vec![format!("Unsupported command: rpower {word}")]);
+    let Some(action) = rpower_action(&word) else {
+        let lines: Vec<String> = ids
+            .iter()
+            .map(|&i| {
+                format!(
+                    "{}: Error: Unsupported command: rpower {word} when using mgt=ipmi.",
+                    s.names[i]
+                )
+            })
+            .collect();
+        return Answer::daemon(vec![lines.join("\n")]);
     };
-    let names = names(r);
+    let errors = match rpower_each(r, &s.names, ids, action).await {
+        Ok(errors) => errors,
+        Err(a) => return a,
+    };
+    if errors.is_empty() {
+        Answer::empty(StatusCode::OK)
+    } else {
+        Answer::daemon(errors)
+    }
+}
+
+/// `action` on each node in turn: the per-node errors, or the answer that ends it all
+/// (the engine gone).
+async fn rpower_each(
+    r: &Req<'_>,
+    names: &[String],
+    ids: Vec<usize>,
+    action: Rpower,
+) -> Result<Vec<String>, Answer> {
     let mut errors = Vec::new();
     for i in ids {
         let p =
@@ -243,6 +327,15 @@ async fn power_put(r: &Req<'_>, nr: &str) -> Answer {
                 .copied()
                 .unwrap_or(NO_POWER);
         let on = p.on || p.booting;
+        let action = match action {
+            Rpower::Stat | Rpower::Wake => continue,
+            Rpower::Suspend if on => continue,
+            Rpower::Suspend => {
+                errors.push(format!("{}: System is off, cannot be suspended", names[i]));
+                continue;
+            }
+            Rpower::Power(a) => a,
+        };
         let nothing_to_do = match action {
             PowerAction::On => on,
             PowerAction::Off | PowerAction::Softoff => !on,
@@ -255,34 +348,27 @@ async fn power_put(r: &Req<'_>, nr: &str) -> Answer {
             server: names[i].clone(),
             action,
         };
-        match r
-            .x
-            .app
-            .engine
-            .send(Command::Apply(Input::Operation(op)))
-            .await
-        {
-            Ok(Reply::Applied { result: Ok(_), .. }) => {}
-            Ok(Reply::Applied { result: Err(e), .. }) => {
-                errors.push(format!("{}: Error: {}", names[i], e.message()))
-            }
-            Ok(_) | Err(_) => {
-                return Answer::script(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "communication with the xCAT server seems to have been ended prematurely",
-                )
-            }
+        match refused_by(r, &names[i], op).await {
+            None => {}
+            Some(a) if a.status == StatusCode::FORBIDDEN => errors.extend(daemon_lines(a)),
+            Some(a) => return Err(a),
         }
     }
-    if errors.is_empty() {
-        Answer::empty(StatusCode::OK)
-    } else {
-        Answer::daemon(errors)
-    }
+    Ok(errors)
+}
+
+/// The messages of a daemon error answer.
+pub(super) fn daemon_lines(a: Answer) -> Vec<String> {
+    a.body
+        .and_then(|b| b.get("error").and_then(Value::as_array).cloned())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
 }
 
 /// Applies one operation for node `n`: `None` when applied, else the daemon's error
-/// with the engine's reason (or 503 when the engine is gone).
+/// `n: reason` (or 503 when the engine is gone).
 pub(super) async fn refused_by(r: &Req<'_>, n: &str, op: Operation) -> Option<Answer> {
     match r
         .x
@@ -293,33 +379,11 @@ pub(super) async fn refused_by(r: &Req<'_>, n: &str, op: Operation) -> Option<An
     {
         Ok(Reply::Applied { result: Ok(_), .. }) => None,
         Ok(Reply::Applied { result: Err(e), .. }) => {
-            Some(Answer::daemon(vec![format!("{n}: Error: {}", e.message())]))
+            Some(Answer::daemon(vec![format!("{n}: {}", e.message())]))
         }
         Ok(_) | Err(_) => Some(Answer::script(
             StatusCode::SERVICE_UNAVAILABLE,
             "communication with the xCAT server seems to have been ended prematurely",
         )),
     }
-}
-
-fn group_attrs(r: &Req<'_>, g: &str, list: Option<&str>) -> Answer {
-    let all = groups(r);
-    let Some((_, members)) = all.iter().find(|(name, _)| name == g) else {
-        return Answer::daemon(vec![format!(
-            "Could not find an object named '{g}' of type 'group'."
-        )]);
-    };
-    let names = names(r);
-    let members: Vec<&str> = members.iter().map(|&i| names[i].as_str()).collect();
-    let wanted: Option<Vec<&str>> = list.map(|l| l.split(',').collect());
-    let mut m = Map::new();
-    for (k, v) in [
-        ("grouptype", "static".to_string()),
-        ("members", members.join(",")),
-    ] {
-        if wanted.as_ref().is_none_or(|w| w.contains(&k)) {
-            m.insert(k.to_string(), Value::String(v));
-        }
-    }
-    Answer::ok(json!({ g: m }))
 }
