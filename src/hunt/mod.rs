@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod error;
+mod faults;
 mod merge;
 pub mod property;
 pub mod search;
